@@ -1,0 +1,1 @@
+"""Organizer accounts, roles, API tokens, server-side state and the audit log."""

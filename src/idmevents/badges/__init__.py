@@ -1,0 +1,1 @@
+"""Badges and check-in at the door."""

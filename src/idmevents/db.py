@@ -1,0 +1,102 @@
+"""The database engine and the one helper that hides how SQLite and PostgreSQL serialise writes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+if TYPE_CHECKING:
+    from piccolo.engine.base import Engine
+    from piccolo.table import Table
+
+    from idmevents.settings import DatabaseSettings
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 60
+
+
+def engine_for(database: DatabaseSettings) -> Engine:
+    if database.is_sqlite:
+        # A long busy timeout: IMMEDIATE transactions queue behind each other instead of failing.
+        return SQLiteEngine(path=database.sqlite_path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    if database.url.startswith(("postgresql://", "postgres://")):
+        return PostgresEngine(config={"dsn": database.url}, log_queries=False)
+    raise ValueError(
+        f"IDMEVENTS_DATABASE_URL must start with sqlite:/// or postgresql://, not {database.url!r}"
+    )
+
+
+def engine() -> Engine:
+    from idmevents.piccolo_conf import DB
+
+    return DB
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction in which the rows read with `locked()` cannot change under us.
+
+    SQLite: BEGIN IMMEDIATE takes the database's write lock at once, so two of these run one after
+    the other. PostgreSQL: an ordinary transaction; callers lock the rows they decide on with
+    `locked()`, which adds FOR UPDATE.
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+def locked(query):
+    """Add FOR UPDATE to a select on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises."""
+    if is_sqlite():
+        return query
+    return query.lock_rows()
+
+
+async def start_pool(size: int) -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and size > 0:
+        await db.start_connection_pool(max_size=size)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+async def database_answers() -> bool:
+    try:
+        rows = await engine()._run_in_new_connection("SELECT 1 AS ok")
+    except Exception:  # any failure to reach the database means "not healthy"
+        return False
+    return bool(rows)
+
+
+async def configure_sqlite() -> None:
+    """WAL lets readers go on while one writer holds the lock; set once per database file.
+
+    A database that cannot be opened is left for /health to report: the app still starts.
+    """
+    if is_sqlite():
+        try:
+            await engine()._run_in_new_connection("PRAGMA journal_mode=WAL")
+        except Exception as exc:  # sqlite3.OperationalError and friends
+            logging.getLogger(__name__).warning("could not set WAL mode: %s", exc)
+
+
+def all_tables() -> list[type[Table]]:
+    from idmevents.piccolo_app import TABLES
+
+    return list(TABLES)

@@ -1,0 +1,162 @@
+"""The IDM 2017 demo: two workshops, their agendas and panelists, loaded from idm2017.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from idmevents.db import write_transaction
+from idmevents.meetings.tables import Meeting, MeetingSession, Room
+from idmevents.panelists.tables import Panelist, SessionPanelist
+
+DATA_FILE = Path(__file__).with_name("idm2017.toml")
+UID_DOMAIN = "idmevents"
+
+
+def load_data(path: Path = DATA_FILE) -> dict:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def coming_first_day(announced: date, today: date) -> date:
+    """The first day moved to the next year in which it is still ahead: same ISO week and weekday."""
+    _, week, weekday = announced.isocalendar()
+    year = today.year
+    while True:
+        candidate = date.fromisocalendar(year, week, weekday)
+        if candidate > today:
+            return candidate
+        year += 1
+
+
+def session_uid(meeting_slug: str, key: str) -> str:
+    return f"{meeting_slug}-{key}@{UID_DOMAIN}"
+
+
+def _at(first_day: date, day: int, clock: str, zone: ZoneInfo) -> datetime:
+    local = datetime.combine(first_day + timedelta(days=day - 1), time.fromisoformat(clock), zone)
+    return local.astimezone(UTC)
+
+
+async def _upsert(table, match, values: dict) -> tuple[int, str]:
+    """Insert or update one row; returns (id, "created" | "updated" | "unchanged")."""
+    row = await table.select().where(match).first()
+    if row is None:
+        result = await table.insert(table(**values)).returning(table.id)
+        return result[0]["id"], "created"
+    changed = {k: v for k, v in values.items() if row.get(k) != v}
+    if changed:
+        await table.update(changed).where(table.id == row["id"])
+    return row["id"], "updated" if changed else "unchanged"
+
+
+async def load_demo(*, as_announced: bool = False, now: datetime | None = None) -> dict[str, int]:
+    """Load (or bring back to the data file) the two workshops. Running it twice changes nothing."""
+    now = now or datetime.now(UTC)
+    data = load_data()
+    counts = {"meetings": 0, "sessions": 0, "panelists": 0}
+    async with write_transaction():
+        panelist_ids: dict[str, int] = {}
+        for person in data["panelists"]:
+            values = {
+                k: person.get(k, "")
+                for k in ("slug", "honorific", "name", "position", "organization", "bio")
+            }
+            panelist_ids[person["slug"]], _ = await _upsert(
+                Panelist, Panelist.slug == person["slug"], values
+            )
+            counts["panelists"] += 1
+
+        for spec in data["meetings"]:
+            zone = ZoneInfo(spec["timezone"])
+            announced = spec["announced_first_day"]
+            first_day = announced if as_announced else coming_first_day(announced, now.date())
+            last_day = first_day + timedelta(days=spec["days"] - 1)
+            opens = datetime.combine(first_day - timedelta(days=365), time(9), zone).astimezone(UTC)
+            closes = datetime.combine(first_day, time(0), zone).astimezone(UTC)
+            meeting_id, _ = await _upsert(
+                Meeting,
+                Meeting.slug == spec["slug"],
+                {
+                    "slug": spec["slug"],
+                    "title": spec["title"],
+                    "theme": data["theme"],
+                    "description": spec.get("description", ""),
+                    "city": spec["city"],
+                    "venue_name": spec["venue_name"],
+                    "venue_address": spec["venue_address"],
+                    "timezone": spec["timezone"],
+                    "starts_on": first_day,
+                    "ends_on": last_day,
+                    "registration_opens_at": opens,
+                    "registration_closes_at": closes,
+                    "capacity": spec.get("capacity"),
+                    "approval_categories": data["approval_categories"],
+                    "status": "published",
+                },
+            )
+            counts["meetings"] += 1
+            room_ids: dict[str, int] = {}
+            for room in spec.get("rooms", []):
+                room_ids[room["key"]], _ = await _upsert(
+                    Room,
+                    (Room.meeting == meeting_id) & (Room.name == room["name"]),
+                    {"meeting": meeting_id, "name": room["name"], "capacity": room.get("capacity")},
+                )
+            any_changed = False
+            for item in spec.get("sessions", []):
+                uid = session_uid(spec["slug"], item["key"])
+                values = {
+                    "meeting": meeting_id,
+                    "uid": uid,
+                    "title": item["title"],
+                    "description": item.get("description", ""),
+                    "kind": item["kind"],
+                    "starts_at": _at(first_day, item["day"], item["start"], zone),
+                    "ends_at": _at(first_day, item["day"], item["end"], zone),
+                    "room": room_ids.get(item.get("room", "")),
+                    "capacity": item.get("capacity"),
+                    "status": "scheduled",
+                    "illustrative": item.get("illustrative", False),
+                }
+                session_id, outcome = await _upsert(
+                    MeetingSession, MeetingSession.uid == uid, values
+                )
+                roles_changed = await _sync_roles(
+                    session_id, item.get("panelists", []), panelist_ids
+                )
+                if outcome != "unchanged" or roles_changed:
+                    any_changed = True
+                if outcome == "updated" or (outcome == "unchanged" and roles_changed):
+                    # Calendars only pick up a change to an event they know with a higher SEQUENCE.
+                    await MeetingSession.update(
+                        {
+                            MeetingSession.sequence: MeetingSession.sequence + 1,
+                            MeetingSession.updated_at: now,
+                        }
+                    ).where(MeetingSession.id == session_id)
+                counts["sessions"] += 1
+            if any_changed:
+                await Meeting.update(
+                    {Meeting.agenda_changed_at: now, Meeting.updated_at: now}
+                ).where(Meeting.id == meeting_id)
+    return counts
+
+
+async def _sync_roles(session_id: int, wanted: list[dict], panelist_ids: dict[str, int]) -> bool:
+    current = await SessionPanelist.select().where(SessionPanelist.meeting_session == session_id)
+    have = {(r["panelist"], r["role"], r["position"]) for r in current}
+    want = {(panelist_ids[p["slug"]], p["role"], order) for order, p in enumerate(wanted)}
+    if have == want:
+        return False
+    await SessionPanelist.delete().where(SessionPanelist.meeting_session == session_id)
+    if want:
+        await SessionPanelist.insert(
+            *[
+                SessionPanelist(meeting_session=session_id, panelist=pid, role=role, position=order)
+                for pid, role, order in sorted(want, key=lambda w: w[2])
+            ]
+        )
+    return True

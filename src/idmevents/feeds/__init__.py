@@ -1,0 +1,1 @@
+"""Calendar feeds and schedules for apps."""

@@ -1,0 +1,1 @@
+"""Mail: the outbox, the templates and the sending worker."""

@@ -1,0 +1,1 @@
+"""Meetings: the meeting, its rooms and its agenda of sessions."""

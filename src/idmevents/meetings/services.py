@@ -1,0 +1,226 @@
+"""Reading meetings and their agendas, as the public pages, feeds and emails need them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from idmevents.errors import NotFound
+from idmevents.meetings.tables import Meeting, MeetingSession, Room
+from idmevents.panelists.tables import Panelist, SessionPanelist
+
+SESSION_KINDS = ("opening", "keynote", "panel", "plenary", "break", "side-event", "closing")
+PANELIST_ROLES = ("chair", "moderator", "keynote", "speaker", "discussant")
+MEETING_STATUSES = ("draft", "published", "cancelled")
+
+
+@dataclass(frozen=True)
+class PanelistRole:
+    panelist_id: int
+    slug: str
+    honorific: str
+    name: str
+    position: str
+    organization: str
+    role: str
+    order: int
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.honorific} {self.name}".strip()
+
+
+@dataclass
+class AgendaItem:
+    """A session with what the agenda shows beside it."""
+
+    id: int
+    uid: str
+    title: str
+    description: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    sequence: int
+    updated_at: datetime
+    created_at: datetime
+    capacity: int | None
+    room_id: int | None
+    room_name: str
+    illustrative: bool
+    panelists: list[PanelistRole] = field(default_factory=list)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+
+@dataclass
+class AgendaDay:
+    day: date
+    items: list[AgendaItem]
+
+
+@dataclass
+class Agenda:
+    meeting: dict
+    items: list[AgendaItem]
+
+    @property
+    def timezone(self) -> str:
+        return self.meeting["timezone"]
+
+    def by_day(self) -> list[AgendaDay]:
+        zone = ZoneInfo(self.timezone)
+        days: dict[date, list[AgendaItem]] = defaultdict(list)
+        for item in self.items:
+            days[item.starts_at.astimezone(zone).date()].append(item)
+        return [AgendaDay(day=day, items=items) for day, items in sorted(days.items())]
+
+    def panelists(self) -> list[PanelistRole]:
+        """Everyone on the agenda once, in order of first appearance."""
+        seen: dict[int, PanelistRole] = {}
+        for item in self.items:
+            for person in item.panelists:
+                seen.setdefault(person.panelist_id, person)
+        return list(seen.values())
+
+
+def registration_is_open(meeting: dict, now: datetime) -> bool:
+    if meeting["status"] != "published":
+        return False
+    opens, closes = meeting["registration_opens_at"], meeting["registration_closes_at"]
+    if opens is not None and now < opens:
+        return False
+    return not (closes is not None and now >= closes)
+
+
+def is_past(meeting: dict, now: datetime) -> bool:
+    return meeting["ends_on"] < now.astimezone(ZoneInfo(meeting["timezone"])).date()
+
+
+async def list_public_meetings(now: datetime) -> tuple[list[dict], list[dict]]:
+    """Published and cancelled meetings: (upcoming soonest first, past latest first)."""
+    meetings = (
+        await Meeting.select()
+        .where(Meeting.status.is_in(["published", "cancelled"]))
+        .order_by(Meeting.starts_on)
+    )
+    upcoming = [m for m in meetings if not is_past(m, now)]
+    past = [m for m in reversed(meetings) if is_past(m, now)]
+    return upcoming, past
+
+
+async def get_meeting(slug: str, *, include_drafts: bool = False) -> dict:
+    query = Meeting.select().where(Meeting.slug == slug)
+    if not include_drafts:
+        query = query.where(Meeting.status != "draft")
+    meeting = await query.first()
+    if meeting is None:
+        raise NotFound(f"There is no meeting called “{slug}”.")
+    return meeting
+
+
+async def load_agenda(meeting: dict, *, include_cancelled: bool = True) -> Agenda:
+    """The meeting's sessions in time order with rooms and panelists: three queries, whatever its size."""
+    sessions_query = (
+        MeetingSession.select(
+            MeetingSession.all_columns(), MeetingSession.room.name.as_alias("room_name")
+        )
+        .where(MeetingSession.meeting == meeting["id"])
+        .order_by(MeetingSession.starts_at)
+        .order_by(MeetingSession.id)
+    )
+    if not include_cancelled:
+        sessions_query = sessions_query.where(MeetingSession.status != "cancelled")
+    sessions = await sessions_query
+    roles = await panelist_roles([s["id"] for s in sessions])
+    items = [_agenda_item(s, roles.get(s["id"], [])) for s in sessions]
+    return Agenda(meeting=meeting, items=items)
+
+
+async def panelist_roles(session_ids: list[int]) -> dict[int, list[PanelistRole]]:
+    if not session_ids:
+        return {}
+    rows = (
+        await SessionPanelist.select(
+            SessionPanelist.meeting_session,
+            SessionPanelist.role,
+            SessionPanelist.position,
+            SessionPanelist.panelist.id.as_alias("panelist_id"),
+            SessionPanelist.panelist.slug.as_alias("slug"),
+            SessionPanelist.panelist.honorific.as_alias("honorific"),
+            SessionPanelist.panelist.name.as_alias("name"),
+            SessionPanelist.panelist.position.as_alias("panelist_position"),
+            SessionPanelist.panelist.organization.as_alias("organization"),
+        )
+        .where(SessionPanelist.meeting_session.is_in(session_ids))
+        .order_by(SessionPanelist.position)
+        .order_by(SessionPanelist.id)
+    )
+    roles: dict[int, list[PanelistRole]] = defaultdict(list)
+    for row in rows:
+        roles[row["meeting_session"]].append(
+            PanelistRole(
+                panelist_id=row["panelist_id"],
+                slug=row["slug"],
+                honorific=row["honorific"],
+                name=row["name"],
+                position=row["panelist_position"],
+                organization=row["organization"],
+                role=row["role"],
+                order=row["position"],
+            )
+        )
+    return roles
+
+
+def _agenda_item(row: dict, panelists: list[PanelistRole]) -> AgendaItem:
+    return AgendaItem(
+        id=row["id"],
+        uid=row["uid"],
+        title=row["title"],
+        description=row["description"],
+        kind=row["kind"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        status=row["status"],
+        sequence=row["sequence"],
+        updated_at=row["updated_at"],
+        created_at=row["created_at"],
+        capacity=row["capacity"],
+        room_id=row["room"],
+        room_name=row.get("room_name") or "",
+        illustrative=row["illustrative"],
+        panelists=panelists,
+    )
+
+
+async def meeting_panelists(meeting: dict) -> list[dict]:
+    """The people on a meeting's agenda with their bios, in order of first appearance."""
+    agenda = await load_agenda(meeting, include_cancelled=False)
+    order = [person.panelist_id for person in agenda.panelists()]
+    if not order:
+        return []
+    rows = await Panelist.select(
+        Panelist.id,
+        Panelist.slug,
+        Panelist.honorific,
+        Panelist.name,
+        Panelist.position,
+        Panelist.organization,
+        Panelist.bio,
+    ).where(Panelist.id.is_in(order))
+    by_id = {row["id"]: row for row in rows}
+    sessions_by_person: dict[int, list[tuple[AgendaItem, str]]] = defaultdict(list)
+    for item in agenda.items:
+        for person in item.panelists:
+            sessions_by_person[person.panelist_id].append((item, person.role))
+    return [by_id[pid] | {"sessions": sessions_by_person[pid]} for pid in order]
+
+
+async def rooms_of(meeting_id: int) -> list[dict]:
+    return await Room.select().where(Room.meeting == meeting_id).order_by(Room.name)

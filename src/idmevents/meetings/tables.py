@@ -1,0 +1,77 @@
+"""Meetings, their rooms, their sessions, and the record of agenda changes."""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Meeting(Table, tablename="meeting"):
+    slug = Varchar(length=100, unique=True, index=True)
+    title = Varchar(length=300)
+    theme = Text(default="")
+    description = Text(default="")
+    city = Varchar(length=100, default="")
+    venue_name = Varchar(length=200, default="")
+    venue_address = Text(default="")
+    timezone = Varchar(length=64)
+    starts_on = Date()
+    ends_on = Date()
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    capacity = Integer(null=True, default=None)
+    # Categories whose registrations wait for an organizer's approval, e.g. ["civil-society", "media"].
+    approval_categories = JSON(default="[]")
+    status = Varchar(length=20, default="draft")  # draft | published | cancelled
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    # Moves whenever anything a calendar or the agenda page shows changes: feeds cache on it.
+    agenda_changed_at = Timestamptz(default=TimestamptzNow())
+    last_notified_at = Timestamptz(null=True, default=None)
+
+
+class Room(Table, tablename="room"):
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=200)
+    capacity = Integer(null=True, default=None)
+
+
+class MeetingSession(Table, tablename="meeting_session"):
+    """An item on a meeting's agenda (`session` alone is the HTTP session)."""
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    uid = Varchar(length=120, unique=True)  # the calendar UID: never changes
+    title = Varchar(length=300)
+    description = Text(default="")
+    kind = Varchar(length=20, default="panel")
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    room = ForeignKey(references=Room, null=True, on_delete=OnDelete.set_null)
+    capacity = Integer(null=True, default=None)
+    status = Varchar(length=20, default="scheduled")  # scheduled | cancelled
+    sequence = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    illustrative = Boolean(default=False)
+
+
+class AgendaChange(Table, tablename="agenda_change"):
+    """One change a participant would want to hear about: moved, retimed, cancelled, added."""
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    meeting_session = ForeignKey(references=MeetingSession, null=False, on_delete=OnDelete.cascade)
+    changed_at = Timestamptz(default=TimestamptzNow())
+    kind = Varchar(length=20)  # retimed | moved | cancelled | added | restored
+    summary = Text(default="")
+    before = JSON(default="{}")
+    after = JSON(default="{}")
+    notified_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,1 @@
+"""Panelists: people who speak, chair or moderate, reusable across meetings."""

@@ -1,0 +1,39 @@
+"""The one Piccolo app: every table of every domain, migrations in the top-level migrations/."""
+
+from piccolo.conf.apps import AppConfig
+
+from idmevents.auth.tables import ApiToken, AuditEntry, PasswordReset, StoreEntry, User
+from idmevents.badges.tables import CheckIn
+from idmevents.mail.tables import OutboxMessage
+from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession, Room
+from idmevents.panelists.tables import Panelist, PanelistUnavailability, SessionPanelist
+from idmevents.registrations.tables import Registration, SessionAttendance
+from idmevents.settings import MIGRATIONS_DIR
+
+# In dependency order: a table comes after every table it references.
+TABLES = [
+    User,
+    ApiToken,
+    PasswordReset,
+    AuditEntry,
+    StoreEntry,
+    Meeting,
+    Room,
+    MeetingSession,
+    AgendaChange,
+    Panelist,
+    SessionPanelist,
+    PanelistUnavailability,
+    Registration,
+    SessionAttendance,
+    CheckIn,
+    OutboxMessage,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="idmevents",
+    migrations_folder_path=str(MIGRATIONS_DIR),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

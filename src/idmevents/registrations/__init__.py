@@ -1,0 +1,1 @@
+"""Registrations: participants, their status, the waiting list and their session choices."""

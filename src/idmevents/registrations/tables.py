@@ -1,0 +1,51 @@
+"""Registrations and the sessions each participant will attend."""
+
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from idmevents.meetings.tables import Meeting, MeetingSession
+
+
+class Registration(Table, tablename="registration"):
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    token = Varchar(length=64, unique=True, index=True)  # the private /r/{token} link
+    feed_token = Varchar(
+        length=64, unique=True, index=True
+    )  # the personal agenda feed; replaceable
+    given_name = Varchar(length=200)
+    family_name = Varchar(length=200)
+    email = Varchar(length=320)
+    email_key = Varchar(length=320)  # lower-cased, for the one-registration-per-email rule
+    organization = Varchar(length=300, default="")
+    position = Varchar(length=300, default="")
+    category = Varchar(length=30)
+    country = Varchar(length=2, default="")
+    language = Varchar(length=5, default="en")
+    accessibility_needs = Text(default="")
+    status = Varchar(length=20)  # pending | confirmed | waitlisted | rejected | cancelled
+    # Arrival order on the waiting list; the position is the rank among those still waiting.
+    waitlist_seq = Integer(null=True, default=None)
+    rejection_reason = Text(default="")
+    consented_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    badge_printed_at = Timestamptz(null=True, default=None)
+    # UNIQUE (meeting, email_key): a unique index made in the initial migration (works on SQLite too).
+
+
+class SessionAttendance(Table, tablename="session_attendance"):
+    """A participant's choice of a session; sessions with their own capacity keep a waiting list."""
+
+    registration = ForeignKey(
+        references=Registration, null=False, on_delete=OnDelete.cascade, index=True
+    )
+    meeting_session = ForeignKey(
+        references=MeetingSession, null=False, on_delete=OnDelete.cascade, index=True
+    )
+    status = Varchar(length=20, default="confirmed")  # confirmed | waitlisted
+    waitlist_seq = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (registration, meeting_session): a unique index made in the initial migration (works on SQLite too).

@@ -1,0 +1,125 @@
+"""Configuration read from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+DEFAULT_DATABASE_URL = "sqlite:///var/idmevents.sqlite3"
+DEFAULT_MAIL_FROM = "IDM Secretariat <noreply@localhost>"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+LOCALE_DIR = PROJECT_ROOT / "locale"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("IDMEVENTS_VAR_DIR", str(DEFAULT_VAR_DIR)))
+
+
+def _secret_key(var_dir: Path) -> str:
+    """The signing key: from the environment, else generated once into var/secret_key."""
+    if key := os.environ.get("IDMEVENTS_SECRET_KEY"):
+        return key
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: when two processes start at once, one key wins and both read it back.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _resolve_sqlite_path(url: str) -> str:
+    """`sqlite:///relative/path` is relative to the project root, `sqlite:////abs` is absolute."""
+    path = url.removeprefix("sqlite:///")
+    return str(path if Path(path).is_absolute() else PROJECT_ROOT / path)
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+    pool_size: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> str:
+        return _resolve_sqlite_path(self.url)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp_url: str | None
+    mail_from: str
+    mail_dir: Path
+    embedded_worker: bool
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings
+    mail: MailSettings
+    base_url: str
+    secret_key: str
+    var_dir: Path
+    redis_url: str | None
+    debug: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings() -> Settings:
+    var_dir = _var_dir()
+    return Settings(
+        database=DatabaseSettings(
+            url=os.environ.get("IDMEVENTS_DATABASE_URL", DEFAULT_DATABASE_URL),
+            pool_size=int(os.environ.get("IDMEVENTS_DB_POOL_SIZE", "10")),
+        ),
+        mail=MailSettings(
+            smtp_url=os.environ.get("IDMEVENTS_SMTP_URL") or None,
+            mail_from=os.environ.get("IDMEVENTS_MAIL_FROM", DEFAULT_MAIL_FROM),
+            mail_dir=var_dir / "mail",
+            embedded_worker=_flag("IDMEVENTS_EMBEDDED_WORKER", True),
+        ),
+        base_url=os.environ.get("IDMEVENTS_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+        secret_key=_secret_key(var_dir),
+        var_dir=var_dir,
+        redis_url=os.environ.get("IDMEVENTS_REDIS_URL") or None,
+        debug=_flag("IDMEVENTS_DEBUG", False),
+    )
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between runs)."""
+    global _settings
+    _settings = None

@@ -1,0 +1,153 @@
+"""What every page shares: the Jinja environment (translations, date filters) and the error responses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from jinja2 import Environment
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Template
+
+from idmevents import i18n
+from idmevents.errors import AppError
+
+if TYPE_CHECKING:
+    from litestar.template import TemplateEngineProtocol
+    from litestar.types import ASGIApp, Receive, Scope, Send
+
+API_PREFIX = "/api/"
+
+
+def configure_jinja(engine: TemplateEngineProtocol) -> None:
+    env: Environment = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.filters.update(
+        local_time=i18n.local_time,
+        local_date=i18n.local_date,
+        local_datetime=i18n.local_datetime,
+        date_range=i18n.date_range,
+        zone_name=i18n.zone_name,
+        zone_abbreviation=i18n.zone_abbreviation,
+    )
+    env.globals.update(current_language=i18n.current_language, languages=i18n.LANGUAGES)
+
+
+class LanguageMiddleware:
+    """Chooses the language for the whole request, rendering included: ?lang=, else Accept-Language."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        requested = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+        token = i18n.set_language(i18n.pick_language(accept, requested))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.reset_language(token)
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith(API_PREFIX):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    title: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if wants_json(request):
+        body: dict[str, Any] = {"error": title, "detail": message}
+        if fields:
+            body["fields"] = fields
+        if extra:
+            body.update(extra)
+        return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
+    return Template(
+        template_name="errors/error.html.jinja2",
+        context={
+            "status_code": status_code,
+            "title": title,
+            "message": message,
+            "fields": fields or {},
+        },
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def handle_app_error(request: Request, exc: AppError) -> Response:
+    return error_response(
+        request, exc.status_code, i18n.gettext(exc.title), exc.message, exc.fields, exc.extra
+    )
+
+
+def handle_validation_error(request: Request, exc: ValidationException) -> Response:
+    """Litestar's own validation (a struct that does not decode): every bad field named, as ours are."""
+    fields: dict[str, str] = {}
+    for problem in exc.extra or []:
+        if isinstance(problem, dict):
+            key = str(problem.get("key") or problem.get("source") or "body")
+            fields[key.removeprefix("$.")] = str(problem.get("message", "invalid"))
+    return error_response(request, 422, i18n.gettext("Invalid input"), str(exc.detail), fields)
+
+
+def handle_http_error(request: Request, exc: HTTPException) -> Response:
+    titles = {
+        NotFoundException: "Not found",
+        NotAuthorizedException: "Authentication required",
+        PermissionDeniedException: "Forbidden",
+    }
+    title = next((t for cls, t in titles.items() if isinstance(exc, cls)), None)
+    if exc.status_code == 404:
+        message = i18n.gettext("There is no page at this address.")
+    else:
+        message = str(exc.detail)
+    return error_response(
+        request,
+        exc.status_code,
+        i18n.gettext(title or str(exc.detail)),
+        message,
+        headers=dict(exc.headers or {}),
+    )
+
+
+def handle_internal_error(request: Request, exc: Exception) -> Response:
+    request.logger.exception("unhandled error on %s", request.url.path)
+    return error_response(
+        request,
+        500,
+        i18n.gettext("Something went wrong"),
+        i18n.gettext("The error has been logged. Please try again in a moment."),
+    )
+
+
+EXCEPTION_HANDLERS = {
+    AppError: handle_app_error,
+    ValidationException: handle_validation_error,
+    HTTPException: handle_http_error,
+    500: handle_internal_error,
+}

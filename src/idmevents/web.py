@@ -55,7 +55,9 @@ class LanguageMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         accept = headers.get(b"accept-language", b"").decode("latin-1")
-        requested = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+        requested = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[
+            0
+        ]
         token = i18n.set_language(i18n.pick_language(accept, requested))
         try:
             await self.app(scope, receive, send)

@@ -1,0 +1,58 @@
+"""Rendering emails from templates/email/: subject, plain text and HTML, in the person's language.
+
+An email `name` is three templates: `email/<name>.subject.jinja2`, `email/<name>.txt.jinja2` and
+`email/<name>.html.jinja2` (optional). Plain text and subject render without HTML escaping; HTML
+with it. Both have the same translations and date filters as the pages.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from idmevents import i18n
+from idmevents.settings import TEMPLATES_DIR, get_settings
+
+
+@functools.cache
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=False)
+        if autoescape
+        else False,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters.update(
+        local_time=i18n.local_time,
+        local_date=i18n.local_date,
+        local_datetime=i18n.local_datetime,
+        date_range=i18n.date_range,
+        zone_name=i18n.zone_name,
+        zone_abbreviation=i18n.zone_abbreviation,
+    )
+    return env
+
+
+def render_email(name: str, context: dict, language: str) -> tuple[str, str, str | None]:
+    """(subject, text, html or None) for email `name`, in `language` where a translation exists."""
+    token = i18n.set_language(language)
+    try:
+        context = {"base_url": get_settings().base_url, **context}
+        subject = _environment(False).get_template(f"email/{name}.subject.jinja2").render(context)
+        text = _environment(False).get_template(f"email/{name}.txt.jinja2").render(context)
+        try:
+            html_template = _environment(True).get_template(f"email/{name}.html.jinja2")
+        except Exception:  # jinja2.TemplateNotFound: this email has no HTML part
+            html = None
+        else:
+            html = html_template.render(context)
+    finally:
+        i18n.reset_language(token)
+    return " ".join(subject.split()), text, html

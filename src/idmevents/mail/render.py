@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import functools
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
 
 from idmevents import i18n
 from idmevents.settings import TEMPLATES_DIR, get_settings
@@ -49,7 +55,7 @@ def render_email(name: str, context: dict, language: str) -> tuple[str, str, str
         text = _environment(False).get_template(f"email/{name}.txt.jinja2").render(context)
         try:
             html_template = _environment(True).get_template(f"email/{name}.html.jinja2")
-        except Exception:  # jinja2.TemplateNotFound: this email has no HTML part
+        except TemplateNotFound:  # this email has no HTML part
             html = None
         else:
             html = html_template.render(context)

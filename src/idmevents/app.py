@@ -20,7 +20,13 @@ from litestar.template.config import TemplateConfig
 from idmevents import db
 from idmevents.admin.controllers import DashboardController
 from idmevents.admin.nav import configure_admin_jinja
-from idmevents.auth.controllers import LoginController, UsersController
+from idmevents.auth.controllers import (
+    AccountController,
+    AuditController,
+    LoginController,
+    PasswordResetController,
+    UsersController,
+)
 from idmevents.auth.guards import LoginRequired, handle_login_required
 from idmevents.auth.ratelimit import (
     LOGIN_RATE_LIMIT_STORE,
@@ -84,8 +90,11 @@ def create_app(
             health,
             PublicMeetingController,
             LoginController,
+            PasswordResetController,
             DashboardController,
+            AccountController,
             UsersController,
+            AuditController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],

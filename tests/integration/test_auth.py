@@ -327,7 +327,7 @@ async def test_login_rate_limited_per_account(strict_client, make_user, login):
     response = await login(strict_client, user["email"], password)
     assert response.status_code == 429
     assert 0 < int(response.headers["retry-after"]) <= 60
-    assert "Too many sign-in attempts" in response.text
+    assert "Too many attempts. Please wait 1 minute and try again." in response.text
 
 
 async def test_login_rate_limited_per_client(strict_client, make_user, login):

@@ -9,7 +9,7 @@ from email.policy import default
 
 from idmevents.auth import audit, services
 from idmevents.auth.sessions import SESSION_COOKIE
-from idmevents.auth.tables import ApiToken, AuditEntry, PasswordReset, User
+from idmevents.auth.tables import ApiToken, AuditEntry, User
 from idmevents.mail.tables import OutboxMessage
 
 
@@ -61,9 +61,21 @@ async def test_admin_creates_user_without_password_sends_invitation(client, make
         client, "/admin/users", {"email": "invitee@example.org", "role": "organizer"}
     )
     assert response.status_code == 303
-    outbox = await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.to_address)
-    assert outbox == [{"kind": "account-invitation", "to_address": "invitee@example.org"}]
-    assert await PasswordReset.count() == 1
+    outbox = await OutboxMessage.select(
+        OutboxMessage.kind, OutboxMessage.to_address, OutboxMessage.raw
+    )
+    assert [(row["kind"], row["to_address"]) for row in outbox] == [
+        ("account-invitation", "invitee@example.org")
+    ]
+    # The invitee follows the link, chooses a password and can sign in with it.
+    path = _reset_path(outbox[0]["raw"])
+    client.cookies.clear()
+    await client.get(path)
+    done = await post_form(
+        client, path, {"password": "chosen by invitee", "confirm_password": "chosen by invitee"}
+    )
+    assert done.status_code == 303
+    assert await services.authenticate("invitee@example.org", "chosen by invitee") is not None
 
 
 async def test_admin_create_user_bad_input_shows_errors(client, make_user, login):

@@ -64,7 +64,11 @@ def admin_nav(request: Request) -> list[NavItem]:
         if url is None:
             continue
         # The dashboard is current only on itself; other sections also for the pages below them.
-        current = path == url if url.rstrip("/") == "/admin" else path.startswith(url)
+        current = (
+            path.rstrip("/") == url.rstrip("/")
+            if url.rstrip("/") == "/admin"
+            else path.startswith(url)
+        )
         items.append(NavItem(name=name, label=gettext(label), url=url, current=current))
     return items
 

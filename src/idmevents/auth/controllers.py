@@ -359,20 +359,21 @@ class UsersController(Controller):
     @post("/", name="admin_user_create")
     async def create(self, request: Request, data: Annotated[NewUserForm, FORM]) -> Response:
         """A new account: with the password given, or by emailing a link to choose one."""
-        by = request.user
         invite = not data.password
-        # Without a password the account gets an unguessable one until its owner sets theirs.
-        password = data.password or services.unusable_password()
         try:
             user = await services.create_user(
-                data.email, data.role, password, data.display_name, by=by
+                data.email,
+                data.role,
+                data.password,
+                data.display_name,
+                by=request.user,
+                invite=invite,
             )
         except AppError as error:
             return await users_page(
                 request, status_code=error.status_code, new=data, **form_error(error)
             )
         if invite:
-            await reset.invite(user, by=by)
             flash(
                 request,
                 gettext("%(email)s can now choose a password: we emailed them a link.")

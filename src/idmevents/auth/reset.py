@@ -29,7 +29,7 @@ def reset_link(secret: str) -> str:
     return f"{get_settings().base_url}{RESET_PATH}{secret}"
 
 
-async def _issue(user: dict, *, kind: str, lifetime: timedelta, now: datetime) -> str:
+async def issue_link(user: dict, *, kind: str, lifetime: timedelta, now: datetime) -> str:
     """Store a new link for `user` and queue its email; call inside a write transaction."""
     secret = secrets.token_urlsafe(32)
     await PasswordReset.insert(
@@ -77,7 +77,7 @@ async def request_reset(email: str, *, now: datetime | None = None) -> bool:
         user = await User.select().where((User.email == address) & User.active.eq(True)).first()
         if user is None:
             return False
-        await _issue(user, kind="password-reset", lifetime=RESET_LIFETIME, now=now)
+        await issue_link(user, kind="password-reset", lifetime=RESET_LIFETIME, now=now)
         await audit.record(
             user_id=user["id"],
             actor=user["email"],
@@ -88,22 +88,6 @@ async def request_reset(email: str, *, now: datetime | None = None) -> bool:
             now=now,
         )
     return True
-
-
-async def invite(user: dict, *, by: services.CurrentUser, now: datetime | None = None) -> None:
-    """Email a new account a link to choose its password (inside the creator's transaction or not)."""
-    now = now or datetime.now(UTC)
-    async with db.write_transaction():
-        await _issue(user, kind="account-invitation", lifetime=INVITE_LIFETIME, now=now)
-        await audit.record(
-            user_id=by.id,
-            actor=by.email,
-            action="invite",
-            entity_type="user",
-            entity_id=user["id"],
-            summary=user["email"],
-            now=now,
-        )
 
 
 def _invalid_link() -> InvalidInput:

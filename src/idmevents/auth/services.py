@@ -184,14 +184,21 @@ async def create_user(
     display_name: str = "",
     *,
     by: CurrentUser | None = None,
+    invite: bool = False,
     now: datetime | None = None,
 ) -> dict:
-    """A new account. Raises InvalidInput (bad email, role or password) or Conflict (email taken)."""
+    """A new account. Raises InvalidInput (bad email, role or password) or Conflict (email taken).
+
+    With `invite`, the password is one nobody knows and the owner is emailed a link to choose
+    theirs, queued in the same transaction as the account.
+    """
     now = now or datetime.now(UTC)
     email = normalise_email(email)
     display_name = display_name.strip()
     check_email(email)
     check_role(role)
+    if invite:
+        password = unusable_password()
     check_password(password)
     if len(display_name) > 200:
         raise InvalidInput(
@@ -226,8 +233,15 @@ async def create_user(
             entity_type="user",
             entity_id=rows[0]["id"],
             summary=f"{email} ({role})",
+            data={"invited": True} if invite else None,
             now=now,
         )
+        if invite:
+            from idmevents.auth import reset  # reset builds on this module
+
+            await reset.issue_link(
+                rows[0], kind="account-invitation", lifetime=reset.INVITE_LIFETIME, now=now
+            )
     return rows[0]
 
 

@@ -151,6 +151,8 @@ async def reset_password(
         if row is None:
             raise _invalid_link()
         user = await User.select().where(User.id == row["user"]).first()
+        if user is None or not user["active"]:
+            raise _invalid_link()
         await User.update({User.password_hash: new_hash}).where(User.id == row["user"])
         await PasswordReset.update({PasswordReset.used_at: now}).where(
             (PasswordReset.user == row["user"]) & PasswordReset.used_at.is_null()

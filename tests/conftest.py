@@ -192,6 +192,7 @@ class Delivery:
     login: str | None
     tls: bool
     message: EmailMessage
+    raw: bytes  # exactly as it came over the wire (DATA, dot-unstuffed)
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,7 @@ class SmtpServer:
             login=login,
             tls=server.transport.get_extra_info("ssl_object") is not None,
             message=BytesParser(policy=email_policy.default).parsebytes(envelope.original_content),
+            raw=envelope.original_content,
         )
         with self._lock:
             self.deliveries.append(delivery)
@@ -308,7 +310,7 @@ class SmtpServer:
             isinstance(auth_data, LoginPassword)
             and self.users.get(auth_data.login.decode()) == auth_data.password.decode()
         )
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller

@@ -85,6 +85,9 @@ class SmtpConfig:
     timeout: float
 
 
+# What may stand in an SMTP envelope: one @, no spaces, controls or angle brackets (an address with
+# a line break must not become a second command).
+_ENVELOPE_ADDRESS = re.compile(r"[^\x00-\x20\x7f<>@]+@[^\x00-\x20\x7f<>@]+")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _KNOWN_PARAMETERS = {"starttls", "cafile", "timeout"}
@@ -186,6 +189,9 @@ class SmtpSender:
         return ssl.create_default_context(cafile=self.config.cafile)
 
     async def send(self, raw: str, *, sender: str, recipients: list[str]) -> None:
+        for address in [sender, *recipients]:
+            if not _ENVELOPE_ADDRESS.fullmatch(address):
+                raise PermanentFailure(f"address {address!r} cannot be sent to")
         config = self.config
         client = aiosmtplib.SMTP(
             hostname=config.host,

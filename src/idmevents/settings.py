@@ -17,6 +17,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_LEASE_SECONDS = 300.0
 # How often an idle outbox worker looks for mail to send.
 DEFAULT_MAIL_POLL_SECONDS = 2.0
+# How many messages a worker claims at a time (several workers share a queue in these slices).
+DEFAULT_MAIL_BATCH_SIZE = 50
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 LOCALE_DIR = PROJECT_ROOT / "locale"
@@ -74,6 +76,7 @@ class MailSettings:
     embedded_worker: bool
     lease_seconds: float = DEFAULT_MAIL_LEASE_SECONDS
     poll_seconds: float = DEFAULT_MAIL_POLL_SECONDS
+    batch_size: int = DEFAULT_MAIL_BATCH_SIZE
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,19 @@ def _seconds(name: str, default: float) -> float:
     return seconds
 
 
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        count = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if count < 1:
+        raise ValueError(f"{name} must be at least 1, not {value!r}")
+    return count
+
+
 def load_settings() -> Settings:
     var_dir = _var_dir()
     return Settings(
@@ -122,6 +138,7 @@ def load_settings() -> Settings:
             embedded_worker=_flag("IDMEVENTS_EMBEDDED_WORKER", True),
             lease_seconds=_seconds("IDMEVENTS_MAIL_LEASE_SECONDS", DEFAULT_MAIL_LEASE_SECONDS),
             poll_seconds=_seconds("IDMEVENTS_MAIL_POLL_SECONDS", DEFAULT_MAIL_POLL_SECONDS),
+            batch_size=_count("IDMEVENTS_MAIL_BATCH_SIZE", DEFAULT_MAIL_BATCH_SIZE),
         ),
         base_url=os.environ.get("IDMEVENTS_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
         secret_key=_secret_key(var_dir),

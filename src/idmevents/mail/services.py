@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 
+from piccolo.query.functions.aggregate import Count
+
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.mail.message import new_message_id
@@ -85,7 +87,7 @@ async def list_outbox(
 
 async def outbox_counts(*, meeting_id: int | None = None) -> dict[str, int]:
     """How many messages are in each status (every status present, zero if none)."""
-    query = OutboxMessage.select(OutboxMessage.status, OutboxMessage.id.count().as_alias("n"))
+    query = OutboxMessage.select(OutboxMessage.status, Count(OutboxMessage.id, alias="n"))
     for condition in _filters(None, meeting_id):
         query = query.where(condition)
     counts = dict.fromkeys(STATUSES, 0)

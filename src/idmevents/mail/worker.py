@@ -42,14 +42,14 @@ from idmevents.mail.send import (
     sender_from_settings,
 )
 from idmevents.mail.tables import OutboxMessage
-from idmevents.settings import get_settings
+from idmevents.settings import DEFAULT_MAIL_BATCH_SIZE, get_settings
 
 if TYPE_CHECKING:
     from idmevents.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 50
+DEFAULT_BATCH_SIZE = DEFAULT_MAIL_BATCH_SIZE
 # Twelve attempts with the backoff below span about 16 hours: an SMTP outage overnight delays mail,
 # it does not fail it. After that the message is `failed` and organizers can resend it.
 MAX_ATTEMPTS = 12
@@ -293,7 +293,10 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     while not stop.is_set():
         try:
             handled = await deliver_due(
-                sender, lease_seconds=settings.mail.lease_seconds, stop=stop
+                sender,
+                batch_size=settings.mail.batch_size,
+                lease_seconds=settings.mail.lease_seconds,
+                stop=stop,
             )
         except Exception:
             failures += 1

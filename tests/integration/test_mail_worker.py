@@ -193,6 +193,6 @@ def test_worker_and_serve_refuse_a_bad_smtp_url():
         )
         assert result.returncode == 1, result.stderr
         assert result.stderr.strip() == (
-            "idmevents: IDMEVENTS_SMTP_URL 'smtp://relay.example:smtp': "
+            "error: IDMEVENTS_SMTP_URL 'smtp://relay.example:smtp': "
             "the port must be a number from 1 to 65535"
         )

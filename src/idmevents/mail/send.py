@@ -102,6 +102,8 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     parts = urlsplit(url.strip())
     if parts.scheme not in {"smtp", "smtps"}:
         raise bad("must start with smtp:// or smtps://")
+    if parts.fragment or url.strip().endswith("#"):
+        raise bad("has a '#': percent-encode it in a user or password (%23)")
     try:
         port = parts.port
     except ValueError:
@@ -158,7 +160,8 @@ def parse_smtp_url(url: str) -> SmtpConfig:
 
 def _redact(url: str) -> str:
     """The URL with its password replaced, fit for logs and error messages."""
-    return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", url)
+    # Up to the last @: an unencoded / or # in the password must not leave half of it showing.
+    return re.sub(r"(//[^/@:]*):.*@", r"\1:***@", url)
 
 
 def _response_failure(code: int, message: str, *, step: str) -> DeliveryFailure:

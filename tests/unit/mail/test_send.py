@@ -94,6 +94,7 @@ def test_smtp_url_smtps_with_parameters(tls_files):
         ("smtp://mail.example?timeout=soon", "timeout must be a number"),
         ("smtp://mail.example?cafile=/nonexistent/ca.pem", "is not a readable file"),
         ("smtp://:secret@mail.example", "has a password but no user name"),
+        ("smtp://user:pa#ss@mail.example", "percent-encode it"),
     ],
 )
 def test_smtp_url_bad_is_refused_with_the_reason(url, why):
@@ -102,10 +103,23 @@ def test_smtp_url_bad_is_refused_with_the_reason(url, why):
     assert why in str(refusal.value)
 
 
-def test_smtp_url_password_never_appears_in_errors_or_logs():
+@pytest.mark.parametrize(
+    "url",
+    [
+        "smtp://user:hunter2@mail.example/x",
+        "smtp://user:hun/ter2@mail.example",
+        "smtp://user:hun#ter2@mail.example",
+        "smtp://user:hun@ter2@mail.example:port",
+    ],
+)
+def test_smtp_url_password_never_appears_in_errors(url):
     with pytest.raises(ValueError) as refusal:
-        parse_smtp_url("smtp://user:hunter2@mail.example/x")
-    assert "hunter2" not in str(refusal.value)
+        parse_smtp_url(url)
+    assert "ter2" not in str(refusal.value)
+    assert "user:***@" in str(refusal.value)
+
+
+def test_smtp_sender_describes_itself_without_the_password():
     assert SmtpSender("smtp://user:hunter2@mail.example").describe() == (
         "smtp://user:***@mail.example"
     )

@@ -26,6 +26,12 @@ from tests.conftest import SmtpServer, free_port
 SENT_AT = datetime(2027, 4, 1, 9, 30, tzinfo=UTC)
 
 
+@pytest.fixture
+def clean_database():
+    """Nothing here touches the database: skip emptying it (a second per test on PostgreSQL)."""
+    yield
+
+
 def raw_message(message_id: str = "<0123abcd@testserver.local>", **fields) -> str:
     email = Email(
         kind="test",

@@ -361,3 +361,31 @@ async def test_logout_is_audited(client, make_user, login):
     assert (await client.get("/admin/", follow_redirects=False)).status_code == 303
     entry = await AuditEntry.select(AuditEntry.user).where(AuditEntry.action == "logout").first()
     assert entry == {"user": user["id"]}
+
+
+async def test_password_reset_email_reaches_smtp_and_its_link_works(client, make_user, smtp_server):
+    """The whole way: the form, the outbox, the worker, a real SMTP server, the link, sign-in."""
+    from idmevents.mail.send import SmtpSender
+    from idmevents.mail.worker import deliver_due
+
+    await make_user("organizer", email="ana@example.org", display_name="Ana López")
+    await client.get("/admin/password-reset")
+    await post_form(client, "/admin/password-reset", {"email": "ana@example.org"})
+    assert await deliver_due(SmtpSender(smtp_server.url)) == 1
+    [message] = smtp_server.messages
+    assert (message["To"], message["Subject"]) == (
+        "Ana López <ana@example.org>",
+        "Reset your IDM events password",
+    )
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    path = re.search(r"https://testserver\.local(/admin/password-reset/\S+)", text).group(1)
+    assert f'href="https://testserver.local{path}"' in html
+    await client.get(path)
+    done = await post_form(
+        client,
+        path,
+        {"password": "my new long password", "confirm_password": "my new long password"},
+    )
+    assert done.status_code == 303
+    assert await services.authenticate("ana@example.org", "my new long password") is not None

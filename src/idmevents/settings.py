@@ -12,6 +12,8 @@ DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = "sqlite:///var/idmevents.sqlite3"
 DEFAULT_MAIL_FROM = "IDM Secretariat <noreply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# Registration submissions (form and API) per client address; "0/minute" switches the limit off.
+DEFAULT_REGISTRATION_RATE_LIMIT = "30/minute"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 LOCALE_DIR = PROJECT_ROOT / "locale"
@@ -78,6 +80,7 @@ class Settings:
     var_dir: Path
     redis_url: str | None
     debug: bool = False
+    registration_rate_limit: str = DEFAULT_REGISTRATION_RATE_LIMIT
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -106,6 +109,9 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         redis_url=os.environ.get("IDMEVENTS_REDIS_URL") or None,
         debug=_flag("IDMEVENTS_DEBUG", False),
+        registration_rate_limit=os.environ.get(
+            "IDMEVENTS_REGISTRATION_RATE_LIMIT", DEFAULT_REGISTRATION_RATE_LIMIT
+        ),
     )
 
 

@@ -410,7 +410,7 @@ async def test_session_capacity_has_its_own_waiting_list_and_promotion():
         (side["id"], "waitlisted"),
         (plenary["id"], "confirmed"),
     ]
-    waiting = [s for s in second.sessions if s.id == side["id"]][0]
+    waiting = next(s for s in second.sessions if s.id == side["id"])
     assert (waiting.status, waiting.position, waiting.places_left) == ("waitlisted", 1, 0)
 
     await services.choose_sessions(first.registration["id"], [], by="participant", now=NOW)
@@ -430,7 +430,7 @@ async def test_pending_registration_waits_for_session_places_until_confirmed():
     pending = await services.register(
         meeting, form(1, category="civil-society", sessions=[side["id"]]), now=NOW
     )
-    choice = [s for s in pending.sessions if s.id == side["id"]][0]
+    choice = next(s for s in pending.sessions if s.id == side["id"])
     assert (choice.status, choice.position, choice.places_left) == ("waitlisted", None, 2)
     sent = len(await outbox_messages())
     await services.approve(pending.registration["id"], by="system", now=NOW)

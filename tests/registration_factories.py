@@ -100,11 +100,12 @@ async def outbox_messages(kind: str | None = None) -> list[EmailMessage]:
 
 
 def body_text(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
+    """The plain-text body with its line ends as a reader sees them (the wire has CRLF)."""
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def body_html(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("html",)).get_content()
+    return message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
 
 
 def calendar_part(message: EmailMessage) -> EmailMessage | None:

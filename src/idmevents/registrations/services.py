@@ -910,7 +910,8 @@ async def _register_locked(
     for session_id in form.sessions:
         await _add_session_choice(registration, sessions[session_id], now=now)
     position = await waitlist_position(registration)
-    choices = await _session_choices(sessions, registration)
+    # Only chosen sessions are reported or emailed: with none chosen there is nothing to read.
+    choices = await _session_choices(sessions, registration) if form.sessions else []
     await _announce(registration, locked, now=now, position=position, sessions=choices)
     await _audit(
         "participant",

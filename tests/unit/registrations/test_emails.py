@@ -209,3 +209,20 @@ async def test_every_registration_email_carries_the_private_link():
         link = f"https://testserver.local/r/{tokens[message['To'].addresses[0].addr_spec]}"
         assert link in body_text(message), message["Subject"]
         assert link in body_html(message), message["Subject"]
+
+
+async def test_emails_are_written_in_the_persons_language():
+    meeting = await make_meeting(capacity=1, timezone="Europe/Zurich", title="Dialogue — Genève")
+    await make_session(meeting, "opening", starts_at=datetime(2027, 4, 20, 8, tzinfo=UTC))
+    await services.register(meeting, form(1, language="fr"), now=NOW)
+    await services.register(meeting, form(2, language="es"), now=NOW)
+    french, spanish = await outbox_messages()
+    assert str(french["Subject"]) == "Inscription confirmée : Dialogue — Genève"
+    assert body_text(french).startswith(
+        "Bonjour Ana,\n\nVotre inscription à Dialogue — Genève est confirmée."
+    )
+    assert "20–21 avr. 2027" in body_text(french)
+    assert str(spanish["Subject"]) == "Está en la lista de espera: Dialogue — Genève"
+    assert "en el puesto 1." in body_text(spanish)
+    description = str(parse_invitation(french).events[0]["DESCRIPTION"])
+    assert description.startswith("Votre inscription : https://testserver.local/r/")

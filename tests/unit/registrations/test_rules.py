@@ -364,7 +364,8 @@ async def test_update_details_emails_the_new_details_in_the_new_language():
     )
     message = (await outbox_messages("registration-details-changed"))[0]
     assert message["To"].addresses[0].display_name == "Ana María Person 1"
-    assert "Counsellor" in message.get_body(("plain",)).get_content()
+    assert str(message["Subject"]) == "Se han modificado los datos de su inscripción: Test workshop"
+    assert "Cargo: Counsellor" in message.get_body(("plain",)).get_content()
 
 
 async def test_update_details_without_changes_sends_nothing():

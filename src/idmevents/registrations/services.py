@@ -38,7 +38,8 @@ import msgspec
 from piccolo.query.functions.aggregate import Count, Max
 
 from idmevents import db
-from idmevents.auth.tables import AuditEntry, User
+from idmevents.auth import audit
+from idmevents.auth.tables import User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, gettext
 from idmevents.mail.tables import OutboxMessage
@@ -766,18 +767,16 @@ async def _audit(
     if user_id is not None:
         user = await User.select(User.email).where(User.id == user_id).first()
         actor = user["email"] if user else f"user {user_id}"
-    await AuditEntry.insert(
-        AuditEntry(
-            at=now,
-            user=user_id,
-            actor=actor,
-            action=action,
-            entity_type="registration",
-            entity_id=registration["id"],
-            meeting_slug=meeting["slug"],
-            summary=summary,
-            data=data or {},
-        )
+    await audit.record(
+        user_id=user_id,
+        actor=actor,
+        action=action,
+        entity_type="registration",
+        entity_id=registration["id"],
+        meeting_slug=meeting["slug"],
+        summary=summary,
+        data=data,
+        now=now,
     )
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from idmevents.auth.tables import AuditEntry
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
@@ -474,3 +475,23 @@ async def test_sessions_of_another_meeting_cannot_be_chosen():
     with pytest.raises(InvalidInput) as raised:
         await services.register(meeting, form(1, sessions=[elsewhere["id"]]), now=NOW)
     assert list(raised.value.fields) == ["sessions"]
+
+
+async def test_changes_are_audited_with_who_made_them(make_user):
+    meeting = await make_meeting(capacity=1)
+    organizer, _ = await make_user("organizer", email="desk@example.org")
+    first = await services.register(meeting, form(1), now=NOW)
+    await services.register(meeting, form(2), now=NOW)
+    await services.cancel(first.registration["id"], by=organizer["id"], now=NOW)
+    entries = await AuditEntry.select().order_by(AuditEntry.id)
+    assert [(e["action"], e["actor"], e["user"], e["entity_id"]) for e in entries] == [
+        ("registration.created", "participant", None, first.registration["id"]),
+        ("registration.created", "participant", None, first.registration["id"] + 1),
+        ("registration.cancelled", "desk@example.org", organizer["id"], first.registration["id"]),
+        ("registration.promoted", "system", None, first.registration["id"] + 1),
+    ]
+    assert {e["meeting_slug"] for e in entries} == {"test-meeting"}
+    cancelled = (await outbox_messages("registration-cancelled"))[0]
+    assert "The organizers have cancelled your registration for Test workshop." in (
+        cancelled.get_body(("plain",)).get_content()
+    )

@@ -520,11 +520,11 @@ async def registration_view(token: str, *, now: datetime) -> RegistrationView:
 class _Meeting:
     """The locked meeting row and what the emails of this transaction need to know about it."""
 
-    def __init__(self, row: dict) -> None:
+    def __init__(self, row: dict, span: MeetingSpan | None = None) -> None:
         self.row = row
         self.id: int = row["id"]
         self.capacity: int | None = row["capacity"]
-        self._span: MeetingSpan | None = None
+        self._span = span
 
     async def span(self) -> MeetingSpan:
         if self._span is None:
@@ -551,11 +551,11 @@ async def meeting_span(meeting: dict) -> MeetingSpan:
     )
 
 
-async def _lock_meeting(meeting_id: int) -> _Meeting:
+async def _lock_meeting(meeting_id: int, span: MeetingSpan | None = None) -> _Meeting:
     row = await db.locked(Meeting.select().where(Meeting.id == meeting_id)).first()
     if row is None:
         raise NotFound(gettext("This meeting no longer exists."))
-    return _Meeting(row)
+    return _Meeting(row, span)
 
 
 async def _lock_registration(registration_id: int) -> tuple[dict, _Meeting]:
@@ -836,8 +836,10 @@ async def register(
     sessions = await choosable_sessions(meeting["id"])
     form = check_registration(form, sessions)
     email_key = form.email.lower()
+    # Read before the lock: every moment the meeting row is locked, other registrations wait.
+    span = await meeting_span(meeting)
     async with db.write_transaction():
-        result = await _register_locked(meeting["id"], form, sessions, email_key, now=now)
+        result = await _register_locked(meeting["id"], form, sessions, email_key, span, now=now)
     # A duplicate leaves the transaction normally: the link it emailed again must be committed.
     if result is None:
         raise _duplicate_conflict()
@@ -849,11 +851,12 @@ async def _register_locked(
     form: RegistrationForm,
     sessions: Mapping[int, dict],
     email_key: str,
+    span: MeetingSpan,
     *,
     now: datetime,
 ) -> RegistrationResult | None:
     """The registration decided and written, or None for an email already registered."""
-    locked = await _lock_meeting(meeting_id)
+    locked = await _lock_meeting(meeting_id, span)
     if not registration_is_open(locked.row, now):
         raise _closed_conflict(locked.row, now)
     existing = (

@@ -12,6 +12,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -37,14 +38,17 @@ from idmevents.auth.ratelimit import (
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 from idmevents.auth.store import DatabaseStore
 from idmevents.health import health
+from idmevents.mail.admin import OutboxApi, OutboxController
 from idmevents.meetings.controllers import PublicMeetingController
 from idmevents.ratelimit import RateLimit, scoped_rate_limit
+from idmevents.registrations.admin import DeskController
 from idmevents.registrations.controllers import (
     RATE_LIMIT_STORE,
     RATE_LIMITED,
     RegistrationApi,
     RegistrationPages,
 )
+from idmevents.registrations.desk_api import RegistrationDeskApi
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.web import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 
@@ -109,10 +113,15 @@ def create_app(
             AccountController,
             UsersController,
             AuditController,
-            # Only the registration routes carry the registration rate limit.
+            DeskController,
+            OutboxController,
+            OutboxApi,
+            # Only the registration routes carry the registration rate limit. The organizers'
+            # registration API shares one of their paths, so it is registered in the same router
+            # (the limit applies only to handlers marked with RATE_LIMITED).
             Router(
                 path="/",
-                route_handlers=[RegistrationPages, RegistrationApi],
+                route_handlers=[RegistrationPages, RegistrationApi, RegistrationDeskApi],
                 middleware=registration_middleware,
             ),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
@@ -138,7 +147,18 @@ def create_app(
             exclude=["/api/", "/health"],
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
-        openapi_config=OpenAPIConfig(title="idmevents", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="idmevents",
+            version="1",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="idmevents token create"
+                    )
+                }
+            ),
+        ),
         request_max_body_size=64 * 1024,
         debug=settings.debug,
     )

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from idmevents.auth.flash import flash
@@ -246,9 +246,11 @@ class OutboxApi(Controller):
     async def list_outbox(
         self,
         status: FromQuery[OutboxStatus | None] = None,
-        meeting: FromQuery[Annotated[str, msgspec.Meta(max_length=100)] | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=services.MAX_PAGE_SIZE)]] = 50,
-        offset: FromQuery[Annotated[int, msgspec.Meta(ge=0, le=MAX_ID)]] = 0,
+        meeting: Annotated[
+            str | None, QueryParameter(max_length=100, description="A meeting's slug")
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE_SIZE)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
     ) -> OutboxPage:
         """Emails newest first (without their bodies), with how many there are in each state."""
         meetings = await _meetings()

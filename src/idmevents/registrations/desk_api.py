@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from idmevents.auth.guards import requires_role
 from idmevents.registrations import desk, services
@@ -90,10 +90,15 @@ class RegistrationList(msgspec.Struct):
 
 
 class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
+    # Checked by the service rather than by the schema, so that a missing, empty or blank reason
+    # all get the same answer: 422 naming `reason`.
     reason: Annotated[
         str,
-        msgspec.Meta(min_length=1, max_length=2000, description="Emailed to the person: say why"),
-    ]
+        msgspec.Meta(
+            max_length=2000,
+            description="Required, not blank: emailed to the person, so say why",
+        ),
+    ] = ""
 
 
 class SeatIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -213,14 +218,23 @@ class RegistrationDeskApi(Controller):
         slug: FromPath[str],
         status: FromQuery[Status | None] = None,
         category: FromQuery[Category | None] = None,
-        country: FromQuery[
-            Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2}$", examples=["CL"])] | None
+        country: Annotated[
+            str | None,
+            QueryParameter(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2"),
         ] = None,
-        session: FromQuery[Id | None] = None,
-        q: FromQuery[Annotated[str, msgspec.Meta(max_length=desk.MAX_QUERY)] | None] = None,
+        session: Annotated[
+            int | None, QueryParameter(ge=1, le=desk.MAX_ID, description="A session's id")
+        ] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=desk.MAX_QUERY,
+                description="Words to find in names, emails and organizations",
+            ),
+        ] = None,
         sort: FromQuery[Sort] = "-date",
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_API_LIMIT)]] = 50,
-        offset: FromQuery[Annotated[int, msgspec.Meta(ge=0, le=desk.MAX_ID)]] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=desk.MAX_API_LIMIT)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=desk.MAX_ID)] = 0,
     ) -> RegistrationList:
         """Registrations matching the filters (`q` searches names, emails and organizations,
         ignoring case and accents), sorted by name or date (`-` for descending), one page of

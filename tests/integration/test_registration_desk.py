@@ -263,9 +263,13 @@ async def test_reject_needs_a_reason_then_emails_it(client, make_user, login):
     desk = await desk_meeting()
     await signed_in(client, make_user, login)
     path = f"/admin/registrations/{desk.ids['bob']}"
-    await client.get(path)
-    empty = await post_form(client, f"{path}/reject", {"reason": "   "})
+    here = f"{path}?back=%2Fadmin%2Fregistrations%3Fstatus%3Dpending"
+    await client.get(here)
+    empty = await post_form(client, f"{path}/reject", {"reason": "   ", "next": here})
     assert empty.status_code == 422
+    # Sent again from the page with the error, the form still comes back to where it started.
+    assert f'name="next" value="{html.escape(here)}"' in empty.text
+    assert 'href="/admin/registrations?status=pending">Back to the list' in empty.text
     assert "Give the reason: the person will read it." in text_of(empty.text)
     assert 'aria-invalid="true"' in empty.text
     assert await status_of(desk.ids["bob"]) == "pending"
@@ -357,8 +361,10 @@ async def test_edit_details_saves_and_emails_what_changed(client, make_user, log
         "language": "es",
         "accessibility_needs": "",
     }
-    bad = await post_form(client, path, values | {"given_name": ""})
+    detail = f"/admin/registrations/{desk.ids['ana']}?back=%2Fadmin%2Fregistrations"
+    bad = await post_form(client, path, values | {"given_name": "", "next": detail})
     assert bad.status_code == 422
+    assert f'name="next" value="{html.escape(detail)}"' in bad.text
     assert "Enter your given name." in text_of(bad.text)
     response = await post_form(client, path, values)
     assert response.status_code == 303

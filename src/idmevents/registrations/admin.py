@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
@@ -246,10 +246,13 @@ class DeskController(Controller):
         errors: dict[str, str] | None = None,
         reason: str = "",
         status_code: int = 200,
+        here: str | None = None,
     ) -> Template:
         detail = await desk.registration_detail(registration_id)
         registration = detail.registration
-        back = safe_next(request.query_params.get("back"), default="")
+        # A form sent back with an error keeps the address (and its way back) it was sent from.
+        here = here or _here(request)
+        back = safe_next(parse_qs(urlsplit(here).query).get("back", [""])[0], default="")
         return Template(
             "registrations/desk_detail.html.jinja2",
             context={
@@ -271,7 +274,7 @@ class DeskController(Controller):
                 or request.app.route_reverse(
                     "admin_meeting_registrations", slug=detail.meeting["slug"]
                 ),
-                "here": _here(request),
+                "here": here,
                 "errors": errors or {},
                 "reason": reason,
             },
@@ -329,6 +332,7 @@ class DeskController(Controller):
                 errors=error.fields,
                 reason=reason,
                 status_code=error.status_code,
+                here=safe_next(_text(data, "next"), default=_detail_url(request, registration_id)),
             )
         except Conflict as error:
             flash(request, error.message, "error")
@@ -404,10 +408,12 @@ class DeskController(Controller):
         values: dict | None = None,
         errors: dict[str, str] | None = None,
         status_code: int = 200,
+        detail_url: str | None = None,
     ) -> Template:
         registration = await desk.get_registration(registration_id)
         meeting = await desk.get_meeting_by_id(registration["meeting"])
         back = safe_next(request.query_params.get("back"), default="")
+        detail_url = detail_url or _detail_url(request, registration_id, back)
         return Template(
             "registrations/desk_edit.html.jinja2",
             context={
@@ -416,7 +422,7 @@ class DeskController(Controller):
                 "meeting": meeting,
                 "values": values or registration,
                 "errors": errors or {},
-                "detail_url": _detail_url(request, registration_id, back),
+                "detail_url": detail_url,
                 **_edit_choices(),
             },
             status_code=status_code,
@@ -448,6 +454,9 @@ class DeskController(Controller):
                 values=values,
                 errors=error.fields,
                 status_code=error.status_code,
+                detail_url=safe_next(
+                    _text(data, "next"), default=_detail_url(request, registration_id)
+                ),
             )
         changed = [
             name

@@ -278,8 +278,10 @@ async def test_stop_finishes_the_message_in_hand_and_gives_the_rest_back(smtp_se
     await queue(4)
     smtp_server.delay = 0.4
     stop = asyncio.Event()
-    asyncio.get_running_loop().call_later(0.15, stop.set)
-    assert await deliver_due(SmtpSender(smtp_server.url), stop=stop) == 1
+    batch = asyncio.create_task(deliver_due(SmtpSender(smtp_server.url), stop=stop))
+    await smtp_server.wait_for_data(1)
+    stop.set()  # while the first message is with the server
+    assert await batch == 1
     rows = await outbox()
     assert [(row["status"], row["claimed_until"]) for row in rows] == [("sent", None)] + [
         ("queued", None)
@@ -289,15 +291,15 @@ async def test_stop_finishes_the_message_in_hand_and_gives_the_rest_back(smtp_se
 
 async def test_a_long_batch_renews_its_lease(smtp_server):
     """A batch that outlasts half its lease extends it, so no other worker takes rows in hand."""
-    await queue(8)
+    await queue(10)
     smtp_server.delay = 0.2
     sender = SmtpSender(smtp_server.url)
-    batch = asyncio.create_task(deliver_due(sender, lease_seconds=1.0))
-    await smtp_server.wait_for(6)
-    # Past the first lease's end (6 × 0.2 s > 1 s), the rows not yet sent are still held.
-    rival = await deliver_due(SmtpSender(smtp_server.url), lease_seconds=1.0)
+    batch = asyncio.create_task(deliver_due(sender, lease_seconds=1.5))
+    await smtp_server.wait_for(8)
+    # Past the first lease's end (8 × 0.2 s > 1.5 s), the rows not yet sent are still held.
+    rival = await deliver_due(SmtpSender(smtp_server.url), lease_seconds=1.5)
     assert rival == 0
-    assert await batch == 8
+    assert await batch == 10
     assert Counter(smtp_server.message_ids()) == Counter(
         row["message_id"] for row in await outbox()
     )

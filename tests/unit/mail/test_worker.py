@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -22,9 +21,7 @@ from idmevents.mail.tables import OutboxMessage
 from idmevents.mail.worker import (
     MAX_ATTEMPTS,
     RETRY_BASE_SECONDS,
-    RETRY_CAP_SECONDS,
     deliver_due,
-    retry_delay,
     run_worker,
 )
 from idmevents.settings import get_settings
@@ -303,31 +300,6 @@ async def test_a_long_batch_renews_its_lease(smtp_server):
     assert Counter(smtp_server.message_ids()) == Counter(
         row["message_id"] for row in await outbox()
     )
-
-
-def test_retry_delay_doubles_from_a_minute_up_to_the_cap():
-    middle = [retry_delay(attempt, rand=lambda: 0.5).total_seconds() for attempt in range(1, 12)]
-    assert middle == [60, 120, 240, 480, 960, 1920, 3840, 7680, 14400, 14400, 14400]
-    assert RETRY_CAP_SECONDS == 14400
-    assert retry_delay(1000, rand=lambda: 0.5).total_seconds() == RETRY_CAP_SECONDS
-
-
-def test_retry_delay_has_jitter_within_a_quarter():
-    assert retry_delay(3, rand=lambda: 0.0).total_seconds() == 180
-    assert retry_delay(3, rand=lambda: 1.0).total_seconds() == 300
-    delays = {retry_delay(3).total_seconds() for _ in range(50)}
-    assert len(delays) > 40
-    assert all(180 <= delay <= 300 for delay in delays)
-    # Until the cap, the next attempt always waits longer than the last, jitter or not.
-    rng = random.Random(7)
-    for attempt in range(1, 8):
-        assert retry_delay(attempt, rand=lambda: 1.0) < retry_delay(attempt + 1, rand=lambda: 0.0)
-        assert retry_delay(attempt, rand=rng.random) < retry_delay(attempt + 1, rand=rng.random)
-
-
-def test_retry_delay_refuses_zero_attempts():
-    with pytest.raises(ValueError):
-        retry_delay(0)
 
 
 async def test_run_worker_survives_the_database_going_away(smtp_server, caplog):

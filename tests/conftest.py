@@ -65,7 +65,7 @@ else:
     os.environ["IDMEVENTS_DATABASE_URL"] = f"sqlite:///{_TMP / 'test.sqlite3'}"
 
 from idmevents.cli import migrate  # noqa: E402
-from idmevents.db import all_tables, engine, is_sqlite  # noqa: E402
+from idmevents.db import all_tables, is_sqlite  # noqa: E402
 
 asyncio.run(migrate())
 
@@ -75,14 +75,32 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 async def truncate_all() -> None:
-    names = [table._meta.tablename for table in all_tables()]
+    """Empty every table in one round trip (children before parents, so foreign keys never object).
+
+    DELETE on a handful of small tables is far cheaper than TRUNCATE, which rewrites files on
+    PostgreSQL (about a second per test); sequences restart so ids are the same on both engines.
+    """
+    names = [table._meta.tablename for table in reversed(all_tables())]
+    url = os.environ["IDMEVENTS_DATABASE_URL"]
     if is_sqlite():
-        # Children before parents, so foreign keys never object.
-        for name in reversed(names):
-            await engine()._run_in_new_connection(f'DELETE FROM "{name}"')
+        import sqlite3
+
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=60)
+        try:
+            connection.executescript("".join(f'DELETE FROM "{name}";' for name in names))
+        finally:
+            connection.close()
     else:
-        joined = ", ".join(f'"{name}"' for name in names)
-        await engine()._run_in_new_connection(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
+        import asyncpg
+
+        script = "".join(
+            f'DELETE FROM "{name}"; ALTER SEQUENCE "{name}_id_seq" RESTART;' for name in names
+        )
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(script)
+        finally:
+            await connection.close()
 
 
 @pytest.fixture(autouse=True)

@@ -77,7 +77,10 @@ def create_app(
     settings = settings or get_settings()
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
-    registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    try:
+        registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    except ValueError as exc:
+        raise ValueError(f"IDMEVENTS_REGISTRATION_RATE_LIMIT: {exc}") from None
     registration_middleware = (
         [scoped_rate_limit(registration_limit, opt_key=RATE_LIMITED, store=RATE_LIMIT_STORE)]
         if registration_limit.enabled

@@ -16,6 +16,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from idmevents import db
+from idmevents.feeds.controllers import (
+    FeedController,
+    PanelistPageController,
+    PersonalFeedController,
+)
 from idmevents.health import health
 from idmevents.meetings.controllers import PublicMeetingController
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
@@ -49,6 +54,9 @@ def create_app(
         route_handlers=[
             health,
             PublicMeetingController,
+            FeedController,
+            PanelistPageController,
+            PersonalFeedController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],
@@ -63,7 +71,10 @@ def create_app(
             cookie_samesite="lax",
             exclude=["/api/", "/health"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        # Feeds compress themselves, once per change (feeds/controllers.py): the opt key skips them.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"
+        ),
         openapi_config=OpenAPIConfig(title="idmevents", version="1", path="/schema"),
         request_max_body_size=64 * 1024,
         debug=settings.debug,

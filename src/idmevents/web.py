@@ -18,6 +18,8 @@ from litestar.response import Template
 
 from idmevents import i18n
 from idmevents.errors import AppError
+from idmevents.feeds.links import subscribe_links
+from idmevents.settings import get_settings
 
 if TYPE_CHECKING:
     from litestar.template import TemplateEngineProtocol
@@ -40,7 +42,17 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
         zone_name=i18n.zone_name,
         zone_abbreviation=i18n.zone_abbreviation,
     )
-    env.globals.update(current_language=i18n.current_language, languages=i18n.LANGUAGES)
+    env.globals.update(
+        current_language=i18n.current_language,
+        languages=i18n.LANGUAGES,
+        absolute_url=absolute_url,
+        subscribe_links=subscribe_links,
+    )
+
+
+def absolute_url(path: str) -> str:
+    """A path of this site as a full address on IDMEVENTS_BASE_URL (for feeds, emails, apps)."""
+    return get_settings().base_url + path
 
 
 class LanguageMiddleware:

@@ -2,14 +2,17 @@
 
 Same agenda in, same bytes out. Nothing here reads the clock, the database or the request: the
 bytes of a feed depend only on the agenda's state, so a feed can be built once per agenda change,
-cached, and given a strong ETag that every server process computes alike.
+cached, and given a strong ETag that every server process computes alike. (The caches below only
+remember serialisations already made; they never change what comes out.)
 """
 
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +29,7 @@ from icalendar import (
 from idmevents import __version__
 from idmevents.feeds import links
 from idmevents.feeds.labels import kind_label, role_label
-from idmevents.i18n import gettext
+from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem
 
 PRODID = f"-//International Organization for Migration//idmevents {__version__}//EN"
@@ -34,6 +37,7 @@ PRODID = f"-//International Organization for Migration//idmevents {__version__}/
 # X-PUBLISHED-TTL that Outlook reads). An hour keeps a moved session visible the same morning
 # without clients hammering the server; conditional requests make each poll cheap.
 REFRESH_INTERVAL = timedelta(hours=1)
+CALENDAR_END = b"END:VCALENDAR\r\n"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,37 @@ def build_calendar(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
     their LOCATION. Cancelled items stay in, as STATUS:CANCELLED, so that clients remove them
     instead of keeping a stale copy (a vanished event is simply kept by some clients).
     """
+    calendar = _calendar_head(agendas, info)
+    for zone, (first_year, last_year) in _zone_spans(agendas):
+        calendar.add_component(vtimezone(zone, first_year, last_year))
+    for item, meeting in _events_in_order(agendas):
+        calendar.add_component(session_event(item, meeting, base_url=base_url))
+    return calendar
+
+
+def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: str) -> bytes:
+    """The calendar as sent: UTF-8, CRLF line ends, lines folded at 75 octets (icalendar does all).
+
+    The same bytes as `build_calendar(...).to_ical()`, assembled from each component's own
+    serialisation. icalendar spends about a millisecond per event, so each event's bytes are
+    kept (keyed by everything the event shows): after one session changes, rebuilding a feed of
+    thousands of sessions serialises that one event again, not all of them.
+    """
+    head = _calendar_head(agendas, info).to_ical()
+    parts = [head.removesuffix(CALENDAR_END)]
+    parts.extend(
+        _vtimezone_bytes(zone, first_year, last_year)
+        for zone, (first_year, last_year) in _zone_spans(agendas)
+    )
+    parts.extend(
+        _event_bytes(item, meeting, base_url=base_url)
+        for item, meeting in _events_in_order(agendas)
+    )
+    parts.append(CALENDAR_END)
+    return b"".join(parts)
+
+
+def _calendar_head(agendas: Sequence[Agenda], info: CalendarInfo) -> Calendar:
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -72,20 +107,53 @@ def build_calendar(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
     calendar.add("SOURCE", info.source_url, parameters={"VALUE": "URI"})
     calendar.add("REFRESH-INTERVAL", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
-
-    for zone, (first_year, last_year) in sorted(_years_by_zone(agendas).items()):
-        calendar.add_component(vtimezone(zone, first_year, last_year))
-
-    events = [(item, agenda) for agenda in agendas for item in agenda.items]
-    events.sort(key=lambda pair: (pair[0].starts_at, pair[0].id))
-    for item, agenda in events:
-        calendar.add_component(session_event(item, agenda.meeting, base_url=base_url))
     return calendar
 
 
-def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: str) -> bytes:
-    """The calendar as sent: UTF-8, CRLF line ends, lines folded at 75 octets (icalendar does both)."""
-    return build_calendar(agendas, info, base_url=base_url).to_ical()
+def _events_in_order(agendas: Sequence[Agenda]) -> list[tuple[AgendaItem, dict]]:
+    events = [(item, agenda.meeting) for agenda in agendas for item in agenda.items]
+    events.sort(key=lambda pair: (pair[0].starts_at, pair[0].id))
+    return events
+
+
+# What an event shows of its meeting (see session_event): part of the event's cache key.
+MEETING_FIELDS_IN_EVENTS = ("slug", "timezone", "status", "venue_name", "venue_address")
+EVENT_CACHE_SIZE = 20_000
+_event_cache: OrderedDict[tuple, bytes] = OrderedDict()
+_event_cache_lock = threading.Lock()
+
+
+def _event_key(item: AgendaItem, meeting: dict, base_url: str) -> tuple:
+    # Every field of the item, so that a field added to the event later cannot go stale here.
+    values = tuple(
+        tuple(value) if isinstance(value, list) else value
+        for value in (getattr(item, f.name) for f in fields(item))
+    )
+    shown = tuple(meeting.get(name) for name in MEETING_FIELDS_IN_EVENTS)
+    return (base_url, current_language(), shown, values)
+
+
+def _event_bytes(item: AgendaItem, meeting: dict, *, base_url: str) -> bytes:
+    key = _event_key(item, meeting, base_url)
+    with _event_cache_lock:
+        data = _event_cache.get(key)
+        if data is not None:
+            _event_cache.move_to_end(key)
+            return data
+    data = session_event(item, meeting, base_url=base_url).to_ical()
+    with _event_cache_lock:
+        _event_cache[key] = data
+        while len(_event_cache) > EVENT_CACHE_SIZE:
+            _event_cache.popitem(last=False)
+    return data
+
+
+def clear_caches() -> None:
+    """Forget every serialisation made (the benchmark measures a cold build with it)."""
+    with _event_cache_lock:
+        _event_cache.clear()
+    _vtimezone_bytes.cache_clear()
+    observances.cache_clear()
 
 
 def session_event(item: AgendaItem, meeting: dict, *, base_url: str) -> Event:
@@ -146,6 +214,10 @@ def _location(item: AgendaItem, meeting: dict) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+def _zone_spans(agendas: Sequence[Agenda]) -> list[tuple[str, tuple[int, int]]]:
+    return sorted(_years_by_zone(agendas).items())
 
 
 def _years_by_zone(agendas: Sequence[Agenda]) -> dict[str, tuple[int, int]]:
@@ -235,6 +307,11 @@ def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance,
         else:
             cursor = step_end
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=128)
+def _vtimezone_bytes(tzid: str, first_year: int, last_year: int) -> bytes:
+    return vtimezone(tzid, first_year, last_year).to_ical()
 
 
 def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:

@@ -252,6 +252,15 @@ def test_lines_end_in_crlf_fold_at_75_octets_and_text_is_escaped():
     assert str(event["DESCRIPTION"]).startswith("Line one,\nline two; and a back\\slash.\n\n")
 
 
+def test_bytes_are_the_whole_calendar_serialised_by_icalendar():
+    """calendar_bytes assembles cached pieces: they must add up to icalendar's own output."""
+    agendas = [new_york_agenda(), geneva_agenda()]
+    calendar_bytes(agendas, INFO, base_url=BASE_URL)  # fill the caches
+    assert calendar_bytes(agendas, INFO, base_url=BASE_URL) == (
+        build_calendar(agendas, INFO, base_url=BASE_URL).to_ical()
+    )
+
+
 def test_same_agenda_gives_the_same_bytes():
     """No clock, no random UID: the feed's ETag can be its content hash."""
     first = calendar_bytes([new_york_agenda()], INFO, base_url=BASE_URL)

@@ -75,6 +75,7 @@ async def test_meeting_feed_headers(client, demo):
             "content-disposition",
             "content-encoding",
             "vary",
+            "access-control-allow-origin",
         )
     } == {
         "content-type": "text/calendar; charset=utf-8",
@@ -83,6 +84,7 @@ async def test_meeting_feed_headers(client, demo):
         "content-disposition": 'inline; filename="idm-new-york.ics"',
         "content-encoding": None,
         "vary": "Accept-Encoding, Accept-Language",
+        "access-control-allow-origin": "*",
     }
     etag = response.headers["etag"]
     assert etag.startswith('"') and etag.endswith('"') and not etag.startswith("W/")
@@ -342,6 +344,7 @@ async def test_personal_feed_without_choices_is_the_whole_meeting(client, demo):
     assert set(events(response)) == {s["uid"] for s in await sessions_of("idm-geneva")}
     assert response.headers["cache-control"] == "private, max-age=300"
     assert response.headers["x-robots-tag"] == "noindex, nofollow"
+    assert "access-control-allow-origin" not in response.headers
 
 
 async def test_personal_feed_holds_the_confirmed_choices(client, demo):

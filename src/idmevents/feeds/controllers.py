@@ -97,6 +97,9 @@ def feed_response(request: Request, document: FeedDocument) -> ASGIResponse:
     }
     if document.private:
         headers["x-robots-tag"] = "noindex, nofollow"
+    else:
+        # Public and read-only: a web app elsewhere (an event site, a kiosk) may fetch it.
+        headers["access-control-allow-origin"] = "*"
 
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:

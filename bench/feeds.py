@@ -218,13 +218,25 @@ class LoadResult:
     seconds: float
     statuses: dict[int, int]
     latencies: list[float]
+    server_cpu: float | None  # CPU seconds the server process spent on these requests
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
 
 
-async def _load(name: str, url: str, headers: dict[str, str]) -> LoadResult:
+def _process_cpu(pid: int | None) -> float | None:
+    """utime + stime of a process from /proc (Linux): what it cost, whatever else the machine ran."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _load(name: str, url: str, headers: dict[str, str], pid: int | None) -> LoadResult:
     import httpx
 
     statuses: dict[int, int] = {}
@@ -243,36 +255,43 @@ async def _load(name: str, url: str, headers: dict[str, str]) -> LoadResult:
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
         await client.get(url, headers=headers)  # warm: the first request builds the feed
+        cpu_before = _process_cpu(pid)
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
         elapsed = time.perf_counter() - started
-    return LoadResult(name, len(latencies), elapsed, statuses, latencies)
+        cpu_after = _process_cpu(pid)
+    server_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return LoadResult(name, len(latencies), elapsed, statuses, latencies, server_cpu)
 
 
-async def bench_http(url_base: str) -> list[LoadResult]:
+async def bench_http(url_base: str, pid: int | None = None) -> list[LoadResult]:
     import httpx
 
     results = [
         # Baselines: the health check runs one trivial query, the meeting page renders the agenda.
-        await _load("/health (one query, baseline)", f"{url_base}/health", {}),
+        await _load("/health (one query, baseline)", f"{url_base}/health", {}, pid),
         await _load(
             "meeting page, HTML",
             f"{url_base}/meetings/idm-new-york",
             {"accept-encoding": "gzip"},
+            pid,
         ),
     ]
     for slug, label in (("idm-new-york", "9 sessions"), ("bench", "1,000 sessions")):
         url = f"{url_base}/meetings/{slug}/agenda.ics"
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=120) as client:  # the first request builds it
             etag = (await client.get(url, headers={"accept-encoding": "gzip"})).headers["etag"]
-        results.append(await _load(f"{label}, full GET (gzip)", url, {"accept-encoding": "gzip"}))
+        results.append(
+            await _load(f"{label}, full GET (gzip)", url, {"accept-encoding": "gzip"}, pid)
+        )
         results.append(
             await _load(
                 f"{label}, If-None-Match (304)",
                 url,
                 {"accept-encoding": "gzip", "if-none-match": etag},
+                pid,
             )
         )
     return results
@@ -283,14 +302,20 @@ def print_http(engine: str, results: list[LoadResult]) -> None:
         f"Requests per second, one `idmevents serve` process ({engine}), {CONCURRENCY} "
         f"connections, at most {MAX_REQUESTS} requests or {MAX_SECONDS:.0f} s each"
     )
-    print(f"{'scenario':<36} {'req/s':>7} {'p50':>8} {'p95':>8}  statuses")
+    print("(server CPU: the server process's own CPU time per request, from /proc)")
+    print(f"{'scenario':<36} {'req/s':>6} {'p50':>8} {'p95':>8} {'server CPU':>11}  statuses")
     for result in results:
         ordered = sorted(result.latencies)
         p50 = statistics.median(ordered) * 1000
         p95 = ordered[int(len(ordered) * 0.95) - 1] * 1000
+        cpu = (
+            f"{result.server_cpu / result.requests * 1000:>8.2f}ms"
+            if result.server_cpu is not None
+            else f"{'n/a':>10}"
+        )
         print(
-            f"{result.name:<36} {result.per_second:>7.0f} {p50:>6.1f}ms {p95:>6.1f}ms  "
-            f"{result.statuses}"
+            f"{result.name:<36} {result.per_second:>6.0f} {p50:>6.1f}ms {p95:>6.1f}ms "
+            f"{cpu}  {result.statuses}"
         )
 
 
@@ -361,7 +386,7 @@ def run_http(postgres_server: str | None = None) -> tuple[str, list[LoadResult]]
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.1)
         engine = "PostgreSQL" if postgres_server else "SQLite"
-        return engine, asyncio.run(bench_http(f"http://127.0.0.1:{port}"))
+        return engine, asyncio.run(bench_http(f"http://127.0.0.1:{port}", server.pid))
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -89,6 +89,7 @@ async def test_meeting_feed_headers(client, demo):
     etag = response.headers["etag"]
     assert etag.startswith('"') and etag.endswith('"') and not etag.startswith("W/")
     assert response.headers["content-length"] == str(len(response.content))
+    assert "set-cookie" not in response.headers
     assert response.content.startswith(b"BEGIN:VCALENDAR\r\n")
 
 

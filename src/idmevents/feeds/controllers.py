@@ -36,7 +36,9 @@ from idmevents.settings import get_settings
 # Public feeds may sit in shared caches for a few minutes; an agenda change reaches everyone
 # within that time, and clients revalidate cheaply after it (304).
 PUBLIC_MAX_AGE = 300
-FEED_ROUTE_OPT = {"skip_compression": True}
+# Feeds compress themselves (see above), and are read-only GET/HEAD for calendar services: no
+# CSRF cookie, whose Set-Cookie would keep shared caches from storing a public feed.
+FEED_ROUTE_OPT = {"skip_compression": True, "exclude_from_csrf": True}
 FEED_METHODS = [HttpMethod.GET, HttpMethod.HEAD]
 
 

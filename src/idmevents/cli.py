@@ -37,8 +37,24 @@ async def demo(as_announced: bool) -> None:
     )
 
 
+def check_mail_settings() -> None:
+    """A bad IDMEVENTS_SMTP_URL stops the command at once, not at the first email."""
+    from idmevents.mail.send import sender_from_settings
+    from idmevents.settings import get_settings
+
+    try:
+        sender_from_settings(get_settings())
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
+
+    from idmevents.settings import get_settings
+
+    if get_settings().mail.embedded_worker:
+        check_mail_settings()
 
     uvicorn.run(
         "idmevents.asgi:app",
@@ -49,6 +65,132 @@ def serve(host: str, port: int, workers: int) -> None:
         forwarded_allow_ips="127.0.0.1",
         log_level="info",
     )
+
+
+async def worker() -> None:
+    """The outbox worker until SIGTERM or SIGINT; a second signal stops it without waiting."""
+    import logging
+    import signal
+
+    from idmevents.db import close_pool, configure_sqlite, start_pool
+    from idmevents.mail.worker import run_worker
+    from idmevents.settings import get_settings
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    stop = asyncio.Event()
+    main_task = asyncio.current_task()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            main_task.cancel()
+        stop.set()  # finish the message in hand, give the rest of the batch back, exit
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal)
+    await configure_sqlite()
+    # One pass uses one connection at a time; a second one spares a wait while a claim commits.
+    await start_pool(min(settings.database.pool_size, 2))
+    try:
+        await run_worker(settings, stop=stop)
+    finally:
+        await close_pool()
+
+
+def read_new_password(from_stdin: bool) -> str:
+    """The new account's password: one line of standard input, or typed twice at a prompt."""
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit(
+            "error: no terminal to ask for the password; pipe it in with --password-stdin"
+        )
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password (again): ") != first:
+        raise SystemExit("error: the two passwords differ")
+    return first
+
+
+async def user_create(email: str, role: str, name: str, password: str) -> None:
+    from idmevents.auth import audit, services
+    from idmevents.db import write_transaction
+
+    user = await services.create_user(email, role, password, name)
+    async with write_transaction():
+        await audit.record(
+            user_id=None,
+            actor="command line",
+            action="create",
+            entity_type="user",
+            entity_id=user["id"],
+            summary=f"{user['email']} ({user['role']})",
+        )
+    print(f"created {user['role']} {user['email']}")
+
+
+async def user_list() -> None:
+    from idmevents.auth import services
+
+    for user in await services.list_users():
+        state = "active" if user["active"] else "deactivated"
+        print(f"{user['email']}\t{user['role']}\t{state}\t{user['display_name']}")
+
+
+async def token_create(email: str, name: str) -> None:
+    from idmevents.auth import audit, services
+    from idmevents.db import write_transaction
+
+    user = await services.get_user_by_email(email)
+    if not user["active"]:
+        raise SystemExit(f"error: the account {user['email']} is deactivated")
+    row, secret = await services.create_token(user, name)
+    async with write_transaction():
+        await audit.record(
+            user_id=None,
+            actor="command line",
+            action="create",
+            entity_type="token",
+            entity_id=row["id"],
+            summary=f"{row['prefix']}… for {user['email']}",
+        )
+    print(secret)
+    print(
+        f"token {row['prefix']}… for {user['email']}: store it now, it is not shown again",
+        file=sys.stderr,
+    )
+
+
+async def token_revoke(prefix: str) -> None:
+    from idmevents.auth import audit, services
+    from idmevents.db import write_transaction
+
+    row = await services.find_token_by_prefix(prefix)
+    await services.revoke_token(row["id"])
+    async with write_transaction():
+        await audit.record(
+            user_id=None,
+            actor="command line",
+            action="revoke",
+            entity_type="token",
+            entity_id=row["id"],
+            summary=f"{row['prefix']}…",
+        )
+    print(f"revoked {row['prefix']}…")
+
+
+async def token_list(email: str | None) -> None:
+    from idmevents.auth import services
+
+    user_id = (await services.get_user_by_email(email))["id"] if email else None
+    for row in await services.list_tokens(user_id):
+        state = "revoked" if row["revoked_at"] else "active"
+        last = row["last_used_at"].isoformat() if row["last_used_at"] else "never used"
+        print(f"{row['prefix']}\t{row['email']}\t{state}\t{last}\t{row['name']}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,7 +207,57 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.add_argument("--workers", type=int, default=1)
+    commands.add_parser(
+        "worker", help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL)"
+    )
+
+    user_parser = commands.add_parser("user", help="organizer accounts")
+    user_commands = user_parser.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser("create", help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "organizer", "checkin"])
+    create.add_argument("--name", default="", help="the name shown in the audit log")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of prompting",
+    )
+    user_commands.add_parser("list", help="list the accounts")
+
+    token_parser = commands.add_parser("token", help="API tokens")
+    token_commands = token_parser.add_subparsers(dest="token_command", required=True)
+    token_new = token_commands.add_parser("create", help="create a token and print it once")
+    token_new.add_argument("--email", required=True)
+    token_new.add_argument("--name", default="", help="what the token is for")
+    token_revoke_parser = token_commands.add_parser("revoke", help="revoke a token")
+    token_revoke_parser.add_argument(
+        "--prefix", required=True, help="the token's first characters, as `token list` shows"
+    )
+    token_list_parser = token_commands.add_parser("list", help="list tokens (never their secret)")
+    token_list_parser.add_argument("--email", help="only this account's tokens")
     return parser
+
+
+def run_account_command(args: argparse.Namespace) -> None:
+    """`user …` and `token …`: our errors become one line on stderr and exit status 1."""
+    from idmevents.errors import AppError
+
+    try:
+        if args.command == "user" and args.user_command == "create":
+            password = read_new_password(args.password_stdin)
+            asyncio.run(user_create(args.email, args.role, args.name, password))
+        elif args.command == "user":
+            asyncio.run(user_list())
+        elif args.token_command == "create":
+            asyncio.run(token_create(args.email, args.name))
+        elif args.token_command == "revoke":
+            asyncio.run(token_revoke(args.prefix))
+        else:
+            asyncio.run(token_list(args.email))
+    except AppError as error:
+        details = "; ".join(f"{name}: {why}" for name, why in error.fields.items())
+        print(f"error: {error.message}" + (f" ({details})" if details else ""), file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,6 +270,14 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(demo(args.as_announced))
     elif args.command == "serve":
         serve(args.host, args.port, args.workers)
+    elif args.command == "worker":
+        check_mail_settings()
+        try:
+            asyncio.run(worker())
+        except asyncio.CancelledError:  # a second signal: stop now
+            raise SystemExit(1) from None
+    elif args.command in ("user", "token"):
+        run_account_command(args)
     else:  # pragma: no cover - argparse rejects unknown commands first
         parser.error(f"unknown command {args.command}")
 

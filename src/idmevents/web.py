@@ -12,13 +12,15 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    TooManyRequestsException,
     ValidationException,
 )
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Template
 
 from idmevents import i18n
 from idmevents.errors import AppError
-from idmevents.feeds.links import subscribe_links
+from idmevents.feeds import links
 from idmevents.settings import get_settings
 
 if TYPE_CHECKING:
@@ -53,6 +55,14 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
 def absolute_url(path: str) -> str:
     """A path of this site as a full address on IDMEVENTS_BASE_URL (for feeds, emails, apps)."""
     return get_settings().base_url + path
+
+
+def subscribe_links(feed_url: str, title: str) -> links.SubscribeLinks:
+    """The links of feeds/_subscribe.html.jinja2. Calendar services fetch the feed from outside
+    the site, so a path (what url_for gives) is made absolute on IDMEVENTS_BASE_URL."""
+    if feed_url.startswith("/"):
+        feed_url = absolute_url(feed_url)
+    return links.subscribe_links(feed_url, title)
 
 
 class LanguageMiddleware:
@@ -134,10 +144,14 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response:
         NotFoundException: "Not found",
         NotAuthorizedException: "Authentication required",
         PermissionDeniedException: "Forbidden",
+        RequestEntityTooLarge: "Request body too large",
+        TooManyRequestsException: "Too many requests",
     }
     title = next((t for cls, t in titles.items() if isinstance(exc, cls)), None)
     if exc.status_code == 404:
         message = i18n.gettext("There is no page at this address.")
+    elif isinstance(exc, RequestEntityTooLarge):
+        message = i18n.gettext("The request is larger than the 64 KB this site accepts.")
     else:
         message = str(exc.detail)
     return error_response(

@@ -458,3 +458,37 @@ async def test_meeting_page_offers_subscription_and_session_files(client, demo):
     sid = await session_id("idm-new-york-opening@idmevents")
     assert f'href="/meetings/idm-new-york/sessions/{sid}/event.ics" download' in html
     assert "Subscribe, and your calendar follows every change to the agenda" in text_of(html)
+
+
+# -- the participant's private page ----------------------------------------------------------------
+
+
+async def test_private_page_offers_the_personal_feed_and_replaces_its_secret(client, demo):
+    registration = await make_registration("idm-geneva")
+    page = await client.get(f"/r/{registration['token']}")
+    assert page.status_code == 200
+    feed = f"testserver.local/r/{registration['feed_token']}/agenda.ics"
+    assert f'href="webcal://{feed}"' in page.text
+    assert f'value="https://{feed}"' in page.text
+    assert f'action="/r/{registration["token"]}/feed/replace"' in page.text
+
+    replaced = await client.post(
+        f"/r/{registration['token']}/feed/replace",
+        data={"_csrf_token": client.cookies["csrftoken"]},
+        follow_redirects=True,
+    )
+    assert replaced.status_code == 200
+    row = await Registration.select().where(Registration.id == registration["id"]).first()
+    assert f'href="webcal://testserver.local/r/{row["feed_token"]}/agenda.ics"' in replaced.text
+    assert registration["feed_token"] not in replaced.text
+    assert (await client.get(f"https://{feed}")).status_code == 404
+
+
+async def test_feed_and_subscribe_block_follow_the_language(client, demo):
+    page = await client.get("/meetings/idm-geneva?lang=fr")
+    assert "Ajouter à votre calendrier" in text_of(page.text)
+    french = events(await client.get("/meetings/idm-geneva/agenda.ics?lang=fr"))
+    english = events(await client.get("/meetings/idm-geneva/agenda.ics"))
+    opening = "idm-geneva-opening@idmevents"
+    assert [str(c) for c in french[opening]["CATEGORIES"].cats] == ["Ouverture"]
+    assert [str(c) for c in english[opening]["CATEGORIES"].cats] == ["Opening"]

@@ -37,6 +37,11 @@ from idmevents.auth.ratelimit import (
 )
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 from idmevents.auth.store import DatabaseStore
+from idmevents.feeds.controllers import (
+    FeedController,
+    PanelistPageController,
+    PersonalFeedController,
+)
 from idmevents.health import health
 from idmevents.mail.admin import OutboxApi, OutboxController
 from idmevents.meetings.controllers import PublicMeetingController
@@ -81,7 +86,10 @@ def create_app(
     settings = settings or get_settings()
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
-    registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    try:
+        registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    except ValueError as exc:
+        raise ValueError(f"IDMEVENTS_REGISTRATION_RATE_LIMIT: {exc}") from None
     registration_middleware = (
         [scoped_rate_limit(registration_limit, opt_key=RATE_LIMITED, store=RATE_LIMIT_STORE)]
         if registration_limit.enabled
@@ -124,6 +132,9 @@ def create_app(
                 route_handlers=[RegistrationPages, RegistrationApi, RegistrationDeskApi],
                 middleware=registration_middleware,
             ),
+            FeedController,
+            PanelistPageController,
+            PersonalFeedController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],
@@ -146,7 +157,10 @@ def create_app(
             cookie_samesite="lax",
             exclude=["/api/", "/health"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        # Feeds compress themselves, once per change (feeds/controllers.py): the opt key skips them.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"
+        ),
         openapi_config=OpenAPIConfig(
             title="idmevents",
             version="1",

@@ -136,11 +136,21 @@ async def test_outbox_resend_retries_failed_and_copies_sent(client, make_user, l
     )
     assert new["message_id"] != sent["message_id"]
     audit = await AuditEntry.select(
-        AuditEntry.user, AuditEntry.entity_id, AuditEntry.meeting_slug
-    ).where(AuditEntry.action == "mail.resent")
+        AuditEntry.user, AuditEntry.actor, AuditEntry.entity_id, AuditEntry.meeting_slug
+    ).where(AuditEntry.action == "resend")
     assert audit == [
-        {"user": user["id"], "entity_id": failed["id"], "meeting_slug": "desk-meeting"},
-        {"user": user["id"], "entity_id": sent["id"], "meeting_slug": "desk-meeting"},
+        {
+            "user": user["id"],
+            "actor": user["email"],
+            "entity_id": failed["id"],
+            "meeting_slug": "desk-meeting",
+        },
+        {
+            "user": user["id"],
+            "actor": user["email"],
+            "entity_id": new["id"],
+            "meeting_slug": "desk-meeting",
+        },
     ]
     busy = await client.post(
         f"/admin/outbox/{new['id']}/resend",

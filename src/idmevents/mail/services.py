@@ -208,11 +208,11 @@ def with_new_identity(raw: str, *, message_id: str, date: datetime) -> str:
 
 
 async def resend(
-    outbox_id: int, *, now: datetime, user_id: int | None = None, actor: str = ""
+    outbox_id: int, *, now: datetime, user_id: int | None = None, actor: str = "system"
 ) -> int:
     """Send a message again; returns the outbox row that will carry it.
 
-    With `actor` (an organizer's email, and `user_id`), the audit log records who asked for it.
+    The audit log records who asked (`user_id`, `actor` as shown: an organizer's email).
 
     - `failed`: the same row goes back to `queued` with its attempts reset, keeping its
       Message-ID: the person never got it, and if one of the earlier attempts did arrive after
@@ -232,6 +232,7 @@ async def resend(
                 OutboxMessage.to_address,
                 OutboxMessage.subject,
                 OutboxMessage.raw,
+                OutboxMessage.message_id,
                 OutboxMessage.meeting,
                 OutboxMessage.registration,
             ).where(OutboxMessage.id == outbox_id)
@@ -251,45 +252,34 @@ async def resend(
                     OutboxMessage.last_error: "",
                 }
             ).where(OutboxMessage.id == outbox_id)
-            await _audit_resend(row, outbox_id, user_id=user_id, actor=actor, now=now)
-            return outbox_id
-        message_id = new_message_id(message_domain())
-        inserted = await OutboxMessage.insert(
-            OutboxMessage(
-                message_id=message_id,
-                kind=row["kind"],
-                to_address=row["to_address"],
-                subject=row["subject"],
-                raw=with_new_identity(row["raw"], message_id=message_id, date=now),
-                meeting=row["meeting"],
-                registration=row["registration"],
-                status="queued",
-                next_attempt_at=now,
-                created_at=now,
-            )
-        ).returning(OutboxMessage.id)
-        await _audit_resend(row, inserted[0]["id"], user_id=user_id, actor=actor, now=now)
-        return inserted[0]["id"]
-
-
-async def _audit_resend(
-    row: dict, new_id: int, *, user_id: int | None, actor: str, now: datetime
-) -> None:
-    if not actor:
-        return
-    slug = ""
-    if row["meeting"] is not None:
-        meeting = await Meeting.select(Meeting.slug).where(Meeting.id == row["meeting"]).first()
-        slug = meeting["slug"] if meeting else ""
-    again = "queued again" if new_id == row["id"] else f"sent again as message {new_id}"
-    await audit.record(
-        user_id=user_id,
-        actor=actor,
-        action="mail.resent",
-        entity_type="mail",
-        entity_id=row["id"],
-        meeting_slug=slug,
-        summary=f"{row['kind']} to {row['to_address']}: {again}",
-        data={"outbox_id": row["id"], "new_outbox_id": new_id, "status_was": row["status"]},
-        now=now,
-    )
+            resent_id, message_id = outbox_id, row["message_id"]
+        else:
+            message_id = new_message_id(message_domain())
+            inserted = await OutboxMessage.insert(
+                OutboxMessage(
+                    message_id=message_id,
+                    kind=row["kind"],
+                    to_address=row["to_address"],
+                    subject=row["subject"],
+                    raw=with_new_identity(row["raw"], message_id=message_id, date=now),
+                    meeting=row["meeting"],
+                    registration=row["registration"],
+                    status="queued",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            ).returning(OutboxMessage.id)
+            resent_id = inserted[0]["id"]
+        meetings = await Meeting.select(Meeting.slug).where(Meeting.id == row["meeting"])
+        await audit.record(
+            user_id=user_id,
+            actor=actor,
+            action="resend",
+            entity_type="mail",
+            entity_id=resent_id,
+            meeting_slug=meetings[0]["slug"] if meetings else "",
+            summary=f"{row['kind']} to {row['to_address']} ({row['status']} before)",
+            data={"outbox_id": outbox_id, "message_id": message_id},
+            now=now,
+        )
+        return resent_id

@@ -514,3 +514,17 @@ async def test_csv_export_follows_the_filters_and_offers_semicolons(client, make
     rows = parse_csv(response.content, delimiter=";")
     assert [row[4] for row in rows[1:]] == ["Pending", "Müller"]
     assert (await client.get(f"{DESK}.csv?sep=tab")).status_code == 422
+
+
+async def test_desk_and_its_csv_in_french(client, make_user, login):
+    desk = await desk_meeting()
+    await signed_in(client, make_user, login)
+    page = await client.get(f"{DESK}?lang=fr")
+    text = text_of(page.text)
+    assert "Places prises 3 Places restantes 0 Liste d'attente 1 En attente d'approbation 2" in text
+    assert "1–6 sur 6" in text
+    detail = text_of((await client.get(f"/admin/registrations/{desk.ids['dan']}?lang=fr")).text)
+    assert "Numéro 1 sur la liste d'attente." in detail
+    rows = parse_csv((await client.get(f"{DESK}.csv?lang=fr&status=waitlisted")).content)
+    assert rows[0][:3] == ["ID", "Statut", "Position sur la liste d'attente"]
+    assert rows[1][1:3] == ["Liste d'attente", "1"]

@@ -12,6 +12,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -31,7 +32,10 @@ from idmevents.auth.ratelimit import (
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 from idmevents.auth.store import DatabaseStore
 from idmevents.health import health
+from idmevents.meetings.admin import MeetingAdminController, SessionAdminController
+from idmevents.meetings.api import AgendaApiController
 from idmevents.meetings.controllers import PublicMeetingController
+from idmevents.panelists.controllers import PanelistAdminController
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.web import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 
@@ -86,6 +90,10 @@ def create_app(
             LoginController,
             DashboardController,
             UsersController,
+            MeetingAdminController,
+            SessionAdminController,
+            PanelistAdminController,
+            AgendaApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],
@@ -109,7 +117,18 @@ def create_app(
             exclude=["/api/", "/health"],
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
-        openapi_config=OpenAPIConfig(title="idmevents", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="idmevents",
+            version="1",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="idmevents token create"
+                    )
+                }
+            ),
+        ),
         request_max_body_size=64 * 1024,
         debug=settings.debug,
     )

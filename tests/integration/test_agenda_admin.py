@@ -261,5 +261,5 @@ async def test_admin_panelist_pages_create_and_unavailability(organizer_client):
     assert response.status_code == 303
     page = (await organizer_client.get(url)).text
     assert "Flight" in page
-    listing = (await organizer_client.get("/admin/panelists/?q=lauber")).text
+    listing = (await organizer_client.get("/admin/panelists/?q=jurg")).text
     assert "H.E. Mr Jürg Lauber" in listing

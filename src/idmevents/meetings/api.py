@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.auth.guards import requires_role
 from idmevents.errors import NotFound
@@ -26,6 +26,11 @@ from idmevents.panelists import services as panelists
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
+Slug = Annotated[
+    str,
+    msgspec.Meta(max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", examples=["idm-geneva"]),
+]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Seats = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -42,8 +47,8 @@ Unset = msgspec.UnsetType
 
 
 class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
-    slug: Text100
-    title: Text300
+    slug: Slug
+    title: Title
     timezone: Annotated[str, msgspec.Meta(max_length=64, examples=["Europe/Zurich"])]
     starts_on: date
     ends_on: date
@@ -57,8 +62,8 @@ class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
-    slug: Text100 | Unset = UNSET
-    title: Text300 | Unset = UNSET
+    slug: Slug | Unset = UNSET
+    title: Title | Unset = UNSET
     theme: LongText | Unset = UNSET
     city: Text100 | Unset = UNSET
     venue: Annotated[str, msgspec.Meta(max_length=200)] | Unset = UNSET
@@ -72,7 +77,7 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(max_length=200)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     capacity: Seats | None = None
 
 
@@ -82,7 +87,7 @@ class PanelistAssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
-    title: Text300
+    title: Title
     starts_at: Instant
     ends_at: Instant
     description: LongText = ""
@@ -93,7 +98,7 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
-    title: Text300 | Unset = UNSET
+    title: Title | Unset = UNSET
     starts_at: Instant | Unset = UNSET
     ends_at: Instant | Unset = UNSET
     description: LongText | Unset = UNSET
@@ -105,7 +110,7 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PanelistCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(max_length=200)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     honorific: Annotated[str, msgspec.Meta(max_length=60)] = ""
     position: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     organization: Text300 = ""
@@ -328,33 +333,32 @@ class AgendaApiController(Controller):
     path = "/api/v1"
     tags = ["agenda"]
     guards = [requires_role("organizer")]
-    responses = ERRORS
     security = [{"BearerToken": []}]
 
-    @get("/meetings", name="api_meetings")
+    @get("/meetings", name="api_meetings", responses=ERRORS)
     async def list_meetings(self) -> list[MeetingOut]:
         """Every meeting, drafts included, latest first."""
         return [await meeting_out(m) for m in await builder.list_meetings()]
 
-    @post("/meetings", name="api_meeting_create")
-    async def create_meeting(self, request: Request, data: MeetingCreate) -> MeetingOut:
+    @post("/meetings", name="api_meeting_create", responses=ERRORS)
+    async def create_meeting(self, request: Request, data: JSONBody[MeetingCreate]) -> MeetingOut:
         """Create a meeting (a draft unless `status` is published). 409 if the slug is taken."""
         meeting = await builder.create_meeting(
             _meeting_values(_given(data)), by=_actor(request), now=datetime.now(UTC)
         )
         return await meeting_out(meeting)
 
-    @get("/meetings/{slug:str}", name="api_meeting")
+    @get("/meetings/{slug:str}", name="api_meeting", responses=ERRORS)
     async def get_meeting(self, slug: FromPath[str]) -> MeetingOut:
         """A meeting with its rooms and its sessions (times in the meeting's local offset)."""
         return await meeting_out(await builder.get_meeting_any(slug))
 
-    @patch("/meetings/{slug:str}", name="api_meeting_update")
+    @patch("/meetings/{slug:str}", name="api_meeting_update", responses=ERRORS)
     async def update_meeting(
         self,
         request: Request,
         slug: FromPath[str],
-        data: MeetingPatch,
+        data: JSONBody[MeetingPatch],
         confirm_clashes: FromQuery[bool] = False,
     ) -> MeetingOut:
         """Change some fields. Publishing an agenda with clashes answers 409 listing them, unless
@@ -368,17 +372,19 @@ class AgendaApiController(Controller):
         )
         return await meeting_out(meeting)
 
-    @post("/meetings/{slug:str}/rooms", name="api_room_create")
-    async def create_room(self, request: Request, slug: FromPath[str], data: RoomCreate) -> RoomOut:
+    @post("/meetings/{slug:str}/rooms", name="api_room_create", responses=ERRORS)
+    async def create_room(
+        self, request: Request, slug: FromPath[str], data: JSONBody[RoomCreate]
+    ) -> RoomOut:
         """Add a room to a meeting. 409 if the meeting already has a room of that name."""
         room = await builder.create_room(
             slug, name=data.name, capacity=data.capacity, by=_actor(request), now=datetime.now(UTC)
         )
         return RoomOut(room["id"], room["name"], room["capacity"])
 
-    @post("/meetings/{slug:str}/sessions", name="api_session_create")
+    @post("/meetings/{slug:str}/sessions", name="api_session_create", responses=ERRORS)
     async def create_session(
-        self, request: Request, slug: FromPath[str], data: SessionCreate
+        self, request: Request, slug: FromPath[str], data: JSONBody[SessionCreate]
     ) -> SessionOut:
         """Add a session; `starts_at`/`ends_at` in ISO 8601 with their offset."""
         values = _given(data)
@@ -388,7 +394,7 @@ class AgendaApiController(Controller):
         )
         return await _session_out(row["id"])
 
-    @get("/meetings/{slug:str}/clashes", name="api_meeting_clashes")
+    @get("/meetings/{slug:str}/clashes", name="api_meeting_clashes", responses=ERRORS)
     async def clashes(self, slug: FromPath[str]) -> list[ClashOut]:
         """The agenda's clashes, each naming its sessions (in any meeting) and its kind."""
         meeting = await builder.get_meeting_any(slug)
@@ -397,14 +403,14 @@ class AgendaApiController(Controller):
             msgspec.convert(builder.clash_summary(c, meeting["timezone"]), ClashOut) for c in found
         ]
 
-    @get("/sessions/{session_id:int}", name="api_session")
+    @get("/sessions/{session_id:int}", name="api_session", responses=ERRORS)
     async def get_session(self, session_id: FromPath[int]) -> SessionOut:
         """One session with its room and panelists."""
         return await _session_out(session_id)
 
-    @patch("/sessions/{session_id:int}", name="api_session_update")
+    @patch("/sessions/{session_id:int}", name="api_session_update", responses=ERRORS)
     async def update_session(
-        self, request: Request, session_id: FromPath[int], data: SessionPatch
+        self, request: Request, session_id: FromPath[int], data: JSONBody[SessionPatch]
     ) -> SessionOut:
         """Change some fields; `panelists` replaces the whole list (in order); `status` cancels or
         restores. On a published meeting, retiming, moving and cancelling are recorded changes."""
@@ -424,7 +430,9 @@ class AgendaApiController(Controller):
             await builder.set_session_status(session_id, status, by=_actor(request), now=now)
         return await _session_out(session_id)
 
-    @delete("/sessions/{session_id:int}", name="api_session_delete", status_code=200)
+    @delete(
+        "/sessions/{session_id:int}", name="api_session_delete", status_code=200, responses=ERRORS
+    )
     async def delete_session(self, request: Request, session_id: FromPath[int]) -> DeleteOut:
         """Erase a draft meeting's session; a published meeting's session is cancelled instead
         (`result: cancelled`), so calendars receive it as STATUS:CANCELLED."""
@@ -432,13 +440,15 @@ class AgendaApiController(Controller):
         session = await _session_out(session_id) if result == "cancelled" else None
         return DeleteOut(result=result, session=session)
 
-    @get("/panelists", name="api_panelists")
+    @get("/panelists", name="api_panelists", responses=ERRORS)
     async def list_panelists(self, q: FromQuery[str | None] = None) -> list[PanelistOut]:
         """Panelists by name; `q` matches name or organization."""
         return [panelist_out(p) for p in await panelists.list_panelists(q)]
 
-    @post("/panelists", name="api_panelist_create")
-    async def create_panelist(self, request: Request, data: PanelistCreate) -> PanelistOut:
+    @post("/panelists", name="api_panelist_create", responses=ERRORS)
+    async def create_panelist(
+        self, request: Request, data: JSONBody[PanelistCreate]
+    ) -> PanelistOut:
         """Add a panelist (reusable in any meeting)."""
         row = await panelists.create_panelist(
             _given(data), by=_actor(request), now=datetime.now(UTC)

@@ -21,10 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-try:
-    from idmevents.auth.audit import record
-except ImportError:  # until the auth branch lands: see audit
-    record = None
+from idmevents.auth.audit import record
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext, local_date, local_time
@@ -155,8 +152,6 @@ async def audit(
     data: dict | None = None,
     now: datetime,
 ) -> None:
-    if record is None:
-        return
     await record(
         user_id=by.user_id,
         actor=by.label,

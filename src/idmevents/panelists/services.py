@@ -35,13 +35,26 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "panelist"
 
 
+def _folded(text: str) -> str:
+    """Lower case without accents: "Jürg" is found by "jurg"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 async def list_panelists(query: str | None = None) -> list[dict]:
-    """Everyone, by name, with how many sessions each speaks in; `query` matches name or organization."""
-    select = Panelist.select().order_by(Panelist.name)
+    """Everyone, by name, with how many sessions each speaks in; `query` matches name or organization.
+
+    Matching happens here rather than in SQL so that it ignores case and accents the same way on
+    SQLite and PostgreSQL; the list is one organization's speakers, hundreds rather than millions.
+    """
+    people = await Panelist.select().order_by(Panelist.name)
     if query and query.strip():
-        needle = f"%{query.strip()}%"
-        select = select.where(Panelist.name.ilike(needle) | Panelist.organization.ilike(needle))
-    people = await select
+        needle = _folded(query.strip())
+        people = [
+            p
+            for p in people
+            if needle in _folded(f"{p['honorific']} {p['name']} {p['organization']}")
+        ]
     counts: dict[int, int] = {}
     for row in await SessionPanelist.select(SessionPanelist.panelist):
         counts[row["panelist"]] = counts.get(row["panelist"], 0) + 1

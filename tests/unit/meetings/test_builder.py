@@ -387,3 +387,38 @@ async def test_meeting_clashes_find_a_panelist_in_two_meetings():
     )
     kinds = [c.kind for c in await builder.meeting_clashes(meeting)]
     assert kinds == ["panelist-double-booked", "panelist-unavailable"]
+
+
+async def test_changes_are_audited_with_who_and_what():
+    from idmevents.auth.tables import AuditEntry
+
+    by = builder.Actor(None, "olga@example.org")
+    await builder.create_meeting(
+        {
+            "slug": "idm-test",
+            "title": "IDM test workshop",
+            "timezone": "America/New_York",
+            "starts_on": date(2027, 4, 20),
+            "ends_on": date(2027, 4, 21),
+        },
+        by=by,
+        now=NOW,
+    )
+    session = await builder.create_session(
+        "idm-test",
+        {"title": "Panel 1", "starts_at": ny(20, 10), "ends_at": ny(20, 11)},
+        by=by,
+        now=NOW,
+    )
+    await builder.set_session_status(session["id"], "cancelled", by=by, now=LATER)
+    entries = await AuditEntry.select(
+        AuditEntry.actor, AuditEntry.action, AuditEntry.entity_type, AuditEntry.meeting_slug
+    ).order_by(AuditEntry.id)
+    assert entries == [
+        {"actor": "olga@example.org", "action": a, "entity_type": t, "meeting_slug": "idm-test"}
+        for a, t in (
+            ("meeting.create", "meeting"),
+            ("session.create", "session"),
+            ("session.cancel", "session"),
+        )
+    ]

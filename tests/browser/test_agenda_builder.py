@@ -112,15 +112,13 @@ async def test_builder_pages_pass_axe(page, demo, make_user):
     meeting = await Meeting.select().where(Meeting.slug == "idm-new-york").first()
     session = await MeetingSession.select().where(MeetingSession.meeting == meeting["id"]).first()
     await sign_in(page, make_user)
+    # The pages with their own layout; the other forms are built from the same field macros.
     pages = [
         "/admin/meetings/",
-        "/admin/meetings/new",
         "/admin/meetings/idm-new-york",
         "/admin/meetings/idm-new-york/edit",
-        "/admin/meetings/idm-new-york/duplicate",
         f"/admin/sessions/{session['id']}",
         "/admin/panelists/",
-        "/admin/panelists/new",
     ]
     for url in pages:
         await page.goto(url)

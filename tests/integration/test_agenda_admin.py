@@ -263,3 +263,8 @@ async def test_admin_panelist_pages_create_and_unavailability(organizer_client):
     assert "Flight" in page
     listing = (await organizer_client.get("/admin/panelists/?q=jurg")).text
     assert "H.E. Mr Jürg Lauber" in listing
+
+
+async def test_admin_unknown_ids_are_404(organizer_client):
+    for url in ("/admin/sessions/2147483648", "/admin/panelists/99999999999", "/admin/sessions/7"):
+        assert (await organizer_client.get(url)).status_code == 404, url

@@ -140,6 +140,14 @@ def _reanchor(moment: datetime, old_zone: str, new_zone: str, day_shift: int = 0
 # ---------------------------------------------------------------------------------------------
 # Helpers shared by the verbs
 
+# Row ids are 32-bit integers in the database: a larger number in a URL or a form is simply an id
+# that does not exist, and must not reach PostgreSQL (which would refuse the query outright).
+MAX_ID = 2**31 - 1
+
+
+def is_row_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
 
 async def audit(
     by: Actor,
@@ -190,6 +198,8 @@ async def _meeting_by_id(meeting_id: int) -> dict:
 
 
 async def _session_for_update(session_id: int) -> tuple[dict, dict]:
+    if not is_row_id(session_id):
+        raise NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
     row = await MeetingSession.select().where(MeetingSession.id == session_id).first()
     if row is None:
         raise NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
@@ -665,6 +675,8 @@ async def create_room(
 
 
 async def get_room(room_id: int) -> dict:
+    if not is_row_id(room_id):
+        raise NotFound(gettext("There is no room %(id)s.") % {"id": room_id})
     room = await Room.select().where(Room.id == room_id).first()
     if room is None:
         raise NotFound(gettext("There is no room %(id)s.") % {"id": room_id})
@@ -734,6 +746,8 @@ async def delete_room(room_id: int, *, by: Actor, now: datetime) -> None:
 
 
 async def get_session(session_id: int) -> dict:
+    if not is_row_id(session_id):
+        raise NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
     row = (
         await MeetingSession.select(
             MeetingSession.all_columns(),
@@ -792,8 +806,7 @@ async def _validate_session(
     check_capacity(errors, values)
     room_id = values.get("room_id")
     if room_id is not None and (
-        isinstance(room_id, bool)
-        or not isinstance(room_id, int)
+        not is_row_id(room_id)
         or not await Room.exists().where((Room.id == room_id) & (Room.meeting == meeting["id"]))
     ):
         errors["room_id"] = gettext("Choose one of this meeting's rooms.")
@@ -811,6 +824,9 @@ async def _validate_session(
 
 async def _check_assignments(assignments: list[PanelistAssignment]) -> str | None:
     ids = [a.panelist_id for a in assignments]
+    bad_ids = [i for i in ids if not is_row_id(i)]
+    if bad_ids:
+        return gettext("No such panelist: %(ids)s.") % {"ids": ", ".join(map(str, bad_ids))}
     if len(set(ids)) != len(ids):
         return gettext("Each panelist once per session.")
     bad_role = next((a.role for a in assignments if a.role not in PANELIST_ROLES), None)
@@ -1041,6 +1057,7 @@ async def assign_panelist(
     now: datetime,
 ) -> None:
     """Put a panelist on a session with a role, at a place in its order (1 = first; None = last)."""
+    await get_session(session_id)
     current = await session_panelists(session_id)
     assignments = [PanelistAssignment(p["panelist_id"], p["role"]) for p in current]
     existing = next((i for i, a in enumerate(assignments) if a.panelist_id == panelist_id), None)
@@ -1052,6 +1069,7 @@ async def assign_panelist(
 
 
 async def unassign_panelist(session_id: int, panelist_id: int, *, by: Actor, now: datetime) -> None:
+    await get_session(session_id)
     current = await session_panelists(session_id)
     assignments = [
         PanelistAssignment(p["panelist_id"], p["role"])

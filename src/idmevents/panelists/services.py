@@ -21,6 +21,7 @@ from idmevents.meetings.builder import (
     bump_sequence,
     check_aware,
     check_text,
+    is_row_id,
     mark_agenda_changed,
 )
 from idmevents.panelists.tables import Panelist, PanelistUnavailability, SessionPanelist
@@ -62,6 +63,8 @@ async def list_panelists(query: str | None = None) -> list[dict]:
 
 
 async def get_panelist(panelist_id: int) -> dict:
+    if not is_row_id(panelist_id):
+        raise NotFound(gettext("There is no panelist %(id)s.") % {"id": panelist_id})
     row = await Panelist.select().where(Panelist.id == panelist_id).first()
     if row is None:
         raise NotFound(gettext("There is no panelist %(id)s.") % {"id": panelist_id})
@@ -241,6 +244,8 @@ async def add_unavailability(
 
 async def delete_unavailability(period_id: int, *, by: Actor, now: datetime) -> int:
     """Remove an unavailable period; returns its panelist's id."""
+    if not is_row_id(period_id):
+        raise NotFound(gettext("That unavailable period no longer exists."))
     async with write_transaction():
         row = (
             await PanelistUnavailability.select()

@@ -1,10 +1,10 @@
 """The agenda builder in Chromium: a clash seen and fixed, publishing, a retimed session announced."""
 
-import email
 import secrets
-from email.policy import default
 
+from idmevents.mail.send import SmtpSender
 from idmevents.mail.tables import OutboxMessage
+from idmevents.mail.worker import deliver_due
 from idmevents.meetings.tables import Meeting, MeetingSession, Room
 from idmevents.registrations.tables import Registration
 
@@ -40,7 +40,9 @@ async def geneva_as_draft_with_a_participant() -> dict:
     return meeting
 
 
-async def test_organizer_fixes_a_clash_publishes_retimes_and_notifies(page, demo, make_user):
+async def test_organizer_fixes_a_clash_publishes_retimes_and_notifies(
+    page, demo, make_user, smtp_server
+):
     meeting = await geneva_as_draft_with_a_participant()
     room = await Room.select().where(Room.meeting == meeting["id"]).order_by(Room.id).first()
     await sign_in(page, make_user)
@@ -97,8 +99,15 @@ async def test_organizer_fixes_a_clash_publishes_retimes_and_notifies(page, demo
 
     rows = await OutboxMessage.select().where(OutboxMessage.kind == "agenda-changed")
     assert [r["to_address"] for r in rows] == ["ana@example.org"]
-    message = email.message_from_string(rows[0]["raw"], policy=default)
+    # The outbox worker's one pass, to a real SMTP server: the participant's email arrives.
+    await deliver_due(SmtpSender(smtp_server.url))
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == ["ana@example.org"]
+    message = smtp_server.messages[0]
     body = message.get_body(("plain",)).get_content()
+    calendar = next(
+        p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"
+    )
+    assert f"UID:{panel['uid']}" in calendar.get_content()
     assert f"“{panel['title']}” moved from" in body
     assert "to " in body and "16:30–17:45 CEST" in body
     assert "Press briefing" not in body  # added before publishing: not news

@@ -142,3 +142,20 @@ async def test_recent_changes_read_in_local_time():
             "“Panel 1” moved from Apr 20, 2027 10:00–11:00 EDT to Apr 20, 2027 16:00–17:00 EDT.",
         )
     ]
+
+
+async def test_two_organizers_pressing_notify_at_once_send_one_email_each():
+    import asyncio
+
+    meeting, first, _ = await published_meeting_with_two_sessions()
+    await register(meeting["id"], "Ana")
+    await register(meeting["id"], "Ben")
+    await builder.update_session(
+        first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
+    )
+    results = await asyncio.gather(
+        *(notices.notify_participants("idm-test", by=SYSTEM, now=LATER) for _ in range(3))
+    )
+    assert sorted(r.emails for r in results) == [0, 0, 2]
+    rows = await OutboxMessage.select(OutboxMessage.to_address).order_by(OutboxMessage.to_address)
+    assert rows == [{"to_address": "ana@example.org"}, {"to_address": "ben@example.org"}]

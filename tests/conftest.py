@@ -55,6 +55,9 @@ os.environ["IDMEVENTS_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["IDMEVENTS_EMBEDDED_WORKER"] = "0"
 os.environ["IDMEVENTS_DB_POOL_SIZE"] = "0"
 os.environ["IDMEVENTS_BASE_URL"] = "https://testserver.local"
+# Cheap password hashing: a sign-in costs a millisecond instead of a tenth of a second.
+os.environ["IDMEVENTS_ARGON2_TIME_COST"] = "1"
+os.environ["IDMEVENTS_ARGON2_MEMORY_KIB"] = "1024"
 os.environ.pop("IDMEVENTS_SMTP_URL", None)
 if ENGINE == "postgres":
     os.environ["IDMEVENTS_DATABASE_URL"] = _postgres_test_url()
@@ -237,6 +240,7 @@ class SmtpServer:
         self.deliveries: list[Delivery] = []
         self.replies: dict[str, str] = {}
         self.delay = 0.0
+        self.data_started = 0  # messages whose DATA has begun (arrived or not yet answered)
         self._lock = threading.Lock()
         self._controller = None
 
@@ -270,6 +274,14 @@ class SmtpServer:
             await asyncio.sleep(0.02)
         return self.messages
 
+    async def wait_for_data(self, count: int = 1, within: float = 10) -> None:
+        """Until `count` messages have begun arriving (for a test to act while one is in flight)."""
+        deadline = time.monotonic() + within
+        while self.data_started < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"DATA began for {self.data_started} of {count} messages")
+            await asyncio.sleep(0.01)
+
     # aiosmtpd handler hooks: they run on the server's own thread and event loop.
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if reply := self.replies.get("MAIL"):
@@ -286,6 +298,8 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            self.data_started += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         if reply := self.replies.get("DATA"):

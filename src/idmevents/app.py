@@ -44,7 +44,10 @@ from idmevents.feeds.controllers import (
 )
 from idmevents.health import health
 from idmevents.mail.admin import OutboxApi, OutboxController
+from idmevents.meetings.admin import MeetingAdminController, SessionAdminController
+from idmevents.meetings.api import AgendaApiController
 from idmevents.meetings.controllers import PublicMeetingController
+from idmevents.panelists.controllers import PanelistAdminController
 from idmevents.ratelimit import RateLimit, scoped_rate_limit
 from idmevents.registrations.admin import DeskController
 from idmevents.registrations.controllers import (
@@ -120,6 +123,10 @@ def create_app(
             DashboardController,
             AccountController,
             UsersController,
+            MeetingAdminController,
+            SessionAdminController,
+            PanelistAdminController,
+            AgendaApiController,
             AuditController,
             DeskController,
             OutboxController,

@@ -528,3 +528,10 @@ async def test_desk_and_its_csv_in_french(client, make_user, login):
     rows = parse_csv((await client.get(f"{DESK}.csv?lang=fr&status=waitlisted")).content)
     assert rows[0][:3] == ["ID", "Statut", "Position sur la liste d'attente"]
     assert rows[1][1:3] == ["Liste d'attente", "1"]
+
+
+async def test_agenda_builder_links_to_the_meetings_desk(client, make_user, login):
+    await desk_meeting()
+    await signed_in(client, make_user, login)
+    page = await client.get("/admin/meetings/desk-meeting")
+    assert f'href="{DESK}">Registrations</a>' in page.text

@@ -245,6 +245,8 @@ async def test_approve_when_full_waitlists_unless_beyond_capacity(client, make_u
     await signed_in(client, make_user, login)
     detail = await client.get(f"/admin/registrations/{desk.ids['zoe']}")
     assert "The meeting is full." in text_of(detail.text)
+    listed = text_of((await client.get(DESK)).text)
+    assert "Every seat is taken: approving puts people at the end of the waiting list." in listed
     await post_form(client, f"/admin/registrations/{desk.ids['zoe']}/approve")
     assert await status_of(desk.ids["zoe"]) == "waitlisted"
     await post_form(
@@ -380,10 +382,11 @@ async def test_edit_details_saves_and_emails_what_changed(client, make_user, log
 
 
 async def test_bulk_approve_gives_seats_in_order_of_registration(client, make_user, login):
-    desk = await desk_meeting(capacity=4)
+    desk = await desk_meeting(capacity=5)  # José, Ana, Carla and Dan have four: one is free
     await signed_in(client, make_user, login)
     page = await client.get(f"{DESK}?status=pending")
     assert 'form="bulk-approve"' in page.text
+    assert "Every seat is taken" not in page.text
     response = await client.post(
         f"{DESK}/approve",
         data={
@@ -394,13 +397,14 @@ async def test_bulk_approve_gives_seats_in_order_of_registration(client, make_us
         follow_redirects=False,
     )
     assert response.status_code == 303
-    # Dan was waiting first and takes the free fourth seat; Zoë registered before Bob.
-    assert await status_of(desk.ids["dan"]) == "confirmed"
-    assert await status_of(desk.ids["zoe"]) == "waitlisted"
+    # Zoë registered before Bob: she has the last seat, he waits.
+    assert await status_of(desk.ids["zoe"]) == "confirmed"
     assert await status_of(desk.ids["bob"]) == "waitlisted"
+    assert len(await outbox_messages("registration-approved")) == 2
     notices = await flashes(client, f"{DESK}?status=pending")
     assert notices == [
-        "The meeting is full: approved onto the waiting list and emailed: Zoë Müller, Bob Pending."
+        "Confirmed and emailed: Zoë Müller.",
+        "The meeting is full: approved onto the waiting list and emailed: Bob Pending.",
     ]
 
 

@@ -20,7 +20,13 @@ from litestar.template.config import TemplateConfig
 from idmevents import db
 from idmevents.admin.controllers import DashboardController
 from idmevents.admin.nav import configure_admin_jinja
-from idmevents.auth.controllers import LoginController, UsersController
+from idmevents.auth.controllers import (
+    AccountController,
+    AuditController,
+    LoginController,
+    PasswordResetController,
+    UsersController,
+)
 from idmevents.auth.guards import LoginRequired, handle_login_required
 from idmevents.auth.ratelimit import (
     LOGIN_RATE_LIMIT_STORE,
@@ -30,6 +36,11 @@ from idmevents.auth.ratelimit import (
 )
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 from idmevents.auth.store import DatabaseStore
+from idmevents.feeds.controllers import (
+    FeedController,
+    PanelistPageController,
+    PersonalFeedController,
+)
 from idmevents.health import health
 from idmevents.meetings.controllers import PublicMeetingController
 from idmevents.ratelimit import RateLimit, scoped_rate_limit
@@ -101,14 +112,20 @@ def create_app(
             health,
             PublicMeetingController,
             LoginController,
+            PasswordResetController,
             DashboardController,
+            AccountController,
             UsersController,
+            AuditController,
             # Only the registration routes carry the registration rate limit.
             Router(
                 path="/",
                 route_handlers=[RegistrationPages, RegistrationApi],
                 middleware=registration_middleware,
             ),
+            FeedController,
+            PanelistPageController,
+            PersonalFeedController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],
@@ -131,7 +148,10 @@ def create_app(
             cookie_samesite="lax",
             exclude=["/api/", "/health"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        # Feeds compress themselves, once per change (feeds/controllers.py): the opt key skips them.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"
+        ),
         openapi_config=OpenAPIConfig(title="idmevents", version="1", path="/schema"),
         request_max_body_size=64 * 1024,
         debug=settings.debug,

@@ -21,7 +21,7 @@ from idmevents import i18n
 from idmevents.badges import codes, render
 from idmevents.badges.layout import BADGE_SIZES, PAPERS, sheet_layout
 from idmevents.badges.tables import CheckIn
-from idmevents.db import locked, write_transaction
+from idmevents.db import is_sqlite, locked, write_transaction
 from idmevents.errors import InvalidInput, NotFound
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import Registration
@@ -376,6 +376,17 @@ async def card(meeting: dict, registration_id: int) -> Card:
     return (await _cards([row]))[0]
 
 
+def _lock_registration(query):
+    """Lock the registration against other desks and status changes while the desk decides.
+
+    FOR NO KEY UPDATE rather than FOR UPDATE on PostgreSQL: it conflicts with another desk's lock
+    and with an UPDATE of the status, but not with the key-share lock that inserting a check-in
+    takes on the registration it references, so such an insert is stopped by the unique index,
+    not by this lock. On SQLite the IMMEDIATE transaction already serialises every writer.
+    """
+    return query if is_sqlite() else query.lock_rows("NO KEY UPDATE")
+
+
 async def check_in(
     meeting: dict, registration_id: int, *, user_id: int | None, now: datetime, desk: str = ""
 ) -> DeskResult:
@@ -384,7 +395,7 @@ async def check_in(
     already = False
     try:
         async with write_transaction():
-            row = await locked(
+            row = await _lock_registration(
                 Registration.select(Registration.id, Registration.status).where(
                     (Registration.id == registration_id) & (Registration.meeting == meeting["id"])
                 )

@@ -172,3 +172,71 @@ def pytest_sessionfinish(session, exitstatus):
             await connection.close()
 
     asyncio.run(drop())
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+TEST_PASSWORD = "correct horse battery staple"
+_password_hash: list[str] = []
+
+
+@pytest.fixture
+def make_user():
+    """`await make_user(role, email=...)` → (user row, password). One argon2 hash per run: fast."""
+    from idmevents.auth import services
+    from idmevents.auth.tables import User
+
+    counter = iter(range(1, 10_000))
+
+    async def make(
+        role: str = "organizer",
+        email: str | None = None,
+        *,
+        display_name: str = "",
+        active: bool = True,
+    ) -> tuple[dict, str]:
+        if not _password_hash:
+            _password_hash.append(await services.hash_password(TEST_PASSWORD))
+        services.check_role(role)
+        address = services.normalise_email(email or f"{role}{next(counter)}@example.org")
+        rows = await User.insert(
+            User(
+                email=address,
+                display_name=display_name,
+                password_hash=_password_hash[0],
+                role=role,
+                active=active,
+            )
+        ).returning(*User.all_columns())
+        return rows[0], TEST_PASSWORD
+
+    return make
+
+
+async def _login(client, email: str, password: str, next_path: str = ""):
+    """GET the login form (for its CSRF cookie), then POST it; returns the POST's response."""
+    form = await client.get("/admin/login")
+    assert form.status_code == 200, form.text
+    data = {"email": email, "password": password, "_csrf_token": client.cookies.get("csrftoken")}
+    if next_path:
+        data["next"] = next_path
+    return await client.post("/admin/login", data=data, follow_redirects=False)
+
+
+@pytest.fixture
+def login():
+    """`await login(client, email, password)`: signs the client in; returns the POST's response."""
+    return _login
+
+
+@pytest.fixture
+def api_token(make_user):
+    """`await api_token(role)` → (user row, token string) for `Authorization: Bearer …`."""
+    from idmevents.auth import services
+
+    async def make(role: str = "organizer", email: str | None = None) -> tuple[dict, str]:
+        user, _ = await make_user(role, email=email)
+        _, secret = await services.create_token(user, "test")
+        return user, secret
+
+    return make

@@ -10,12 +10,26 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
 from idmevents import db
+from idmevents.admin.controllers import DashboardController
+from idmevents.admin.nav import configure_admin_jinja
+from idmevents.auth.controllers import LoginController, UsersController
+from idmevents.auth.guards import LoginRequired, handle_login_required
+from idmevents.auth.ratelimit import (
+    LOGIN_RATE_LIMIT_STORE,
+    LoginLimits,
+    TooManyAttempts,
+    handle_too_many_attempts,
+)
+from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
+from idmevents.auth.store import DatabaseStore
 from idmevents.health import health
 from idmevents.meetings.controllers import PublicMeetingController
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
@@ -24,11 +38,31 @@ from idmevents.web import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinj
 BackgroundTask = Callable[[Settings], Coroutine[Any, Any, None]]
 
 
+def configure_templates(engine) -> None:
+    configure_jinja(engine)
+    configure_admin_jinja(engine)
+
+
+def default_stores() -> dict[str, Store]:
+    """Sessions and login limits in the database: every process behind the proxy sees the same."""
+    return {
+        SESSION_STORE: DatabaseStore("sessions"),
+        LOGIN_RATE_LIMIT_STORE: DatabaseStore("login_rate_limit"),
+    }
+
+
 def create_app(
-    settings: Settings | None = None, *, background: list[BackgroundTask] | None = None
+    settings: Settings | None = None,
+    *,
+    background: list[BackgroundTask] | None = None,
+    stores: dict[str, Store] | None = None,
+    login_limits: LoginLimits | None = None,
 ) -> Litestar:
+    """The app. `stores` replaces named stores (e.g. a MemoryStore for sessions); `login_limits`
+    the sign-in rate limits."""
     settings = settings or get_settings()
     background = list(background or [])
+    secure_cookies = settings.base_url.startswith("https://")
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -49,17 +83,28 @@ def create_app(
         route_handlers=[
             health,
             PublicMeetingController,
+            LoginController,
+            DashboardController,
+            UsersController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],
-        middleware=[LanguageMiddleware],
-        exception_handlers=EXCEPTION_HANDLERS,
+        # Outermost first: the session is loaded before the user is looked up from it.
+        middleware=[
+            LanguageMiddleware,
+            session_config(secure=secure_cookies).middleware,
+            AuthenticationMiddleware,
+        ],
+        stores=default_stores() | (stores or {}),
+        state=State({"login_limits": login_limits or LoginLimits()}),
+        exception_handlers=EXCEPTION_HANDLERS
+        | {LoginRequired: handle_login_required, TooManyAttempts: handle_too_many_attempts},
         template_config=TemplateConfig(
-            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_jinja
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
-            cookie_secure=settings.base_url.startswith("https://"),
+            cookie_secure=secure_cookies,
             cookie_samesite="lax",
             exclude=["/api/", "/health"],
         ),

@@ -51,6 +51,99 @@ def serve(host: str, port: int, workers: int) -> None:
     )
 
 
+def read_new_password(from_stdin: bool) -> str:
+    """The new account's password: one line of standard input, or typed twice at a prompt."""
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit(
+            "error: no terminal to ask for the password; pipe it in with --password-stdin"
+        )
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password (again): ") != first:
+        raise SystemExit("error: the two passwords differ")
+    return first
+
+
+async def user_create(email: str, role: str, name: str, password: str) -> None:
+    from idmevents.auth import audit, services
+    from idmevents.db import write_transaction
+
+    user = await services.create_user(email, role, password, name)
+    async with write_transaction():
+        await audit.record(
+            user_id=None,
+            actor="command line",
+            action="create",
+            entity_type="user",
+            entity_id=user["id"],
+            summary=f"{user['email']} ({user['role']})",
+        )
+    print(f"created {user['role']} {user['email']}")
+
+
+async def user_list() -> None:
+    from idmevents.auth import services
+
+    for user in await services.list_users():
+        state = "active" if user["active"] else "deactivated"
+        print(f"{user['email']}\t{user['role']}\t{state}\t{user['display_name']}")
+
+
+async def token_create(email: str, name: str) -> None:
+    from idmevents.auth import audit, services
+    from idmevents.db import write_transaction
+
+    user = await services.get_user_by_email(email)
+    if not user["active"]:
+        raise SystemExit(f"error: the account {user['email']} is deactivated")
+    row, secret = await services.create_token(user, name)
+    async with write_transaction():
+        await audit.record(
+            user_id=None,
+            actor="command line",
+            action="create",
+            entity_type="token",
+            entity_id=row["id"],
+            summary=f"{row['prefix']}… for {user['email']}",
+        )
+    print(secret)
+    print(
+        f"token {row['prefix']}… for {user['email']}: store it now, it is not shown again",
+        file=sys.stderr,
+    )
+
+
+async def token_revoke(prefix: str) -> None:
+    from idmevents.auth import audit, services
+    from idmevents.db import write_transaction
+
+    row = await services.find_token_by_prefix(prefix)
+    await services.revoke_token(row["id"])
+    async with write_transaction():
+        await audit.record(
+            user_id=None,
+            actor="command line",
+            action="revoke",
+            entity_type="token",
+            entity_id=row["id"],
+            summary=f"{row['prefix']}…",
+        )
+    print(f"revoked {row['prefix']}…")
+
+
+async def token_list(email: str | None) -> None:
+    from idmevents.auth import services
+
+    user_id = (await services.get_user_by_email(email))["id"] if email else None
+    for row in await services.list_tokens(user_id):
+        state = "revoked" if row["revoked_at"] else "active"
+        last = row["last_used_at"].isoformat() if row["last_used_at"] else "never used"
+        print(f"{row['prefix']}\t{row['email']}\t{state}\t{last}\t{row['name']}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idmevents", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -65,7 +158,54 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.add_argument("--workers", type=int, default=1)
+
+    user_parser = commands.add_parser("user", help="organizer accounts")
+    user_commands = user_parser.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser("create", help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "organizer", "checkin"])
+    create.add_argument("--name", default="", help="the name shown in the audit log")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of prompting",
+    )
+    user_commands.add_parser("list", help="list the accounts")
+
+    token_parser = commands.add_parser("token", help="API tokens")
+    token_commands = token_parser.add_subparsers(dest="token_command", required=True)
+    token_new = token_commands.add_parser("create", help="create a token and print it once")
+    token_new.add_argument("--email", required=True)
+    token_new.add_argument("--name", default="", help="what the token is for")
+    token_revoke_parser = token_commands.add_parser("revoke", help="revoke a token")
+    token_revoke_parser.add_argument(
+        "--prefix", required=True, help="the token's first characters, as `token list` shows"
+    )
+    token_list_parser = token_commands.add_parser("list", help="list tokens (never their secret)")
+    token_list_parser.add_argument("--email", help="only this account's tokens")
     return parser
+
+
+def run_account_command(args: argparse.Namespace) -> None:
+    """`user …` and `token …`: our errors become one line on stderr and exit status 1."""
+    from idmevents.errors import AppError
+
+    try:
+        if args.command == "user" and args.user_command == "create":
+            password = read_new_password(args.password_stdin)
+            asyncio.run(user_create(args.email, args.role, args.name, password))
+        elif args.command == "user":
+            asyncio.run(user_list())
+        elif args.token_command == "create":
+            asyncio.run(token_create(args.email, args.name))
+        elif args.token_command == "revoke":
+            asyncio.run(token_revoke(args.prefix))
+        else:
+            asyncio.run(token_list(args.email))
+    except AppError as error:
+        details = "; ".join(f"{name}: {why}" for name, why in error.fields.items())
+        print(f"error: {error.message}" + (f" ({details})" if details else ""), file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(demo(args.as_announced))
     elif args.command == "serve":
         serve(args.host, args.port, args.workers)
+    elif args.command in ("user", "token"):
+        run_account_command(args)
     else:  # pragma: no cover - argparse rejects unknown commands first
         parser.error(f"unknown command {args.command}")
 

@@ -1,0 +1,29 @@
+"""The organizers' dashboard at /admin/."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+from litestar.response import Redirect, Template
+
+from idmevents.admin import services
+from idmevents.admin.nav import route_url
+from idmevents.auth.guards import requires_role
+
+
+class DashboardController(Controller):
+    path = "/admin"
+    guards = [requires_role("checkin")]
+    include_in_schema = False
+
+    @get("/", name="admin_dashboard")
+    async def dashboard(self, request: Request) -> Template | Redirect:
+        """Meetings with their registrations by status; check-in staff go to their desk instead."""
+        if not request.user.has_role("organizer"):
+            desk = route_url(request, "checkin_desk")
+            if desk is not None:
+                return Redirect(desk, status_code=303)
+        meetings = await services.meeting_summaries()
+        return Template(
+            "admin/dashboard.html.jinja2",
+            context={"meetings": meetings, "statuses": services.REGISTRATION_STATUSES},
+        )

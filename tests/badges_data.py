@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from itertools import count
 
+from idmevents.auth.services import CurrentUser, current_user_from_row
 from idmevents.auth.tables import User
 from idmevents.meetings.services import get_meeting
 from idmevents.registrations.tables import Registration
@@ -36,7 +37,7 @@ async def add_registration(meeting_row: dict, **fields) -> dict:
     return rows[0]
 
 
-async def add_user(role: str = "checkin", **fields) -> dict:
+async def add_user(role: str = "checkin", **fields) -> CurrentUser:
     n = next(_serial)
     values = {
         "email": f"desk{n}@example.org",
@@ -45,4 +46,4 @@ async def add_user(role: str = "checkin", **fields) -> dict:
         "role": role,
     } | fields
     rows = await User.insert(User(**values)).returning(*User.all_columns())
-    return rows[0]
+    return current_user_from_row(rows[0])

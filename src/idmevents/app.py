@@ -30,6 +30,12 @@ from idmevents.auth.ratelimit import (
 )
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 from idmevents.auth.store import DatabaseStore
+from idmevents.badges.controllers import (
+    BadgePageController,
+    BadgePrintController,
+    CheckInApiController,
+    CheckInDeskController,
+)
 from idmevents.health import health
 from idmevents.meetings.controllers import PublicMeetingController
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
@@ -86,6 +92,10 @@ def create_app(
             LoginController,
             DashboardController,
             UsersController,
+            BadgePageController,
+            BadgePrintController,
+            CheckInDeskController,
+            CheckInApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],

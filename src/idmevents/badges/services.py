@@ -18,11 +18,14 @@ from datetime import datetime
 from piccolo.query.functions.aggregate import Count
 
 from idmevents import i18n
+from idmevents.auth import audit
+from idmevents.auth.services import CurrentUser
 from idmevents.badges import codes, render
 from idmevents.badges.layout import BADGE_SIZES, PAPERS, sheet_layout
 from idmevents.badges.tables import CheckIn
 from idmevents.db import is_sqlite, locked, write_transaction
 from idmevents.errors import InvalidInput, NotFound
+from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import Registration
 from idmevents.settings import get_settings
@@ -197,6 +200,7 @@ async def print_badges(
     category: str | None = None,
     not_printed_only: bool = False,
     registration_id: int | None = None,
+    by: CurrentUser | None = None,
 ) -> PrintRun:
     """Render the matching confirmed badges to one PDF and mark them printed.
 
@@ -218,8 +222,29 @@ async def print_badges(
         rows = await locked(Registration.select().where(condition))
         await _give_checkin_ids(rows)
         if rows:
+            ids = [row["id"] for row in rows]
             await Registration.update({Registration.badge_printed_at: now}).where(
-                Registration.id.is_in([row["id"] for row in rows])
+                Registration.id.is_in(ids)
+            )
+            await audit.record(
+                user_id=by.id if by else None,
+                actor=by.email if by else "system",
+                action="print_badges",
+                entity_type="meeting",
+                entity_id=meeting["id"],
+                meeting_slug=meeting["slug"],
+                summary=i18n.ngettext(
+                    "%(count)d badge printed", "%(count)d badges printed", len(ids)
+                )
+                % {"count": len(ids)},
+                data={
+                    "registrations": ids,
+                    "paper": paper,
+                    "size": size,
+                    "category": category or "",
+                    "not_printed_only": not_printed_only,
+                },
+                now=now,
             )
     filename = f"badges-{meeting['slug']}-{now:%Y%m%d-%H%M%S}.pdf"
     if not rows:
@@ -376,6 +401,20 @@ async def card(meeting: dict, registration_id: int) -> Card:
     return (await _cards([row]))[0]
 
 
+async def _audit_check_in(
+    meeting: dict, registration_id: int, action: str, by: CurrentUser | None, now: datetime
+) -> None:
+    await audit.record(
+        user_id=by.id if by else None,
+        actor=by.email if by else "system",
+        action=action,
+        entity_type="checkin",
+        entity_id=registration_id,
+        meeting_slug=meeting["slug"],
+        now=now,
+    )
+
+
 def _lock_registration(query):
     """Lock the registration against other desks and status changes while the desk decides.
 
@@ -388,7 +427,12 @@ def _lock_registration(query):
 
 
 async def check_in(
-    meeting: dict, registration_id: int, *, user_id: int | None, now: datetime, desk: str = ""
+    meeting: dict,
+    registration_id: int,
+    *,
+    by: CurrentUser | None,
+    now: datetime,
+    desk: str = "",
 ) -> DeskResult:
     """Check a registration in, once: a second call answers `already_checked_in`."""
     refusal = ""
@@ -411,10 +455,11 @@ async def check_in(
                     CheckIn(
                         registration=registration_id,
                         checked_in_at=now,
-                        checked_in_by=user_id,
+                        checked_in_by=by.id if by else None,
                         desk=desk,
                     )
                 )
+                await _audit_check_in(meeting, registration_id, "check_in", by, now)
     except Exception as exc:
         # The backstop: a check-in written by someone who did not take the row lock.
         if not _is_unique_violation(exc):
@@ -427,7 +472,7 @@ async def check_in(
 
 
 async def check_in_code(
-    meeting: dict, text: str, *, user_id: int | None, now: datetime, desk: str = ""
+    meeting: dict, text: str, *, by: CurrentUser | None, now: datetime, desk: str = ""
 ) -> DeskResult:
     """Check in the holder of the badge whose code is `text`, if the code is genuine and theirs."""
     code = codes.normalize(text)
@@ -447,10 +492,12 @@ async def check_in_code(
     if row["meeting"] != meeting["id"]:
         other = await Meeting.select(Meeting.title).where(Meeting.id == row["meeting"]).first()
         return DeskResult(REFUSED, reason="other_meeting", other_meeting=other["title"])
-    return await check_in(meeting, row["id"], user_id=user_id, now=now, desk=desk)
+    return await check_in(meeting, row["id"], by=by, now=now, desk=desk)
 
 
-async def undo_check_in(meeting: dict, registration_id: int) -> DeskResult:
+async def undo_check_in(
+    meeting: dict, registration_id: int, *, by: CurrentUser | None, now: datetime
+) -> DeskResult:
     """Remove a registration's check-in (a wrong person checked in, a scan by mistake)."""
     async with write_transaction():
         exists = await Registration.exists().where(
@@ -463,6 +510,8 @@ async def undo_check_in(meeting: dict, registration_id: int) -> DeskResult:
             .where(CheckIn.registration == registration_id)
             .returning(CheckIn.id)
         )
+        if removed:
+            await _audit_check_in(meeting, registration_id, "undo_check_in", by, now)
     person = await card(meeting, registration_id)
     return DeskResult(UNDONE if removed else NOT_CHECKED_IN, card=person)
 
@@ -518,3 +567,19 @@ async def search(meeting: dict, query: str, *, limit: int = SEARCH_LIMIT) -> Sea
             matches.append(row)
     matches.sort(key=lambda row: (row["status"] != "confirmed", *_sort_key(row)))
     return SearchResult(query=query, cards=await _cards(matches[:limit]), more=len(matches) > limit)
+
+
+@dataclass(frozen=True)
+class DeskMeeting:
+    meeting: dict
+    arrivals: Totals
+    past: bool
+
+
+async def desk_meetings(now: datetime) -> list[DeskMeeting]:
+    """The meetings a desk may serve, soonest first and past ones last, with their arrivals."""
+    upcoming, past = await list_public_meetings(now)
+    return [
+        DeskMeeting(meeting=m, arrivals=await arrival_counts(m), past=m in past)
+        for m in upcoming + past
+    ]

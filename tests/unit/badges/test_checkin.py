@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from idmevents.auth.tables import AuditEntry
 from idmevents.badges import codes, services
 from idmevents.badges.tables import CheckIn
 from idmevents.db import write_transaction
@@ -25,16 +26,21 @@ async def checkins() -> list[dict]:
     return await CheckIn.select(CheckIn.registration, CheckIn.checked_in_by, CheckIn.checked_in_at)
 
 
+async def audit_entries() -> list[tuple]:
+    rows = await AuditEntry.select(
+        AuditEntry.action, AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.actor
+    ).order_by(AuditEntry.id)
+    return [(r["action"], r["entity_type"], r["entity_id"], r["actor"]) for r in rows]
+
+
 async def test_genuine_code_checks_in_once_then_says_when_and_by_whom(demo):
     new_york = await meeting()
     person = await add_registration(new_york, given_name="Jürg", family_name="Lauber")
     desk = await add_user(display_name="Door A")
     code = await badge_code(person)
 
-    first = await services.check_in_code(new_york, code, user_id=desk["id"], now=NOW)
-    second = await services.check_in_code(
-        new_york, code, user_id=desk["id"], now=NOW + timedelta(minutes=3)
-    )
+    first = await services.check_in_code(new_york, code, by=desk, now=NOW)
+    second = await services.check_in_code(new_york, code, by=desk, now=NOW + timedelta(minutes=3))
 
     assert (first.outcome, first.card.full_name, first.card.checked_in_at) == (
         "checked_in",
@@ -47,15 +53,16 @@ async def test_genuine_code_checks_in_once_then_says_when_and_by_whom(demo):
         "Door A",
     )
     assert await checkins() == [
-        {"registration": person["id"], "checked_in_by": desk["id"], "checked_in_at": NOW}
+        {"registration": person["id"], "checked_in_by": desk.id, "checked_in_at": NOW}
     ]
+    assert await audit_entries() == [("check_in", "checkin", person["id"], desk.email)]
 
 
 async def test_code_typed_by_hand_with_groups_and_lower_case_checks_in(demo):
     new_york = await meeting()
     person = await add_registration(new_york)
     typed = codes.display(await badge_code(person)).lower()
-    result = await services.check_in_code(new_york, typed, user_id=None, now=NOW)
+    result = await services.check_in_code(new_york, typed, by=None, now=NOW)
     assert result.outcome == "checked_in"
 
 
@@ -63,7 +70,7 @@ async def test_tampered_code_is_refused(demo):
     new_york = await meeting()
     code = await badge_code(await add_registration(new_york))
     tampered = code[:-1] + ("0" if code[-1] != "0" else "1")
-    result = await services.check_in_code(new_york, tampered, user_id=None, now=NOW)
+    result = await services.check_in_code(new_york, tampered, by=None, now=NOW)
     assert (result.outcome, result.reason, result.card) == ("refused", "invalid_code", None)
     assert await checkins() == []
 
@@ -78,7 +85,7 @@ async def test_code_signed_with_another_key_is_refused(demo):
         .first()
     )["checkin_id"]
     forged = codes.make_code(checkin_id, new_york["id"], "someone else's secret key")
-    result = await services.check_in_code(new_york, forged, user_id=None, now=NOW)
+    result = await services.check_in_code(new_york, forged, by=None, now=NOW)
     assert (result.outcome, result.reason) == ("refused", "invalid_code")
     assert await checkins() == []
 
@@ -89,14 +96,14 @@ async def test_code_re_signed_for_this_meeting_from_another_meetings_badge_is_re
     geneva_code = await badge_code(person)
     # The Geneva badge's random part with a tag for New York: only the key could make that tag.
     forged = codes.make_code(codes.checkin_id_of(geneva_code), new_york["id"], "guessed key")
-    result = await services.check_in_code(new_york, forged, user_id=None, now=NOW)
+    result = await services.check_in_code(new_york, forged, by=None, now=NOW)
     assert (result.outcome, result.reason) == ("refused", "invalid_code")
 
 
 async def test_badge_of_another_meeting_is_refused_and_names_that_meeting(demo):
     new_york, geneva = await meeting("idm-new-york"), await meeting("idm-geneva")
     code = await badge_code(await add_registration(geneva))
-    result = await services.check_in_code(new_york, code, user_id=None, now=NOW)
+    result = await services.check_in_code(new_york, code, by=None, now=NOW)
     assert (result.outcome, result.reason, result.other_meeting) == (
         "refused",
         "other_meeting",
@@ -109,12 +116,12 @@ async def test_badge_of_another_meeting_is_refused_and_names_that_meeting(demo):
 async def test_genuine_code_without_a_registration_is_refused_as_no_longer_valid(demo):
     new_york = await meeting()
     code = codes.make_code(codes.new_checkin_id(), new_york["id"], KEY)
-    result = await services.check_in_code(new_york, code, user_id=None, now=NOW)
+    result = await services.check_in_code(new_york, code, by=None, now=NOW)
     assert (result.outcome, result.reason) == ("refused", "unknown_code")
 
 
 async def test_text_that_is_not_a_code_is_refused(demo):
-    result = await services.check_in_code(await meeting(), "hello", user_id=None, now=NOW)
+    result = await services.check_in_code(await meeting(), "hello", by=None, now=NOW)
     assert (result.outcome, result.reason) == ("refused", "invalid_code")
 
 
@@ -124,14 +131,15 @@ async def test_registration_that_is_not_confirmed_is_refused_with_its_status(dem
     person = await add_registration(new_york)
     code = await badge_code(person)
     await Registration.update({Registration.status: status}).where(Registration.id == person["id"])
-    result = await services.check_in_code(new_york, code, user_id=None, now=NOW)
+    result = await services.check_in_code(new_york, code, by=None, now=NOW)
     assert (result.outcome, result.reason, result.card.status) == ("refused", status, status)
     assert await checkins() == []
+    assert await audit_entries() == []
 
 
 async def test_check_in_by_id_of_another_meetings_registration_is_refused(demo):
     person = await add_registration(await meeting("idm-geneva"))
-    result = await services.check_in(await meeting(), person["id"], user_id=None, now=NOW)
+    result = await services.check_in(await meeting(), person["id"], by=None, now=NOW)
     assert (result.outcome, result.reason) == ("refused", "not_found")
 
 
@@ -140,11 +148,12 @@ async def test_concurrent_scans_of_one_code_make_one_check_in(demo):
     person = await add_registration(new_york)
     code = await badge_code(person)
     results = await asyncio.gather(
-        *(services.check_in_code(new_york, code, user_id=None, now=NOW) for _ in range(12))
+        *(services.check_in_code(new_york, code, by=None, now=NOW) for _ in range(12))
     )
     outcomes = sorted(result.outcome for result in results)
     assert outcomes == ["already_checked_in"] * 11 + ["checked_in"]
     assert len(await checkins()) == 1
+    assert len(await audit_entries()) == 1
 
 
 async def test_check_in_written_behind_the_desks_back_answers_already_checked_in(demo):
@@ -162,7 +171,7 @@ async def test_check_in_written_behind_the_desks_back_answers_already_checked_in
     writer = asyncio.create_task(other_writer())
     await inserted.wait()
     desk = asyncio.create_task(
-        services.check_in(new_york, person["id"], user_id=None, now=NOW + timedelta(seconds=1))
+        services.check_in(new_york, person["id"], by=None, now=NOW + timedelta(seconds=1))
     )
     await asyncio.sleep(0.3)  # the desk is now waiting on the other writer's transaction
     release.set()
@@ -175,16 +184,17 @@ async def test_check_in_written_behind_the_desks_back_answers_already_checked_in
 async def test_undo_removes_the_check_in_and_allows_a_new_one(demo):
     new_york = await meeting()
     person = await add_registration(new_york)
-    await services.check_in(new_york, person["id"], user_id=None, now=NOW)
+    await services.check_in(new_york, person["id"], by=None, now=NOW)
 
-    undone = await services.undo_check_in(new_york, person["id"])
-    again = await services.undo_check_in(new_york, person["id"])
+    undone = await services.undo_check_in(new_york, person["id"], by=None, now=NOW)
+    again = await services.undo_check_in(new_york, person["id"], by=None, now=NOW)
     assert (undone.outcome, undone.card.checked_in) == ("undone", False)
     assert again.outcome == "not_checked_in"
     assert await checkins() == []
+    assert [entry[0] for entry in await audit_entries()] == ["check_in", "undo_check_in"]
 
     later = NOW + timedelta(minutes=10)
-    result = await services.check_in(new_york, person["id"], user_id=None, now=later)
+    result = await services.check_in(new_york, person["id"], by=None, now=later)
     assert (result.outcome, result.card.checked_in_at) == ("checked_in", later)
 
 
@@ -193,7 +203,7 @@ async def test_undo_for_a_registration_of_another_meeting_is_not_found(demo):
 
     person = await add_registration(await meeting("idm-geneva"))
     with pytest.raises(NotFound):
-        await services.undo_check_in(await meeting(), person["id"])
+        await services.undo_check_in(await meeting(), person["id"], by=None, now=NOW)
 
 
 async def test_arrival_counts_per_category_against_confirmed(demo):
@@ -204,7 +214,7 @@ async def test_arrival_counts_per_category_against_confirmed(demo):
     await add_registration(new_york, category="media", status="pending")
     await add_registration(await meeting("idm-geneva"), category="media")
     for person in (states, media):
-        await services.check_in(new_york, person["id"], user_id=None, now=NOW)
+        await services.check_in(new_york, person["id"], by=None, now=NOW)
 
     totals = await services.arrival_counts(new_york)
     assert (totals.expected, totals.done) == (3, 2)

@@ -6,10 +6,11 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
+from idmevents.auth.tables import AuditEntry
 from idmevents.badges import services
 from idmevents.errors import InvalidInput
 from idmevents.registrations.tables import Registration
-from tests.badges_data import add_registration, meeting
+from tests.badges_data import add_registration, add_user, meeting
 
 NOW = datetime(2027, 4, 1, 9, 0, tzinfo=UTC)
 FAMILIES = ["Okafor", "Ahmed", "Nguyen", "Müller", "Dubois", "Silva", "Kowalski"]
@@ -52,7 +53,8 @@ async def test_seven_badges_on_a4_make_two_pages_in_alphabetical_order(demo):
         await add_person(new_york, family)
     await add_registration(new_york, family_name="Pending", status="pending")
 
-    run = await services.print_badges(new_york, now=NOW, paper="a4", size="4x3")
+    organizer = await add_user("organizer")
+    run = await services.print_badges(new_york, now=NOW, paper="a4", size="4x3", by=organizer)
 
     assert (run.count, run.pages) == (7, 2)
     assert len(PdfReader(BytesIO(run.pdf)).pages) == 2
@@ -60,6 +62,24 @@ async def test_seven_badges_on_a4_make_two_pages_in_alphabetical_order(demo):
     assert names_per_page(run.pdf) == [ordered[:6], ordered[6:]]
     assert await printed_at() == {family: NOW for family in FAMILIES} | {"Pending": None}
     assert run.filename == "badges-idm-new-york-20270401-090000.pdf"
+    entry = (
+        await AuditEntry.select(
+            AuditEntry.action, AuditEntry.entity_id, AuditEntry.actor, AuditEntry.data
+        )
+        .output(load_json=True)
+        .first()
+    )
+    assert (
+        entry["action"],
+        entry["entity_id"],
+        entry["actor"],
+        len(entry["data"]["registrations"]),
+    ) == (
+        "print_badges",
+        new_york["id"],
+        organizer.email,
+        7,
+    )
 
 
 async def test_not_printed_yet_prints_only_the_new_ones(demo):

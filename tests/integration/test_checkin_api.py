@@ -18,7 +18,7 @@ async def badge_code(registration: dict) -> str:
 
 @pytest.fixture
 async def scanner(client, demo, api_token):
-    user, token = await api_token("checkin", email="scanner@example.org")
+    _user, token = await api_token("checkin", email="scanner@example.org")
     client.headers["Authorization"] = f"Bearer {token}"
     return client
 

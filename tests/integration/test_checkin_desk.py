@@ -155,3 +155,13 @@ async def test_printing_the_badge_of_a_pending_registration_is_refused(desk_clie
 
 async def test_desk_for_an_unknown_meeting_is_not_found(desk_client):
     assert (await desk_client.get("/admin/checkin/nowhere")).status_code == 404
+
+
+async def test_replacing_a_lost_badge_at_the_desk(desk_client):
+    person = await add_registration(await meeting())
+    old_code = await badge_code(person)
+    replaced = await post(desk_client, f"{DESK}/registrations/{person['id']}/replace-badge")
+    assert "Badge replaced: the old one no longer works." in replaced.text
+    refused = await post(desk_client, DESK, q=old_code)
+    assert "This badge is no longer valid" in refused.text
+    assert await CheckIn.count() == 0

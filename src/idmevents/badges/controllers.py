@@ -211,6 +211,21 @@ class CheckInDeskController(Controller):
         return await _desk(meeting, result=result)
 
     @post(
+        "/{slug:str}/registrations/{registration_id:int}/replace-badge",
+        name="checkin_replace_badge",
+        status_code=200,
+    )
+    async def replace_badge(
+        self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
+    ) -> Template:
+        """Void a lost badge so that nobody else can use it; the new one is then printed."""
+        meeting = await get_meeting(slug, include_drafts=True)
+        result = await services.replace_badge(
+            meeting, registration_id, by=request.user, now=datetime.now(UTC)
+        )
+        return await _desk(meeting, result=result)
+
+    @post(
         "/{slug:str}/registrations/{registration_id:int}/badge",
         name="checkin_print_badge",
         status_code=200,

@@ -308,6 +308,7 @@ ALREADY_CHECKED_IN = "already_checked_in"
 REFUSED = "refused"
 UNDONE = "undone"
 NOT_CHECKED_IN = "not_checked_in"
+BADGE_REPLACED = "badge_replaced"
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,8 @@ def outcome_message(result: DeskResult) -> str:
         return gettext("Check-in undone.")
     if result.outcome == NOT_CHECKED_IN:
         return gettext("This person was not checked in.")
+    if result.outcome == BADGE_REPLACED:
+        return gettext("Badge replaced: the old one no longer works. Print the new one.")
     reasons = {
         "invalid_code": gettext(
             "Not a valid badge for this meeting: the code is forged, mistyped or from another system."
@@ -514,6 +517,43 @@ async def undo_check_in(
             await _audit_check_in(meeting, registration_id, "undo_check_in", by, now)
     person = await card(meeting, registration_id)
     return DeskResult(UNDONE if removed else NOT_CHECKED_IN, card=person)
+
+
+async def replace_badge(
+    meeting: dict, registration_id: int, *, by: CurrentUser | None, now: datetime
+) -> DeskResult:
+    """Void a lost badge: a new check-in id, so that the old code reads as no longer valid.
+
+    The new badge is not printed yet; the participant's page shows it at once.
+    """
+    async with write_transaction():
+        row = await _lock_registration(
+            Registration.select(Registration.id, Registration.status).where(
+                (Registration.id == registration_id) & (Registration.meeting == meeting["id"])
+            )
+        ).first()
+        if row is None:
+            raise NotFound(i18n.gettext("There is no such registration for this meeting."))
+        if row["status"] == "confirmed":
+            await Registration.update(
+                {
+                    Registration.checkin_id: await _new_unused_checkin_id(),
+                    Registration.badge_printed_at: None,
+                }
+            ).where(Registration.id == registration_id)
+            await audit.record(
+                user_id=by.id if by else None,
+                actor=by.email if by else "system",
+                action="replace_badge",
+                entity_type="registration",
+                entity_id=registration_id,
+                meeting_slug=meeting["slug"],
+                now=now,
+            )
+    person = await card(meeting, registration_id)
+    if row["status"] != "confirmed":
+        return DeskResult(REFUSED, card=person, reason=row["status"])
+    return DeskResult(BADGE_REPLACED, card=person)
 
 
 async def arrival_counts(meeting: dict) -> Totals:

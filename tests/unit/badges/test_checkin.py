@@ -255,3 +255,28 @@ async def test_search_for_nothing_finds_nothing(demo):
     new_york = await meeting()
     await add_registration(new_york)
     assert (await services.search(new_york, "   ")).cards == []
+
+
+async def test_replacing_a_lost_badge_voids_the_old_code(demo):
+    new_york = await meeting()
+    person = await add_registration(new_york, badge_printed_at=NOW)
+    old_code = await badge_code(person)
+
+    result = await services.replace_badge(new_york, person["id"], by=None, now=NOW)
+    new_code = await badge_code(person)
+    old = await services.check_in_code(new_york, old_code, by=None, now=NOW)
+    new = await services.check_in_code(new_york, new_code, by=None, now=NOW)
+
+    assert (result.outcome, result.card.badge_printed_at) == ("badge_replaced", None)
+    assert new_code != old_code
+    assert (old.outcome, old.reason) == ("refused", "unknown_code")
+    assert new.outcome == "checked_in"
+    assert [entry[0] for entry in await audit_entries()] == ["replace_badge", "check_in"]
+
+
+async def test_replacing_the_badge_of_a_pending_registration_is_refused(demo):
+    new_york = await meeting()
+    person = await add_registration(new_york, status="pending")
+    result = await services.replace_badge(new_york, person["id"], by=None, now=NOW)
+    assert (result.outcome, result.reason) == ("refused", "pending")
+    assert await audit_entries() == []

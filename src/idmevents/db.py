@@ -67,7 +67,8 @@ def locked(query):
 async def start_pool(size: int) -> None:
     db = engine()
     if isinstance(db, PostgresEngine) and size > 0:
-        await db.start_connection_pool(max_size=size)
+        # asyncpg opens 10 connections up front by default, and refuses a max_size below that.
+        await db.start_connection_pool(min_size=min(size, 2), max_size=size)
 
 
 async def close_pool() -> None:

@@ -221,10 +221,11 @@ async def test_nav_admin_sees_users(client, make_user, login):
     assert 'href="/admin/users"' in page.text
 
 
-async def test_checkin_user_sees_dashboard_when_no_desk(client, make_user, login):
+async def test_checkin_user_is_sent_to_the_desk(client, make_user, login):
     user, password = await make_user("checkin")
     await login(client, user["email"], password)
-    assert (await client.get("/admin/", follow_redirects=False)).status_code == 200
+    response = await client.get("/admin/", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/checkin")
 
 
 # API tokens -----------------------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """The check-in desk in Chromium: a scanner types a code and Enter, with and without JavaScript."""
 
-import pytest
+import re
+from datetime import UTC, datetime
 
+import pytest
+from playwright.async_api import expect
+
+from idmevents.auth.sessions import SESSION_COOKIE
 from idmevents.badges import services
 from idmevents.badges.tables import CheckIn
 from tests.badges_data import add_registration, meeting
@@ -125,3 +130,26 @@ async def test_desk_fits_a_phone(page, demo, make_user):
     await page.locator(".desk-ok").wait_for()
     overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert overflow is False
+
+
+async def test_counts_refresh_with_arrivals_at_other_desks(page, demo, make_user):
+    new_york = await meeting()
+    elsewhere = await add_registration(new_york)
+    await add_registration(new_york)
+    await page.clock.install()
+    await sign_in(page, make_user)
+    assert "0 of 2 expected" in await page.locator(".desk-total").inner_text()
+
+    await services.check_in(new_york, elsewhere["id"], by=None, now=datetime.now(UTC))
+    await page.clock.fast_forward("00:16")  # past the 15-second refresh
+
+    await expect(page.locator(".desk-total")).to_contain_text("1 of 2 expected")
+
+
+async def test_signed_out_desk_falls_back_to_the_login_page(page, demo, make_user):
+    person = await add_registration(await meeting())
+    await sign_in(page, make_user)
+    await page.context.clear_cookies(name=SESSION_COOKIE)  # the session expired
+    await scan(page, await badge_code(person))
+    await page.wait_for_url(re.compile(r"/admin/login\?next=/admin/checkin/idm-new-york$"))
+    assert await CheckIn.count() == 0

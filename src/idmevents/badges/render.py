@@ -31,12 +31,13 @@ CATEGORY_COLOURS = {
     "academia": "#7a4a00",
     "private-sector": "#3d4852",
     "media": "#b00020",
+    "iom": "#2b2d7a",
 }
 OTHER_COLOUR = "#1b2733"
 
 
 def category_labels() -> dict[str, str]:
-    """The categories' names in the current language."""
+    """The categories' short names, as the badge band and the desk show them, in the current language."""
     gettext = i18n.gettext
     return {
         "member-state": gettext("Member State"),
@@ -46,6 +47,7 @@ def category_labels() -> dict[str, str]:
         "academia": gettext("Academia"),
         "private-sector": gettext("Private sector"),
         "media": gettext("Media"),
+        "iom": gettext("IOM"),
     }
 
 

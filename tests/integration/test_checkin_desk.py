@@ -165,3 +165,16 @@ async def test_replacing_a_lost_badge_at_the_desk(desk_client):
     refused = await post(desk_client, DESK, q=old_code)
     assert "This badge is no longer valid" in refused.text
     assert await CheckIn.count() == 0
+
+
+async def test_what_was_typed_is_shown_as_text_not_markup(desk_client):
+    response = await post(desk_client, DESK, q="<script>alert(1)</script>")
+    assert "No registration matches “&lt;script&gt;alert(1)&lt;/script&gt;”." in response.text
+    assert "<script>alert(1)" not in response.text
+
+
+async def test_desk_index_offers_batch_printing_to_organizers(client, demo, make_user, login):
+    user, password = await make_user("organizer")
+    await login(client, user["email"], password)
+    response = await client.get("/admin/checkin/")
+    assert 'href="/admin/meetings/idm-new-york/badges"' in response.text

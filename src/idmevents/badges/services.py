@@ -31,6 +31,7 @@ from idmevents.registrations.tables import Registration
 from idmevents.settings import get_settings
 
 SEARCH_LIMIT = 20
+SEARCH_MAX_LENGTH = 200  # longer input is no name: it is cut rather than searched word by word
 REFUSED_STATUSES = ("pending", "waitlisted", "cancelled", "rejected")
 _CARD_COLUMNS = (
     Registration.id,
@@ -594,6 +595,7 @@ async def search(meeting: dict, query: str, *, limit: int = SEARCH_LIMIT) -> Sea
     Matched in Python on accent-free lower case, the same on both engines; a meeting has at most a
     few thousand registrations, read in one query.
     """
+    query = query.strip()[:SEARCH_MAX_LENGTH]
     words = _fold(query).split()
     if not words:
         return SearchResult(query=query)

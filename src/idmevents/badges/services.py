@@ -32,7 +32,6 @@ from idmevents.settings import get_settings
 
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 200  # longer input is no name: it is cut rather than searched word by word
-REFUSED_STATUSES = ("pending", "waitlisted", "cancelled", "rejected")
 _CARD_COLUMNS = (
     Registration.id,
     Registration.meeting,

@@ -19,8 +19,8 @@ async def badge_code(registration: dict) -> str:
     return (await services.badge_for_token(registration["token"])).badge.code
 
 
-async def sign_in(page, make_user) -> None:
-    user, password = await make_user("checkin", display_name="Door A")
+async def sign_in(page, make_user, role: str = "checkin") -> None:
+    user, password = await make_user(role, display_name="Door A")
     await page.goto("/admin/login")
     await page.get_by_label("Email").fill(user["email"])
     await page.get_by_label("Password").fill(password)
@@ -153,3 +153,14 @@ async def test_signed_out_desk_falls_back_to_the_login_page(page, demo, make_use
     await scan(page, await badge_code(person))
     await page.wait_for_url(re.compile(r"/admin/login\?next=/admin/checkin/idm-new-york$"))
     assert await CheckIn.count() == 0
+
+
+@pytest.mark.parametrize("path", ["/admin/checkin/", "/admin/meetings/idm-new-york/badges/"])
+async def test_organizer_pages_have_no_accessibility_violations(page, demo, make_user, path):
+    new_york = await meeting()
+    await add_registration(new_york, category="media")
+    await add_registration(new_york, category="civil-society")
+    await sign_in(page, make_user, role="organizer")
+    await page.goto(path)
+    violations = await axe_violations(page)
+    assert violations == [], describe(violations)

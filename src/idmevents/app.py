@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -20,7 +20,13 @@ from litestar.template.config import TemplateConfig
 from idmevents import db
 from idmevents.admin.controllers import DashboardController
 from idmevents.admin.nav import configure_admin_jinja
-from idmevents.auth.controllers import LoginController, UsersController
+from idmevents.auth.controllers import (
+    AccountController,
+    AuditController,
+    LoginController,
+    PasswordResetController,
+    UsersController,
+)
 from idmevents.auth.guards import LoginRequired, handle_login_required
 from idmevents.auth.ratelimit import (
     LOGIN_RATE_LIMIT_STORE,
@@ -38,6 +44,13 @@ from idmevents.badges.controllers import (
 )
 from idmevents.health import health
 from idmevents.meetings.controllers import PublicMeetingController
+from idmevents.ratelimit import RateLimit, scoped_rate_limit
+from idmevents.registrations.controllers import (
+    RATE_LIMIT_STORE,
+    RATE_LIMITED,
+    RegistrationApi,
+    RegistrationPages,
+)
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.web import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 
@@ -50,10 +63,11 @@ def configure_templates(engine) -> None:
 
 
 def default_stores() -> dict[str, Store]:
-    """Sessions and login limits in the database: every process behind the proxy sees the same."""
+    """Sessions and rate limits in the database: every process behind the proxy sees the same."""
     return {
         SESSION_STORE: DatabaseStore("sessions"),
         LOGIN_RATE_LIMIT_STORE: DatabaseStore("login_rate_limit"),
+        RATE_LIMIT_STORE: DatabaseStore("registration_rate_limit"),
     }
 
 
@@ -64,11 +78,17 @@ def create_app(
     stores: dict[str, Store] | None = None,
     login_limits: LoginLimits | None = None,
 ) -> Litestar:
-    """The app. `stores` replaces named stores (e.g. a MemoryStore for sessions); `login_limits`
-    the sign-in rate limits."""
+    """The app. `stores` replaces named stores (e.g. a MemoryStore for sessions, or the
+    registration rate limit's counters); `login_limits` the sign-in rate limits."""
     settings = settings or get_settings()
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
+    registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    registration_middleware = (
+        [scoped_rate_limit(registration_limit, opt_key=RATE_LIMITED, store=RATE_LIMIT_STORE)]
+        if registration_limit.enabled
+        else []
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -90,12 +110,21 @@ def create_app(
             health,
             PublicMeetingController,
             LoginController,
+            PasswordResetController,
             DashboardController,
+            AccountController,
             UsersController,
+            AuditController,
             BadgePageController,
             BadgePrintController,
             CheckInDeskController,
             CheckInApiController,
+            # Only the registration routes carry the registration rate limit.
+            Router(
+                path="/",
+                route_handlers=[RegistrationPages, RegistrationApi],
+                middleware=registration_middleware,
+            ),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],

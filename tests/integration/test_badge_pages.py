@@ -164,3 +164,11 @@ async def test_batch_printing_of_an_unknown_meeting_is_not_found(client, demo, m
     user, password = await make_user("organizer")
     await login(client, user["email"], password)
     assert (await client.get("/admin/meetings/nowhere/badges/")).status_code == 404
+
+
+async def test_private_page_links_to_the_badge_and_back(client, demo):
+    person = await add_registration(await meeting())
+    manage = await client.get(f"/r/{person['token']}")
+    assert f'href="/r/{person["token"]}/badge"' in manage.text
+    badge = await client.get(f"/r/{person['token']}/badge")
+    assert f'href="/r/{person["token"]}"' in badge.text

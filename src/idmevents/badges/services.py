@@ -404,20 +404,6 @@ async def card(meeting: dict, registration_id: int) -> Card:
     return (await _cards([row]))[0]
 
 
-async def _audit_check_in(
-    meeting: dict, registration_id: int, action: str, by: CurrentUser | None, now: datetime
-) -> None:
-    await audit.record(
-        user_id=by.id if by else None,
-        actor=by.email if by else "system",
-        action=action,
-        entity_type="checkin",
-        entity_id=registration_id,
-        meeting_slug=meeting["slug"],
-        now=now,
-    )
-
-
 def _lock_registration(query):
     """Lock the registration against other desks and status changes while the desk decides.
 
@@ -427,6 +413,40 @@ def _lock_registration(query):
     not by this lock. On SQLite the IMMEDIATE transaction already serialises every writer.
     """
     return query if is_sqlite() else query.lock_rows("NO KEY UPDATE")
+
+
+async def _locked_registration(meeting: dict, registration_id: int) -> dict | None:
+    """The registration of this meeting, locked until the transaction ends; None if not ours."""
+    return await _lock_registration(
+        Registration.select(
+            Registration.id,
+            Registration.status,
+            Registration.given_name,
+            Registration.family_name,
+        ).where((Registration.id == registration_id) & (Registration.meeting == meeting["id"]))
+    ).first()
+
+
+async def _audit(
+    meeting: dict,
+    row: dict,
+    *,
+    action: str,
+    entity_type: str,
+    what: str,
+    by: CurrentUser | None,
+    now: datetime,
+) -> None:
+    await audit.record(
+        user_id=by.id if by else None,
+        actor=by.email if by else "system",
+        action=action,
+        entity_type=entity_type,
+        entity_id=row["id"],
+        meeting_slug=meeting["slug"],
+        summary=f"{row['given_name']} {row['family_name']} {what}",
+        now=now,
+    )
 
 
 async def check_in(
@@ -442,11 +462,7 @@ async def check_in(
     already = False
     try:
         async with write_transaction():
-            row = await _lock_registration(
-                Registration.select(Registration.id, Registration.status).where(
-                    (Registration.id == registration_id) & (Registration.meeting == meeting["id"])
-                )
-            ).first()
+            row = await _locked_registration(meeting, registration_id)
             if row is None:
                 return DeskResult(REFUSED, reason="not_found")
             if row["status"] != "confirmed":
@@ -462,7 +478,15 @@ async def check_in(
                         desk=desk,
                     )
                 )
-                await _audit_check_in(meeting, registration_id, "check_in", by, now)
+                await _audit(
+                    meeting,
+                    row,
+                    action="check_in",
+                    entity_type="checkin",
+                    what="checked in",
+                    by=by,
+                    now=now,
+                )
     except Exception as exc:
         # The backstop: a check-in written by someone who did not take the row lock.
         if not _is_unique_violation(exc):
@@ -503,10 +527,8 @@ async def undo_check_in(
 ) -> DeskResult:
     """Remove a registration's check-in (a wrong person checked in, a scan by mistake)."""
     async with write_transaction():
-        exists = await Registration.exists().where(
-            (Registration.id == registration_id) & (Registration.meeting == meeting["id"])
-        )
-        if not exists:
+        row = await _locked_registration(meeting, registration_id)
+        if row is None:
             raise NotFound(i18n.gettext("There is no such registration for this meeting."))
         removed = (
             await CheckIn.delete()
@@ -514,7 +536,15 @@ async def undo_check_in(
             .returning(CheckIn.id)
         )
         if removed:
-            await _audit_check_in(meeting, registration_id, "undo_check_in", by, now)
+            await _audit(
+                meeting,
+                row,
+                action="undo_check_in",
+                entity_type="checkin",
+                what="check-in undone",
+                by=by,
+                now=now,
+            )
     person = await card(meeting, registration_id)
     return DeskResult(UNDONE if removed else NOT_CHECKED_IN, card=person)
 
@@ -527,11 +557,7 @@ async def replace_badge(
     The new badge is not printed yet; the participant's page shows it at once.
     """
     async with write_transaction():
-        row = await _lock_registration(
-            Registration.select(Registration.id, Registration.status).where(
-                (Registration.id == registration_id) & (Registration.meeting == meeting["id"])
-            )
-        ).first()
+        row = await _locked_registration(meeting, registration_id)
         if row is None:
             raise NotFound(i18n.gettext("There is no such registration for this meeting."))
         if row["status"] == "confirmed":
@@ -541,13 +567,13 @@ async def replace_badge(
                     Registration.badge_printed_at: None,
                 }
             ).where(Registration.id == registration_id)
-            await audit.record(
-                user_id=by.id if by else None,
-                actor=by.email if by else "system",
+            await _audit(
+                meeting,
+                row,
                 action="replace_badge",
                 entity_type="registration",
-                entity_id=registration_id,
-                meeting_slug=meeting["slug"],
+                what="badge replaced: the old one no longer works",
+                by=by,
                 now=now,
             )
     person = await card(meeting, registration_id)

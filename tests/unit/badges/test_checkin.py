@@ -56,6 +56,9 @@ async def test_genuine_code_checks_in_once_then_says_when_and_by_whom(demo):
         {"registration": person["id"], "checked_in_by": desk.id, "checked_in_at": NOW}
     ]
     assert await audit_entries() == [("check_in", "checkin", person["id"], desk.email)]
+    assert await AuditEntry.select(AuditEntry.summary, AuditEntry.meeting_slug) == [
+        {"summary": "Jürg Lauber checked in", "meeting_slug": "idm-new-york"}
+    ]
 
 
 async def test_code_typed_by_hand_with_groups_and_lower_case_checks_in(demo):

@@ -12,6 +12,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -42,8 +43,16 @@ from idmevents.badges.controllers import (
     CheckInApiController,
     CheckInDeskController,
 )
+from idmevents.feeds.controllers import (
+    FeedController,
+    PanelistPageController,
+    PersonalFeedController,
+)
 from idmevents.health import health
+from idmevents.meetings.admin import MeetingAdminController, SessionAdminController
+from idmevents.meetings.api import AgendaApiController
 from idmevents.meetings.controllers import PublicMeetingController
+from idmevents.panelists.controllers import PanelistAdminController
 from idmevents.ratelimit import RateLimit, scoped_rate_limit
 from idmevents.registrations.controllers import (
     RATE_LIMIT_STORE,
@@ -83,7 +92,10 @@ def create_app(
     settings = settings or get_settings()
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
-    registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    try:
+        registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    except ValueError as exc:
+        raise ValueError(f"IDMEVENTS_REGISTRATION_RATE_LIMIT: {exc}") from None
     registration_middleware = (
         [scoped_rate_limit(registration_limit, opt_key=RATE_LIMITED, store=RATE_LIMIT_STORE)]
         if registration_limit.enabled
@@ -114,6 +126,10 @@ def create_app(
             DashboardController,
             AccountController,
             UsersController,
+            MeetingAdminController,
+            SessionAdminController,
+            PanelistAdminController,
+            AgendaApiController,
             AuditController,
             BadgePageController,
             BadgePrintController,
@@ -125,6 +141,9 @@ def create_app(
                 route_handlers=[RegistrationPages, RegistrationApi],
                 middleware=registration_middleware,
             ),
+            FeedController,
+            PanelistPageController,
+            PersonalFeedController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],
@@ -147,8 +166,22 @@ def create_app(
             cookie_samesite="lax",
             exclude=["/api/", "/health"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
-        openapi_config=OpenAPIConfig(title="idmevents", version="1", path="/schema"),
+        # Feeds compress themselves, once per change (feeds/controllers.py): the opt key skips them.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"
+        ),
+        openapi_config=OpenAPIConfig(
+            title="idmevents",
+            version="1",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="idmevents token create"
+                    )
+                }
+            ),
+        ),
         request_max_body_size=64 * 1024,
         debug=settings.debug,
     )

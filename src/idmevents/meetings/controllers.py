@@ -8,7 +8,10 @@ from litestar import Controller, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from idmevents.meetings import services
+from idmevents.meetings import builder, services
+
+# How many agenda changes the public meeting page lists under "What changed".
+RECENT_CHANGES = 10
 
 
 class PublicMeetingController(Controller):
@@ -27,11 +30,13 @@ class PublicMeetingController(Controller):
         now = datetime.now(UTC)
         meeting = await services.get_meeting(slug)
         agenda = await services.load_agenda(meeting)
+        changes = await builder.recent_changes(meeting, limit=RECENT_CHANGES)
         return Template(
             "meetings/detail.html.jinja2",
             context={
                 "meeting": meeting,
                 "agenda": agenda,
+                "changes": changes,
                 "registration_open": services.registration_is_open(meeting, now),
                 "is_past": services.is_past(meeting, now),
             },

@@ -172,3 +172,11 @@ async def test_private_page_links_to_the_badge_and_back(client, demo):
     assert f'href="/r/{person["token"]}/badge"' in manage.text
     badge = await client.get(f"/r/{person['token']}/badge")
     assert f'href="/r/{person["token"]}"' in badge.text
+
+
+async def test_agenda_builder_links_to_badges_and_the_desk(client, demo, make_user, login):
+    user, password = await make_user("organizer")
+    await login(client, user["email"], password)
+    page = await client.get("/admin/meetings/idm-new-york")
+    assert 'href="/admin/meetings/idm-new-york/badges"' in page.text
+    assert 'href="/admin/checkin/idm-new-york"' in page.text

@@ -37,6 +37,12 @@ from idmevents.auth.ratelimit import (
 )
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 from idmevents.auth.store import DatabaseStore
+from idmevents.badges.controllers import (
+    BadgePageController,
+    BadgePrintController,
+    CheckInApiController,
+    CheckInDeskController,
+)
 from idmevents.feeds.controllers import (
     FeedController,
     PanelistPageController,
@@ -125,6 +131,10 @@ def create_app(
             PanelistAdminController,
             AgendaApiController,
             AuditController,
+            BadgePageController,
+            BadgePrintController,
+            CheckInDeskController,
+            CheckInApiController,
             # Only the registration routes carry the registration rate limit.
             Router(
                 path="/",

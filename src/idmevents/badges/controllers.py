@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.enums import RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Template
 
@@ -17,6 +18,7 @@ from idmevents.badges.layout import BADGE_SIZES
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.services import get_meeting
+from idmevents.web import error_responses
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 DEFAULT_SIZE = "4x3"
@@ -336,12 +338,28 @@ def _answer(result: services.DeskResult) -> CheckInAnswer:
     )
 
 
+CHECKIN_ERRORS = error_responses(
+    e401="No API token, or one that is unknown or revoked",
+    e403="The token's user may not check people in",
+    e404="No such meeting, or a code or registration that is no longer valid",
+    e409="A badge of another meeting, or a registration that is not confirmed",
+    e422="A code that is not genuine, or neither/both of code and registration_id",
+)
+
+
 class CheckInApiController(Controller):
     path = "/api/v1/checkin"
     guards = [requires_role("checkin")]
     tags = ["check-in"]
 
-    @post("/{slug:str}", name="api_checkin")
+    @post(
+        "/{slug:str}",
+        name="api_checkin",
+        responses={
+            200: ResponseSpec(CheckInAnswer, description="Already checked in: when and by whom"),
+            **CHECKIN_ERRORS,
+        },
+    )
     async def check_in(
         self, request: Request, slug: FromPath[str], data: JSONBody[CheckInRequest]
     ) -> Response[CheckInAnswer]:
@@ -368,7 +386,12 @@ class CheckInApiController(Controller):
         answer = _answer(result)
         return Response(answer, status_code=201 if answer.result == services.CHECKED_IN else 200)
 
-    @delete("/{slug:str}/{registration_id:int}", name="api_checkin_undo", status_code=200)
+    @delete(
+        "/{slug:str}/{registration_id:int}",
+        name="api_checkin_undo",
+        status_code=200,
+        responses=CHECKIN_ERRORS,
+    )
     async def undo(
         self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
     ) -> CheckInAnswer:
@@ -379,7 +402,7 @@ class CheckInApiController(Controller):
         )
         return _answer(result)
 
-    @get("/{slug:str}/counts", name="api_checkin_counts")
+    @get("/{slug:str}/counts", name="api_checkin_counts", responses=CHECKIN_ERRORS)
     async def counts(self, slug: FromPath[str]) -> Arrivals:
         """Arrivals against expected (confirmed) registrations, in total and per category."""
         totals = await services.arrival_counts(await get_meeting(slug, include_drafts=True))
@@ -394,7 +417,7 @@ class CheckInApiController(Controller):
             ],
         )
 
-    @get("/{slug:str}/search", name="api_checkin_search")
+    @get("/{slug:str}/search", name="api_checkin_search", responses=CHECKIN_ERRORS)
     async def search(self, slug: FromPath[str], q: FromQuery[str] = "") -> SearchAnswer:
         """Registrations whose name, organization or email contain every word of `q`."""
         found = await services.search(await get_meeting(slug, include_drafts=True), q)

@@ -1,0 +1,101 @@
+"""`idmevents serve --workers N`: N processes, each with its own lifespan and database pool."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import urllib.request
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from idmevents.db import is_sqlite
+from tests.processes import Serve
+
+
+def worker_pids(parent: int) -> set[int]:
+    """The uvicorn worker processes under `parent` (not multiprocessing's resource tracker)."""
+    pids = set()
+    for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        if b"spawn_main" in command:
+            pids.add(int(child))
+    return pids
+
+
+def two_workers(server: Serve, without: int | None = None) -> set[int]:
+    """The worker pids once there are exactly two (and `without` is not one of them), else empty."""
+    pids = worker_pids(server.pid)
+    return pids if len(pids) == 2 and without not in pids else set()
+
+
+def wait_for(condition, timeout: float = 30, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {condition.__name__}")
+
+
+def get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+async def connections_to_test_database() -> int:
+    url = os.environ["IDMEVENTS_DATABASE_URL"]
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+
+
+async def test_two_workers_serve_and_a_killed_one_is_replaced(demo):
+    server = Serve(workers=2).start()
+    try:
+        workers = wait_for(lambda: two_workers(server))
+        for _ in range(10):
+            assert get(f"{server.url}/meetings/idm-geneva")[0] == 200
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        # uvicorn's supervisor notices and starts a fresh worker in its place.
+        replaced = wait_for(lambda: two_workers(server, without=victim))
+        assert len(replaced - workers) == 1
+        for _ in range(10):
+            assert get(f"{server.url}/health") == (200, b'{"status":"ok","database":"ok"}')
+    finally:
+        status = server.stop()
+    assert status == 0, server.output()
+
+
+@pytest.mark.skipif(
+    os.environ.get("IDMEVENTS_TEST_ENGINE", "sqlite") != "postgres",
+    reason="connection pools exist on PostgreSQL only (SQLite opens the file per query)",
+)
+async def test_each_worker_opens_its_own_pool_and_closes_it_on_stop():
+    assert not is_sqlite()
+    server = Serve({"IDMEVENTS_DB_POOL_SIZE": "5"}, workers=2).start()
+    try:
+        wait_for(lambda: two_workers(server))
+        # Each process's lifespan opened a pool of 2 (POOL_MIN_SIZE) kept-open connections.
+        deadline = time.monotonic() + 30
+        while (count := await connections_to_test_database()) != 4:
+            assert time.monotonic() < deadline, f"{count} connections, expected 4"
+            await asyncio.sleep(0.2)
+    finally:
+        status = server.stop()
+    assert status == 0, server.output()
+    # SIGTERM ran every worker's lifespan shutdown: no connection is left behind.
+    assert await connections_to_test_database() == 0
+    assert "Application shutdown complete." in server.output()

@@ -12,6 +12,8 @@ DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = "sqlite:///var/idmevents.sqlite3"
 DEFAULT_MAIL_FROM = "IDM Secretariat <noreply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# The reverse proxy's address: only its X-Forwarded-For/-Proto headers are believed.
+DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 LOCALE_DIR = PROJECT_ROOT / "locale"
@@ -78,6 +80,9 @@ class Settings:
     var_dir: Path
     redis_url: str | None
     debug: bool = False
+    # `idmevents serve`: the HTTP server (uvicorn or granian) and whose proxy headers to trust.
+    server: str = "uvicorn"
+    forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -106,6 +111,10 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         redis_url=os.environ.get("IDMEVENTS_REDIS_URL") or None,
         debug=_flag("IDMEVENTS_DEBUG", False),
+        server=os.environ.get("IDMEVENTS_SERVER", "uvicorn").strip().lower() or "uvicorn",
+        forwarded_allow_ips=os.environ.get(
+            "IDMEVENTS_FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS
+        ),
     )
 
 

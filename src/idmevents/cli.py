@@ -37,12 +37,25 @@ async def demo(as_announced: bool) -> None:
     )
 
 
+def check_mail_settings() -> None:
+    """A bad IDMEVENTS_SMTP_URL stops the command at once, not at the first email."""
+    from idmevents.mail.send import sender_from_settings
+    from idmevents.settings import get_settings
+
+    try:
+        sender_from_settings(get_settings())
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
 def serve(host: str, port: int, workers: int, server: str | None) -> None:
     """The web app in `workers` processes, each with its own lifespan (pool, embedded worker)."""
     from idmevents import server as http_server
     from idmevents.settings import get_settings
 
     settings = get_settings()
+    if settings.mail.embedded_worker:
+        check_mail_settings()
     server = server or settings.server
     if server not in http_server.SERVERS:
         raise SystemExit(
@@ -57,6 +70,39 @@ def serve(host: str, port: int, workers: int, server: str | None) -> None:
         server=server,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+
+
+async def worker() -> None:
+    """The outbox worker until SIGTERM or SIGINT; a second signal stops it without waiting."""
+    import logging
+    import signal
+
+    from idmevents.db import close_pool, configure_sqlite, start_pool
+    from idmevents.mail.worker import run_worker
+    from idmevents.settings import get_settings
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    stop = asyncio.Event()
+    main_task = asyncio.current_task()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            main_task.cancel()
+        stop.set()  # finish the message in hand, give the rest of the batch back, exit
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal)
+    await configure_sqlite()
+    # One pass uses one connection at a time; a second one spares a wait while a claim commits.
+    await start_pool(min(settings.database.pool_size, 2))
+    try:
+        await run_worker(settings, stop=stop)
+    finally:
+        await close_pool()
 
 
 def read_new_password(from_stdin: bool) -> str:
@@ -180,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["uvicorn", "granian"],
         help="the HTTP server (default: IDMEVENTS_SERVER, else uvicorn)",
     )
+    commands.add_parser(
+        "worker", help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL)"
+    )
 
     user_parser = commands.add_parser("user", help="organizer accounts")
     user_commands = user_parser.add_subparsers(dest="user_command", required=True)
@@ -240,6 +289,12 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(demo(args.as_announced))
     elif args.command == "serve":
         serve(args.host, args.port, args.workers, args.server)
+    elif args.command == "worker":
+        check_mail_settings()
+        try:
+            asyncio.run(worker())
+        except asyncio.CancelledError:  # a second signal: stop now
+            raise SystemExit(1) from None
     elif args.command in ("user", "token"):
         run_account_command(args)
     else:  # pragma: no cover - argparse rejects unknown commands first

@@ -14,6 +14,13 @@ DEFAULT_MAIL_FROM = "IDM Secretariat <noreply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # The reverse proxy's address: only its X-Forwarded-For/-Proto headers are believed.
 DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
+# How long an outbox worker holds the messages it claimed; a killed worker's messages come back
+# after it. It must exceed the time one send can take (mail/send.py bounds that well below it).
+DEFAULT_MAIL_LEASE_SECONDS = 300.0
+# How often an idle outbox worker looks for mail to send.
+DEFAULT_MAIL_POLL_SECONDS = 2.0
+# How many messages a worker claims at a time (several workers share a queue in these slices).
+DEFAULT_MAIL_BATCH_SIZE = 50
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 LOCALE_DIR = PROJECT_ROOT / "locale"
@@ -69,6 +76,9 @@ class MailSettings:
     mail_from: str
     mail_dir: Path
     embedded_worker: bool
+    lease_seconds: float = DEFAULT_MAIL_LEASE_SECONDS
+    poll_seconds: float = DEFAULT_MAIL_POLL_SECONDS
+    batch_size: int = DEFAULT_MAIL_BATCH_SIZE
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,32 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"{name} must be more than 0 seconds, not {value!r}")
+    return seconds
+
+
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        count = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if count < 1:
+        raise ValueError(f"{name} must be at least 1, not {value!r}")
+    return count
+
+
 def load_settings() -> Settings:
     var_dir = _var_dir()
     return Settings(
@@ -105,6 +141,9 @@ def load_settings() -> Settings:
             mail_from=os.environ.get("IDMEVENTS_MAIL_FROM", DEFAULT_MAIL_FROM),
             mail_dir=var_dir / "mail",
             embedded_worker=_flag("IDMEVENTS_EMBEDDED_WORKER", True),
+            lease_seconds=_seconds("IDMEVENTS_MAIL_LEASE_SECONDS", DEFAULT_MAIL_LEASE_SECONDS),
+            poll_seconds=_seconds("IDMEVENTS_MAIL_POLL_SECONDS", DEFAULT_MAIL_POLL_SECONDS),
+            batch_size=_count("IDMEVENTS_MAIL_BATCH_SIZE", DEFAULT_MAIL_BATCH_SIZE),
         ),
         base_url=os.environ.get("IDMEVENTS_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
         secret_key=_secret_key(var_dir),

@@ -14,6 +14,9 @@ SETTINGS_VARIABLES = (
     "IDMEVENTS_BASE_URL",
     "IDMEVENTS_SECRET_KEY",
     "IDMEVENTS_VAR_DIR",
+    "IDMEVENTS_MAIL_LEASE_SECONDS",
+    "IDMEVENTS_MAIL_POLL_SECONDS",
+    "IDMEVENTS_MAIL_BATCH_SIZE",
 )
 
 
@@ -69,3 +72,32 @@ def test_absolute_sqlite_path():
 def test_unknown_database_scheme_is_refused():
     with pytest.raises(ValueError, match="IDMEVENTS_DATABASE_URL"):
         engine_for(DatabaseSettings("mysql://x@y/z", 0))
+
+
+def test_mail_worker_settings_default_and_from_environment(bare_environment, monkeypatch):
+    mail = load_settings().mail
+    assert (mail.lease_seconds, mail.poll_seconds, mail.batch_size) == (300.0, 2.0, 50)
+    monkeypatch.setenv("IDMEVENTS_MAIL_LEASE_SECONDS", "90")
+    monkeypatch.setenv("IDMEVENTS_MAIL_POLL_SECONDS", "0.5")
+    monkeypatch.setenv("IDMEVENTS_MAIL_BATCH_SIZE", "10")
+    mail = load_settings().mail
+    assert (mail.lease_seconds, mail.poll_seconds, mail.batch_size) == (90.0, 0.5, 10)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("IDMEVENTS_MAIL_LEASE_SECONDS", "soon", "must be a number of seconds"),
+        ("IDMEVENTS_MAIL_LEASE_SECONDS", "0", "must be more than 0 seconds"),
+        ("IDMEVENTS_MAIL_POLL_SECONDS", "nan", "must be more than 0 seconds"),
+        ("IDMEVENTS_MAIL_BATCH_SIZE", "2.5", "must be a whole number"),
+        ("IDMEVENTS_MAIL_BATCH_SIZE", "0", "must be at least 1"),
+    ],
+)
+def test_mail_worker_settings_bad_values_are_refused(
+    bare_environment, monkeypatch, name, value, why
+):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name) as refusal:
+        load_settings()
+    assert why in str(refusal.value)

@@ -1,0 +1,188 @@
+"""The outbox as organizers see it: what went out, what is waiting, what failed, and resending."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+
+from piccolo.query.functions.aggregate import Count
+
+from idmevents.db import locked, write_transaction
+from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.mail.message import new_message_id
+from idmevents.mail.outbox import message_domain
+from idmevents.mail.tables import OutboxMessage
+
+STATUSES = ("queued", "sending", "sent", "failed")
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    message_id: str
+    kind: str
+    to_address: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+    meeting_id: int | None
+    registration_id: int | None
+
+
+_ENTRY_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.message_id,
+    OutboxMessage.kind,
+    OutboxMessage.to_address,
+    OutboxMessage.subject,
+    OutboxMessage.status,
+    OutboxMessage.attempts,
+    OutboxMessage.next_attempt_at,
+    OutboxMessage.last_error,
+    OutboxMessage.created_at,
+    OutboxMessage.sent_at,
+    OutboxMessage.meeting.as_alias("meeting_id"),
+    OutboxMessage.registration.as_alias("registration_id"),
+)
+
+
+def _filters(status: str | None, meeting_id: int | None):
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(
+            "Unknown outbox status.", fields={"status": f"one of {', '.join(STATUSES)}"}
+        )
+    conditions = []
+    if status is not None:
+        conditions.append(OutboxMessage.status == status)
+    if meeting_id is not None:
+        conditions.append(OutboxMessage.meeting == meeting_id)
+    return conditions
+
+
+async def list_outbox(
+    *,
+    status: str | None = None,
+    meeting_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[OutboxEntry]:
+    """Messages newest first, optionally of one status and one meeting (without their bodies)."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidInput("Bad page size.", fields={"limit": f"from 1 to {MAX_PAGE_SIZE}"})
+    if offset < 0:
+        raise InvalidInput("Bad page offset.", fields={"offset": "0 or more"})
+    query = OutboxMessage.select(*_ENTRY_COLUMNS)
+    for condition in _filters(status, meeting_id):
+        query = query.where(condition)
+    rows = await query.order_by(OutboxMessage.id, ascending=False).limit(limit).offset(offset)
+    return [OutboxEntry(**row) for row in rows]
+
+
+async def outbox_counts(*, meeting_id: int | None = None) -> dict[str, int]:
+    """How many messages are in each status (every status present, zero if none)."""
+    query = OutboxMessage.select(OutboxMessage.status, Count(OutboxMessage.id, alias="n"))
+    for condition in _filters(None, meeting_id):
+        query = query.where(condition)
+    counts = dict.fromkeys(STATUSES, 0)
+    for row in await query.group_by(OutboxMessage.status):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+async def get_outbox_message(outbox_id: int) -> tuple[OutboxEntry, str]:
+    """One message and its whole raw text (RFC 5322), for an organizer to read what was sent."""
+    rows = await OutboxMessage.select(*_ENTRY_COLUMNS, OutboxMessage.raw).where(
+        OutboxMessage.id == outbox_id
+    )
+    if not rows:
+        raise NotFound("No such message in the outbox.")
+    row = rows[0]
+    raw = row.pop("raw")
+    return OutboxEntry(**row), raw
+
+
+_HEADER_END = re.compile(r"\r?\n\r?\n")
+
+
+def _replace_header(head: str, name: str, value: str) -> str:
+    pattern = re.compile(rf"^{re.escape(name)}:[^\r\n]*(\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.M)
+    replaced, count = pattern.subn(lambda _: f"{name}: {value}", head, count=1)
+    if count:
+        return replaced
+    newline = "\r\n" if "\r\n" in head else "\n"
+    return f"{head}{newline}{name}: {value}"
+
+
+def with_new_identity(raw: str, *, message_id: str, date: datetime) -> str:
+    """The same message with a new Message-ID and Date; every other byte unchanged."""
+    match = _HEADER_END.search(raw)
+    head, rest = (raw[: match.start()], raw[match.start() :]) if match else (raw, "")
+    head = _replace_header(head, "Message-ID", message_id)
+    head = _replace_header(head, "Date", format_datetime(date))
+    return head + rest
+
+
+async def resend(outbox_id: int, *, now: datetime) -> int:
+    """Send a message again; returns the outbox row that will carry it.
+
+    - `failed`: the same row goes back to `queued` with its attempts reset, keeping its
+      Message-ID: the person never got it, and if one of the earlier attempts did arrive after
+      all, the same Message-ID lets their mail system recognise the copy.
+    - `sent`: a NEW row with a NEW Message-ID (and Date), the same content. It is a new email
+      that the person asked for again; with the old Message-ID, mail systems that drop
+      duplicates (Gmail among them) would silently discard it. The sent row stays as the record
+      of the first delivery.
+    - `queued` or `sending`: Conflict, it is about to go anyway.
+    """
+    async with write_transaction():
+        rows = await locked(
+            OutboxMessage.select(
+                OutboxMessage.id,
+                OutboxMessage.status,
+                OutboxMessage.kind,
+                OutboxMessage.to_address,
+                OutboxMessage.subject,
+                OutboxMessage.raw,
+                OutboxMessage.meeting,
+                OutboxMessage.registration,
+            ).where(OutboxMessage.id == outbox_id)
+        )
+        if not rows:
+            raise NotFound("No such message in the outbox.")
+        row = rows[0]
+        if row["status"] in {"queued", "sending"}:
+            raise Conflict("This message is already waiting to be sent.")
+        if row["status"] == "failed":
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.status: "queued",
+                    OutboxMessage.attempts: 0,
+                    OutboxMessage.next_attempt_at: now,
+                    OutboxMessage.claimed_until: None,
+                    OutboxMessage.last_error: "",
+                }
+            ).where(OutboxMessage.id == outbox_id)
+            return outbox_id
+        message_id = new_message_id(message_domain())
+        inserted = await OutboxMessage.insert(
+            OutboxMessage(
+                message_id=message_id,
+                kind=row["kind"],
+                to_address=row["to_address"],
+                subject=row["subject"],
+                raw=with_new_identity(row["raw"], message_id=message_id, date=now),
+                meeting=row["meeting"],
+                registration=row["registration"],
+                status="queued",
+                next_attempt_at=now,
+                created_at=now,
+            )
+        ).returning(OutboxMessage.id)
+        return inserted[0]["id"]

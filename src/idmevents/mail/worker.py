@@ -1,0 +1,324 @@
+"""The outbox worker: claims due messages, sends them outside any transaction, records each outcome.
+
+A pass (`deliver_due`) has three steps:
+
+1. **Claim**, in one short write transaction: due rows (`queued` whose `next_attempt_at` has come,
+   or `sending` whose `claimed_until` has passed because the worker holding them died) become
+   `sending` with `claimed_until = now + lease`. PostgreSQL locks them with
+   `FOR UPDATE SKIP LOCKED`, so concurrent workers take different rows instead of queueing; SQLite's
+   IMMEDIATE transaction lets one claim run at a time.
+2. **Send** each message's stored bytes with no transaction open: a slow SMTP server never holds a
+   database lock.
+3. **Record** the outcome: `sent`; back to `queued` with a later `next_attempt_at` (temporary
+   failure, exponential backoff with jitter); or `failed` (permanent failure, or `MAX_ATTEMPTS`
+   used up), the error kept in `last_error` for organizers.
+
+The claim's `claimed_until` is also its fence: outcomes are only written while the row still
+carries the very timestamp this worker set, so a worker that overran its lease cannot overwrite
+what the worker that took over has recorded. A worker killed between handing a message to the
+server and recording it leaves that one message to be sent again after the lease: the copy has
+the same Message-ID, so it is recognisable (and mail systems that de-duplicate will drop it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from idmevents.db import is_sqlite, write_transaction
+from idmevents.mail.send import (
+    PermanentFailure,
+    Sender,
+    ServerUnavailable,
+    TemporaryFailure,
+    sender_from_settings,
+)
+from idmevents.mail.tables import OutboxMessage
+from idmevents.settings import DEFAULT_MAIL_BATCH_SIZE, get_settings
+
+if TYPE_CHECKING:
+    from idmevents.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = DEFAULT_MAIL_BATCH_SIZE
+# Twelve attempts with the backoff below span about 16 hours: an SMTP outage overnight delays mail,
+# it does not fail it. After that the message is `failed` and organizers can resend it.
+MAX_ATTEMPTS = 12
+RETRY_BASE_SECONDS = 60.0
+RETRY_CAP_SECONDS = 4 * 3600.0
+# Each delay is its nominal value ±25 %, so messages that failed together do not return together.
+RETRY_JITTER = 0.25
+# A database hiccup while recording an outcome is retried briefly: giving up would leave the row
+# to be sent again after its lease, and that is a duplicate in someone's inbox.
+RECORD_ATTEMPTS = 3
+# After failed passes (the database is down), the idle wait doubles up to this.
+MAX_IDLE_SECONDS = 30.0
+
+
+def retry_delay(attempts: int, *, rand: Callable[[], float] = random.random) -> timedelta:
+    """How long to wait after a message's `attempts`-th failed attempt.
+
+    Doubling from a minute (1 min, 2, 4, 8 … capped at 4 hours), spread by ±25 % jitter.
+    """
+    if attempts < 1:
+        raise ValueError("attempts counts failed attempts, from 1")
+    nominal = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** min(attempts - 1, 32))
+    return timedelta(seconds=nominal * (1 - RETRY_JITTER + 2 * RETRY_JITTER * rand()))
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    message_id: str
+    kind: str
+    to_address: str
+    raw: str
+    attempts: int
+
+
+def _due(now: datetime):
+    return ((OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now)) | (
+        (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until <= now)
+    )
+
+
+async def _anything_due(now: datetime) -> bool:
+    # A plain read first: an idle worker polling every few seconds must not take SQLite's write
+    # lock (or open a PostgreSQL transaction) each time.
+    rows = await OutboxMessage.select(OutboxMessage.id).where(_due(now)).limit(1)
+    return bool(rows)
+
+
+async def _claim(now: datetime, until: datetime, batch_size: int) -> list[_Claimed]:
+    async with write_transaction():
+        query = (
+            OutboxMessage.select(OutboxMessage.id)
+            .where(_due(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(batch_size)
+        )
+        if not is_sqlite():
+            query = query.lock_rows(skip_locked=True)
+        ids = [row["id"] for row in await query]
+        if not ids:
+            return []
+        rows = await (
+            OutboxMessage.update(
+                {OutboxMessage.status: "sending", OutboxMessage.claimed_until: until}
+            )
+            .where(OutboxMessage.id.is_in(ids))
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.message_id,
+                OutboxMessage.kind,
+                OutboxMessage.to_address,
+                OutboxMessage.raw,
+                OutboxMessage.attempts,
+            )
+        )
+    order = {row_id: position for position, row_id in enumerate(ids)}
+    return sorted((_Claimed(**row) for row in rows), key=lambda claimed: order[claimed.id])
+
+
+def _ours(ids: list[int], until: datetime):
+    return (
+        OutboxMessage.id.is_in(ids)
+        & (OutboxMessage.status == "sending")
+        & (OutboxMessage.claimed_until == until)
+    )
+
+
+async def _renew(pending: list[_Claimed], until: datetime, new_until: datetime) -> list[_Claimed]:
+    """Extend our claim on the rows not yet sent; rows no longer ours are dropped."""
+    rows = await (
+        OutboxMessage.update({OutboxMessage.claimed_until: new_until})
+        .where(_ours([claimed.id for claimed in pending], until))
+        .returning(OutboxMessage.id)
+    )
+    kept = {row["id"] for row in rows}
+    return [claimed for claimed in pending if claimed.id in kept]
+
+
+async def _release(pending: list[_Claimed], until: datetime) -> None:
+    """Give unsent rows back at once (shutting down), instead of making them wait for the lease."""
+    await OutboxMessage.update(
+        {OutboxMessage.status: "queued", OutboxMessage.claimed_until: None}
+    ).where(_ours([claimed.id for claimed in pending], until))
+
+
+async def _record(claimed: _Claimed, until: datetime, values: dict) -> None:
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            rows = await (
+                OutboxMessage.update({**values, OutboxMessage.claimed_until: None})
+                .where(_ours([claimed.id], until))
+                .returning(OutboxMessage.id)
+            )
+        except Exception:
+            if attempt == RECORD_ATTEMPTS:
+                raise
+            log.warning("outbox: recording %s failed, trying again", claimed.message_id)
+            await asyncio.sleep(0.5 * attempt)
+        else:
+            if not rows:
+                log.warning(
+                    "outbox: %s was taken over by another worker before its outcome was recorded",
+                    claimed.message_id,
+                )
+            return
+
+
+async def _record_failure(
+    claimed: _Claimed, until: datetime, error: Exception, *, permanent: bool, at: datetime
+) -> None:
+    attempts = claimed.attempts + 1
+    values = {OutboxMessage.attempts: attempts, OutboxMessage.last_error: str(error)[:2000]}
+    if permanent or attempts >= MAX_ATTEMPTS:
+        values[OutboxMessage.status] = "failed"
+        log.error(
+            "outbox: %s (%s) failed after %d attempt(s): %s",
+            claimed.message_id,
+            claimed.kind,
+            attempts,
+            error,
+        )
+    else:
+        values[OutboxMessage.status] = "queued"
+        values[OutboxMessage.next_attempt_at] = at + retry_delay(attempts)
+        log.warning(
+            "outbox: %s (%s) will be retried (attempt %d): %s",
+            claimed.message_id,
+            claimed.kind,
+            attempts,
+            error,
+        )
+    await _record(claimed, until, values)
+
+
+async def deliver_due(
+    sender: Sender,
+    *,
+    now: datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    lease_seconds: float | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """One pass: claim up to `batch_size` due messages, send them, record each outcome.
+
+    Returns how many messages it handled (sent, rescheduled or failed). `now` is the pass's start
+    (tests move it forward instead of waiting); time inside the pass runs on from it. When `stop`
+    is set, the message in hand is finished and the rest are given back.
+    """
+    settings = get_settings()
+    lease = timedelta(seconds=lease_seconds or settings.mail.lease_seconds)
+    started_at = now or datetime.now(UTC)
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        return started_at + timedelta(seconds=time.monotonic() - started)
+
+    if not await _anything_due(started_at):
+        return 0
+    until = started_at + lease
+    pending = await _claim(started_at, until, batch_size)
+    envelope_from = parseaddr(settings.mail.mail_from)[1]
+    handled = 0
+    while pending:
+        if stop is not None and stop.is_set():
+            await _release(pending, until)
+            break
+        if until - clock() < lease / 2:
+            new_until = clock() + lease
+            pending = await _renew(pending, until, new_until)
+            until = new_until
+            if not pending:
+                break
+        claimed = pending.pop(0)
+        try:
+            await sender.send(claimed.raw, sender=envelope_from, recipients=[claimed.to_address])
+        except PermanentFailure as exc:
+            await _record_failure(claimed, until, exc, permanent=True, at=clock())
+        except ServerUnavailable as exc:
+            # The rest of the batch would meet the same closed door: they count this attempt too
+            # rather than each waiting out its own connection timeout.
+            for same in [claimed, *pending]:
+                await _record_failure(same, until, exc, permanent=False, at=clock())
+            handled += len(pending)
+            pending = []
+        except TemporaryFailure as exc:
+            await _record_failure(claimed, until, exc, permanent=False, at=clock())
+        except Exception as exc:
+            # A bug of ours must not strand the row in `sending`: count it as a failed attempt.
+            log.exception("outbox: unexpected error sending %s", claimed.message_id)
+            await _record_failure(
+                claimed,
+                until,
+                TemporaryFailure(f"internal error: {exc!r}"),
+                permanent=False,
+                at=clock(),
+            )
+        else:
+            await _record(
+                claimed,
+                until,
+                {
+                    OutboxMessage.status: "sent",
+                    OutboxMessage.attempts: claimed.attempts + 1,
+                    OutboxMessage.sent_at: clock(),
+                },
+            )
+            log.info("outbox: sent %s (%s)", claimed.message_id, claimed.kind)
+        handled += 1
+    return handled
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Send the outbox until `stop` is set: the loop of `idmevents worker` and of `serve`'s worker.
+
+    Database trouble is logged and waited out; the loop only ends when asked to.
+    """
+    stop = stop or asyncio.Event()
+    sender = sender_from_settings(settings)
+    log.info("outbox worker started; mail goes to %s", sender.describe())
+    failures = 0
+    while not stop.is_set():
+        try:
+            handled = await deliver_due(
+                sender,
+                batch_size=settings.mail.batch_size,
+                lease_seconds=settings.mail.lease_seconds,
+                stop=stop,
+            )
+        except Exception:
+            failures += 1
+            log.exception("outbox worker: a pass failed (%d in a row); carrying on", failures)
+            wait = min(settings.mail.poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
+        else:
+            failures = 0
+            if handled:
+                continue  # there may be more waiting right now
+            wait = settings.mail.poll_seconds
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+    log.info("outbox worker stopped")
+
+
+async def run_embedded_worker(settings: Settings) -> None:
+    """The worker inside `idmevents serve`: on shutdown it finishes the message in hand, then ends."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(settings, stop=stop))
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        stop.set()
+        await task
+        raise

@@ -12,7 +12,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from idmevents.db import is_sqlite
+from idmevents.db import is_sqlite, write_transaction
+from idmevents.mail.message import Email
+from idmevents.mail.outbox import enqueue
+from idmevents.mail.tables import OutboxMessage
 from tests.processes import Serve
 
 
@@ -99,3 +102,39 @@ async def test_each_worker_opens_its_own_pool_and_closes_it_on_stop():
     # SIGTERM ran every worker's lifespan shutdown: no connection is left behind.
     assert await connections_to_test_database() == 0
     assert "Application shutdown complete." in server.output()
+
+
+async def test_embedded_mail_workers_of_every_process_send_each_message_once(smtp_server):
+    """`serve --workers 2` runs two embedded outbox workers: they share the queue, never a message."""
+    async with write_transaction():
+        for number in range(60):
+            await enqueue(
+                Email(
+                    kind="test",
+                    to_address=f"person{number}@example.org",
+                    subject=f"Message {number}",
+                    text="Hello",
+                )
+            )
+    queued = sorted(
+        row["message_id"] for row in await OutboxMessage.select(OutboxMessage.message_id)
+    )
+    server = Serve(
+        {
+            "IDMEVENTS_EMBEDDED_WORKER": "1",
+            "IDMEVENTS_SMTP_URL": smtp_server.url,
+            "IDMEVENTS_MAIL_POLL_SECONDS": "0.2",
+            "IDMEVENTS_MAIL_BATCH_SIZE": "5",
+        },
+        workers=2,
+    ).start()
+    try:
+        await smtp_server.wait_for(60, within=60)
+        # Time for a duplicate, if there were to be one, to arrive too.
+        await asyncio.sleep(1)
+        statuses = await OutboxMessage.select(OutboxMessage.status).distinct()
+    finally:
+        status = server.stop()
+    assert status == 0, server.output()
+    assert sorted(smtp_server.message_ids()) == queued
+    assert statuses == [{"status": "sent"}]

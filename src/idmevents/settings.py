@@ -12,6 +12,9 @@ DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = "sqlite:///var/idmevents.sqlite3"
 DEFAULT_MAIL_FROM = "IDM Secretariat <noreply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# How long a process may answer public pages and feeds from what it read of a meeting: under
+# load they ask for the same meeting thousands of times a second. 0 switches the caching off.
+DEFAULT_PUBLIC_CACHE_SECONDS = 1.0
 # The reverse proxy's address: only its X-Forwarded-For/-Proto headers are believed.
 DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
 # How long an outbox worker holds the messages it claimed; a killed worker's messages come back
@@ -93,6 +96,7 @@ class Settings:
     # `idmevents serve`: the HTTP server (uvicorn or granian) and whose proxy headers to trust.
     server: str = "uvicorn"
     forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
+    public_cache_seconds: float = DEFAULT_PUBLIC_CACHE_SECONDS
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -129,6 +133,19 @@ def _count(name: str, default: int) -> int:
     return count
 
 
+def _non_negative_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not seconds >= 0:
+        raise ValueError(f"{name} must be 0 or more seconds, not {value!r}")
+    return seconds
+
+
 def load_settings() -> Settings:
     var_dir = _var_dir()
     return Settings(
@@ -153,6 +170,9 @@ def load_settings() -> Settings:
         server=os.environ.get("IDMEVENTS_SERVER", "uvicorn").strip().lower() or "uvicorn",
         forwarded_allow_ips=os.environ.get(
             "IDMEVENTS_FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS
+        ),
+        public_cache_seconds=_non_negative_seconds(
+            "IDMEVENTS_PUBLIC_CACHE_SECONDS", DEFAULT_PUBLIC_CACHE_SECONDS
         ),
     )
 

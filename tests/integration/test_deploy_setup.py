@@ -242,6 +242,11 @@ async def test_500_registrations_for_100_seats_through_nginx_with_a_web_process_
             await register(client, int(a.email[6:9])) for a in failed if a.email not in committed
         ]
 
+    print(
+        f"{len(failed)} of {PEOPLE} failed when a web process was killed "
+        f"({sorted({str(a.status) for a in failed})}), {len(committed)} of them had committed, "
+        f"{len(retried)} sent again"
+    )
     assert killed_at, "the web process was never killed"
     # Every failure happened to a request already in flight when the process died...
     assert all(a.started < killed_at[0] for a in failed), [

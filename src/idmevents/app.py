@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -20,7 +20,13 @@ from litestar.template.config import TemplateConfig
 from idmevents import db
 from idmevents.admin.controllers import DashboardController
 from idmevents.admin.nav import configure_admin_jinja
-from idmevents.auth.controllers import LoginController, UsersController
+from idmevents.auth.controllers import (
+    AccountController,
+    AuditController,
+    LoginController,
+    PasswordResetController,
+    UsersController,
+)
 from idmevents.auth.guards import LoginRequired, handle_login_required
 from idmevents.auth.ratelimit import (
     LOGIN_RATE_LIMIT_STORE,
@@ -31,6 +37,13 @@ from idmevents.auth.ratelimit import (
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 from idmevents.health import health
 from idmevents.meetings.controllers import PublicMeetingController
+from idmevents.ratelimit import RateLimit, scoped_rate_limit
+from idmevents.registrations.controllers import (
+    RATE_LIMIT_STORE,
+    RATE_LIMITED,
+    RegistrationApi,
+    RegistrationPages,
+)
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.stores import redis_client, shared_stores
 from idmevents.web import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
@@ -48,7 +61,7 @@ def configure_templates(engine) -> None:
 
 # The stores that must be the same for every process behind the proxy. CSRF needs none: its token
 # is a signed double-submit cookie, checked against IDMEVENTS_SECRET_KEY alone.
-SHARED_STORES = [SESSION_STORE, LOGIN_RATE_LIMIT_STORE]
+SHARED_STORES = [SESSION_STORE, LOGIN_RATE_LIMIT_STORE, RATE_LIMIT_STORE]
 
 
 def default_stores(redis: Redis | None = None) -> dict[str, Store]:
@@ -63,13 +76,19 @@ def create_app(
     stores: dict[str, Store] | None = None,
     login_limits: LoginLimits | None = None,
 ) -> Litestar:
-    """The app. `stores` replaces named stores (e.g. a MemoryStore for sessions); `login_limits`
-    the sign-in rate limits."""
+    """The app. `stores` replaces named stores (e.g. a MemoryStore for sessions, or the
+    registration rate limit's counters); `login_limits` the sign-in rate limits."""
     settings = settings or get_settings()
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
     # The one place the shared stores are chosen: Redis when IDMEVENTS_REDIS_URL is set.
     redis = redis_client(settings.redis_url) if settings.redis_url else None
+    registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    registration_middleware = (
+        [scoped_rate_limit(registration_limit, opt_key=RATE_LIMITED, store=RATE_LIMIT_STORE)]
+        if registration_limit.enabled
+        else []
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -93,8 +112,17 @@ def create_app(
             health,
             PublicMeetingController,
             LoginController,
+            PasswordResetController,
             DashboardController,
+            AccountController,
             UsersController,
+            AuditController,
+            # Only the registration routes carry the registration rate limit.
+            Router(
+                path="/",
+                route_handlers=[RegistrationPages, RegistrationApi],
+                middleware=registration_middleware,
+            ),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],

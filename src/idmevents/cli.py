@@ -122,19 +122,9 @@ def read_new_password(from_stdin: bool) -> str:
 
 
 async def user_create(email: str, role: str, name: str, password: str) -> None:
-    from idmevents.auth import audit, services
-    from idmevents.db import write_transaction
+    from idmevents.auth import services
 
     user = await services.create_user(email, role, password, name)
-    async with write_transaction():
-        await audit.record(
-            user_id=None,
-            actor="command line",
-            action="create",
-            entity_type="user",
-            entity_id=user["id"],
-            summary=f"{user['email']} ({user['role']})",
-        )
     print(f"created {user['role']} {user['email']}")
 
 
@@ -147,22 +137,12 @@ async def user_list() -> None:
 
 
 async def token_create(email: str, name: str) -> None:
-    from idmevents.auth import audit, services
-    from idmevents.db import write_transaction
+    from idmevents.auth import services
 
     user = await services.get_user_by_email(email)
     if not user["active"]:
         raise SystemExit(f"error: the account {user['email']} is deactivated")
     row, secret = await services.create_token(user, name)
-    async with write_transaction():
-        await audit.record(
-            user_id=None,
-            actor="command line",
-            action="create",
-            entity_type="token",
-            entity_id=row["id"],
-            summary=f"{row['prefix']}… for {user['email']}",
-        )
     print(secret)
     print(
         f"token {row['prefix']}… for {user['email']}: store it now, it is not shown again",
@@ -171,20 +151,10 @@ async def token_create(email: str, name: str) -> None:
 
 
 async def token_revoke(prefix: str) -> None:
-    from idmevents.auth import audit, services
-    from idmevents.db import write_transaction
+    from idmevents.auth import services
 
     row = await services.find_token_by_prefix(prefix)
     await services.revoke_token(row["id"])
-    async with write_transaction():
-        await audit.record(
-            user_id=None,
-            actor="command line",
-            action="revoke",
-            entity_type="token",
-            entity_id=row["id"],
-            summary=f"{row['prefix']}…",
-        )
     print(f"revoked {row['prefix']}…")
 
 

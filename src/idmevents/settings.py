@@ -24,6 +24,8 @@ DEFAULT_MAIL_LEASE_SECONDS = 300.0
 DEFAULT_MAIL_POLL_SECONDS = 2.0
 # How many messages a worker claims at a time (several workers share a queue in these slices).
 DEFAULT_MAIL_BATCH_SIZE = 50
+# Registration submissions (form and API) per client address; "0/minute" switches the limit off.
+DEFAULT_REGISTRATION_RATE_LIMIT = "30/minute"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 LOCALE_DIR = PROJECT_ROOT / "locale"
@@ -85,6 +87,15 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class PasswordSettings:
+    """argon2id cost. The defaults are RFC 9106's second recommendation; hashes made with other
+    values are replaced at their owner's next sign-in."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     mail: MailSettings
@@ -97,7 +108,9 @@ class Settings:
     server: str = "uvicorn"
     forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
     public_cache_seconds: float = DEFAULT_PUBLIC_CACHE_SECONDS
+    registration_rate_limit: str = DEFAULT_REGISTRATION_RATE_LIMIT
     extra: dict[str, str] = field(default_factory=dict)
+    passwords: PasswordSettings = field(default_factory=PasswordSettings)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -173,6 +186,13 @@ def load_settings() -> Settings:
         ),
         public_cache_seconds=_non_negative_seconds(
             "IDMEVENTS_PUBLIC_CACHE_SECONDS", DEFAULT_PUBLIC_CACHE_SECONDS
+        ),
+        passwords=PasswordSettings(
+            time_cost=int(os.environ.get("IDMEVENTS_ARGON2_TIME_COST", "3")),
+            memory_kib=int(os.environ.get("IDMEVENTS_ARGON2_MEMORY_KIB", "65536")),
+        ),
+        registration_rate_limit=os.environ.get(
+            "IDMEVENTS_REGISTRATION_RATE_LIMIT", DEFAULT_REGISTRATION_RATE_LIMIT
         ),
     )
 

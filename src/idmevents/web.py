@@ -12,8 +12,10 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    TooManyRequestsException,
     ValidationException,
 )
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Template
 
 from idmevents import i18n
@@ -122,10 +124,14 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response:
         NotFoundException: "Not found",
         NotAuthorizedException: "Authentication required",
         PermissionDeniedException: "Forbidden",
+        RequestEntityTooLarge: "Request body too large",
+        TooManyRequestsException: "Too many requests",
     }
     title = next((t for cls, t in titles.items() if isinstance(exc, cls)), None)
     if exc.status_code == 404:
         message = i18n.gettext("There is no page at this address.")
+    elif isinstance(exc, RequestEntityTooLarge):
+        message = i18n.gettext("The request is larger than the 64 KB this site accepts.")
     else:
         message = str(exc.detail)
     return error_response(

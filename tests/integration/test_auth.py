@@ -327,7 +327,7 @@ async def test_login_rate_limited_per_account(strict_client, make_user, login):
     response = await login(strict_client, user["email"], password)
     assert response.status_code == 429
     assert 0 < int(response.headers["retry-after"]) <= 60
-    assert "Too many sign-in attempts" in response.text
+    assert "Too many attempts. Please wait 1 minute and try again." in response.text
 
 
 async def test_login_rate_limited_per_client(strict_client, make_user, login):
@@ -346,3 +346,26 @@ async def test_login_success_clears_account_failures(strict_client, make_user, l
     strict_client.cookies.clear()
     for _ in range(2):
         assert (await login(strict_client, user["email"], "wrong password!")).status_code == 400
+
+
+async def test_checkin_user_is_sent_to_desk_when_it_exists(make_user, login):
+    """Once the check-in desk route exists (badges), check-in staff land there, not on the dashboard."""
+    from idmevents.app import create_app
+
+    @get("/admin/checkin", name="checkin_desk", sync_to_thread=False)
+    def desk() -> str:
+        return "desk"
+
+    app = create_app()
+    app.register(desk)
+    user, password = await make_user("checkin")
+    organizer, organizer_password = await make_user("organizer")
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
+        await login(client, user["email"], password)
+        response = await client.get("/admin/", follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, "/admin/checkin")
+        nav = await client.get("/admin/account")
+        assert 'href="/admin/checkin"' in nav.text
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
+        await login(client, organizer["email"], organizer_password)
+        assert (await client.get("/admin/", follow_redirects=False)).status_code == 200

@@ -18,12 +18,13 @@ from idmevents.auth.tables import StoreEntry
 from tests.processes import RedisServer, Serve, start_all
 
 BACKENDS = ["database", "redis"]
+REGISTRATION_LIMIT = 4
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def backend(request):
     """(backend name, redis URL or None, two servers)."""
-    env: dict[str, str] = {}
+    env: dict[str, str] = {"IDMEVENTS_REGISTRATION_RATE_LIMIT": f"{REGISTRATION_LIMIT}/minute"}
     redis_server = None
     if request.param == "redis":
         if not RedisServer.available():
@@ -137,3 +138,26 @@ async def test_sessions_are_kept_where_the_settings_say(backend, redis_flushed, 
         finally:
             await redis.aclose()
         assert (rows, keys) == ([], [f"idmevents:sessions:{session_id}"])
+
+
+async def test_registration_rate_limit_counts_across_processes(backend, redis_flushed, demo):
+    """Eight concurrent registrations from one address, half on each process, limit four."""
+    _, _, servers = backend
+
+    async def register(client: httpx.AsyncClient, number: int) -> int:
+        response = await client.post(
+            f"{servers[number % 2].url}/api/v1/meetings/idm-geneva/registrations",
+            json={
+                "given_name": "Rate",
+                "family_name": f"Limited {number}",
+                "email": f"limited{number}@example.org",
+                "organization": "Test",
+                "category": "academia",
+                "consent": True,
+            },
+        )
+        return response.status_code
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        statuses = await asyncio.gather(*(register(client, n) for n in range(8)))
+    assert sorted(statuses) == [201] * REGISTRATION_LIMIT + [429] * (8 - REGISTRATION_LIMIT)

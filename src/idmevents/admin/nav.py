@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from litestar.exceptions import NoRouteMatchFoundException
 
-from idmevents.auth.services import CurrentUser
+from idmevents.auth.flash import pop_flashes
+from idmevents.auth.services import CurrentUser, role_label
 from idmevents.i18n import gettext
 
 if TYPE_CHECKING:
@@ -63,22 +64,17 @@ def admin_nav(request: Request) -> list[NavItem]:
         if url is None:
             continue
         # The dashboard is current only on itself; other sections also for the pages below them.
-        current = path == url if url.rstrip("/") == "/admin" else path.startswith(url)
+        current = (
+            path.rstrip("/") == url.rstrip("/")
+            if url.rstrip("/") == "/admin"
+            else path.startswith(url)
+        )
         items.append(NavItem(name=name, label=gettext(label), url=url, current=current))
     return items
 
 
-ROLE_LABELS = {
-    "admin": _("Administrator"),
-    "organizer": _("Organizer"),
-    "checkin": _("Check-in staff"),
-}
-
-
-def role_label(role: str) -> str:
-    return gettext(ROLE_LABELS.get(role, role))
-
-
 def configure_admin_jinja(engine) -> None:
     """The admin layout's helpers, added to the Jinja environment beside web.configure_jinja's."""
-    engine.engine.globals.update(admin_nav=admin_nav, route_url=route_url, role_label=role_label)
+    engine.engine.globals.update(
+        admin_nav=admin_nav, route_url=route_url, role_label=role_label, pop_flashes=pop_flashes
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,3 +53,73 @@ async def record(
         )
     ).returning(AuditEntry.id)
     return rows[0]["id"]
+
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    meeting_slug: str = ""
+    entity_type: str = ""
+    user_id: int | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[dict]
+    total: int
+    page: int
+    pages: int
+
+
+async def list_entries(filters: AuditFilters, *, page_size: int = PAGE_SIZE) -> AuditPage:
+    """The entries matching the filters, newest first, one page of them."""
+    condition = None
+
+    def add(clause):
+        nonlocal condition
+        condition = clause if condition is None else condition & clause
+
+    if filters.meeting_slug:
+        add(AuditEntry.meeting_slug == filters.meeting_slug)
+    if filters.entity_type:
+        add(AuditEntry.entity_type == filters.entity_type)
+    if filters.user_id is not None:
+        add(AuditEntry.user == filters.user_id)
+    count = AuditEntry.count()
+    query = AuditEntry.select(
+        *AuditEntry.all_columns(), AuditEntry.user.email.as_alias("user_email")
+    ).order_by(AuditEntry.at, AuditEntry.id, ascending=False)
+    if condition is not None:
+        count = count.where(condition)
+        query = query.where(condition)
+    total = await count
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, filters.page), pages)
+    entries = await query.limit(page_size).offset((page - 1) * page_size)
+    return AuditPage(entries=entries, total=total, page=page, pages=pages)
+
+
+async def filter_choices() -> dict[str, list]:
+    """What the filters offer: meetings that have entries or exist, entity types, people."""
+    from idmevents.auth.tables import User
+    from idmevents.meetings.tables import Meeting
+
+    meetings = {
+        row["slug"]: row["title"]
+        for row in await Meeting.select(Meeting.slug, Meeting.title).order_by(Meeting.starts_on)
+    }
+    for row in await AuditEntry.select(AuditEntry.meeting_slug).distinct():
+        if row["meeting_slug"]:
+            meetings.setdefault(row["meeting_slug"], row["meeting_slug"])
+    types = {
+        row["entity_type"] for row in await AuditEntry.select(AuditEntry.entity_type).distinct()
+    }
+    users = await User.select(User.id, User.email, User.display_name).order_by(User.email)
+    return {
+        "meetings": sorted(meetings.items(), key=lambda item: item[1]),
+        "entity_types": sorted(set(ENTITY_TYPES) | types),
+        "users": users,
+    }

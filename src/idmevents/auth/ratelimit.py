@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.stores.base import Store
 
 from idmevents.errors import AppError
-from idmevents.i18n import gettext
+from idmevents.i18n import gettext, ngettext
 from idmevents.stores import CountingStore
 from idmevents.web import error_response
 
@@ -22,9 +22,14 @@ class TooManyAttempts(AppError):
     title = "Too many attempts"
 
     def __init__(self, retry_after: int) -> None:
+        minutes = max(1, (retry_after + 59) // 60)
         super().__init__(
-            gettext("Too many sign-in attempts. Please wait %(minutes)d minutes and try again.")
-            % {"minutes": max(1, (retry_after + 59) // 60)},
+            ngettext(
+                "Too many attempts. Please wait %(minutes)d minute and try again.",
+                "Too many attempts. Please wait %(minutes)d minutes and try again.",
+                minutes,
+            )
+            % {"minutes": minutes},
             retry_after=retry_after,
         )
         self.retry_after = retry_after
@@ -42,6 +47,9 @@ class LoginLimits:
     per_client: Limit = Limit(hits=30, window=10 * 60)
     # Failed attempts on one account, wherever they come from: stops slow distributed guessing.
     per_account: Limit = Limit(hits=10, window=15 * 60)
+    # Password reset requests: nobody can flood an inbox through us, or the outbox from one address.
+    reset_per_client: Limit = Limit(hits=10, window=60 * 60)
+    reset_per_address: Limit = Limit(hits=3, window=60 * 60)
 
 
 _local_lock = asyncio.Lock()
@@ -82,6 +90,16 @@ class LoginLimiter:
         failures, left = await _peek(self.store, f"account:{account[:320]}")
         if failures >= self.limits.per_account.hits:
             raise TooManyAttempts(left or self.limits.per_account.window)
+
+    async def reset_requested(self, client: str, address: str) -> None:
+        """Count a reset request; counted per address asked for, whether it has an account or not."""
+        for key, limit in (
+            (f"reset-client:{client}", self.limits.reset_per_client),
+            (f"reset-address:{address[:320]}", self.limits.reset_per_address),
+        ):
+            count, left = await _increment(self.store, key, limit.window)
+            if count > limit.hits:
+                raise TooManyAttempts(left)
 
     async def failed(self, account: str) -> None:
         await _increment(self.store, f"account:{account[:320]}", self.limits.per_account.window)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 import secrets
@@ -13,9 +14,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from idmevents import db
+from idmevents.auth import audit
 from idmevents.auth.tables import ApiToken, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
+from idmevents.settings import get_settings
 
 # Lowest to highest: each role may do what the roles below it may.
 ROLES = ("checkin", "organizer", "admin")
@@ -29,10 +32,28 @@ TOKEN_PREFIX_LENGTH = 12  # "idm_" and 8 random characters: enough to tell token
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_hasher = PasswordHasher()
-# Verified against when an email has no account, so that a wrong email costs as long as a wrong
-# password and response times do not reveal who has an account.
-_DUMMY_HASH = _hasher.hash("no account has this password")
+
+
+@functools.cache
+def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def _hasher() -> PasswordHasher:
+    settings = get_settings().passwords
+    return _hasher_for(settings.time_cost, settings.memory_kib)
+
+
+@functools.cache
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    """Verified against when an email has no account, so that a wrong email costs as long as a
+    wrong password and response times do not tell who has an account."""
+    return _hasher_for(time_cost, memory_kib).hash("no account has this password")
+
+
+def _dummy() -> str:
+    settings = get_settings().passwords
+    return _dummy_hash(settings.time_cost, settings.memory_kib)
 
 
 class CurrentUser(msgspec.Struct, frozen=True):
@@ -49,6 +70,27 @@ class CurrentUser(msgspec.Struct, frozen=True):
     @property
     def label(self) -> str:
         return self.display_name or self.email
+
+
+def _(message: str) -> str:
+    """Marks a label for the catalog; translated where it is shown."""
+    return message
+
+
+ROLE_LABELS = {
+    "admin": _("Administrator"),
+    "organizer": _("Organizer"),
+    "checkin": _("Check-in staff"),
+}
+
+
+def role_label(role: str) -> str:
+    return gettext(ROLE_LABELS.get(role, role))
+
+
+def unusable_password() -> str:
+    """A password nobody knows, for an account whose owner will choose theirs through a link."""
+    return secrets.token_urlsafe(48)
 
 
 def role_allows(role: str, required: str) -> bool:
@@ -71,13 +113,13 @@ def current_user_from_row(row: dict) -> CurrentUser:
 
 async def hash_password(password: str) -> str:
     # argon2 takes tens of milliseconds of CPU on purpose: keep it off the event loop.
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await asyncio.to_thread(_hasher().hash, password)
 
 
 async def verify_password(password_hash: str, password: str) -> bool:
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash, password)
+            return _hasher().verify(password_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
@@ -127,15 +169,36 @@ def check_email(email: str) -> None:
 # Accounts -------------------------------------------------------------------------------------
 
 
+CLI_ACTOR = "command line"
+
+
+def _actor(by: CurrentUser | None) -> tuple[int | None, str]:
+    """Who the audit log names: an account, or the operator at the command line."""
+    return (by.id, by.email) if by is not None else (None, CLI_ACTOR)
+
+
 async def create_user(
-    email: str, role: str, password: str, display_name: str = "", *, now: datetime | None = None
+    email: str,
+    role: str,
+    password: str,
+    display_name: str = "",
+    *,
+    by: CurrentUser | None = None,
+    invite: bool = False,
+    now: datetime | None = None,
 ) -> dict:
-    """A new account. Raises InvalidInput (bad email, role or password) or Conflict (email taken)."""
+    """A new account. Raises InvalidInput (bad email, role or password) or Conflict (email taken).
+
+    With `invite`, the password is one nobody knows and the owner is emailed a link to choose
+    theirs, queued in the same transaction as the account.
+    """
     now = now or datetime.now(UTC)
     email = normalise_email(email)
     display_name = display_name.strip()
     check_email(email)
     check_role(role)
+    if invite:
+        password = unusable_password()
     check_password(password)
     if len(display_name) > 200:
         raise InvalidInput(
@@ -145,21 +208,48 @@ async def create_user(
     password_hash = await hash_password(password)
     async with db.write_transaction():
         if await User.exists().where(User.email == email):
-            raise Conflict(
-                gettext("An account with this email address already exists."),
-                fields={"email": gettext("This address already has an account.")},
+            raise _email_taken()
+        try:
+            rows = await User.insert(
+                User(
+                    email=email,
+                    display_name=display_name,
+                    password_hash=password_hash,
+                    role=role,
+                    active=True,
+                    created_at=now,
+                )
+            ).returning(*User.all_columns())
+        except Exception as error:
+            # Two creations of one address at once on PostgreSQL: the unique index decides.
+            if "unique" in str(error).lower():
+                raise _email_taken() from error
+            raise
+        user_id, actor = _actor(by)
+        await audit.record(
+            user_id=user_id,
+            actor=actor,
+            action="create",
+            entity_type="user",
+            entity_id=rows[0]["id"],
+            summary=f"{email} ({role})",
+            data={"invited": True} if invite else None,
+            now=now,
+        )
+        if invite:
+            from idmevents.auth import reset  # reset builds on this module
+
+            await reset.issue_link(
+                rows[0], kind="account-invitation", lifetime=reset.INVITE_LIFETIME, now=now
             )
-        rows = await User.insert(
-            User(
-                email=email,
-                display_name=display_name,
-                password_hash=password_hash,
-                role=role,
-                active=True,
-                created_at=now,
-            )
-        ).returning(*User.all_columns())
     return rows[0]
+
+
+def _email_taken() -> Conflict:
+    return Conflict(
+        gettext("An account with this email address already exists."),
+        fields={"email": gettext("This address already has an account.")},
+    )
 
 
 async def get_user_by_email(email: str) -> dict:
@@ -186,16 +276,16 @@ async def authenticate(email: str, password: str, *, now: datetime | None = None
     now = now or datetime.now(UTC)
     email = normalise_email(email)
     if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
-        await verify_password(_DUMMY_HASH, "x")
+        await verify_password(_dummy(), "x")
         return None
     row = await User.select().where(User.email == email).first()
     if row is None or not row["active"]:
-        await verify_password(_DUMMY_HASH, password)
+        await verify_password(_dummy(), password)
         return None
     if not await verify_password(row["password_hash"], password):
         return None
     changes: dict = {User.last_login_at: now}
-    if _hasher.check_needs_rehash(row["password_hash"]):
+    if _hasher().check_needs_rehash(row["password_hash"]):
         new_hash = await hash_password(password)
         changes[User.password_hash] = new_hash
         row["password_hash"] = new_hash
@@ -212,11 +302,16 @@ def hash_token(token: str) -> str:
 
 
 async def create_token(
-    user: dict | CurrentUser, name: str = "", *, now: datetime | None = None
+    user: dict | CurrentUser,
+    name: str = "",
+    *,
+    by: CurrentUser | None = None,
+    now: datetime | None = None,
 ) -> tuple[dict, str]:
     """A new API token for the user: (its row, the secret). The secret is never stored or shown again."""
     now = now or datetime.now(UTC)
     user_id = user.id if isinstance(user, CurrentUser) else user["id"]
+    email = user.email if isinstance(user, CurrentUser) else user["email"]
     name = name.strip()
     if len(name) > 200:
         raise InvalidInput(
@@ -224,15 +319,26 @@ async def create_token(
             fields={"name": gettext("Use at most 200 characters.")},
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    rows = await ApiToken.insert(
-        ApiToken(
-            user=user_id,
-            name=name,
-            prefix=secret[:TOKEN_PREFIX_LENGTH],
-            token_hash=hash_token(secret),
-            created_at=now,
+    async with db.write_transaction():
+        rows = await ApiToken.insert(
+            ApiToken(
+                user=user_id,
+                name=name,
+                prefix=secret[:TOKEN_PREFIX_LENGTH],
+                token_hash=hash_token(secret),
+                created_at=now,
+            )
+        ).returning(*ApiToken.all_columns())
+        actor_id, actor = _actor(by)
+        await audit.record(
+            user_id=actor_id,
+            actor=actor,
+            action="create",
+            entity_type="token",
+            entity_id=rows[0]["id"],
+            summary=f"{rows[0]['prefix']}… {name} ({email})".replace("  ", " "),
+            now=now,
         )
-    ).returning(*ApiToken.all_columns())
     return rows[0], secret
 
 
@@ -246,19 +352,34 @@ async def list_tokens(user_id: int | None = None) -> list[dict]:
 
 
 async def revoke_token(
-    token_id: int, *, user_id: int | None = None, now: datetime | None = None
+    token_id: int,
+    *,
+    owner_id: int | None = None,
+    by: CurrentUser | None = None,
+    now: datetime | None = None,
 ) -> dict:
-    """Revoke one token (only the user's own when `user_id` is given). Revoking twice is harmless."""
+    """Revoke one token (only one of `owner_id`'s when given). Revoking twice is harmless."""
     now = now or datetime.now(UTC)
     query = ApiToken.select().where(ApiToken.id == token_id)
-    if user_id is not None:
-        query = query.where(ApiToken.user == user_id)
-    row = await query.first()
-    if row is None:
-        raise NotFound(gettext("There is no such token."))
-    if row["revoked_at"] is None:
-        await ApiToken.update({ApiToken.revoked_at: now}).where(ApiToken.id == token_id)
-        row["revoked_at"] = now
+    if owner_id is not None:
+        query = query.where(ApiToken.user == owner_id)
+    async with db.write_transaction():
+        row = await db.locked(query).first()
+        if row is None:
+            raise NotFound(gettext("There is no such token."))
+        if row["revoked_at"] is None:
+            await ApiToken.update({ApiToken.revoked_at: now}).where(ApiToken.id == token_id)
+            row["revoked_at"] = now
+            actor_id, actor = _actor(by)
+            await audit.record(
+                user_id=actor_id,
+                actor=actor,
+                action="revoke",
+                entity_type="token",
+                entity_id=token_id,
+                summary=f"{row['prefix']}… {row['name']}".strip(),
+                now=now,
+            )
     return row
 
 
@@ -299,3 +420,154 @@ async def user_for_token(token: str, *, now: datetime | None = None) -> CurrentU
     return CurrentUser(
         id=row["user_id"], email=row["email"], display_name=row["display_name"], role=row["role"]
     )
+
+
+# Managing accounts (admins) -------------------------------------------------------------------
+
+
+async def get_user(user_id: int) -> dict:
+    row = (
+        await User.select(*User.all_columns(exclude=[User.password_hash]))
+        .where(User.id == user_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(gettext("There is no such account."))
+    return row
+
+
+async def _other_active_admins(user_id: int) -> int:
+    return await User.count().where(
+        (User.role == "admin") & (User.active.eq(True)) & (User.id != user_id)
+    )
+
+
+async def change_role(
+    user_id: int, role: str, *, by: CurrentUser, now: datetime | None = None
+) -> dict:
+    """Give an account another role; the last active admin cannot stop being one."""
+    now = now or datetime.now(UTC)
+    check_role(role)
+    async with db.write_transaction():
+        user = await db.locked(User.select().where(User.id == user_id)).first()
+        if user is None:
+            raise NotFound(gettext("There is no such account."))
+        if user["role"] == role:
+            return user
+        if user["role"] == "admin" and user["active"] and not await _other_active_admins(user_id):
+            raise Conflict(
+                gettext("This is the only active administrator: make someone else one first."),
+                fields={"role": gettext("At least one active administrator must remain.")},
+            )
+        await User.update({User.role: role}).where(User.id == user_id)
+        await audit.record(
+            user_id=by.id,
+            actor=by.email,
+            action="change-role",
+            entity_type="user",
+            entity_id=user_id,
+            summary=f"{user['email']}: {user['role']} → {role}",
+            data={"before": user["role"], "after": role},
+            now=now,
+        )
+    user["role"] = role
+    return user
+
+
+async def set_active(
+    user_id: int, active: bool, *, by: CurrentUser, now: datetime | None = None
+) -> dict:
+    """Deactivate or reactivate an account. Deactivating ends its sessions and revokes its tokens."""
+    now = now or datetime.now(UTC)
+    async with db.write_transaction():
+        user = await db.locked(User.select().where(User.id == user_id)).first()
+        if user is None:
+            raise NotFound(gettext("There is no such account."))
+        if user["active"] == active:
+            return user
+        if not active and user_id == by.id:
+            raise Conflict(gettext("You cannot deactivate your own account."))
+        if not active and user["role"] == "admin" and not await _other_active_admins(user_id):
+            raise Conflict(
+                gettext("This is the only active administrator: make someone else one first.")
+            )
+        await User.update({User.active: active}).where(User.id == user_id)
+        revoked = 0
+        if not active:
+            # Sessions end at their next request (the middleware checks `active`); tokens are
+            # revoked outright, so that reactivating the account does not bring them back.
+            revoked = await ApiToken.count().where(
+                (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
+            )
+            await ApiToken.update({ApiToken.revoked_at: now}).where(
+                (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
+            )
+        await audit.record(
+            user_id=by.id,
+            actor=by.email,
+            action="activate" if active else "deactivate",
+            entity_type="user",
+            entity_id=user_id,
+            summary=user["email"],
+            data={"tokens_revoked": revoked} if revoked else None,
+            now=now,
+        )
+    user["active"] = active
+    return user
+
+
+async def update_profile(
+    user: CurrentUser, display_name: str, *, now: datetime | None = None
+) -> None:
+    display_name = display_name.strip()
+    if len(display_name) > 200:
+        raise InvalidInput(
+            gettext("The name is too long."),
+            fields={"display_name": gettext("Use at most 200 characters.")},
+        )
+    async with db.write_transaction():
+        await User.update({User.display_name: display_name}).where(User.id == user.id)
+        await audit.record(
+            user_id=user.id,
+            actor=user.email,
+            action="update",
+            entity_type="user",
+            entity_id=user.id,
+            summary=gettext("Name changed to %(name)s") % {"name": display_name or "—"},
+            now=now,
+        )
+
+
+async def change_password(
+    user: CurrentUser, current: str, new: str, confirm: str, *, now: datetime | None = None
+) -> str:
+    """Set a new password after checking the current one; returns the new hash (for the session)."""
+    row = await User.select(User.password_hash).where(User.id == user.id).first()
+    if row is None or not await verify_password(row["password_hash"], current):
+        raise InvalidInput(
+            gettext("The current password is wrong."),
+            fields={"current_password": gettext("The current password is wrong.")},
+        )
+    check_new_password(new, confirm)
+    new_hash = await hash_password(new)
+    async with db.write_transaction():
+        await User.update({User.password_hash: new_hash}).where(User.id == user.id)
+        await audit.record(
+            user_id=user.id,
+            actor=user.email,
+            action="change-password",
+            entity_type="user",
+            entity_id=user.id,
+            summary=gettext("Password changed"),
+            now=now,
+        )
+    return new_hash
+
+
+def check_new_password(new: str, confirm: str) -> None:
+    check_password(new)
+    if new != confirm:
+        raise InvalidInput(
+            gettext("The two passwords differ."),
+            fields={"confirm_password": gettext("Type the same password twice.")},
+        )

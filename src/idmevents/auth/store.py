@@ -18,6 +18,7 @@ from idmevents.auth.tables import StoreEntry
 MAX_KEY_LENGTH = 400
 # On about one write in this many, expired rows of the whole table are deleted.
 PURGE_EVERY = 200
+RENEW_SLACK = timedelta(seconds=60)
 
 
 def _seconds(value: int | timedelta | None) -> timedelta | None:
@@ -91,7 +92,9 @@ class DatabaseStore(NamespacedStore):
             )
             return None
         delta = _seconds(renew_for)
-        if delta and expires_at is not None:
+        # Renewing rewrites the row; within RENEW_SLACK of the asked-for expiry it is left alone,
+        # so a signed-in organizer's every click is not a database write.
+        if delta and expires_at is not None and expires_at < now + delta - RENEW_SLACK:
             await StoreEntry.update({StoreEntry.expires_at: now + delta}).where(
                 StoreEntry.key == full
             )

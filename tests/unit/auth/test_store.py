@@ -56,6 +56,14 @@ async def test_store_get_renews_expiry():
     assert 3590 <= await store.expires_in("k") <= 3600
 
 
+async def test_store_renew_within_a_minute_writes_nothing():
+    store = DatabaseStore("test")
+    await store.set("k", b"v", expires_in=3600)
+    before = await StoreEntry.select(StoreEntry.expires_at).first()
+    await store.get("k", renew_for=3610)
+    assert await StoreEntry.select(StoreEntry.expires_at).first() == before
+
+
 async def test_store_renew_leaves_unexpiring_key_alone():
     store = DatabaseStore("test")
     await store.set("k", b"v")

@@ -1,0 +1,142 @@
+"""The emails a registration's changes send: rendered in the person's language, queued in the outbox.
+
+Templates live in templates/email/registration/<kind>.{subject,txt,html}.jinja2. Each carries the
+private link; a confirmation (and a promotion, an approval with a seat) carries the meeting as a
+calendar invitation, and losing a confirmed seat carries its cancellation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from idmevents import i18n
+from idmevents.mail import outbox
+from idmevents.mail.message import Attachment, Email
+from idmevents.mail.render import render_email
+from idmevents.registrations.countries import country_name
+from idmevents.registrations.invitation import MeetingSpan, invitation
+from idmevents.registrations.labels import category_label, language_label, status_label
+from idmevents.settings import get_settings
+
+KINDS = (
+    "received",
+    "confirmed",
+    "waitlisted",
+    "promoted",
+    "approved",
+    "rejected",
+    "cancelled",
+    "details-changed",
+    "link",
+    "session-promoted",
+)
+
+
+def kind_of(name: str) -> str:
+    """The outbox `kind` of a registration email."""
+    return f"registration-{name}"
+
+
+def invitation_uid(registration: dict) -> str:
+    """One UID per registration, so each new invitation updates the same calendar entry."""
+    return f"registration-{registration['id']}@{outbox.message_domain()}"
+
+
+def meeting_url(meeting: dict) -> str:
+    return f"{get_settings().base_url}/meetings/{meeting['slug']}"
+
+
+def manage_url(registration: dict) -> str:
+    return f"{get_settings().base_url}/r/{registration['token']}"
+
+
+def location_of(meeting: dict) -> str:
+    parts = [meeting["venue_name"], *meeting["venue_address"].splitlines()]
+    return ", ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _invitation(registration: dict, meeting: dict, span: MeetingSpan, method: str, now) -> bytes:
+    token = i18n.set_language(registration["language"])
+    try:
+        description = "\n".join(
+            [
+                i18n.gettext("Your registration: %(url)s") % {"url": manage_url(registration)},
+                i18n.gettext("Agenda: %(url)s") % {"url": meeting_url(meeting)},
+            ]
+        )
+    finally:
+        i18n.reset_language(token)
+    return invitation(
+        uid=invitation_uid(registration),
+        method=method,
+        title=meeting["title"],
+        span=span,
+        location=location_of(meeting),
+        description=description,
+        url=meeting_url(meeting),
+        now=now,
+    )
+
+
+async def queue(
+    kind: str,
+    registration: dict,
+    meeting: dict,
+    *,
+    span: MeetingSpan | None,
+    now: datetime,
+    position: int | None = None,
+    sessions: list | tuple = (),
+    invitation: str | None = None,
+    **extra: Any,
+) -> int:
+    """Render email `kind` for the registration and write it to the outbox (in the caller's
+    transaction). `invitation`: "REQUEST" or "CANCEL" attaches the meeting as a calendar object."""
+    language = registration["language"]
+    token = i18n.set_language(language)
+    try:
+        labels = {
+            "category": category_label(registration["category"]),
+            "status": status_label(registration["status"]),
+            "country": country_name(registration["country"], language),
+            "language": language_label(registration["language"]),
+        }
+    finally:
+        i18n.reset_language(token)
+    context = {
+        "registration": registration,
+        "meeting": meeting,
+        "manage_url": manage_url(registration),
+        "meeting_url": meeting_url(meeting),
+        "position": position,
+        "sessions": [s for s in sessions if s.chosen],
+        "labels": labels,
+        "full_name": f"{registration['given_name']} {registration['family_name']}",
+        **extra,
+    }
+    subject, text, html = render_email(f"registration/{kind}", context, language)
+    attachments: tuple[Attachment, ...] = ()
+    if invitation is not None and span is not None:
+        attachments = (
+            Attachment(
+                filename="invitation.ics" if invitation == "REQUEST" else "cancellation.ics",
+                content_type="text/calendar",
+                data=_invitation(registration, meeting, span, invitation, now),
+                method=invitation,
+            ),
+        )
+    return await outbox.enqueue(
+        Email(
+            kind=kind_of(kind),
+            to_address=registration["email"],
+            to_name=context["full_name"],
+            subject=subject,
+            text=text,
+            html=html,
+            attachments=attachments,
+            meeting_id=meeting["id"],
+            registration_id=registration["id"],
+        ),
+        now=now,
+    )

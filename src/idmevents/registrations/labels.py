@@ -1,0 +1,46 @@
+"""What the codes stored on a registration read as, in the current language."""
+
+from __future__ import annotations
+
+from idmevents.i18n import gettext
+
+CATEGORIES = (
+    "member-state",
+    "observer",
+    "un-igo",
+    "civil-society",
+    "academia",
+    "private-sector",
+    "media",
+    "iom",
+)
+
+
+def category_label(code: str) -> str:
+    labels = {
+        "member-state": gettext("Member State"),
+        "observer": gettext("Observer"),
+        "un-igo": gettext("United Nations or intergovernmental organization"),
+        "civil-society": gettext("Civil society"),
+        "academia": gettext("Academia"),
+        "private-sector": gettext("Private sector"),
+        "media": gettext("Media"),
+        "iom": gettext("IOM"),
+    }
+    return labels.get(code, code)
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "pending": gettext("Awaiting approval"),
+        "confirmed": gettext("Confirmed"),
+        "waitlisted": gettext("On the waiting list"),
+        "rejected": gettext("Not accepted"),
+        "cancelled": gettext("Cancelled"),
+    }
+    return labels.get(status, status)
+
+
+def language_label(code: str) -> str:
+    # Each language in its own name: a reader looks for the one they read.
+    return {"en": "English", "fr": "Français", "es": "Español"}.get(code, code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -10,8 +11,10 @@ import urllib.request
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
+from idmevents.auth.tables import AuditEntry
 from idmevents.db import is_sqlite, write_transaction
 from idmevents.mail.message import Email
 from idmevents.mail.outbox import enqueue
@@ -86,11 +89,13 @@ async def test_two_workers_serve_and_a_killed_one_is_replaced(demo):
     os.environ.get("IDMEVENTS_TEST_ENGINE", "sqlite") != "postgres",
     reason="connection pools exist on PostgreSQL only (SQLite opens the file per query)",
 )
-async def test_each_worker_opens_its_own_pool_and_closes_it_on_stop():
+@pytest.mark.parametrize("http_server", ["uvicorn", "granian"])
+async def test_each_worker_opens_its_own_pool_and_closes_it_on_stop(http_server):
     assert not is_sqlite()
-    server = Serve({"IDMEVENTS_DB_POOL_SIZE": "5"}, workers=2).start()
+    server = Serve(
+        {"IDMEVENTS_DB_POOL_SIZE": "5", "IDMEVENTS_SERVER": http_server}, workers=2
+    ).start()
     try:
-        wait_for(lambda: two_workers(server))
         # Each process's lifespan opened a pool of 2 (POOL_MIN_SIZE) kept-open connections.
         deadline = time.monotonic() + 30
         while (count := await connections_to_test_database()) != 4:
@@ -101,7 +106,36 @@ async def test_each_worker_opens_its_own_pool_and_closes_it_on_stop():
     assert status == 0, server.output()
     # SIGTERM ran every worker's lifespan shutdown: no connection is left behind.
     assert await connections_to_test_database() == 0
-    assert "Application shutdown complete." in server.output()
+
+
+@pytest.mark.parametrize("http_server", ["uvicorn", "granian"])
+@pytest.mark.parametrize(
+    ("trusted", "seen"), [("127.0.0.1", "203.0.113.5"), ("192.0.2.1", "127.0.0.1")]
+)
+async def test_forwarded_for_is_believed_only_from_the_proxy(http_server, trusted, seen, make_user):
+    """The address the app counts (rate limits, audit) comes from X-Forwarded-For only when the
+    connection comes from IDMEVENTS_FORWARDED_ALLOW_IPS."""
+    user, password = await make_user("organizer")
+    server = Serve(
+        {"IDMEVENTS_SERVER": http_server, "IDMEVENTS_FORWARDED_ALLOW_IPS": trusted}
+    ).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as client:
+            await client.get("/admin/login")
+            response = await client.post(
+                "/admin/login",
+                data={
+                    "email": user["email"],
+                    "password": password,
+                    "_csrf_token": client.cookies["csrftoken"],
+                },
+                headers={"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https"},
+            )
+    finally:
+        server.stop()
+    assert response.status_code == 303
+    rows = await AuditEntry.select(AuditEntry.data).where(AuditEntry.action == "login")
+    assert [json.loads(row["data"]) for row in rows] == [{"address": seen}]
 
 
 async def test_embedded_mail_workers_of_every_process_send_each_message_once(smtp_server):

@@ -86,15 +86,10 @@ async def test_worker_command_sends_the_outbox_and_stops_on_sigterm(smtp_server)
 
 async def test_worker_sigterm_finishes_the_message_in_hand_and_gives_back_the_rest(smtp_server):
     await queue(3)
-    smtp_server.delay = 1.0
+    smtp_server.delay = 0.5
     worker = Worker(IDMEVENTS_SMTP_URL=smtp_server.url)
     try:
-        await worker.wait_for_output("outbox worker started")
-        for _ in range(400):
-            if {row["status"] for row in await outbox()} == {"sending"}:
-                break  # claimed: the first message is on its way
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)  # the first message is with the server now
+        await smtp_server.wait_for_data(1, within=20)  # the first message is with the server
         worker.process.send_signal(signal.SIGTERM)
         assert await worker.wait_for_exit() == 0
     finally:

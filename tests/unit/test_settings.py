@@ -21,6 +21,12 @@ SETTINGS_VARIABLES = (
 
 
 @pytest.fixture
+def clean_database():
+    """Nothing here touches the database: skip emptying it."""
+    yield
+
+
+@pytest.fixture
 def bare_environment(monkeypatch, tmp_path):
     for name in SETTINGS_VARIABLES:
         monkeypatch.delenv(name, raising=False)

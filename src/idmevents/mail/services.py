@@ -9,11 +9,13 @@ from email.utils import format_datetime
 
 from piccolo.query.functions.aggregate import Count
 
+from idmevents.auth import audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.mail.message import new_message_id
 from idmevents.mail.outbox import message_domain
 from idmevents.mail.tables import OutboxMessage
+from idmevents.meetings.tables import Meeting
 
 STATUSES = ("queued", "sending", "sent", "failed")
 MAX_PAGE_SIZE = 500
@@ -129,8 +131,12 @@ def with_new_identity(raw: str, *, message_id: str, date: datetime) -> str:
     return head + rest
 
 
-async def resend(outbox_id: int, *, now: datetime) -> int:
+async def resend(
+    outbox_id: int, *, now: datetime, user_id: int | None = None, actor: str = "system"
+) -> int:
     """Send a message again; returns the outbox row that will carry it.
+
+    The audit log records who asked (`user_id`, `actor` as shown: an organizer's email).
 
     - `failed`: the same row goes back to `queued` with its attempts reset, keeping its
       Message-ID: the person never got it, and if one of the earlier attempts did arrive after
@@ -150,6 +156,7 @@ async def resend(outbox_id: int, *, now: datetime) -> int:
                 OutboxMessage.to_address,
                 OutboxMessage.subject,
                 OutboxMessage.raw,
+                OutboxMessage.message_id,
                 OutboxMessage.meeting,
                 OutboxMessage.registration,
             ).where(OutboxMessage.id == outbox_id)
@@ -169,20 +176,34 @@ async def resend(outbox_id: int, *, now: datetime) -> int:
                     OutboxMessage.last_error: "",
                 }
             ).where(OutboxMessage.id == outbox_id)
-            return outbox_id
-        message_id = new_message_id(message_domain())
-        inserted = await OutboxMessage.insert(
-            OutboxMessage(
-                message_id=message_id,
-                kind=row["kind"],
-                to_address=row["to_address"],
-                subject=row["subject"],
-                raw=with_new_identity(row["raw"], message_id=message_id, date=now),
-                meeting=row["meeting"],
-                registration=row["registration"],
-                status="queued",
-                next_attempt_at=now,
-                created_at=now,
-            )
-        ).returning(OutboxMessage.id)
-        return inserted[0]["id"]
+            resent_id, message_id = outbox_id, row["message_id"]
+        else:
+            message_id = new_message_id(message_domain())
+            inserted = await OutboxMessage.insert(
+                OutboxMessage(
+                    message_id=message_id,
+                    kind=row["kind"],
+                    to_address=row["to_address"],
+                    subject=row["subject"],
+                    raw=with_new_identity(row["raw"], message_id=message_id, date=now),
+                    meeting=row["meeting"],
+                    registration=row["registration"],
+                    status="queued",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            ).returning(OutboxMessage.id)
+            resent_id = inserted[0]["id"]
+        meetings = await Meeting.select(Meeting.slug).where(Meeting.id == row["meeting"])
+        await audit.record(
+            user_id=user_id,
+            actor=actor,
+            action="resend",
+            entity_type="mail",
+            entity_id=resent_id,
+            meeting_slug=meetings[0]["slug"] if meetings else "",
+            summary=f"{row['kind']} to {row['to_address']} ({row['status']} before)",
+            data={"outbox_id": outbox_id, "message_id": message_id},
+            now=now,
+        )
+        return resent_id

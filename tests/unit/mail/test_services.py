@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
+from idmevents.auth.tables import AuditEntry
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.mail.send import SmtpSender
 from idmevents.mail.services import (
@@ -25,15 +27,33 @@ from tests.unit.mail.test_worker import queue
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+async def meetings() -> dict[str, int]:
+    """Two bare meetings to file mail under (the whole demo is not needed here)."""
+    ids = {}
+    for slug, zone in (("idm-new-york", "America/New_York"), ("idm-geneva", "Europe/Zurich")):
+        rows = await Meeting.insert(
+            Meeting(
+                slug=slug,
+                title=slug,
+                timezone=zone,
+                starts_on=NOW.date(),
+                ends_on=NOW.date(),
+            )
+        ).returning(Meeting.id)
+        ids[slug] = rows[0]["id"]
+    return ids
+
+
 async def set_status(outbox_id: int, status: str, **values) -> None:
     await OutboxMessage.update(
         {OutboxMessage.status: status, **{getattr(OutboxMessage, k): v for k, v in values.items()}}
     ).where(OutboxMessage.id == outbox_id)
 
 
-async def test_list_outbox_newest_first_with_filters(demo):
-    new_york = (await Meeting.select(Meeting.id).where(Meeting.slug == "idm-new-york"))[0]["id"]
-    geneva = (await Meeting.select(Meeting.id).where(Meeting.slug == "idm-geneva"))[0]["id"]
+async def test_list_outbox_newest_first_with_filters(meetings):
+    new_york = meetings["idm-new-york"]
+    geneva = meetings["idm-geneva"]
     first, second, third = await queue(3)
     await OutboxMessage.update({OutboxMessage.meeting: new_york}).where(
         OutboxMessage.id.is_in([first, second])
@@ -80,8 +100,8 @@ async def test_list_outbox_bad_arguments_name_the_field(arguments, field):
     assert list(refusal.value.fields) == [field]
 
 
-async def test_outbox_counts_has_every_status(demo):
-    geneva = (await Meeting.select(Meeting.id).where(Meeting.slug == "idm-geneva"))[0]["id"]
+async def test_outbox_counts_has_every_status(meetings):
+    geneva = meetings["idm-geneva"]
     assert await outbox_counts() == {"queued": 0, "sending": 0, "sent": 0, "failed": 0}
     ids = await queue(5)
     await set_status(ids[0], "sent")
@@ -186,6 +206,56 @@ async def test_resend_waiting_message_is_a_conflict(status):
     with pytest.raises(Conflict):
         await resend(outbox_id, now=NOW)
     assert await OutboxMessage.select() == before
+
+
+async def test_resend_is_in_the_audit_log(meetings, make_user, smtp_server):
+    user, _ = await make_user("organizer", email="organizer@iom.example")
+    geneva = meetings["idm-geneva"]
+    sent, failed = await queue(2)
+    await OutboxMessage.update({OutboxMessage.meeting: geneva}).where(OutboxMessage.id == sent)
+    await set_status(sent, "sent")
+    await set_status(failed, "failed")
+    copy = await resend(sent, now=NOW, user_id=user["id"], actor="organizer@iom.example")
+    assert await resend(failed, now=NOW) == failed
+    message_ids = {
+        row["id"]: row["message_id"]
+        for row in await OutboxMessage.select(OutboxMessage.id, OutboxMessage.message_id)
+    }
+    entries = await AuditEntry.select(
+        AuditEntry.at,
+        AuditEntry.user,
+        AuditEntry.actor,
+        AuditEntry.action,
+        AuditEntry.entity_type,
+        AuditEntry.entity_id,
+        AuditEntry.meeting_slug,
+        AuditEntry.summary,
+        AuditEntry.data,
+    ).order_by(AuditEntry.id)
+    assert entries == [
+        {
+            "at": NOW,
+            "user": user["id"],
+            "actor": "organizer@iom.example",
+            "action": "resend",
+            "entity_type": "mail",
+            "entity_id": copy,
+            "meeting_slug": "idm-geneva",
+            "summary": "registration-confirmed to participant0@example.org (sent before)",
+            "data": json.dumps({"outbox_id": sent, "message_id": message_ids[copy]}),
+        },
+        {
+            "at": NOW,
+            "user": None,
+            "actor": "system",
+            "action": "resend",
+            "entity_type": "mail",
+            "entity_id": failed,
+            "meeting_slug": "",
+            "summary": "registration-confirmed to participant1@example.org (failed before)",
+            "data": json.dumps({"outbox_id": failed, "message_id": message_ids[failed]}),
+        },
+    ]
 
 
 async def test_resend_unknown_message_is_not_found():

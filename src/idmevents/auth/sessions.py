@@ -8,6 +8,7 @@ fresh id when a login asks for it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +35,17 @@ _LOADED = "idm.session_loaded"  # the bytes the session had when the request cam
 _ROTATE = "idm.session_rotate"  # set by the login: store the session under a brand-new id
 _NEW_ID = "idm.session_new_id"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Paths that never need to know who is asking: no session read, no user lookup.
-UNAUTHENTICATED_PATHS = ["^/static/", "^/health$"]
+# Paths that never need to know who is asking: no session read, no user lookup. Calendar feeds and
+# schedules are fetched by calendar apps, thousands of times for each page view; a personal feed
+# is authorised by the secret in its URL, not by a session.
+UNAUTHENTICATED_PATHS = [
+    "^/static/",
+    "^/health$",
+    r"\.ics$",
+    r"^/meetings/[^/]+/agenda\.json$",
+    r"^/meetings/[^/]+/schedule\.xml$",
+]
+_UNAUTHENTICATED = re.compile("|".join(f"(?:{pattern})" for pattern in UNAUTHENTICATED_PATHS))
 
 
 def rotate_session(scope: Scope) -> None:
@@ -131,7 +141,7 @@ class AuthenticationMiddleware:
         scope["user"] = None
         scope["auth"] = None
         path = scope["path"]
-        if not (path.startswith("/static/") or path == "/health"):
+        if not _UNAUTHENTICATED.search(path):
             await self._authenticate(scope)
         await self.app(scope, receive, send)
 

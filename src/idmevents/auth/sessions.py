@@ -65,7 +65,17 @@ class SessionBackend(ServerSideSessionBackend):
         connection.scope[_LOADED] = data  # type: ignore[literal-required]
         return self.deserialize_data(data)
 
-    def get_session_id(self, connection: ASGIConnection) -> str:
+    def get_session_id(self, connection: ASGIConnection) -> str | None:
+        """The id of the session the request came with, if the store knows it.
+
+        Litestar asks this of every request; a visitor without a session gets no id until there
+        is something to store (`_id_to_store`), which spares a random number per page view.
+        """
+        if connection.scope.get(_ROTATE) or connection.scope.get(_LOADED) is None:
+            return connection.scope.get(_NEW_ID)
+        return connection.cookies[self.config.key]
+
+    def _id_to_store(self, connection: ASGIConnection) -> str:
         scope = connection.scope
         if scope.get(_ROTATE) or scope.get(_LOADED) is None:
             if not scope.get(_NEW_ID):
@@ -100,7 +110,7 @@ class SessionBackend(ServerSideSessionBackend):
         data = self.serialize_data(scope_session, scope)
         if scope.get(_ROTATE) and known_id:
             await self.delete(known_id, store=store)
-        session_id = self.get_session_id(connection)
+        session_id = self._id_to_store(connection)
         if session_id != known_id or data != scope.get(_LOADED):
             await self.set(session_id=session_id, data=data, store=store)
         # Sent on every response so that the cookie's lifetime slides along with the store's.

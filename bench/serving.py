@@ -123,7 +123,8 @@ def wrk(
     script: Path | None = None,
     script_args: list[str] | None = None,
 ) -> Measurement:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    seconds = max(1, round(duration))  # wrk takes whole seconds
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
     if script:
@@ -386,7 +387,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.serving", description=__doc__)
     parser.add_argument("--servers", default="uvicorn,granian")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--duration", type=float, default=8.0, help="seconds per endpoint")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
         "--postgres",

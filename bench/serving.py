@@ -69,6 +69,10 @@ class Measurement:
     bad_responses: int
     socket_errors: int
     ratio: float | None = None
+    # The server's own CPU time (parent and workers) per request: unlike requests per second it
+    # hardly moves when other programs load the machine.
+    cpu_ms: float | None = None
+    cpu_ratio: float | None = None
 
 
 @dataclass
@@ -177,6 +181,15 @@ class Server:
         self.stop()
         raise RuntimeError(f"server did not answer {url}:\n{self.log.read_text()}")
 
+    def measure(self, name: str, url: str, **options) -> Measurement:
+        """wrk against `url`, with the CPU time this server spent per request."""
+        assert self.process is not None
+        before = cpu_seconds(self.process.pid)
+        measurement = wrk(name, url, **options)
+        spent = cpu_seconds(self.process.pid) - before
+        measurement.cpu_ms = round(1000 * spent / max(1, measurement.requests), 3)
+        return measurement
+
     def rss_mb(self) -> list[float]:
         """RSS of the parent, then of each worker process, in MB."""
         assert self.process is not None
@@ -208,6 +221,18 @@ def _tree(pid: int) -> list[int]:
         if b"resource_tracker" not in command:
             pids += _tree(child)
     return pids
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of `pid` and its Python descendants, user and system."""
+    total = 0.0
+    for member in _tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _rss_kb(pid: int) -> int:
@@ -291,7 +316,7 @@ def benchmark_server(
     ).start(f"http://127.0.0.1:{port}/")
     try:
         wrk("warm-up", f"http://127.0.0.1:{port}/", **warm)
-        ceiling = wrk("hello world (ceiling)", f"http://127.0.0.1:{port}/", **run)
+        ceiling = hello.measure("hello world (ceiling)", f"http://127.0.0.1:{port}/", **run)
         hello_rss = hello.rss_mb()
     finally:
         hello.stop()
@@ -327,7 +352,7 @@ def benchmark_server(
             ("agenda feed 304", feed, {"If-None-Match": etag}),
         ]:
             wrk("warm-up", url, headers=headers, **warm)
-            result.endpoints.append(wrk(name, url, headers=headers, **run))
+            result.endpoints.append(app.measure(name, url, headers=headers, **run))
 
         asyncio.run(clear_registrations(database_url))
         script = log_dir / "register.lua"
@@ -335,7 +360,7 @@ def benchmark_server(
         api = f"{base}/api/v1/meetings/{SLUG}/registrations"
         prefix = f"{server}-{int(time.time())}"
         result.endpoints.append(
-            wrk("registration API", api, script=script, script_args=[prefix], **run)
+            app.measure("registration API", api, script=script, script_args=[prefix], **run)
         )
         result.rss_mb["idmevents"] = app.rss_mb()
     finally:
@@ -343,19 +368,24 @@ def benchmark_server(
     result.registrations = asyncio.run(registration_counts(database_url))
     for measurement in result.endpoints:
         measurement.ratio = round(measurement.requests_per_second / ceiling.requests_per_second, 3)
+        measurement.cpu_ratio = round(ceiling.cpu_ms / measurement.cpu_ms, 3)
     return result
 
 
 def print_result(result: ServerResult) -> None:
     print(f"\n{result.server}, {result.workers} worker processes")
-    print(f"{'endpoint':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'× ceiling':>11}{'errors':>8}")
-    rows = [result.ceiling, *result.endpoints]
-    for m in rows:
-        ratio = "1" if m is result.ceiling else f"{m.ratio:.2f}"
+    print(
+        f"{'endpoint':<24}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'× ceiling':>11}"
+        f"{'CPU ms/req':>12}{'× ceiling':>11}{'errors':>8}"
+    )
+    for m in [result.ceiling, *result.endpoints]:
+        ceiling = m is result.ceiling
+        ratio = "1" if ceiling else f"{m.ratio:.2f}"
+        cpu_ratio = "1" if ceiling else f"{m.cpu_ratio:.2f}"
         errors = m.bad_responses + m.socket_errors
         print(
-            f"{m.name:<24}{m.requests_per_second:>9.0f}{m.p50_ms:>9.1f}{m.p99_ms:>9.1f}"
-            f"{ratio:>11}{errors:>8}"
+            f"{m.name:<24}{m.requests_per_second:>8.0f}{m.p50_ms:>9.1f}{m.p99_ms:>9.1f}"
+            f"{ratio:>11}{m.cpu_ms:>12.2f}{cpu_ratio:>11}{errors:>8}"
         )
     for name, sizes in result.rss_mb.items():
         print(f"RSS {name}: parent {sizes[0]} MB, workers {', '.join(map(str, sizes[1:]))} MB")

@@ -108,8 +108,11 @@ async def truncate_all() -> None:
 
 @pytest.fixture(autouse=True)
 async def clean_database():
-    """Every test starts from empty tables."""
+    """Every test starts from empty tables (and no feed built from another test's tables)."""
+    from idmevents.feeds.services import cache
+
     await truncate_all()
+    cache.clear()
     yield
 
 

@@ -35,6 +35,11 @@ from idmevents.auth.ratelimit import (
     handle_too_many_attempts,
 )
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
+from idmevents.feeds.controllers import (
+    FeedController,
+    PanelistPageController,
+    PersonalFeedController,
+)
 from idmevents.health import health
 from idmevents.meetings.controllers import PublicMeetingController
 from idmevents.ratelimit import RateLimit, scoped_rate_limit
@@ -83,7 +88,10 @@ def create_app(
     secure_cookies = settings.base_url.startswith("https://")
     # The one place the shared stores are chosen: Redis when IDMEVENTS_REDIS_URL is set.
     redis = redis_client(settings.redis_url) if settings.redis_url else None
-    registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    try:
+        registration_limit = RateLimit.parse(settings.registration_rate_limit)
+    except ValueError as exc:
+        raise ValueError(f"IDMEVENTS_REGISTRATION_RATE_LIMIT: {exc}") from None
     registration_middleware = (
         [scoped_rate_limit(registration_limit, opt_key=RATE_LIMITED, store=RATE_LIMIT_STORE)]
         if registration_limit.enabled
@@ -123,6 +131,9 @@ def create_app(
                 route_handlers=[RegistrationPages, RegistrationApi],
                 middleware=registration_middleware,
             ),
+            FeedController,
+            PanelistPageController,
+            PersonalFeedController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         lifespan=[lifespan],
@@ -145,7 +156,10 @@ def create_app(
             cookie_samesite="lax",
             exclude=["/api/", "/health"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        # Feeds compress themselves, once per change (feeds/controllers.py): the opt key skips them.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"
+        ),
         openapi_config=OpenAPIConfig(title="idmevents", version="1", path="/schema"),
         request_max_body_size=64 * 1024,
         debug=settings.debug,

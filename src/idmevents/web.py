@@ -20,6 +20,8 @@ from litestar.response import Template
 
 from idmevents import i18n
 from idmevents.errors import AppError
+from idmevents.feeds import links
+from idmevents.settings import get_settings
 
 if TYPE_CHECKING:
     from litestar.template import TemplateEngineProtocol
@@ -42,7 +44,25 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
         zone_name=i18n.zone_name,
         zone_abbreviation=i18n.zone_abbreviation,
     )
-    env.globals.update(current_language=i18n.current_language, languages=i18n.LANGUAGES)
+    env.globals.update(
+        current_language=i18n.current_language,
+        languages=i18n.LANGUAGES,
+        absolute_url=absolute_url,
+        subscribe_links=subscribe_links,
+    )
+
+
+def absolute_url(path: str) -> str:
+    """A path of this site as a full address on IDMEVENTS_BASE_URL (for feeds, emails, apps)."""
+    return get_settings().base_url + path
+
+
+def subscribe_links(feed_url: str, title: str) -> links.SubscribeLinks:
+    """The links of feeds/_subscribe.html.jinja2. Calendar services fetch the feed from outside
+    the site, so a path (what url_for gives) is made absolute on IDMEVENTS_BASE_URL."""
+    if feed_url.startswith("/"):
+        feed_url = absolute_url(feed_url)
+    return links.subscribe_links(feed_url, title)
 
 
 class LanguageMiddleware:

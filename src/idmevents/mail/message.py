@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -56,7 +57,14 @@ def build_message(email: Email, *, mail_from: str, message_id: str, date: dateti
     )
     if email.reply_to:
         message["Reply-To"] = header_safe(email.reply_to)
-    message["Subject"] = header_safe(email.subject)
+    subject = header_safe(email.subject)
+    if subject.isascii():
+        message["Subject"] = subject
+    else:
+        # Python 3.11's folder can leave a space on both sides of a fold that falls just before
+        # an encoded word, so readers see two spaces ("2017  — First workshop"). Encoded words
+        # throughout, folded by email.header, decode back to exactly the subject.
+        message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode("\r\n"))
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"

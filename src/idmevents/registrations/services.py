@@ -299,6 +299,18 @@ def check_details(form: DetailsForm, category: str) -> DetailsForm:
     return cleaned
 
 
+def _as_form(data: Mapping[str, Any], kind: type[msgspec.Struct]) -> Any:
+    """A mapping from another part of the program, as a form; a value of the wrong type is a
+    422 naming its field, not a crash."""
+    try:
+        return msgspec.convert(dict(data), kind)
+    except msgspec.ValidationError as exc:
+        field = str(exc).rpartition("$.")[2].split("[")[0].strip("`") or "form"
+        raise InvalidInput(
+            gettext("Some fields need your attention."), fields={field: str(exc)}
+        ) from None
+
+
 _FIELD_ORDER = (
     "given_name",
     "family_name",
@@ -832,7 +844,7 @@ async def register(
     if not registration_is_open(meeting, now):
         raise _closed_conflict(meeting, now)
     if not isinstance(form, RegistrationForm):
-        form = msgspec.convert(dict(form), RegistrationForm)
+        form = _as_form(form, RegistrationForm)
     sessions = await choosable_sessions(meeting["id"])
     form = check_registration(form, sessions)
     email_key = form.email.lower()
@@ -1184,7 +1196,7 @@ async def update_details(
 ) -> RegistrationResult:
     """Change a participant's details; they get an email listing what changed."""
     if not isinstance(form, DetailsForm):
-        form = msgspec.convert(dict(form), DetailsForm)
+        form = _as_form(form, DetailsForm)
     async with db.write_transaction():
         registration, meeting = await _lock_registration(registration_id)
         if registration["status"] not in ACTIVE_STATUSES and by == "participant":

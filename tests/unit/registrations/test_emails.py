@@ -226,3 +226,14 @@ async def test_emails_are_written_in_the_persons_language():
     assert "en el puesto 1." in body_text(spanish)
     description = str(parse_invitation(french).events[0]["DESCRIPTION"])
     assert description.startswith("Votre inscription : https://testserver.local/r/")
+
+
+async def test_long_subjects_with_accents_read_back_exactly():
+    title = "Diálogo Internacional sobre la Migración 2017 — Primer taller, Nueva York"
+    meeting = await make_meeting(capacity=5, title=title)
+    await services.register(meeting, form(1, language="fr"), now=NOW)
+    [row] = await OutboxMessage.select()
+    assert all(len(line) <= 78 for line in row["raw"].split("\n\n", 1)[0].splitlines())
+    [message] = await outbox_messages()
+    assert str(message["Subject"]) == f"Inscription confirmée : {title}"
+    assert row["subject"] == f"Inscription confirmée : {title}"

@@ -495,3 +495,11 @@ async def test_changes_are_audited_with_who_made_them(make_user):
     assert "The organizers have cancelled your registration for Test workshop." in (
         cancelled.get_body(("plain",)).get_content()
     )
+
+
+async def test_a_value_of_the_wrong_type_from_a_caller_is_a_422_naming_it():
+    meeting = await make_meeting()
+    with pytest.raises(InvalidInput) as raised:
+        await services.register(meeting, form(1, consent="yes"), now=NOW)
+    assert raised.value.fields == {"consent": "Expected `bool`, got `str` - at `$.consent`"}
+    assert await Registration.count() == 0

@@ -1,0 +1,277 @@
+"""The agenda for apps: JSON in our own documented shape, and the frab XML conference apps read.
+
+Both are pure functions of the same agenda the iCalendar feed is built from, so the three always
+agree. The JSON shape (`/meetings/{slug}/agenda.json`) is the structs below:
+
+    {
+      "version": 1,
+      "meeting": {slug, title, theme, city, venue_name, venue_address, timezone,
+                  starts_on, ends_on, status, url, ical_url, schedule_xml_url},
+      "changed_at": "2027-01-05T09:00:00Z",          # when anything on the agenda last changed
+      "sessions": [                                   # in time order; cancelled ones included
+        {id, uid, title, description, kind, status ("scheduled" | "cancelled"),
+         starts_at, ends_at,                          # UTC, "2027-04-20T14:00:00Z"
+         local_start, local_end,                      # meeting time, "2027-04-20T10:00:00-04:00"
+         room, sequence, updated_at, url, ical_url,
+         panelists: [{slug, name, honorific, position, organization, role, url}]}
+      ]
+    }
+
+`uid` is the iCalendar UID and never changes; `sequence` rises with every change a calendar can
+see. Times with a zone offset are the meeting's wall clock (its `timezone`, an IANA name).
+
+The XML follows the frab schedule format (schedule/conference/day/room/event) as validated by
+https://github.com/voc/schedule's schedule.xml.xsd, which Giggity and ConfClerk read.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from idmevents import __version__
+from idmevents.feeds import links
+from idmevents.feeds.labels import kind_label, role_label
+from idmevents.i18n import gettext
+from idmevents.meetings.services import Agenda, AgendaItem
+
+SCHEDULE_VERSION = 1
+# frab event GUIDs are UUIDs; ours derive from the never-changing UID, so they never change either.
+GUID_NAMESPACE = uuid.UUID("5b3c9f4e-3f0b-4d5e-9a57-6a1d2f0c7e11")
+
+
+class PanelistJSON(msgspec.Struct):
+    slug: str
+    name: str
+    honorific: str
+    position: str
+    organization: str
+    role: str
+    url: str
+
+
+class SessionJSON(msgspec.Struct):
+    id: int
+    uid: str
+    title: str
+    description: str
+    kind: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime
+    local_end: datetime
+    room: str
+    sequence: int
+    updated_at: datetime
+    url: str
+    ical_url: str
+    panelists: list[PanelistJSON]
+
+
+class MeetingJSON(msgspec.Struct):
+    slug: str
+    title: str
+    theme: str
+    city: str
+    venue_name: str
+    venue_address: str
+    timezone: str
+    starts_on: date
+    ends_on: date
+    status: str
+    url: str
+    ical_url: str
+    schedule_xml_url: str
+
+
+class AgendaJSON(msgspec.Struct):
+    version: int
+    meeting: MeetingJSON
+    changed_at: datetime
+    sessions: list[SessionJSON]
+
+
+def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
+    meeting = agenda.meeting
+    zone = ZoneInfo(agenda.timezone)
+    slug = meeting["slug"]
+    page = links.meeting_page_url(base_url, slug)
+    return AgendaJSON(
+        version=SCHEDULE_VERSION,
+        meeting=MeetingJSON(
+            slug=slug,
+            title=meeting["title"],
+            theme=meeting.get("theme") or "",
+            city=meeting.get("city") or "",
+            venue_name=meeting.get("venue_name") or "",
+            venue_address=meeting.get("venue_address") or "",
+            timezone=agenda.timezone,
+            starts_on=meeting["starts_on"],
+            ends_on=meeting["ends_on"],
+            status=meeting["status"],
+            url=page,
+            ical_url=links.meeting_feed_url(base_url, slug),
+            schedule_xml_url=f"{page}/schedule.xml",
+        ),
+        changed_at=_utc(meeting["agenda_changed_at"]),
+        sessions=[
+            SessionJSON(
+                id=item.id,
+                uid=item.uid,
+                title=item.title,
+                description=item.description,
+                kind=item.kind,
+                status=item.status,
+                starts_at=_utc(item.starts_at),
+                ends_at=_utc(item.ends_at),
+                local_start=item.starts_at.astimezone(zone),
+                local_end=item.ends_at.astimezone(zone),
+                room=item.room_name,
+                sequence=item.sequence,
+                updated_at=_utc(item.updated_at),
+                url=links.session_page_url(base_url, slug, item.id),
+                ical_url=links.session_feed_url(base_url, slug, item.id),
+                panelists=[
+                    PanelistJSON(
+                        slug=person.slug,
+                        name=person.name,
+                        honorific=person.honorific,
+                        position=person.position,
+                        organization=person.organization,
+                        role=person.role,
+                        url=links.panelist_page_url(base_url, person.slug),
+                    )
+                    for person in item.panelists
+                ],
+            )
+            for item in agenda.items
+        ],
+    )
+
+
+def agenda_json(agenda: Agenda, *, base_url: str) -> bytes:
+    return msgspec.json.encode(agenda_document(agenda, base_url=base_url))
+
+
+def event_guid(uid: str) -> str:
+    return str(uuid.uuid5(GUID_NAMESPACE, uid))
+
+
+def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
+    """The agenda as a frab schedule.xml: days in the meeting's zone, rooms within days."""
+    meeting = agenda.meeting
+    zone = ZoneInfo(agenda.timezone)
+    slug = meeting["slug"]
+    root = ET.Element("schedule")
+    ET.SubElement(root, "generator", name="idmevents", version=__version__)
+    # Apps compare the version to see whether to reload: it moves with every agenda change.
+    _text(root, "version", _utc(meeting["agenda_changed_at"]).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    conference = ET.SubElement(root, "conference")
+    _text(conference, "acronym", slug)
+    _text(conference, "title", meeting["title"])
+    _text(conference, "start", meeting["starts_on"].isoformat())
+    _text(conference, "end", meeting["ends_on"].isoformat())
+    _text(conference, "days", str((meeting["ends_on"] - meeting["starts_on"]).days + 1))
+    _text(conference, "timeslot_duration", "00:15")
+    _text(conference, "base_url", links.meeting_page_url(base_url, slug) + "/")
+    _text(conference, "time_zone_name", agenda.timezone)
+
+    for index, day in enumerate(agenda.by_day(), start=1):
+        starts = [item.starts_at.astimezone(zone) for item in day.items]
+        ends = [item.ends_at.astimezone(zone) for item in day.items]
+        day_element = ET.SubElement(
+            root,
+            "day",
+            index=str(index),
+            date=day.day.isoformat(),
+            start=min(starts).isoformat(),
+            end=max(ends).isoformat(),
+        )
+        rooms: dict[str, list[AgendaItem]] = defaultdict(list)
+        for item in day.items:
+            rooms[_room_name(item, meeting)].append(item)
+        for room_name, items in rooms.items():
+            room_element = ET.SubElement(day_element, "room", name=room_name)
+            for item in items:
+                _frab_event(room_element, item, room_name, meeting, zone, base_url)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _frab_event(
+    parent: ET.Element,
+    item: AgendaItem,
+    room_name: str,
+    meeting: dict,
+    zone: ZoneInfo,
+    base_url: str,
+) -> None:
+    start = item.starts_at.astimezone(zone)
+    cancelled = item.cancelled or meeting["status"] == "cancelled"
+    url = links.session_page_url(base_url, meeting["slug"], item.id)
+    event = ET.SubElement(parent, "event", id=str(item.id), guid=event_guid(item.uid))
+    _text(event, "date", start.isoformat())
+    _text(event, "start", start.strftime("%H:%M"))
+    _text(event, "duration", _hours_minutes(item.ends_at - item.starts_at))
+    _text(event, "room", room_name)
+    _text(event, "slug", f"{meeting['slug']}-{item.id}-{_slugify(item.title)}".rstrip("-"))
+    _text(event, "url", url)
+    # frab has no status: a cancelled session keeps its place, marked in its title, so that an
+    # app that saved it shows it as cancelled instead of silently losing it.
+    title = gettext("Cancelled: %(title)s") % {"title": item.title} if cancelled else item.title
+    _text(event, "title", title)
+    _text(event, "subtitle", "")
+    _text(event, "track", kind_label(item.kind))
+    _text(event, "type", item.kind)
+    _text(event, "language", "en")
+    _text(event, "abstract", item.description)
+    _text(
+        event,
+        "description",
+        "\n".join(
+            f"{role_label(person.role)}: {person.display_name}"
+            + (f", {person.position}" if person.position else "")
+            for person in item.panelists
+        ),
+    )
+    persons = ET.SubElement(event, "persons")
+    for person in item.panelists:
+        _text(persons, "person", person.display_name, id=str(person.panelist_id))
+    links_element = ET.SubElement(event, "links")
+    _text(links_element, "link", gettext("Session on the agenda"), href=url)
+
+
+# Characters XML 1.0 cannot carry at all; a stray one must not make the whole document invalid.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, **attributes)
+    element.text = _NOT_XML.sub("", text)
+    return element
+
+
+def _room_name(item: AgendaItem, meeting: dict) -> str:
+    return item.room_name or meeting.get("venue_name") or meeting["title"]
+
+
+def _hours_minutes(length: timedelta) -> str:
+    minutes = int(length.total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-")
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)

@@ -136,3 +136,16 @@ async def test_a_page_with_a_form_or_the_visitors_name_cannot_be_rendered_for_th
     request = Request({"type": "http", "app": app, "litestar_app": app, "path": "/", "headers": []})
     with pytest.raises(NotCacheable):
         render_without_forms(request, "auth/login.html.jinja2", {"next": "/", "email": ""})
+
+
+async def test_feeds_neither_read_nor_renew_the_organizers_session(demo, client, make_user, login):
+    """Calendar apps never sign in: a feed skips the session store; a page renews the session."""
+    user, password = await make_user("organizer")
+    assert (await login(client, user["email"], password)).status_code == 303
+    page = await client.get("/meetings/idm-geneva")
+    feed = await client.get("/meetings/idm-geneva/agenda.ics")
+    schedule = await client.get("/meetings/idm-geneva/agenda.json")
+    assert (page.status_code, feed.status_code, schedule.status_code) == (200, 200, 200)
+    assert "idm_session" in page.headers.get("set-cookie", "")
+    assert "set-cookie" not in feed.headers
+    assert "set-cookie" not in schedule.headers

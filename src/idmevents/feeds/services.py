@@ -229,12 +229,14 @@ def _meeting_info(meeting: dict, base_url: str) -> CalendarInfo:
 async def meeting_calendar(slug: str, *, base_url: str) -> FeedDocument:
     """The meeting's whole agenda, cancelled sessions included (as cancelled)."""
     meeting = await get_public_meeting(slug)
-    info = _meeting_info(meeting, base_url)
     return await _document(
         FeedSpec(
             key=("meeting.ics", _meeting_state(meeting), current_language(), base_url),
             load=lambda: load_agenda(meeting),
-            render=lambda agenda: calendar_bytes([agenda], info, base_url=base_url),
+            # The calendar's name and description are only needed to build it: not per request.
+            render=lambda agenda: calendar_bytes(
+                [agenda], _meeting_info(meeting, base_url), base_url=base_url
+            ),
             state_modified=_meeting_modified(meeting),
             media_type=CALENDAR_TYPE,
             filename=f"{meeting['slug']}.ics",

@@ -9,6 +9,7 @@ the deployed ones.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 import time
@@ -37,6 +38,15 @@ needs_postgres = pytest.mark.skipif(
 )
 
 
+def behind_nginx(servers: list[Serve]) -> tuple[list[Serve], Nginx]:
+    """nginx in front of `servers`, which all take its address as theirs, as deployed processes
+    share one IDMEVENTS_BASE_URL (links in feeds and emails)."""
+    nginx = Nginx([server.port for server in servers], static_dir=STATIC_DIR)
+    for server in servers:
+        server.env["IDMEVENTS_BASE_URL"] = nginx.url
+    return servers, nginx
+
+
 @needs_nginx
 def test_site_file_with_tls_passes_nginx_t(tmp_path):
     certificate, key = self_signed_certificate(tmp_path)
@@ -55,9 +65,9 @@ def test_site_file_with_tls_passes_nginx_t(tmp_path):
 def site():
     """nginx in front of two web processes (no embedded mail worker: dedicated workers send)."""
     env = {"IDMEVENTS_EMBEDDED_WORKER": "0", "IDMEVENTS_DB_POOL_SIZE": "5"}
-    servers = start_all([Serve(env), Serve(env)])
-    nginx = Nginx([server.port for server in servers], static_dir=STATIC_DIR)
+    servers, nginx = behind_nginx([Serve(env), Serve(env)])
     try:
+        start_all(servers)
         nginx.start()
         yield nginx, servers
     finally:
@@ -153,9 +163,9 @@ async def full_setup(clean_database):
         # Every request comes from 127.0.0.1: a limit that counts, but never refuses here.
         "IDMEVENTS_REGISTRATION_RATE_LIMIT": "100000/minute",
     }
-    servers = start_all([Serve(env), Serve(env)])
-    workers = [Worker(env).start(), Worker(env).start()]
-    nginx = Nginx([server.port for server in servers], static_dir=STATIC_DIR)
+    servers, nginx = behind_nginx([Serve(env), Serve(env)])
+    start_all(servers)
+    workers = [Worker(env | {"IDMEVENTS_BASE_URL": nginx.url}).start() for _ in range(2)]
     try:
         nginx.start()
         yield nginx, servers, workers, smtp
@@ -294,3 +304,28 @@ async def test_500_registrations_for_100_seats_through_nginx_with_a_web_process_
     confirmations = {row["to_address"] for row in outbox if row["kind"].endswith("confirmed")}
     assert confirmations == {row["email_key"] for row in by_status["confirmed"]}
     assert await OutboxMessage.count().where(OutboxMessage.status != "sent") == 0
+
+
+@needs_nginx
+@needs_postgres
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/meetings/idm-geneva/agenda.ics", "text/calendar"),
+        ("/meetings/idm-geneva/agenda.json", "application/json"),
+    ],
+)
+async def test_feeds_reach_clients_gzipped_through_the_proxy(site, demo, path, media_type):
+    nginx, _ = site
+    async with httpx.AsyncClient(base_url=nginx.url) as client:
+        request = client.build_request("GET", path, headers={"Accept-Encoding": "gzip"})
+        response = await client.send(request, stream=True)
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+        await response.aclose()
+        plain = await client.get(path, headers={"Accept-Encoding": "identity"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+    assert response.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["vary"]
+    assert gzip.decompress(raw) == plain.content
+    assert len(raw) < len(plain.content) / 2

@@ -12,6 +12,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -41,7 +42,10 @@ from idmevents.feeds.controllers import (
     PersonalFeedController,
 )
 from idmevents.health import health
+from idmevents.meetings.admin import MeetingAdminController, SessionAdminController
+from idmevents.meetings.api import AgendaApiController
 from idmevents.meetings.controllers import PublicMeetingController
+from idmevents.panelists.controllers import PanelistAdminController
 from idmevents.ratelimit import RateLimit, scoped_rate_limit
 from idmevents.registrations.controllers import (
     RATE_LIMIT_STORE,
@@ -124,6 +128,10 @@ def create_app(
             DashboardController,
             AccountController,
             UsersController,
+            MeetingAdminController,
+            SessionAdminController,
+            PanelistAdminController,
+            AgendaApiController,
             AuditController,
             # Only the registration routes carry the registration rate limit.
             Router(
@@ -160,7 +168,18 @@ def create_app(
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"
         ),
-        openapi_config=OpenAPIConfig(title="idmevents", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="idmevents",
+            version="1",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="idmevents token create"
+                    )
+                }
+            ),
+        ),
         request_max_body_size=64 * 1024,
         debug=settings.debug,
     )

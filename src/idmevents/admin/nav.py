@@ -27,6 +27,7 @@ def _(message: str) -> str:
 ADMIN_NAV: list[tuple[str, str, str]] = [
     ("admin_dashboard", _("Dashboard"), "checkin"),
     ("admin_meetings", _("Meetings"), "organizer"),
+    ("admin_panelists", _("Panelists"), "organizer"),
     ("admin_registrations", _("Registrations"), "organizer"),
     ("checkin_desk", _("Check-in"), "checkin"),
     ("admin_outbox", _("Mail"), "organizer"),

@@ -9,12 +9,15 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from idmevents.i18n import current_language
-from idmevents.meetings import services
+from idmevents.meetings import builder, services
 from idmevents.pagecache import PageCache, render_without_forms
 from idmevents.settings import get_settings
 
 # Rendered meeting pages of this process (see idmevents.pagecache).
 MEETING_PAGES = PageCache()
+
+# How many agenda changes the public meeting page lists under "What changed".
+RECENT_CHANGES = 10
 
 
 class PublicMeetingController(Controller):
@@ -43,12 +46,15 @@ class PublicMeetingController(Controller):
         page = MEETING_PAGES.get(key) if caching else None
         if page is None:
             agenda = await services.load_agenda(meeting)
+            # Recorded with every agenda change, which moves agenda_changed_at: in the key.
+            changes = await builder.recent_changes(meeting, limit=RECENT_CHANGES)
             page = render_without_forms(
                 request,
                 "meetings/detail.html.jinja2",
                 {
                     "meeting": meeting,
                     "agenda": agenda,
+                    "changes": changes,
                     "registration_open": registration_open,
                     "is_past": is_past,
                 },

@@ -1,0 +1,516 @@
+"""The organizers' agenda builder under /admin/meetings: meetings, rooms, sessions, clash warnings.
+
+Forms post back to themselves: a form with errors is shown again with the values as typed and a
+message beside each bad field (422, or 409 for a conflict such as a taken address); a form that
+succeeds redirects (303) to the page it changed, with a short `done` note for the status line.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from idmevents.auth.guards import requires_role
+from idmevents.errors import AppError, InvalidInput
+from idmevents.i18n import gettext, ngettext
+from idmevents.meetings import builder, forms, notices, services
+from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
+from idmevents.panelists import services as panelists
+
+
+def _(message: str) -> str:
+    """Marks a message for the catalog; it is translated when shown."""
+    return message
+
+
+# What a `?done=` note says once the change it names went through.
+DONE = {
+    "created": _("The meeting was created."),
+    "saved": _("Your changes were saved."),
+    "published": _("The meeting is published."),
+    "cancelled": _("The meeting is cancelled."),
+    "reinstated": _("The meeting is published again."),
+    "session-added": _("The session was added."),
+    "session-saved": _("The session was saved."),
+    "session-cancelled": _("The session is cancelled."),
+    "session-restored": _("The session is back on the agenda."),
+    "session-deleted": _("The session was deleted."),
+    "room-added": _("The room was added."),
+    "room-saved": _("The room was saved."),
+    "room-deleted": _("The room was removed."),
+    "panelist-added": _("The panelist was added to the session."),
+    "panelist-removed": _("The panelist was removed from the session."),
+    "duplicated": _("This copy is a draft: check its agenda, then publish it."),
+    "notified": _("Participants were notified."),
+    "nothing-to-notify": _("There are no changes participants have not heard about."),
+}
+
+
+def actor(request: Request) -> builder.Actor:
+    return builder.Actor(request.user.id, request.user.email)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def done_message(done: str | None) -> str | None:
+    return gettext(DONE[done]) if done in DONE else None
+
+
+def failed(template: str, context: dict[str, Any], exc: AppError) -> Template:
+    """The form again, with the error's message on top and each field's beside it."""
+    return Template(
+        template,
+        context=context | {"errors": exc.fields, "error": exc.message},
+        status_code=exc.status_code,
+    )
+
+
+def meeting_days(meeting: dict) -> list:
+    day, days = meeting["starts_on"], []
+    while day <= meeting["ends_on"] and len(days) < 31:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+class MeetingAdminController(Controller):
+    path = "/admin/meetings"
+    guards = [requires_role("organizer")]
+    include_in_schema = False
+
+    @get("/", name="admin_meetings")
+    async def index(self, done: FromQuery[str | None] = None) -> Template:
+        """Every meeting, drafts included."""
+        return Template(
+            "admin/meetings/list.html.jinja2",
+            context={"meetings": await builder.list_meetings(), "done": done_message(done)},
+        )
+
+    @get("/new", name="admin_meeting_new")
+    async def new(self) -> Template:
+        """The form for a new meeting."""
+        return Template("admin/meetings/form.html.jinja2", context=self._form_context(None, {}))
+
+    @post("/new", name="admin_meeting_create")
+    async def create(self, request: Request) -> Template | Redirect:
+        """Create the meeting as a draft and open its agenda builder."""
+        form = await form_data(request)
+        try:
+            meeting = await builder.create_meeting(
+                forms.meeting_values(form) | {"status": "draft"}, by=actor(request), now=now()
+            )
+        except AppError as exc:
+            return failed("admin/meetings/form.html.jinja2", self._form_context(None, form), exc)
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=meeting["slug"]) + "?done=created",
+            status_code=303,
+        )
+
+    @staticmethod
+    def _form_context(meeting: dict | None, values: dict[str, str]) -> dict[str, Any]:
+        return {
+            "meeting": meeting,
+            "values": values,
+            "errors": {},
+            "error": None,
+            "timezones": builder.common_timezones(),
+        }
+
+    @get("/{slug:str}", name="admin_meeting")
+    async def builder_page(
+        self,
+        slug: FromPath[str],
+        done: FromQuery[str | None] = None,
+        emails: FromQuery[int | None] = None,
+    ) -> Template:
+        """The agenda builder: sessions by day in local time, rooms, clash warnings, changes."""
+        meeting = await builder.get_meeting_any(slug)
+        message = done_message(done)
+        if done == "notified" and emails is not None:
+            message = ngettext(
+                "%(n)s participant was emailed their changes.",
+                "%(n)s participants were emailed their changes.",
+                emails,
+            ) % {"n": emails}
+        return Template(
+            "admin/meetings/builder.html.jinja2",
+            context=await self._builder_context(meeting) | {"done": message},
+        )
+
+    async def _builder_context(
+        self, meeting: dict, *, session_values: dict | None = None, errors=None, error=None
+    ) -> dict[str, Any]:
+        agenda = await services.load_agenda(meeting)
+        clashes = await builder.meeting_clashes(meeting)
+        days = meeting_days(meeting)
+        return {
+            "meeting": meeting,
+            "agenda": agenda,
+            "rooms": await services.rooms_of(meeting["id"]),
+            "clashes": [(c, builder.describe_clash(c, meeting["timezone"])) for c in clashes],
+            "clashing_ids": {i for c in clashes for i in c.session_ids},
+            "pending": await notices.pending_changes(meeting),
+            "changes": await builder.recent_changes(meeting, limit=10),
+            "kinds": SESSION_KINDS,
+            "days": days,
+            "values": session_values
+            or {"day": days[0].isoformat() if days else "", "kind": "panel"},
+            "errors": errors or {},
+            "error": error,
+        }
+
+    @get("/{slug:str}/edit", name="admin_meeting_edit")
+    async def edit(self, slug: FromPath[str]) -> Template:
+        """The meeting's details, and its publish / cancel actions."""
+        meeting = await builder.get_meeting_any(slug)
+        return Template(
+            "admin/meetings/form.html.jinja2",
+            context=self._form_context(meeting, forms.meeting_form_values(meeting)),
+        )
+
+    @post("/{slug:str}/edit", name="admin_meeting_update")
+    async def update(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        """Save the meeting's details."""
+        meeting = await builder.get_meeting_any(slug)
+        form = await form_data(request)
+        try:
+            values = forms.meeting_values(form)
+            if meeting["status"] != "draft":
+                values.pop("slug", None)
+            updated = await builder.update_meeting(slug, values, by=actor(request), now=now())
+        except AppError as exc:
+            return failed(
+                "admin/meetings/form.html.jinja2",
+                self._form_context(meeting, forms.meeting_form_values(meeting) | form),
+                exc,
+            )
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=updated["slug"]) + "?done=saved",
+            status_code=303,
+        )
+
+    @post("/{slug:str}/publish", name="admin_meeting_publish")
+    async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        """Publish; with clashes, first a page that lists them and asks to confirm."""
+        form = await form_data(request)
+        meeting = await builder.get_meeting_any(slug)
+        confirmed = form.get("confirm") == "yes"
+        if not confirmed:
+            clashes = await builder.meeting_clashes(meeting)
+            if clashes:
+                return Template(
+                    "admin/meetings/publish_confirm.html.jinja2",
+                    context={
+                        "meeting": meeting,
+                        "clashes": [
+                            (c, builder.describe_clash(c, meeting["timezone"])) for c in clashes
+                        ],
+                    },
+                )
+        done = "reinstated" if meeting["status"] == "cancelled" else "published"
+        await builder.publish_meeting(slug, by=actor(request), now=now(), confirm_clashes=True)
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
+            status_code=303,
+        )
+
+    @post("/{slug:str}/cancel", name="admin_meeting_cancel")
+    async def cancel(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """Cancel the meeting: it stays on the site and in calendars, marked cancelled."""
+        await builder.cancel_meeting(slug, by=actor(request), now=now())
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=slug) + "?done=cancelled",
+            status_code=303,
+        )
+
+    @post("/{slug:str}/notify", name="admin_meeting_notify")
+    async def notify(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """Email each affected participant once with their changes since the last notice."""
+        result = await notices.notify_participants(slug, by=actor(request), now=now())
+        done = "notified" if result.changes else "nothing-to-notify"
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=slug)
+            + f"?done={done}&emails={result.emails}",
+            status_code=303,
+        )
+
+    @get("/{slug:str}/duplicate", name="admin_meeting_duplicate")
+    async def duplicate_form(self, slug: FromPath[str]) -> Template:
+        """Copy this meeting, with its agenda, to new dates and a new time zone."""
+        meeting = await builder.get_meeting_any(slug)
+        values = {
+            "slug": f"{meeting['slug']}-copy",
+            "title": meeting["title"],
+            "city": meeting["city"],
+            "venue_name": meeting["venue_name"],
+            "venue_address": meeting["venue_address"],
+            "timezone": meeting["timezone"],
+            "starts_on": "",
+        }
+        return Template(
+            "admin/meetings/duplicate.html.jinja2",
+            context={
+                "meeting": meeting,
+                "values": values,
+                "errors": {},
+                "error": None,
+                "timezones": builder.common_timezones(),
+            },
+        )
+
+    @post("/{slug:str}/duplicate", name="admin_meeting_duplicate_submit")
+    async def duplicate(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        meeting = await builder.get_meeting_any(slug)
+        form = await form_data(request)
+        try:
+            starts_on = forms.parse_date(form.get("starts_on", ""))
+            if starts_on is None:
+                raise InvalidInput(
+                    gettext("Please correct the marked fields."),
+                    fields={"starts_on": gettext("A date such as 2027-07-20.")},
+                )
+            copy = await builder.duplicate_meeting(
+                slug,
+                slug=form.get("slug", "").strip(),
+                starts_on=starts_on,
+                timezone=form.get("timezone", "").strip(),
+                title=form.get("title", "").strip(),
+                city=form.get("city", "").strip(),
+                venue_name=form.get("venue_name", "").strip(),
+                venue_address=form.get("venue_address", "").strip(),
+                by=actor(request),
+                now=now(),
+            )
+        except AppError as exc:
+            return failed(
+                "admin/meetings/duplicate.html.jinja2",
+                {"meeting": meeting, "values": form, "timezones": builder.common_timezones()},
+                exc,
+            )
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=copy["slug"]) + "?done=duplicated",
+            status_code=303,
+        )
+
+    # --- rooms ---------------------------------------------------------------------------------
+
+    @post("/{slug:str}/rooms", name="admin_room_create")
+    async def add_room(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        form = await form_data(request)
+        meeting = await builder.get_meeting_any(slug)
+        try:
+            errors: dict[str, str] = {}
+            capacity = forms.parse_int(errors, form, "capacity")
+            if errors:
+                raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+            await builder.create_room(
+                slug,
+                name=form.get("name", ""),
+                capacity=capacity,
+                by=actor(request),
+                now=now(),
+            )
+        except AppError as exc:
+            context = await self._builder_context(meeting)
+            return failed(
+                "admin/meetings/builder.html.jinja2",
+                context | {"room_values": form, "room_errors": exc.fields},
+                exc,
+            )
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=slug) + "?done=room-added#rooms",
+            status_code=303,
+        )
+
+    @post("/{slug:str}/rooms/{room_id:int}", name="admin_room_update")
+    async def save_room(
+        self, request: Request, slug: FromPath[str], room_id: FromPath[int]
+    ) -> Template | Redirect:
+        form = await form_data(request)
+        meeting = await builder.get_meeting_any(slug)
+        room = await builder.get_room(room_id)
+        if room["meeting"] != meeting["id"]:
+            raise InvalidInput(gettext("That room belongs to another meeting."))
+        try:
+            if form.get("action") == "delete":
+                await builder.delete_room(room_id, by=actor(request), now=now())
+                done = "room-deleted"
+            else:
+                errors: dict[str, str] = {}
+                capacity = forms.parse_int(errors, form, "capacity")
+                if errors:
+                    raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+                await builder.update_room(
+                    room_id,
+                    {"name": form.get("name", ""), "capacity": capacity},
+                    by=actor(request),
+                    now=now(),
+                )
+                done = "room-saved"
+        except AppError as exc:
+            context = await self._builder_context(meeting)
+            return failed(
+                "admin/meetings/builder.html.jinja2",
+                context
+                | {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
+                exc,
+            )
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}#rooms",
+            status_code=303,
+        )
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    @post("/{slug:str}/sessions", name="admin_session_create")
+    async def add_session(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        """Add a session from the builder's form (times in the meeting's local zone)."""
+        meeting = await builder.get_meeting_any(slug)
+        form = await form_data(request)
+        try:
+            values = forms.session_values(form, meeting["timezone"])
+            created = await builder.create_session(slug, values, by=actor(request), now=now())
+        except AppError as exc:
+            context = await self._builder_context(
+                meeting, session_values=form, errors=exc.fields, error=exc.message
+            )
+            return Template(
+                "admin/meetings/builder.html.jinja2", context=context, status_code=exc.status_code
+            )
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=slug)
+            + f"?done=session-added#session-{created['id']}",
+            status_code=303,
+        )
+
+
+class SessionAdminController(Controller):
+    path = "/admin/sessions"
+    guards = [requires_role("organizer")]
+    include_in_schema = False
+
+    async def _context(self, session_id: int, values=None, errors=None, error=None) -> dict:
+        session = await builder.get_session(session_id)
+        meeting = await builder.get_meeting_any(session["meeting_slug"])
+        clashes = [
+            (c, builder.describe_clash(c, meeting["timezone"]))
+            for c in await builder.meeting_clashes(meeting)
+            if session_id in c.session_ids
+        ]
+        return {
+            "meeting": meeting,
+            "session": session,
+            "values": values or forms.session_form_values(session, meeting["timezone"]),
+            "errors": errors or {},
+            "error": error,
+            "rooms": await services.rooms_of(meeting["id"]),
+            "kinds": SESSION_KINDS,
+            "roles": PANELIST_ROLES,
+            "days": meeting_days(meeting),
+            "assigned": await builder.session_panelists(session_id),
+            "everyone": await panelists.list_panelists(),
+            "clashes": clashes,
+        }
+
+    @get("/{session_id:int}", name="admin_session")
+    async def edit(self, session_id: FromPath[int], done: FromQuery[str | None] = None) -> Template:
+        """A session's details, its panelists (with role and order), cancel or restore."""
+        context = await self._context(session_id)
+        return Template(
+            "admin/meetings/session.html.jinja2", context=context | {"done": done_message(done)}
+        )
+
+    @post("/{session_id:int}", name="admin_session_update")
+    async def save(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        """Save a session's time, room and details."""
+        session = await builder.get_session(session_id)
+        form = await form_data(request)
+        try:
+            values = forms.session_values(form, session["timezone"])
+            await builder.update_session(session_id, values, by=actor(request), now=now())
+        except AppError as exc:
+            context = await self._context(
+                session_id, values=form, errors=exc.fields, error=exc.message
+            )
+            return Template(
+                "admin/meetings/session.html.jinja2", context=context, status_code=exc.status_code
+            )
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
+            + f"?done=session-saved#session-{session_id}",
+            status_code=303,
+        )
+
+    @post("/{session_id:int}/status", name="admin_session_status")
+    async def set_status(self, request: Request, session_id: FromPath[int]) -> Redirect:
+        """Cancel, restore or (on a draft meeting) delete the session."""
+        session = await builder.get_session(session_id)
+        action = (await form_data(request)).get("action")
+        if action == "delete":
+            result = await builder.delete_session(session_id, by=actor(request), now=now())
+            done = "session-deleted" if result == "deleted" else "session-cancelled"
+        elif action == "restore":
+            await builder.set_session_status(session_id, "scheduled", by=actor(request), now=now())
+            done = "session-restored"
+        elif action == "cancel":
+            await builder.set_session_status(session_id, "cancelled", by=actor(request), now=now())
+            done = "session-cancelled"
+        else:
+            raise InvalidInput(fields={"action": gettext("Cancel, restore or delete.")})
+        return Redirect(
+            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
+            + f"?done={done}",
+            status_code=303,
+        )
+
+    @post("/{session_id:int}/panelists", name="admin_session_panelists")
+    async def assign(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
+        """Add a panelist with a role at a place in the order, or remove one."""
+        form = await form_data(request)
+        try:
+            errors: dict[str, str] = {}
+            panelist_id = forms.parse_int(errors, form, "panelist_id", optional=False)
+            if form.get("action") == "remove" and panelist_id is not None:
+                await builder.unassign_panelist(
+                    session_id, panelist_id, by=actor(request), now=now()
+                )
+                done = "panelist-removed"
+            else:
+                order = forms.parse_int(errors, form, "order")
+                if order is not None and order < 1:
+                    errors["order"] = gettext("1 or more.")
+                if errors:
+                    raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+                await builder.assign_panelist(
+                    session_id,
+                    panelist_id,
+                    role=form.get("role", "speaker"),
+                    order=order,
+                    by=actor(request),
+                    now=now(),
+                )
+                done = "panelist-added"
+        except AppError as exc:
+            context = await self._context(session_id)
+            return Template(
+                "admin/meetings/session.html.jinja2",
+                context=context
+                | {"panel_values": form, "panel_errors": exc.fields, "error": exc.message},
+                status_code=exc.status_code,
+            )
+        return Redirect(
+            request.app.route_reverse("admin_session", session_id=session_id)
+            + f"?done={done}#panelists",
+            status_code=303,
+        )

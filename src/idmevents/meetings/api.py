@@ -1,0 +1,456 @@
+"""The agenda's JSON API under /api/v1/: meetings, rooms, sessions, panelists and clashes.
+
+Organizers (and admins) only: anonymous calls get 401, other roles 403. Times go in and out as
+ISO 8601; instants sent in must carry their UTC offset (a naive time is refused: it is ambiguous),
+and instants coming out carry the meeting's local offset, with its zone named beside them.
+`DELETE /api/v1/sessions/{id}` on a meeting that has been published cancels the session instead
+of erasing it, so that subscribed calendars receive it as STATUS:CANCELLED.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from idmevents.auth.guards import requires_role
+from idmevents.errors import NotFound
+from idmevents.i18n import gettext
+from idmevents.meetings import builder, services
+from idmevents.panelists import services as panelists
+
+Text100 = Annotated[str, msgspec.Meta(max_length=100)]
+Text300 = Annotated[str, msgspec.Meta(max_length=300)]
+Slug = Annotated[
+    str,
+    msgspec.Meta(max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", examples=["idm-geneva"]),
+]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
+Seats = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+MeetingStatus = Literal["draft", "published", "cancelled"]
+SessionKind = Literal["opening", "keynote", "panel", "plenary", "break", "side-event", "closing"]
+PanelistRoleName = Literal["chair", "moderator", "keynote", "speaker", "discussant"]
+UNSET = msgspec.UNSET
+Unset = msgspec.UnsetType
+
+
+# ---------------------------------------------------------------------------------------------
+# What comes in
+
+
+class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
+    slug: Slug
+    title: Title
+    timezone: Annotated[str, msgspec.Meta(max_length=64, examples=["Europe/Zurich"])]
+    starts_on: date
+    ends_on: date
+    theme: LongText = ""
+    city: Text100 = ""
+    venue: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    capacity: Seats | None = None
+    status: Literal["draft", "published"] = "draft"
+    registration_opens_at: Instant | None = None
+    registration_closes_at: Instant | None = None
+
+
+class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
+    slug: Slug | Unset = UNSET
+    title: Title | Unset = UNSET
+    theme: LongText | Unset = UNSET
+    city: Text100 | Unset = UNSET
+    venue: Annotated[str, msgspec.Meta(max_length=200)] | Unset = UNSET
+    timezone: Annotated[str, msgspec.Meta(max_length=64)] | Unset = UNSET
+    starts_on: date | Unset = UNSET
+    ends_on: date | Unset = UNSET
+    capacity: Seats | Unset | None = UNSET
+    status: MeetingStatus | Unset = UNSET
+    registration_opens_at: Instant | Unset | None = UNSET
+    registration_closes_at: Instant | Unset | None = UNSET
+
+
+class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    capacity: Seats | None = None
+
+
+class PanelistAssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    panelist_id: Id
+    role: PanelistRoleName = "speaker"
+
+
+class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title
+    starts_at: Instant
+    ends_at: Instant
+    description: LongText = ""
+    kind: SessionKind = "panel"
+    room_id: Id | None = None
+    capacity: Seats | None = None
+    panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] = []
+
+
+class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title | Unset = UNSET
+    starts_at: Instant | Unset = UNSET
+    ends_at: Instant | Unset = UNSET
+    description: LongText | Unset = UNSET
+    kind: SessionKind | Unset = UNSET
+    room_id: Id | Unset | None = UNSET
+    capacity: Seats | Unset | None = UNSET
+    status: Literal["scheduled", "cancelled"] | Unset = UNSET
+    panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] | Unset = UNSET
+
+
+class PanelistCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    honorific: Annotated[str, msgspec.Meta(max_length=60)] = ""
+    position: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    organization: Text300 = ""
+    bio: LongText = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# What goes out
+
+
+class RoomOut(msgspec.Struct):
+    id: int
+    name: str
+    capacity: int | None
+
+
+class SessionPanelistOut(msgspec.Struct):
+    panelist_id: int
+    name: str
+    role: str
+    order: int
+
+
+class SessionOut(msgspec.Struct):
+    id: int
+    meeting: str
+    uid: str
+    title: str
+    description: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    room_id: int | None
+    room: str
+    capacity: int | None
+    status: str
+    sequence: int
+    updated_at: datetime
+    panelists: list[SessionPanelistOut]
+
+
+class MeetingOut(msgspec.Struct):
+    id: int
+    slug: str
+    title: str
+    theme: str
+    city: str
+    venue: str
+    timezone: str
+    starts_on: date
+    ends_on: date
+    capacity: int | None
+    status: str
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    agenda_changed_at: datetime
+    rooms: list[RoomOut]
+    sessions: list[SessionOut]
+
+
+class PanelistOut(msgspec.Struct):
+    id: int
+    slug: str
+    name: str
+    honorific: str
+    position: str
+    organization: str
+    bio: str
+
+
+class ClashSessionOut(msgspec.Struct):
+    id: int
+    title: str
+    meeting: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class ClashOut(msgspec.Struct):
+    kind: str
+    detail: str
+    sessions: list[ClashSessionOut]
+    panelist_id: int | None
+    room_id: int | None
+
+
+class DeleteOut(msgspec.Struct):
+    result: Literal["deleted", "cancelled"]
+    session: SessionOut | None
+
+
+class ErrorOut(msgspec.Struct):
+    error: str
+    detail: str
+    fields: dict[str, str] | Unset = UNSET
+    clashes: list[ClashOut] | Unset = UNSET
+
+
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorOut, description=description)
+
+
+ERRORS = {
+    401: _error("No API token, or one that is unknown or revoked"),
+    403: _error("The token's user may not manage agendas"),
+    404: _error("No such meeting, session or panelist"),
+    409: _error("The state forbids it: a taken slug, a status change not allowed, clashes"),
+    422: _error("Invalid input; `fields` names each bad field"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversions
+
+
+def _actor(request: Request) -> builder.Actor:
+    user = request.scope.get("user")
+    return builder.Actor(getattr(user, "id", None), getattr(user, "email", "api"))
+
+
+def _given(struct: msgspec.Struct) -> dict[str, Any]:
+    return {
+        name: getattr(struct, name)
+        for name in struct.__struct_fields__
+        if getattr(struct, name) is not UNSET
+    }
+
+
+def _meeting_values(given: dict[str, Any]) -> dict[str, Any]:
+    if "venue" in given:
+        given["venue_name"] = given.pop("venue")
+    return given
+
+
+def _local(moment: datetime | None, timezone: str) -> datetime | None:
+    return None if moment is None else moment.astimezone(ZoneInfo(timezone))
+
+
+def session_out(item: services.AgendaItem, meeting: dict) -> SessionOut:
+    zone = meeting["timezone"]
+    return SessionOut(
+        id=item.id,
+        meeting=meeting["slug"],
+        uid=item.uid,
+        title=item.title,
+        description=item.description,
+        kind=item.kind,
+        starts_at=_local(item.starts_at, zone),
+        ends_at=_local(item.ends_at, zone),
+        timezone=zone,
+        room_id=item.room_id,
+        room=item.room_name,
+        capacity=item.capacity,
+        status=item.status,
+        sequence=item.sequence,
+        updated_at=item.updated_at.astimezone(UTC),
+        panelists=[
+            SessionPanelistOut(p.panelist_id, p.display_name, p.role, p.order)
+            for p in item.panelists
+        ],
+    )
+
+
+async def meeting_out(meeting: dict) -> MeetingOut:
+    agenda = await services.load_agenda(meeting)
+    rooms = await services.rooms_of(meeting["id"])
+    zone = meeting["timezone"]
+    return MeetingOut(
+        id=meeting["id"],
+        slug=meeting["slug"],
+        title=meeting["title"],
+        theme=meeting["theme"],
+        city=meeting["city"],
+        venue=meeting["venue_name"],
+        timezone=zone,
+        starts_on=meeting["starts_on"],
+        ends_on=meeting["ends_on"],
+        capacity=meeting["capacity"],
+        status=meeting["status"],
+        registration_opens_at=_local(meeting["registration_opens_at"], zone),
+        registration_closes_at=_local(meeting["registration_closes_at"], zone),
+        agenda_changed_at=meeting["agenda_changed_at"].astimezone(UTC),
+        rooms=[RoomOut(r["id"], r["name"], r["capacity"]) for r in rooms],
+        sessions=[session_out(item, meeting) for item in agenda.items],
+    )
+
+
+async def _session_out(session_id: int) -> SessionOut:
+    row = await builder.get_session(session_id)
+    meeting = await builder.get_meeting_any(row["meeting_slug"])
+    agenda = await services.load_agenda(meeting)
+    item = next((i for i in agenda.items if i.id == session_id), None)
+    if item is None:
+        raise NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
+    return session_out(item, meeting)
+
+
+def _assignments(items: list[PanelistAssignmentIn]) -> list[builder.PanelistAssignment]:
+    return [builder.PanelistAssignment(i.panelist_id, i.role) for i in items]
+
+
+def panelist_out(row: dict) -> PanelistOut:
+    return PanelistOut(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        honorific=row["honorific"],
+        position=row["position"],
+        organization=row["organization"],
+        bio=row["bio"],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers
+
+
+class AgendaApiController(Controller):
+    path = "/api/v1"
+    tags = ["agenda"]
+    guards = [requires_role("organizer")]
+    security = [{"BearerToken": []}]
+
+    @get("/meetings", name="api_meetings", responses=ERRORS)
+    async def list_meetings(self) -> list[MeetingOut]:
+        """Every meeting, drafts included, latest first."""
+        return [await meeting_out(m) for m in await builder.list_meetings()]
+
+    @post("/meetings", name="api_meeting_create", responses=ERRORS)
+    async def create_meeting(self, request: Request, data: JSONBody[MeetingCreate]) -> MeetingOut:
+        """Create a meeting (a draft unless `status` is published). 409 if the slug is taken."""
+        meeting = await builder.create_meeting(
+            _meeting_values(_given(data)), by=_actor(request), now=datetime.now(UTC)
+        )
+        return await meeting_out(meeting)
+
+    @get("/meetings/{slug:str}", name="api_meeting", responses=ERRORS)
+    async def get_meeting(self, slug: FromPath[str]) -> MeetingOut:
+        """A meeting with its rooms and its sessions (times in the meeting's local offset)."""
+        return await meeting_out(await builder.get_meeting_any(slug))
+
+    @patch("/meetings/{slug:str}", name="api_meeting_update", responses=ERRORS)
+    async def update_meeting(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        data: JSONBody[MeetingPatch],
+        confirm_clashes: FromQuery[bool] = False,
+    ) -> MeetingOut:
+        """Change some fields. Publishing an agenda with clashes answers 409 listing them, unless
+        `?confirm_clashes=true`. A new time zone keeps sessions at their local wall-clock times."""
+        meeting = await builder.update_meeting(
+            slug,
+            _meeting_values(_given(data)),
+            by=_actor(request),
+            now=datetime.now(UTC),
+            confirm_clashes=confirm_clashes,
+        )
+        return await meeting_out(meeting)
+
+    @post("/meetings/{slug:str}/rooms", name="api_room_create", responses=ERRORS)
+    async def create_room(
+        self, request: Request, slug: FromPath[str], data: JSONBody[RoomCreate]
+    ) -> RoomOut:
+        """Add a room to a meeting. 409 if the meeting already has a room of that name."""
+        room = await builder.create_room(
+            slug, name=data.name, capacity=data.capacity, by=_actor(request), now=datetime.now(UTC)
+        )
+        return RoomOut(room["id"], room["name"], room["capacity"])
+
+    @post("/meetings/{slug:str}/sessions", name="api_session_create", responses=ERRORS)
+    async def create_session(
+        self, request: Request, slug: FromPath[str], data: JSONBody[SessionCreate]
+    ) -> SessionOut:
+        """Add a session; `starts_at`/`ends_at` in ISO 8601 with their offset."""
+        values = _given(data)
+        assignments = _assignments(values.pop("panelists"))
+        row = await builder.create_session(
+            slug, values, panelists=assignments, by=_actor(request), now=datetime.now(UTC)
+        )
+        return await _session_out(row["id"])
+
+    @get("/meetings/{slug:str}/clashes", name="api_meeting_clashes", responses=ERRORS)
+    async def clashes(self, slug: FromPath[str]) -> list[ClashOut]:
+        """The agenda's clashes, each naming its sessions (in any meeting) and its kind."""
+        meeting = await builder.get_meeting_any(slug)
+        found = await builder.meeting_clashes(meeting)
+        return [
+            msgspec.convert(builder.clash_summary(c, meeting["timezone"]), ClashOut) for c in found
+        ]
+
+    @get("/sessions/{session_id:int}", name="api_session", responses=ERRORS)
+    async def get_session(self, session_id: FromPath[int]) -> SessionOut:
+        """One session with its room and panelists."""
+        return await _session_out(session_id)
+
+    @patch("/sessions/{session_id:int}", name="api_session_update", responses=ERRORS)
+    async def update_session(
+        self, request: Request, session_id: FromPath[int], data: JSONBody[SessionPatch]
+    ) -> SessionOut:
+        """Change some fields; `panelists` replaces the whole list (in order); `status` cancels or
+        restores. On a published meeting, retiming, moving and cancelling are recorded changes."""
+        values = _given(data)
+        now = datetime.now(UTC)
+        status = values.pop("status", None)
+        assignments = values.pop("panelists", None)
+        if values or assignments is not None:
+            await builder.update_session(
+                session_id,
+                values,
+                panelists=None if assignments is None else _assignments(assignments),
+                by=_actor(request),
+                now=now,
+            )
+        if status is not None:
+            await builder.set_session_status(session_id, status, by=_actor(request), now=now)
+        return await _session_out(session_id)
+
+    @delete(
+        "/sessions/{session_id:int}", name="api_session_delete", status_code=200, responses=ERRORS
+    )
+    async def delete_session(self, request: Request, session_id: FromPath[int]) -> DeleteOut:
+        """Erase a draft meeting's session; a published meeting's session is cancelled instead
+        (`result: cancelled`), so calendars receive it as STATUS:CANCELLED."""
+        result = await builder.delete_session(session_id, by=_actor(request), now=datetime.now(UTC))
+        session = await _session_out(session_id) if result == "cancelled" else None
+        return DeleteOut(result=result, session=session)
+
+    @get("/panelists", name="api_panelists", responses=ERRORS)
+    async def list_panelists(self, q: FromQuery[str | None] = None) -> list[PanelistOut]:
+        """Panelists by name; `q` matches name or organization."""
+        return [panelist_out(p) for p in await panelists.list_panelists(q)]
+
+    @post("/panelists", name="api_panelist_create", responses=ERRORS)
+    async def create_panelist(
+        self, request: Request, data: JSONBody[PanelistCreate]
+    ) -> PanelistOut:
+        """Add a panelist (reusable in any meeting)."""
+        row = await panelists.create_panelist(
+            _given(data), by=_actor(request), now=datetime.now(UTC)
+        )
+        return panelist_out(row)

@@ -1,0 +1,168 @@
+"""Reading the organizers' HTML forms: strings in, typed values and per-field errors out.
+
+Date and time fields are read in the meeting's local time zone (that is how organizers think of
+the agenda) and turned into instants with `builder.local_instant`, which refuses a time skipped
+by a daylight-saving change. The values as typed are kept so a form with errors shows them again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from idmevents.errors import InvalidInput
+from idmevents.i18n import gettext
+from idmevents.meetings import builder
+
+MEETING_TEXT = ("slug", "title", "theme", "description", "city", "venue_name", "venue_address")
+
+
+def _text(form: dict[str, str], name: str) -> str:
+    return (form.get(name) or "").strip()
+
+
+def parse_date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def parse_clock(raw: str) -> time | None:
+    try:
+        return time.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def parse_int(
+    errors: dict[str, str], form: dict[str, str], name: str, *, optional: bool = True
+) -> int | None:
+    raw = _text(form, name)
+    if not raw:
+        if not optional:
+            errors[name] = gettext("Required.")
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        errors[name] = gettext("A whole number.")
+        return None
+
+
+def parse_local_datetime(
+    errors: dict[str, str], form: dict[str, str], name: str, timezone: str | None
+) -> datetime | None:
+    """An <input type="datetime-local"> value read in the meeting's zone, or None when empty."""
+    raw = _text(form, name)
+    if not raw:
+        return None
+    try:
+        naive = datetime.fromisoformat(raw)
+    except ValueError:
+        errors[name] = gettext("A date and time such as 2027-04-20T09:00.")
+        return None
+    if naive.tzinfo is not None:
+        return naive
+    if not timezone or not builder.is_timezone(timezone):
+        return None  # the time zone field carries the error
+    try:
+        return builder.local_instant(naive.date(), naive.time(), timezone)
+    except builder.NonexistentLocalTime as exc:
+        errors[name] = str(exc)
+        return None
+
+
+def meeting_values(form: dict[str, str]) -> dict[str, Any]:
+    """A meeting form's values; raises InvalidInput for fields that do not even parse."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {name: _text(form, name) for name in MEETING_TEXT if name in form}
+    timezone = _text(form, "timezone")
+    values["timezone"] = timezone
+    for name in ("starts_on", "ends_on"):
+        raw = _text(form, name)
+        values[name] = parse_date(raw) if raw else None
+        if raw and values[name] is None:
+            errors[name] = gettext("A date such as 2027-04-20.")
+    values["capacity"] = parse_int(errors, form, "capacity")
+    for name in ("registration_opens_at", "registration_closes_at"):
+        values[name] = parse_local_datetime(errors, form, name, timezone)
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    return values
+
+
+def session_values(form: dict[str, str], timezone: str) -> dict[str, Any]:
+    """A session form: day, start and end as local wall-clock times, in the meeting's zone."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "title": _text(form, "title"),
+        "description": _text(form, "description"),
+        "kind": _text(form, "kind") or "panel",
+    }
+    day = parse_date(_text(form, "day"))
+    if day is None:
+        errors["day"] = gettext("A date such as 2027-04-20.")
+    for name in ("starts_at", "ends_at"):
+        clock = parse_clock(_text(form, name))
+        values[name] = None
+        if clock is None:
+            errors[name] = gettext("A time such as 10:00.")
+        elif day is not None:
+            try:
+                values[name] = builder.local_instant(day, clock, timezone)
+            except builder.NonexistentLocalTime as exc:
+                errors[name] = str(exc)
+    room = parse_int(errors, form, "room_id")
+    values["room_id"] = room
+    values["capacity"] = parse_int(errors, form, "capacity")
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    return values
+
+
+def session_form_values(session: dict, timezone: str) -> dict[str, str]:
+    """A stored session as the form shows it: local day, start and end."""
+    starts = builder.wall_clock(session["starts_at"], timezone)
+    ends = builder.wall_clock(session["ends_at"], timezone)
+    return {
+        "title": session["title"],
+        "description": session["description"],
+        "kind": session["kind"],
+        "day": starts.date().isoformat(),
+        "starts_at": starts.strftime("%H:%M"),
+        "ends_at": ends.strftime("%H:%M"),
+        "room_id": "" if session["room"] is None else str(session["room"]),
+        "capacity": "" if session["capacity"] is None else str(session["capacity"]),
+    }
+
+
+def meeting_form_values(meeting: dict) -> dict[str, str]:
+    values = {name: meeting.get(name) or "" for name in MEETING_TEXT}
+    values["timezone"] = meeting["timezone"]
+    values["starts_on"] = meeting["starts_on"].isoformat()
+    values["ends_on"] = meeting["ends_on"].isoformat()
+    values["capacity"] = "" if meeting["capacity"] is None else str(meeting["capacity"])
+    for name in ("registration_opens_at", "registration_closes_at"):
+        moment = meeting[name]
+        values[name] = (
+            ""
+            if moment is None
+            else builder.wall_clock(moment, meeting["timezone"]).strftime("%Y-%m-%dT%H:%M")
+        )
+    return values
+
+
+def unavailability_values(form: dict[str, str]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    timezone = _text(form, "timezone")
+    if not builder.is_timezone(timezone):
+        errors["timezone"] = gettext("An IANA time zone such as Europe/Zurich.")
+    values: dict[str, Any] = {"note": _text(form, "note")}
+    for name in ("starts_at", "ends_at"):
+        if not _text(form, name):
+            errors[name] = gettext("Required.")
+        values[name] = parse_local_datetime(errors, form, name, timezone)
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    return values

@@ -1,0 +1,127 @@
+"""The organizers' panelist pages under /admin/panelists: list, create, edit, unavailable times."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from idmevents.auth.guards import requires_role
+from idmevents.errors import AppError
+from idmevents.meetings import forms
+from idmevents.meetings.admin import actor, done_message, failed, form_data, now
+from idmevents.meetings.tables import Meeting
+from idmevents.panelists import services
+
+FIELDS = ("honorific", "name", "position", "organization", "bio", "email", "slug")
+
+
+async def zone_choices() -> list[str]:
+    """The zones of existing meetings first (where unavailability usually is), then UTC."""
+    zones = [r["timezone"] for r in await Meeting.select(Meeting.timezone).distinct()]
+    return [*sorted(set(zones)), "UTC"]
+
+
+class PanelistAdminController(Controller):
+    path = "/admin/panelists"
+    guards = [requires_role("organizer")]
+    include_in_schema = False
+
+    @get("/", name="admin_panelists")
+    async def index(self, q: FromQuery[str | None] = None) -> Template:
+        """Everyone who speaks or has spoken, searchable by name or organization."""
+        return Template(
+            "admin/panelists/list.html.jinja2",
+            context={"people": await services.list_panelists(q), "q": q or ""},
+        )
+
+    @get("/new", name="admin_panelist_new")
+    async def new(self) -> Template:
+        return Template(
+            "admin/panelists/form.html.jinja2",
+            context={"person": None, "values": {}, "errors": {}, "error": None},
+        )
+
+    @post("/new", name="admin_panelist_create")
+    async def create(self, request: Request) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            person = await services.create_panelist(
+                {k: form.get(k, "") for k in FIELDS}, by=actor(request), now=now()
+            )
+        except AppError as exc:
+            return failed("admin/panelists/form.html.jinja2", {"person": None, "values": form}, exc)
+        return Redirect(
+            request.app.route_reverse("admin_panelist", panelist_id=person["id"]) + "?done=saved",
+            status_code=303,
+        )
+
+    async def _context(self, panelist_id: int, **extra: Any) -> dict[str, Any]:
+        person = await services.get_panelist(panelist_id)
+        return {
+            "person": person,
+            "values": {k: person[k] for k in FIELDS},
+            "errors": {},
+            "error": None,
+            "sessions": await services.panelist_sessions(panelist_id),
+            "away": await services.list_unavailability(panelist_id),
+            "zones": await zone_choices(),
+            "away_values": {},
+            "away_errors": {},
+        } | extra
+
+    @get("/{panelist_id:int}", name="admin_panelist")
+    async def edit(
+        self, panelist_id: FromPath[int], done: FromQuery[str | None] = None
+    ) -> Template:
+        """A panelist's details, their sessions in every meeting, and when they are unavailable."""
+        context = await self._context(panelist_id, done=done_message(done))
+        return Template("admin/panelists/form.html.jinja2", context=context)
+
+    @post("/{panelist_id:int}", name="admin_panelist_update")
+    async def save(self, request: Request, panelist_id: FromPath[int]) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            await services.update_panelist(
+                panelist_id, {k: form.get(k, "") for k in FIELDS}, by=actor(request), now=now()
+            )
+        except AppError as exc:
+            context = await self._context(panelist_id)
+            return failed("admin/panelists/form.html.jinja2", context | {"values": form}, exc)
+        return Redirect(
+            request.app.route_reverse("admin_panelist", panelist_id=panelist_id) + "?done=saved",
+            status_code=303,
+        )
+
+    @post("/{panelist_id:int}/unavailable", name="admin_panelist_unavailable")
+    async def add_unavailable(
+        self, request: Request, panelist_id: FromPath[int]
+    ) -> Template | Redirect:
+        """Add a period the panelist cannot speak in (entered in the zone chosen beside it)."""
+        form = await form_data(request)
+        try:
+            values = forms.unavailability_values(form)
+            await services.add_unavailability(panelist_id, **values, by=actor(request), now=now())
+        except AppError as exc:
+            context = await self._context(
+                panelist_id, away_values=form, away_errors=exc.fields, error=exc.message
+            )
+            return Template(
+                "admin/panelists/form.html.jinja2", context=context, status_code=exc.status_code
+            )
+        return Redirect(
+            request.app.route_reverse("admin_panelist", panelist_id=panelist_id)
+            + "?done=saved#unavailable",
+            status_code=303,
+        )
+
+    @post("/unavailable/{period_id:int}/delete", name="admin_unavailable_delete")
+    async def delete_unavailable(self, request: Request, period_id: FromPath[int]) -> Redirect:
+        panelist_id = await services.delete_unavailability(period_id, by=actor(request), now=now())
+        return Redirect(
+            request.app.route_reverse("admin_panelist", panelist_id=panelist_id)
+            + "?done=saved#unavailable",
+            status_code=303,
+        )

@@ -1,0 +1,161 @@
+"""Notifying participants of agenda changes: who hears, what they read, and never twice."""
+
+import email
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from email.policy import default
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+
+from idmevents.mail.tables import OutboxMessage
+from idmevents.meetings import builder, notices
+from idmevents.meetings.builder import SYSTEM
+from idmevents.meetings.tables import AgendaChange, Meeting
+from idmevents.registrations.tables import Registration, SessionAttendance
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+LATER = NOW + timedelta(hours=1)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def ny(hour: int) -> datetime:
+    return datetime(2027, 4, 20, hour, tzinfo=NEW_YORK)
+
+
+async def register(meeting_id: int, given: str, status="confirmed", sessions=()) -> int:
+    rows = await Registration.insert(
+        Registration(
+            meeting=meeting_id,
+            token=secrets.token_urlsafe(16),
+            feed_token=secrets.token_urlsafe(16),
+            given_name=given,
+            family_name="Tester",
+            email=f"{given.lower()}@example.org",
+            email_key=f"{given.lower()}@example.org",
+            category="member-state",
+            status=status,
+            language="en",
+        )
+    ).returning(Registration.id)
+    for session_id in sessions:
+        await SessionAttendance.insert(
+            SessionAttendance(registration=rows[0]["id"], meeting_session=session_id)
+        )
+    return rows[0]["id"]
+
+
+async def published_meeting_with_two_sessions() -> tuple[dict, dict, dict]:
+    meeting = await builder.create_meeting(
+        {
+            "slug": "idm-test",
+            "title": "IDM test workshop",
+            "timezone": "America/New_York",
+            "starts_on": date(2027, 4, 20),
+            "ends_on": date(2027, 4, 21),
+            "status": "published",
+        },
+        by=SYSTEM,
+        now=NOW,
+    )
+    first = await builder.create_session(
+        "idm-test", {"title": "Panel 1", "starts_at": ny(10), "ends_at": ny(11)}, by=SYSTEM, now=NOW
+    )
+    second = await builder.create_session(
+        "idm-test", {"title": "Panel 2", "starts_at": ny(14), "ends_at": ny(15)}, by=SYSTEM, now=NOW
+    )
+    # The "added" changes of the initial agenda are not news to anyone registering after them.
+    await notices.notify_participants("idm-test", by=SYSTEM, now=NOW)
+    return meeting, first, second
+
+
+def parsed(row: dict) -> email.message.EmailMessage:
+    return email.message_from_string(row["raw"], policy=default)
+
+
+async def test_notify_sends_each_affected_participant_one_email_once():
+    meeting, first, second = await published_meeting_with_two_sessions()
+    follows_all = await register(meeting["id"], "Ana")
+    chose_first = await register(meeting["id"], "Ben", sessions=[first["id"]])
+    await register(meeting["id"], "Cleo", sessions=[second["id"]])  # not affected
+    await register(meeting["id"], "Dan", status="pending")  # not confirmed: not told
+    await builder.update_session(
+        first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
+    )
+    await builder.set_session_status(first["id"], "cancelled", by=SYSTEM, now=LATER)
+
+    result = await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
+    assert result == notices.NoticeResult(emails=2, changes=2)
+    rows = await OutboxMessage.select().order_by(OutboxMessage.id)
+    assert [(r["to_address"], r["registration"], r["kind"]) for r in rows] == [
+        ("ana@example.org", follows_all, "agenda-changed"),
+        ("ben@example.org", chose_first, "agenda-changed"),
+    ]
+    message = parsed(rows[1])
+    assert message["Subject"] == "Agenda changes: IDM test workshop"
+    text = message.get_body(("plain",)).get_content()
+    assert (
+        "- “Panel 1” moved from Apr 20, 2027 10:00–11:00 EDT to Apr 20, 2027 12:00–13:00 EDT."
+        in text
+    )
+    assert "- “Panel 1” (Apr 20, 2027 12:00–13:00 EDT) is cancelled." in text
+    ics = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
+    assert ics.get_param("method") == "PUBLISH"
+    calendar = Calendar.from_ical(ics.get_content())
+    events = calendar.walk("VEVENT")
+    assert [(str(e["UID"]), int(e["SEQUENCE"]), str(e["STATUS"])) for e in events] == [
+        (first["uid"], 2, "CANCELLED")
+    ]
+    assert events[0].decoded("DTSTART") == ny(12)
+
+    again = await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
+    assert again == notices.NoticeResult(emails=0, changes=0)
+    assert await OutboxMessage.count() == 2
+    assert await AgendaChange.count().where(AgendaChange.notified_at.is_null()) == 0
+    assert (await Meeting.select(Meeting.last_notified_at).first())["last_notified_at"] == LATER
+
+
+async def test_notify_lists_only_changes_since_the_last_notice():
+    meeting, first, second = await published_meeting_with_two_sessions()
+    await register(meeting["id"], "Ana")
+    await builder.update_session(
+        first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
+    )
+    await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
+    await builder.set_session_status(second["id"], "cancelled", by=SYSTEM, now=LATER)
+    await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
+    rows = await OutboxMessage.select().order_by(OutboxMessage.id)
+    text = parsed(rows[1]).get_body(("plain",)).get_content()
+    assert "Panel 2" in text
+    assert "Panel 1" not in text
+
+
+async def test_recent_changes_read_in_local_time():
+    meeting, first, _ = await published_meeting_with_two_sessions()
+    await builder.update_session(
+        first["id"], {"starts_at": ny(16), "ends_at": ny(17)}, by=SYSTEM, now=LATER
+    )
+    changes = await builder.recent_changes(meeting, limit=1)
+    assert [(c["kind"], c["text"]) for c in changes] == [
+        (
+            "retimed",
+            "“Panel 1” moved from Apr 20, 2027 10:00–11:00 EDT to Apr 20, 2027 16:00–17:00 EDT.",
+        )
+    ]
+
+
+async def test_two_organizers_pressing_notify_at_once_send_one_email_each():
+    import asyncio
+
+    meeting, first, _ = await published_meeting_with_two_sessions()
+    await register(meeting["id"], "Ana")
+    await register(meeting["id"], "Ben")
+    await builder.update_session(
+        first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
+    )
+    results = await asyncio.gather(
+        *(notices.notify_participants("idm-test", by=SYSTEM, now=LATER) for _ in range(3))
+    )
+    assert sorted(r.emails for r in results) == [0, 0, 2]
+    rows = await OutboxMessage.select(OutboxMessage.to_address).order_by(OutboxMessage.to_address)
+    assert rows == [{"to_address": "ana@example.org"}, {"to_address": "ben@example.org"}]

@@ -9,6 +9,7 @@ other.
 from __future__ import annotations
 
 import asyncio
+import os
 
 import httpx
 import pytest
@@ -27,6 +28,8 @@ def backend(request):
     env: dict[str, str] = {"IDMEVENTS_REGISTRATION_RATE_LIMIT": f"{REGISTRATION_LIMIT}/minute"}
     redis_server = None
     if request.param == "redis":
+        if os.environ.get("IDMEVENTS_TEST_ENGINE", "sqlite") != "sqlite":
+            pytest.skip("Redis does not depend on the database engine: tested in the SQLite run")
         if not RedisServer.available():
             pytest.skip("redis-server is not installed (make system-deps installs it)")
         redis_server = RedisServer().start()

@@ -289,7 +289,7 @@ class SmtpServer:
         else:
             self.replies[at] = reply
 
-    async def wait_for(self, count: int, within: float = 10) -> list[EmailMessage]:
+    async def wait_for(self, count: int, within: float = 30) -> list[EmailMessage]:
         """The messages, once at least `count` have arrived (fails after `within` seconds)."""
         deadline = time.monotonic() + within
         while len(self.messages) < count:
@@ -298,7 +298,7 @@ class SmtpServer:
             await asyncio.sleep(0.02)
         return self.messages
 
-    async def wait_for_data(self, count: int = 1, within: float = 10) -> None:
+    async def wait_for_data(self, count: int = 1, within: float = 30) -> None:
         """Until `count` messages have begun arriving (for a test to act while one is in flight)."""
         deadline = time.monotonic() + within
         while self.data_started < count:

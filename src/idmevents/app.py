@@ -36,6 +36,12 @@ from idmevents.auth.ratelimit import (
     handle_too_many_attempts,
 )
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
+from idmevents.badges.controllers import (
+    BadgePageController,
+    BadgePrintController,
+    CheckInApiController,
+    CheckInDeskController,
+)
 from idmevents.feeds.controllers import (
     FeedController,
     PanelistPageController,
@@ -133,6 +139,10 @@ def create_app(
             PanelistAdminController,
             AgendaApiController,
             AuditController,
+            BadgePageController,
+            BadgePrintController,
+            CheckInDeskController,
+            CheckInApiController,
             # Only the registration routes carry the registration rate limit.
             Router(
                 path="/",

@@ -6,6 +6,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+import msgspec
 from jinja2 import Environment
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -17,6 +18,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
 from idmevents import i18n
@@ -29,6 +31,23 @@ if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
 API_PREFIX = "/api/"
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """What every JSON error says (see handle_app_error); some add `reason` or more."""
+
+    error: str
+    detail: str
+    fields: dict[str, str] | None = None
+    reason: str | None = None
+
+
+def error_responses(**descriptions: str) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for a route's error answers: `error_responses(e404="No such meeting")`."""
+    return {
+        int(code.removeprefix("e")): ResponseSpec(data_container=ErrorBody, description=text)
+        for code, text in descriptions.items()
+    }
 
 
 def configure_jinja(engine: TemplateEngineProtocol) -> None:

@@ -25,7 +25,8 @@ import functools
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from litestar import Controller, HttpMethod, Request, get, post, route
+from litestar import Controller, HttpMethod, MediaType, Request, get, post, route
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.response.base import ASGIResponse
@@ -141,13 +142,29 @@ def _base_url() -> str:
     return get_settings().base_url
 
 
+# Documented for API clients: a conditional GET may answer 304, an unknown slug or id 404 (a page).
+FEED_RESPONSES = {
+    304: ResponseSpec(data_container=None, description="Not modified: your copy is current"),
+    404: ResponseSpec(
+        data_container=str,
+        media_type=MediaType.HTML,
+        description="No such meeting, session or panelist",
+    ),
+}
+
+
 class FeedController(Controller):
     """Calendars and schedules: built once per agenda change, answered from the cache."""
 
     tags = ["feeds"]
     opt = FEED_ROUTE_OPT
 
-    @route("/meetings/{slug:str}/agenda.ics", http_method=FEED_METHODS, name="meeting_feed")
+    @route(
+        "/meetings/{slug:str}/agenda.ics",
+        http_method=FEED_METHODS,
+        name="meeting_feed",
+        responses=FEED_RESPONSES,
+    )
     async def meeting_feed(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """The meeting's agenda as an iCalendar feed (cancelled sessions stay, as cancelled)."""
         return feed_response(request, await services.meeting_calendar(slug, base_url=_base_url()))
@@ -156,6 +173,7 @@ class FeedController(Controller):
         "/meetings/{slug:str}/sessions/{session_id:int}/event.ics",
         http_method=FEED_METHODS,
         name="session_feed",
+        responses=FEED_RESPONSES,
     )
     async def session_feed(
         self, request: Request, slug: FromPath[str], session_id: FromPath[int]
@@ -164,27 +182,46 @@ class FeedController(Controller):
         document = await services.session_calendar(slug, session_id, base_url=_base_url())
         return feed_response(request, document)
 
-    @route("/meetings/{slug:str}/agenda.json", http_method=FEED_METHODS, name="meeting_agenda_json")
+    @route(
+        "/meetings/{slug:str}/agenda.json",
+        http_method=FEED_METHODS,
+        name="meeting_agenda_json",
+        responses=FEED_RESPONSES,
+    )
     async def meeting_agenda_json(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """The agenda for apps, as JSON (shape documented in idmevents.feeds.schedule)."""
         document = await services.meeting_schedule_json(slug, base_url=_base_url())
         return feed_response(request, document)
 
     @route(
-        "/meetings/{slug:str}/schedule.xml", http_method=FEED_METHODS, name="meeting_schedule_xml"
+        "/meetings/{slug:str}/schedule.xml",
+        http_method=FEED_METHODS,
+        name="meeting_schedule_xml",
+        responses=FEED_RESPONSES,
     )
     async def meeting_schedule_xml(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """The agenda for conference apps (Giggity, ConfClerk), as frab schedule XML."""
         document = await services.meeting_schedule_xml(slug, base_url=_base_url())
         return feed_response(request, document)
 
-    @route("/panelists/{slug:str}/agenda.ics", http_method=FEED_METHODS, name="panelist_feed")
+    @route(
+        "/panelists/{slug:str}/agenda.ics",
+        http_method=FEED_METHODS,
+        name="panelist_feed",
+        responses=FEED_RESPONSES,
+    )
     async def panelist_feed(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """A panelist's sessions across all meetings, each in its meeting's time zone."""
         document = await services.panelist_calendar(slug, base_url=_base_url())
         return feed_response(request, document)
 
-    @route("/r/{feed_token:str}/agenda.ics", http_method=FEED_METHODS, name="personal_feed")
+    # Secret addresses stay out of the public schema.
+    @route(
+        "/r/{feed_token:str}/agenda.ics",
+        http_method=FEED_METHODS,
+        name="personal_feed",
+        include_in_schema=False,
+    )
     async def personal_feed(self, request: Request, feed_token: FromPath[str]) -> ASGIResponse:
         """A participant's own agenda, behind the feed's own secret."""
         document = await services.personal_calendar(feed_token, base_url=_base_url())

@@ -193,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument(
         "--server",
-        choices=["uvicorn", "granian"],
-        help="the HTTP server (default: IDMEVENTS_SERVER, else uvicorn)",
+        choices=["granian", "uvicorn"],
+        help="the HTTP server (default: IDMEVENTS_SERVER, else granian)",
     )
     commands.add_parser(
         "worker", help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL)"

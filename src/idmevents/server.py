@@ -1,4 +1,4 @@
-"""Running an ASGI app under an HTTP server: uvicorn (the default) or granian.
+"""Running an ASGI app under an HTTP server: granian (the default) or uvicorn.
 
 `idmevents serve` calls `run("idmevents.asgi:app", …)`; the benchmarks call it with their own
 hello-world app, so that the ceiling they measure is the same server with the same options. Both
@@ -12,8 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 
-SERVERS = ("uvicorn", "granian")
-DEFAULT_SERVER = "uvicorn"
+SERVERS = ("granian", "uvicorn")
 # On SIGTERM, requests in flight get this long to finish before the workers are stopped.
 GRACEFUL_SHUTDOWN_SECONDS = 20
 # Granian's factory reads the app to serve from here, in each of its worker processes.
@@ -27,7 +26,7 @@ def run(
     host: str,
     port: int,
     workers: int,
-    server: str = DEFAULT_SERVER,
+    server: str,
     forwarded_allow_ips: str = "127.0.0.1",
     access_log: bool = True,
 ) -> None:

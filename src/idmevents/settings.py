@@ -15,6 +15,9 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # How long a process may answer public pages and feeds from what it read of a meeting: under
 # load they ask for the same meeting thousands of times a second. 0 switches the caching off.
 DEFAULT_PUBLIC_CACHE_SECONDS = 1.0
+# The HTTP server of `idmevents serve`: granian served our pages and feeds faster than uvicorn
+# on the same workers (bench/README.md); uvicorn remains one setting away.
+DEFAULT_SERVER = "granian"
 # The reverse proxy's address: only its X-Forwarded-For/-Proto headers are believed.
 DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
 # How long an outbox worker holds the messages it claimed; a killed worker's messages come back
@@ -105,7 +108,7 @@ class Settings:
     redis_url: str | None
     debug: bool = False
     # `idmevents serve`: the HTTP server (uvicorn or granian) and whose proxy headers to trust.
-    server: str = "uvicorn"
+    server: str = DEFAULT_SERVER
     forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
     public_cache_seconds: float = DEFAULT_PUBLIC_CACHE_SECONDS
     registration_rate_limit: str = DEFAULT_REGISTRATION_RATE_LIMIT
@@ -180,7 +183,7 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         redis_url=os.environ.get("IDMEVENTS_REDIS_URL") or None,
         debug=_flag("IDMEVENTS_DEBUG", False),
-        server=os.environ.get("IDMEVENTS_SERVER", "uvicorn").strip().lower() or "uvicorn",
+        server=os.environ.get("IDMEVENTS_SERVER", "").strip().lower() or DEFAULT_SERVER,
         forwarded_allow_ips=os.environ.get(
             "IDMEVENTS_FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS
         ),

@@ -1,4 +1,4 @@
-"""Serving benchmark: our endpoints against a bare Litestar hello-world, under uvicorn and granian.
+"""Serving benchmark: our endpoints against a bare Litestar hello-world, under granian and uvicorn.
 
     python -m bench.serving                          # both servers, 2 workers, 8 s per endpoint
     python -m bench.serving --servers granian --duration 5
@@ -415,7 +415,7 @@ def check(result: ServerResult) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.serving", description=__doc__)
-    parser.add_argument("--servers", default="uvicorn,granian")
+    parser.add_argument("--servers", default="granian,uvicorn")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=int, default=8, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=64)

@@ -107,7 +107,7 @@ class Settings:
     var_dir: Path
     redis_url: str | None
     debug: bool = False
-    # `idmevents serve`: the HTTP server (uvicorn or granian) and whose proxy headers to trust.
+    # `idmevents serve`: the HTTP server (granian or uvicorn) and whose proxy headers to trust.
     server: str = DEFAULT_SERVER
     forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
     public_cache_seconds: float = DEFAULT_PUBLIC_CACHE_SECONDS

@@ -54,6 +54,9 @@ os.environ["IDMEVENTS_VAR_DIR"] = str(_TMP / "var")
 os.environ["IDMEVENTS_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["IDMEVENTS_EMBEDDED_WORKER"] = "0"
 os.environ["IDMEVENTS_DB_POOL_SIZE"] = "0"
+# Public pages and feeds read the database on every request, so a test sees its changes at once
+# (tests/integration/test_public_cache.py switches the caching on).
+os.environ["IDMEVENTS_PUBLIC_CACHE_SECONDS"] = "0"
 os.environ["IDMEVENTS_BASE_URL"] = "https://testserver.local"
 # Cheap password hashing: a sign-in costs a millisecond instead of a tenth of a second.
 os.environ["IDMEVENTS_ARGON2_TIME_COST"] = "1"

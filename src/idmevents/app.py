@@ -48,17 +48,20 @@ from idmevents.feeds.controllers import (
     PersonalFeedController,
 )
 from idmevents.health import health
+from idmevents.mail.admin import OutboxApi, OutboxController
 from idmevents.meetings.admin import MeetingAdminController, SessionAdminController
 from idmevents.meetings.api import AgendaApiController
 from idmevents.meetings.controllers import PublicMeetingController
 from idmevents.panelists.controllers import PanelistAdminController
 from idmevents.ratelimit import RateLimit, scoped_rate_limit
+from idmevents.registrations.admin import DeskController
 from idmevents.registrations.controllers import (
     RATE_LIMIT_STORE,
     RATE_LIMITED,
     RegistrationApi,
     RegistrationPages,
 )
+from idmevents.registrations.desk_api import RegistrationDeskApi
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.stores import redis_client, shared_stores
 from idmevents.web import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
@@ -143,10 +146,15 @@ def create_app(
             BadgePrintController,
             CheckInDeskController,
             CheckInApiController,
-            # Only the registration routes carry the registration rate limit.
+            DeskController,
+            OutboxController,
+            OutboxApi,
+            # Only the registration routes carry the registration rate limit. The organizers'
+            # registration API shares one of their paths, so it is registered in the same router
+            # (the limit applies only to handlers marked with RATE_LIMITED).
             Router(
                 path="/",
-                route_handlers=[RegistrationPages, RegistrationApi],
+                route_handlers=[RegistrationPages, RegistrationApi, RegistrationDeskApi],
                 middleware=registration_middleware,
             ),
             FeedController,

@@ -52,7 +52,10 @@ def route_url(request: Request, name: str) -> str | None:
         return None
 
 
-def admin_nav(request: Request) -> list[NavItem]:
+def admin_nav(request: Request, section: str | None = None) -> list[NavItem]:
+    """The items the user's role may use. `section` (a route name) marks the current one when a
+    page belongs to a section whose path it does not start with (a meeting's registrations, at
+    /admin/meetings/{slug}/registrations, belong to Registrations)."""
     user = request.scope.get("user")
     if not isinstance(user, CurrentUser):
         return []
@@ -65,11 +68,12 @@ def admin_nav(request: Request) -> list[NavItem]:
         if url is None:
             continue
         # The dashboard is current only on itself; other sections also for the pages below them.
-        current = (
-            path.rstrip("/") == url.rstrip("/")
-            if url.rstrip("/") == "/admin"
-            else path.startswith(url)
-        )
+        if section:
+            current = name == section
+        elif url.rstrip("/") == "/admin":
+            current = path.rstrip("/") == url.rstrip("/")
+        else:
+            current = path.startswith(url)
         items.append(NavItem(name=name, label=gettext(label), url=url, current=current))
     return items
 

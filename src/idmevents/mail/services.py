@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +14,7 @@ from piccolo.query.functions.aggregate import Count
 from idmevents.auth import audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.i18n import gettext
 from idmevents.mail.message import new_message_id
 from idmevents.mail.outbox import message_domain
 from idmevents.mail.tables import OutboxMessage
@@ -19,6 +22,16 @@ from idmevents.meetings.tables import Meeting
 
 STATUSES = ("queued", "sending", "sent", "failed")
 MAX_PAGE_SIZE = 500
+
+
+def status_name(status: str) -> str:
+    """A state as the outbox page names it."""
+    return {
+        "queued": gettext("Queued"),
+        "sending": gettext("Sending"),
+        "sent": gettext("Sent"),
+        "failed": gettext("Failed"),
+    }.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,7 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _filters(status: str | None, meeting_id: int | None):
+def _filters(status: str | None, meeting_id: int | None, registration_id: int | None = None):
     if status is not None and status not in STATUSES:
         raise InvalidInput(
             "Unknown outbox status.", fields={"status": f"one of {', '.join(STATUSES)}"}
@@ -65,6 +78,8 @@ def _filters(status: str | None, meeting_id: int | None):
         conditions.append(OutboxMessage.status == status)
     if meeting_id is not None:
         conditions.append(OutboxMessage.meeting == meeting_id)
+    if registration_id is not None:
+        conditions.append(OutboxMessage.registration == registration_id)
     return conditions
 
 
@@ -72,16 +87,18 @@ async def list_outbox(
     *,
     status: str | None = None,
     meeting_id: int | None = None,
+    registration_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[OutboxEntry]:
-    """Messages newest first, optionally of one status and one meeting (without their bodies)."""
+    """Messages newest first, optionally of one status, one meeting and one registration
+    (without their bodies)."""
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput("Bad page size.", fields={"limit": f"from 1 to {MAX_PAGE_SIZE}"})
     if offset < 0:
         raise InvalidInput("Bad page offset.", fields={"offset": "0 or more"})
     query = OutboxMessage.select(*_ENTRY_COLUMNS)
-    for condition in _filters(status, meeting_id):
+    for condition in _filters(status, meeting_id, registration_id):
         query = query.where(condition)
     rows = await query.order_by(OutboxMessage.id, ascending=False).limit(limit).offset(offset)
     return [OutboxEntry(**row) for row in rows]
@@ -108,6 +125,65 @@ async def get_outbox_message(outbox_id: int) -> tuple[OutboxEntry, str]:
     row = rows[0]
     raw = row.pop("raw")
     return OutboxEntry(**row), raw
+
+
+# Emails whose links sign someone into an organizer's account. The outbox page hides their links
+# from every reader: an organizer reading an administrator's reset link could take over that
+# account. Registration emails are shown whole (see `read_message`).
+CREDENTIAL_KINDS = frozenset({"password-reset", "account-invitation"})
+HIDDEN_LINK = "[link hidden: it signs in to an account]"
+_LINK = re.compile(r"https?://[^\s<>\"]+")
+SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID")
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    filename: str
+    content_type: str
+    size: int  # bytes, decoded
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """What an organizer reads of one email: its headers, its text part, its attachments."""
+
+    headers: list[tuple[str, str]]
+    text: str
+    attachments: list[AttachmentInfo]
+    has_html: bool
+    links_hidden: bool
+
+
+def read_message(raw: str, kind: str) -> MessageView:
+    """The message as a mail program shows it (headers decoded, the plain-text part).
+
+    Registration emails are shown with their private links: organizers can already do through
+    the desk everything such a link allows, and a participant who lost their email needs someone
+    who can see what was sent. Account emails (`CREDENTIAL_KINDS`) have their links hidden.
+    """
+    message = email.message_from_string(raw, policy=email.policy.default)
+    headers = [(name, str(message[name])) for name in SHOWN_HEADERS if message[name] is not None]
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    text = text.replace("\r\n", "\n")
+    hidden = kind in CREDENTIAL_KINDS
+    if hidden:
+        text = _LINK.sub(HIDDEN_LINK, text)
+    attachments = [
+        AttachmentInfo(
+            filename=part.get_filename() or "",
+            content_type=part.get_content_type(),
+            size=len(part.get_payload(decode=True) or b""),
+        )
+        for part in message.iter_attachments()
+    ]
+    return MessageView(
+        headers=headers,
+        text=text,
+        attachments=attachments,
+        has_html=message.get_body(preferencelist=("html",)) is not None,
+        links_hidden=hidden,
+    )
 
 
 _HEADER_END = re.compile(r"\r?\n\r?\n")

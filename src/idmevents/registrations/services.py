@@ -624,7 +624,13 @@ async def _fill_seats(meeting: _Meeting, *, now: datetime) -> None:
 
 
 async def _confirm(
-    registration: dict, meeting: _Meeting, *, now: datetime, email_kind: str, by: Actor
+    registration: dict,
+    meeting: _Meeting,
+    *,
+    now: datetime,
+    email_kind: str,
+    by: Actor,
+    beyond: dict[str, int] | None = None,
 ) -> dict:
     await Registration.update(
         {
@@ -644,13 +650,17 @@ async def _confirm(
         sessions=await session_choices(meeting.id, registration),
         invitation="REQUEST",
     )
+    summary = f"{registration['given_name']} {registration['family_name']} confirmed"
+    if beyond is not None:
+        summary += f" beyond capacity ({beyond['confirmed']} of {beyond['capacity']} seats)"
     await _audit(
         by,
         f"registration.{email_kind}",
         registration,
         meeting.row,
         now=now,
-        summary=f"{registration['given_name']} {registration['family_name']} confirmed",
+        summary=summary,
+        data={"over_capacity": beyond} if beyond is not None else None,
     )
     return registration
 
@@ -980,8 +990,14 @@ async def _announce(
     )
 
 
-async def approve(registration_id: int, *, by: Actor, now: datetime) -> RegistrationResult:
-    """Approve a pending registration: confirmed if a seat is free, else last on the waiting list."""
+async def approve(
+    registration_id: int, *, by: Actor, now: datetime, over_capacity: bool = False
+) -> RegistrationResult:
+    """Approve a pending registration: confirmed if a seat is free, else last on the waiting list.
+
+    With `over_capacity` an organizer confirms the person even when every seat is taken (a head
+    of delegation approved late); the audit entry says the meeting went over its capacity.
+    """
     async with db.write_transaction():
         registration, meeting = await _lock_registration(registration_id)
         if registration["status"] != "pending":
@@ -991,9 +1007,15 @@ async def approve(registration_id: int, *, by: Actor, now: datetime) -> Registra
             )
         await _fill_seats(meeting, now=now)
         counts = await _status_counts(meeting.id)
-        if meeting.capacity is None or counts.get("confirmed", 0) < meeting.capacity:
+        full = meeting.capacity is not None and counts.get("confirmed", 0) >= meeting.capacity
+        if not full or over_capacity:
             registration = await _confirm(
-                registration, meeting, now=now, email_kind="approved", by=by
+                registration,
+                meeting,
+                now=now,
+                email_kind="approved",
+                by=by,
+                beyond=_beyond_capacity(meeting, counts) if full else None,
             )
         else:
             seq = await _next_waitlist_seq(meeting.id)
@@ -1134,15 +1156,27 @@ async def promote(
                 gettext("Only a registration on the waiting list can be promoted."),
                 reason="not-waitlisted",
             )
-        if meeting.capacity is not None and not over_capacity:
-            counts = await _status_counts(meeting.id)
-            if counts.get("confirmed", 0) >= meeting.capacity:
-                raise Conflict(
-                    gettext("The meeting is full: there is no free seat to promote anyone to."),
-                    reason="full",
-                )
-        registration = await _confirm(registration, meeting, now=now, email_kind="promoted", by=by)
+        counts = await _status_counts(meeting.id)
+        full = meeting.capacity is not None and counts.get("confirmed", 0) >= meeting.capacity
+        if full and not over_capacity:
+            raise Conflict(
+                gettext("The meeting is full: there is no free seat to promote anyone to."),
+                reason="full",
+            )
+        registration = await _confirm(
+            registration,
+            meeting,
+            now=now,
+            email_kind="promoted",
+            by=by,
+            beyond=_beyond_capacity(meeting, counts) if full else None,
+        )
         return await _result(registration)
+
+
+def _beyond_capacity(meeting: _Meeting, counts: dict[str, int]) -> dict[str, int]:
+    """What the audit log keeps of a confirmation past the last seat: seats taken after it."""
+    return {"confirmed": counts.get("confirmed", 0) + 1, "capacity": meeting.capacity or 0}
 
 
 async def fill_free_seats(meeting_id: int, *, now: datetime) -> None:

@@ -1,0 +1,474 @@
+"""The registrations desk for organizers: the list with its counts, the CSV export, one
+registration with its history, and the actions on it (each through the registration services,
+which email the person and write the audit entry in the same transaction)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from idmevents.auth.flash import flash
+from idmevents.auth.guards import requires_role, safe_next
+from idmevents.errors import Conflict, InvalidInput
+from idmevents.i18n import LANGUAGES, current_language, gettext
+from idmevents.mail import services as mail
+from idmevents.registrations import desk, export, services
+from idmevents.registrations.countries import country_choices, country_name
+from idmevents.registrations.labels import CATEGORIES, category_label, language_label
+
+SECTION = "admin_registrations"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _text(data: FormMultiDict, name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _full_name(registration: dict) -> str:
+    return f"{registration['given_name']} {registration['family_name']}"
+
+
+def _here(request: Request) -> str:
+    """This page's path and query: where an action on it comes back to."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
+async def _filters(request: Request, meeting: dict) -> desk.DeskFilters:
+    params = request.query_params
+    session = params.get("session") or None
+    if session is not None and not session.isdigit():
+        raise InvalidInput(
+            gettext("Some filters are not possible values."),
+            fields={"session": gettext("This meeting has no session %(id)s.") % {"id": session}},
+        )
+    return await desk.check_filters(
+        meeting,
+        status=params.get("status"),
+        category=params.get("category"),
+        country=params.get("country"),
+        session=int(session) if session else None,
+        q=params.get("q"),
+        sort=params.get("sort"),
+    )
+
+
+async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict]) -> Template:
+    context: dict[str, Any] = {
+        "admin_section": SECTION,
+        "meeting": meeting,
+        "meetings": meetings,
+        "status_name": desk.status_name,
+    }
+    if meeting is None:
+        return Template("registrations/desk.html.jinja2", context=context)
+    filters = await _filters(request, meeting)
+    rows = await desk.find_registrations(meeting, filters)
+    page = desk.paginate(
+        rows,
+        _int(request.query_params.get("page"), 1) or 1,
+        _int(request.query_params.get("per_page"), desk.DEFAULT_PAGE_SIZE)
+        or desk.DEFAULT_PAGE_SIZE,
+    )
+    language = current_language()
+    path = request.url.path
+    # On /admin/registrations the meeting is a query parameter; on a meeting's own desk it is in
+    # the path.
+    base_query = {"meeting": meeting["slug"]} if path.rstrip("/") == "/admin/registrations" else {}
+
+    def link(**changes: Any) -> str:
+        query = base_query | filters.query(**changes)
+        if page.per_page != desk.DEFAULT_PAGE_SIZE and "per_page" not in changes:
+            query["per_page"] = str(page.per_page)
+        return f"{path}?{urlencode(query)}" if query else path
+
+    csv_path = request.app.route_reverse("admin_registrations_csv", slug=meeting["slug"])
+    context |= {
+        "filters": filters,
+        "page": page,
+        "places": await desk.session_places(meeting["id"], [row["id"] for row in page.rows]),
+        "counts": await desk.meeting_counts(meeting),
+        "sessions": await desk.meeting_sessions(meeting["id"]),
+        "countries": [
+            (code, country_name(code, language))
+            for code in await desk.meeting_countries(meeting["id"])
+        ],
+        "categories": [(code, category_label(code)) for code in CATEGORIES],
+        "statuses": services.STATUSES,
+        "category_label": category_label,
+        "link": link,
+        "path": path,
+        "base_query": base_query,
+        "here": _here(request),
+        "csv_comma": f"{csv_path}?{urlencode(filters.query())}".rstrip("?"),
+        "csv_semicolon": f"{csv_path}?{urlencode(filters.query(sep='semicolon'))}",
+        "page_sizes": desk.PAGE_SIZES,
+    }
+    return Template("registrations/desk.html.jinja2", context=context)
+
+
+def _detail_url(request: Request, registration_id: int, back: str = "") -> str:
+    url = request.app.route_reverse("admin_registration", registration_id=registration_id)
+    return f"{url}?{urlencode({'back': back})}" if back else url
+
+
+def _back(request: Request, data: FormMultiDict, registration_id: int) -> Redirect:
+    """Back to the page the action came from (the list, or the registration's page)."""
+    target = safe_next(_text(data, "next"), default=_detail_url(request, registration_id))
+    return Redirect(target, status_code=303)
+
+
+def _edit_choices() -> dict[str, Any]:
+    return {
+        "country_options": country_choices(current_language()),
+        "language_options": [(code, language_label(code)) for code in LANGUAGES],
+    }
+
+
+class DeskController(Controller):
+    path = "/admin"
+    guards = [requires_role("organizer")]
+    include_in_schema = False
+
+    # The list ---------------------------------------------------------------------------------
+
+    @get("/registrations", name="admin_registrations")
+    async def index(self, request: Request) -> Template:
+        """The desk of the meeting chosen (?meeting=slug), by default the next one to come."""
+        meetings = await desk.desk_meetings()
+        slug = request.query_params.get("meeting")
+        if slug:
+            meeting = await desk.get_meeting(slug)
+        else:
+            meeting = desk.default_meeting(meetings, _now())
+        return await _desk_page(request, meeting, meetings)
+
+    @get("/meetings/{slug:str}/registrations", name="admin_meeting_registrations")
+    async def meeting_desk(self, request: Request, slug: FromPath[str]) -> Template:
+        """One meeting's registrations: counts, filters, search, the list, actions."""
+        meeting = await desk.get_meeting(slug)
+        return await _desk_page(request, meeting, await desk.desk_meetings())
+
+    @get("/meetings/{slug:str}/registrations.csv", name="admin_registrations_csv")
+    async def export_csv(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
+        """The filtered list, every page of it, as a CSV file for spreadsheet programs."""
+        meeting = await desk.get_meeting(slug)
+        filters = await _filters(request, meeting)
+        separator = request.query_params.get("sep") or "comma"
+        if separator not in export.DELIMITERS:
+            raise InvalidInput(
+                gettext("Some filters are not possible values."),
+                fields={
+                    "sep": gettext("Choose one of: %(choices)s.") % {"choices": "comma, semicolon"}
+                },
+            )
+        rows = await desk.find_registrations(meeting, filters)
+        header, table = export.registrations_table(
+            meeting, rows, await desk.session_places(meeting["id"])
+        )
+        body = export.spreadsheet_csv(header, table, delimiter=export.DELIMITERS[separator])
+        filename = f"{meeting['slug']}-registrations-{_now():%Y-%m-%d}.csv"
+        return Response(
+            body,
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                # The file holds personal data: no cache keeps a copy.
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @post("/meetings/{slug:str}/registrations/approve", name="admin_registrations_approve")
+    async def approve_selected(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """Approve the pending registrations ticked in the list, each with its email."""
+        meeting = await desk.get_meeting(slug)
+        data = await request.form()
+        ids = [_int(value) for value in data.getall("ids", [])]
+        target = safe_next(
+            _text(data, "next"),
+            default=request.app.route_reverse("admin_meeting_registrations", slug=meeting["slug"]),
+        )
+        try:
+            result = await desk.approve_many(
+                meeting, [i for i in ids if i is not None], by=request.user.id, now=_now()
+            )
+        except InvalidInput as error:
+            flash(request, next(iter(error.fields.values()), error.message), "error")
+            return Redirect(target, status_code=303)
+        if result.confirmed:
+            flash(
+                request,
+                gettext("Confirmed and emailed: %(names)s.")
+                % {"names": ", ".join(result.confirmed)},
+            )
+        if result.waitlisted:
+            flash(
+                request,
+                gettext(
+                    "The meeting is full: approved onto the waiting list and emailed: %(names)s."
+                )
+                % {"names": ", ".join(result.waitlisted)},
+                "warn",
+            )
+        if result.skipped:
+            flash(
+                request,
+                gettext("Not awaiting approval any more, left as they are: %(names)s.")
+                % {"names": ", ".join(result.skipped)},
+                "warn",
+            )
+        return Redirect(target, status_code=303)
+
+    # One registration -------------------------------------------------------------------------
+
+    async def _detail_page(
+        self,
+        request: Request,
+        registration_id: int,
+        *,
+        errors: dict[str, str] | None = None,
+        reason: str = "",
+        status_code: int = 200,
+        here: str | None = None,
+    ) -> Template:
+        detail = await desk.registration_detail(registration_id)
+        registration = detail.registration
+        # A form sent back with an error keeps the address (and its way back) it was sent from.
+        here = here or _here(request)
+        back = safe_next(parse_qs(urlsplit(here).query).get("back", [""])[0], default="")
+        return Template(
+            "registrations/desk_detail.html.jinja2",
+            context={
+                "admin_section": SECTION,
+                "detail": detail,
+                "registration": registration,
+                "meeting": detail.meeting,
+                "counts": detail.counts,
+                "status_name": desk.status_name,
+                "mail_status_name": mail.status_name,
+                "labels": {
+                    "category": category_label(registration["category"]),
+                    "country": country_name(registration["country"], current_language())
+                    if registration["country"]
+                    else "",
+                    "language": language_label(registration["language"]),
+                },
+                "back": back
+                or request.app.route_reverse(
+                    "admin_meeting_registrations", slug=detail.meeting["slug"]
+                ),
+                "here": here,
+                "errors": errors or {},
+                "reason": reason,
+            },
+            status_code=status_code,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/registrations/{registration_id:int}", name="admin_registration")
+    async def detail(self, request: Request, registration_id: FromPath[int]) -> Template:
+        """A registration: details, sessions, what can be done, its history and its emails."""
+        return await self._detail_page(request, registration_id)
+
+    @post("/registrations/{registration_id:int}/approve", name="admin_registration_approve")
+    async def approve(self, request: Request, registration_id: FromPath[int]) -> Redirect:
+        """Approve: a seat if one is free (or beyond capacity, when ticked), else the waiting list."""
+        data = await request.form()
+        registration = await desk.get_registration(registration_id)
+        try:
+            result = await services.approve(
+                registration_id,
+                by=request.user.id,
+                now=_now(),
+                over_capacity=_text(data, "over_capacity") == "yes",
+            )
+        except Conflict as error:
+            flash(request, error.message, "error")
+        else:
+            name = _full_name(registration)
+            if result.status == "confirmed":
+                flash(request, gettext("%(name)s is confirmed; we emailed them.") % {"name": name})
+            else:
+                flash(
+                    request,
+                    gettext(
+                        "The meeting is full: %(name)s is approved onto the waiting list "
+                        "(position %(position)s); we emailed them."
+                    )
+                    % {"name": name, "position": result.waitlist_position},
+                    "warn",
+                )
+        return _back(request, data, registration_id)
+
+    @post("/registrations/{registration_id:int}/reject", name="admin_registration_reject")
+    async def reject(self, request: Request, registration_id: FromPath[int]) -> Response:
+        """Turn the registration down with a reason the person reads in their email."""
+        data = await request.form()
+        registration = await desk.get_registration(registration_id)
+        reason = _text(data, "reason")
+        try:
+            await services.reject(registration_id, reason, by=request.user.id, now=_now())
+        except InvalidInput as error:
+            return await self._detail_page(
+                request,
+                registration_id,
+                errors=error.fields,
+                reason=reason,
+                status_code=error.status_code,
+                here=safe_next(_text(data, "next"), default=_detail_url(request, registration_id)),
+            )
+        except Conflict as error:
+            flash(request, error.message, "error")
+        else:
+            flash(
+                request,
+                gettext("The registration of %(name)s is rejected; we emailed them the reason.")
+                % {"name": _full_name(registration)},
+            )
+        return _back(request, data, registration_id)
+
+    @post("/registrations/{registration_id:int}/promote", name="admin_registration_promote")
+    async def promote(self, request: Request, registration_id: FromPath[int]) -> Redirect:
+        """Give a seat to someone on the waiting list, out of turn; beyond capacity only when the
+        organizer ticks the box that says so."""
+        data = await request.form()
+        registration = await desk.get_registration(registration_id)
+        try:
+            await services.promote(
+                registration_id,
+                by=request.user.id,
+                now=_now(),
+                over_capacity=_text(data, "over_capacity") == "yes",
+            )
+        except Conflict as error:
+            flash(request, error.message, "error")
+        else:
+            flash(
+                request,
+                gettext("%(name)s has a seat now; we emailed them.")
+                % {"name": _full_name(registration)},
+            )
+        return _back(request, data, registration_id)
+
+    @get("/registrations/{registration_id:int}/cancel", name="admin_registration_cancel_confirm")
+    async def confirm_cancel(self, request: Request, registration_id: FromPath[int]) -> Template:
+        """Are you sure? Cancelling emails the person and gives a confirmed seat away."""
+        detail = await desk.registration_detail(registration_id)
+        back = safe_next(request.query_params.get("back"), default="")
+        return Template(
+            "registrations/desk_cancel.html.jinja2",
+            context={
+                "admin_section": SECTION,
+                "registration": detail.registration,
+                "meeting": detail.meeting,
+                "active": detail.registration["status"] in services.ACTIVE_STATUSES,
+                "detail_url": _detail_url(request, registration_id, back),
+            },
+        )
+
+    @post("/registrations/{registration_id:int}/cancel", name="admin_registration_cancel")
+    async def cancel(self, request: Request, registration_id: FromPath[int]) -> Redirect:
+        """Cancel the registration for the person; the next one waiting gets a freed seat."""
+        data = await request.form()
+        registration = await desk.get_registration(registration_id)
+        try:
+            await services.cancel(registration_id, by=request.user.id, now=_now())
+        except Conflict as error:
+            flash(request, error.message, "error")
+        else:
+            flash(
+                request,
+                gettext("The registration of %(name)s is cancelled; we emailed them.")
+                % {"name": _full_name(registration)},
+            )
+        return _back(request, data, registration_id)
+
+    async def _edit_page(
+        self,
+        request: Request,
+        registration_id: int,
+        *,
+        values: dict | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+        detail_url: str | None = None,
+    ) -> Template:
+        registration = await desk.get_registration(registration_id)
+        meeting = await desk.get_meeting_by_id(registration["meeting"])
+        back = safe_next(request.query_params.get("back"), default="")
+        detail_url = detail_url or _detail_url(request, registration_id, back)
+        return Template(
+            "registrations/desk_edit.html.jinja2",
+            context={
+                "admin_section": SECTION,
+                "registration": registration,
+                "meeting": meeting,
+                "values": values or registration,
+                "errors": errors or {},
+                "detail_url": detail_url,
+                **_edit_choices(),
+            },
+            status_code=status_code,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/registrations/{registration_id:int}/edit", name="admin_registration_edit")
+    async def edit(self, request: Request, registration_id: FromPath[int]) -> Template:
+        """The form to correct a participant's details."""
+        return await self._edit_page(request, registration_id)
+
+    @post("/registrations/{registration_id:int}/edit", name="admin_registration_update")
+    async def update(self, request: Request, registration_id: FromPath[int]) -> Response:
+        """Save corrected details; the participant is emailed what changed."""
+        data = await request.form()
+        registration = await desk.get_registration(registration_id)
+        form = services.DetailsForm(
+            **{name: _text(data, name) for name in services.DETAIL_FIELDS},
+        )
+        try:
+            result = await services.update_details(
+                registration_id, form, by=request.user.id, now=_now()
+            )
+        except InvalidInput as error:
+            values = registration | {name: _text(data, name) for name in services.DETAIL_FIELDS}
+            return await self._edit_page(
+                request,
+                registration_id,
+                values=values,
+                errors=error.fields,
+                status_code=error.status_code,
+                detail_url=safe_next(
+                    _text(data, "next"), default=_detail_url(request, registration_id)
+                ),
+            )
+        changed = [
+            name
+            for name in services.DETAIL_FIELDS
+            if result.registration[name] != registration[name]
+        ]
+        if changed:
+            flash(
+                request,
+                gettext("The details of %(name)s are saved; we emailed them what changed.")
+                % {"name": _full_name(result.registration)},
+            )
+        else:
+            flash(request, gettext("Nothing was changed."), "warn")
+        return _back(request, data, registration_id)

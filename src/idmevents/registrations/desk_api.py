@@ -1,0 +1,356 @@
+"""The registrations desk in the JSON API: the list with its filters and counts, one registration,
+and approve, reject, cancel and promote.
+
+Organizers and admins only (a Bearer token; anonymous calls get 401). Check-in staff get 403:
+the check-in desk has its own API, and these answers hold personal details and decisions that
+are not theirs to make.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from idmevents.auth.guards import requires_role
+from idmevents.registrations import desk, services
+
+Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
+Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
+Category = Literal[
+    "member-state",
+    "observer",
+    "un-igo",
+    "civil-society",
+    "academia",
+    "private-sector",
+    "media",
+    "iom",
+]
+Sort = Literal["name", "-name", "date", "-date"]
+
+
+class SessionPlaceOut(msgspec.Struct):
+    session_id: int
+    title: str
+    status: Literal["confirmed", "waitlisted"]
+
+
+class RegistrationOut(msgspec.Struct):
+    id: int
+    meeting: str
+    status: Status
+    waitlist_position: int | None
+    given_name: str
+    family_name: str
+    email: str
+    organization: str
+    position: str
+    category: str
+    country: str
+    language: str
+    accessibility_needs: str
+    rejection_reason: str
+    created_at: datetime
+    updated_at: datetime
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    sessions: list[SessionPlaceOut]
+
+
+class SessionCountOut(msgspec.Struct):
+    session_id: int
+    title: str
+    capacity: int | None
+    taken: int
+    places_left: int | None
+    waiting: int
+
+
+class CountsOut(msgspec.Struct):
+    capacity: int | None
+    seats_taken: int
+    seats_left: int | None
+    waiting: int
+    by_status: dict[str, int]
+    by_category: dict[str, dict[str, int]]
+    sessions: list[SessionCountOut]
+
+
+class RegistrationList(msgspec.Struct):
+    items: list[RegistrationOut]
+    total: int
+    limit: int
+    offset: int
+    counts: CountsOut
+
+
+class RejectIn(msgspec.Struct, forbid_unknown_fields=True):
+    # Checked by the service rather than by the schema, so that a missing, empty or blank reason
+    # all get the same answer: 422 naming `reason`.
+    reason: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=2000,
+            description="Required, not blank: emailed to the person, so say why",
+        ),
+    ] = ""
+
+
+class SeatIn(msgspec.Struct, forbid_unknown_fields=True):
+    over_capacity: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Confirm even when every seat is taken (the meeting goes over capacity)"
+        ),
+    ] = False
+
+
+class ErrorOut(msgspec.Struct):
+    error: str
+    detail: str
+    fields: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    reason: str | msgspec.UnsetType = msgspec.UNSET
+
+
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorOut, description=description)
+
+
+READ_ERRORS = {
+    401: _error("No API token, or one that is unknown or revoked"),
+    403: _error("The token's user may not manage registrations (organizers and admins may)"),
+    404: _error("No such meeting or registration"),
+    422: _error("A filter or field that is not a possible value; `fields` names each"),
+}
+ACTION_ERRORS = READ_ERRORS | {
+    409: _error(
+        "The registration's state forbids it; `reason`: not-pending, not-waitlisted, "
+        "not-active, or full (no free seat and `over_capacity` not set)"
+    ),
+}
+
+
+def registration_out(
+    registration: dict,
+    meeting_slug: str,
+    position: int | None,
+    places: list[dict],
+) -> RegistrationOut:
+    return RegistrationOut(
+        id=registration["id"],
+        meeting=meeting_slug,
+        status=registration["status"],
+        waitlist_position=position,
+        given_name=registration["given_name"],
+        family_name=registration["family_name"],
+        email=registration["email"],
+        organization=registration["organization"],
+        position=registration["position"],
+        category=registration["category"],
+        country=registration["country"],
+        language=registration["language"],
+        accessibility_needs=registration["accessibility_needs"],
+        rejection_reason=registration["rejection_reason"],
+        created_at=registration["created_at"].astimezone(UTC),
+        updated_at=registration["updated_at"].astimezone(UTC),
+        confirmed_at=registration["confirmed_at"] and registration["confirmed_at"].astimezone(UTC),
+        cancelled_at=registration["cancelled_at"] and registration["cancelled_at"].astimezone(UTC),
+        sessions=[
+            SessionPlaceOut(session_id=p["session_id"], title=p["title"], status=p["status"])
+            for p in places
+        ],
+    )
+
+
+def counts_out(counts: desk.DeskCounts) -> CountsOut:
+    return CountsOut(
+        capacity=counts.capacity,
+        seats_taken=counts.taken,
+        seats_left=counts.seats_left,
+        waiting=counts.waiting,
+        by_status=counts.by_status,
+        by_category={row.category: row.counts for row in counts.categories},
+        sessions=[
+            SessionCountOut(
+                session_id=s.id,
+                title=s.title,
+                capacity=s.capacity,
+                taken=s.taken,
+                places_left=s.places_left,
+                waiting=s.waiting,
+            )
+            for s in counts.sessions
+        ],
+    )
+
+
+async def _one(registration_id: int) -> RegistrationOut:
+    registration = await desk.get_registration(registration_id)
+    meeting = await desk.get_meeting_by_id(registration["meeting"])
+    places = await desk.session_places(meeting["id"], [registration_id])
+    return registration_out(
+        registration,
+        meeting["slug"],
+        await services.waitlist_position(registration),
+        places.get(registration_id, []),
+    )
+
+
+class RegistrationDeskApi(Controller):
+    path = "/api/v1"
+    tags = ["registrations"]
+    guards = [requires_role("organizer")]
+    security = [{"BearerToken": []}]
+
+    @get(
+        "/meetings/{slug:str}/registrations",
+        name="api_meeting_registrations",
+        responses=READ_ERRORS,
+        summary="List a meeting's registrations",
+    )
+    async def list_registrations(
+        self,
+        slug: FromPath[str],
+        status: FromQuery[Status | None] = None,
+        category: FromQuery[Category | None] = None,
+        country: Annotated[
+            str | None,
+            QueryParameter(pattern="^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2"),
+        ] = None,
+        session: Annotated[
+            int | None, QueryParameter(ge=1, le=desk.MAX_ID, description="A session's id")
+        ] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=desk.MAX_QUERY,
+                description="Words to find in names, emails and organizations",
+            ),
+        ] = None,
+        sort: FromQuery[Sort] = "-date",
+        limit: Annotated[int, QueryParameter(ge=1, le=desk.MAX_API_LIMIT)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=desk.MAX_ID)] = 0,
+    ) -> RegistrationList:
+        """Registrations matching the filters (`q` searches names, emails and organizations,
+        ignoring case and accents), sorted by name or date (`-` for descending), one page of
+        them, with the meeting's counts by status, by category and per session."""
+        meeting = await desk.get_meeting(slug)
+        filters = await desk.check_filters(
+            meeting,
+            status=status,
+            category=category,
+            country=country,
+            session=session,
+            q=q,
+            sort=sort,
+        )
+        rows = await desk.find_registrations(meeting, filters)
+        window = rows[offset : offset + limit]
+        places = await desk.session_places(meeting["id"], [row["id"] for row in window])
+        return RegistrationList(
+            items=[
+                registration_out(
+                    row, meeting["slug"], row["waitlist_position"], places.get(row["id"], [])
+                )
+                for row in window
+            ],
+            total=len(rows),
+            limit=limit,
+            offset=offset,
+            counts=counts_out(await desk.meeting_counts(meeting)),
+        )
+
+    @get(
+        "/registrations/{registration_id:int}",
+        name="api_registration",
+        responses=READ_ERRORS,
+        summary="One registration",
+    )
+    async def get_registration(self, registration_id: FromPath[int]) -> RegistrationOut:
+        """A registration with its waiting-list position and chosen sessions."""
+        return await _one(registration_id)
+
+    @post(
+        "/registrations/{registration_id:int}/approve",
+        name="api_registration_approve",
+        status_code=200,
+        responses=ACTION_ERRORS,
+        summary="Approve a pending registration",
+    )
+    async def approve(
+        self,
+        request: Request,
+        registration_id: FromPath[int],
+        data: JSONBody[SeatIn | None] = None,
+    ) -> RegistrationOut:
+        """Confirmed when a seat is free, else last on the waiting list, unless `over_capacity`.
+        The person is emailed."""
+        await desk.get_registration(registration_id)
+        await services.approve(
+            registration_id,
+            by=request.user.id,
+            now=datetime.now(UTC),
+            over_capacity=bool(data and data.over_capacity),
+        )
+        return await _one(registration_id)
+
+    @post(
+        "/registrations/{registration_id:int}/reject",
+        name="api_registration_reject",
+        status_code=200,
+        responses=ACTION_ERRORS,
+        summary="Reject a registration with a reason",
+    )
+    async def reject(
+        self, request: Request, registration_id: FromPath[int], data: JSONBody[RejectIn]
+    ) -> RegistrationOut:
+        """Turn a pending, confirmed or waiting registration down; the person is emailed the
+        reason, and a confirmed seat goes to the next one waiting."""
+        await desk.get_registration(registration_id)
+        await services.reject(
+            registration_id, data.reason, by=request.user.id, now=datetime.now(UTC)
+        )
+        return await _one(registration_id)
+
+    @post(
+        "/registrations/{registration_id:int}/cancel",
+        name="api_registration_cancel",
+        status_code=200,
+        responses=ACTION_ERRORS,
+        summary="Cancel a registration",
+    )
+    async def cancel(self, request: Request, registration_id: FromPath[int]) -> RegistrationOut:
+        """Cancel on the person's behalf; they are emailed, and a confirmed seat goes to the next
+        one waiting."""
+        await desk.get_registration(registration_id)
+        await services.cancel(registration_id, by=request.user.id, now=datetime.now(UTC))
+        return await _one(registration_id)
+
+    @post(
+        "/registrations/{registration_id:int}/promote",
+        name="api_registration_promote",
+        status_code=200,
+        responses=ACTION_ERRORS,
+        summary="Give a seat to someone on the waiting list",
+    )
+    async def promote(
+        self,
+        request: Request,
+        registration_id: FromPath[int],
+        data: JSONBody[SeatIn | None] = None,
+    ) -> RegistrationOut:
+        """Out of turn; 409 (`full`) when no seat is free, unless `over_capacity`. The person is
+        emailed."""
+        await desk.get_registration(registration_id)
+        await services.promote(
+            registration_id,
+            by=request.user.id,
+            now=datetime.now(UTC),
+            over_capacity=bool(data and data.over_capacity),
+        )
+        return await _one(registration_id)

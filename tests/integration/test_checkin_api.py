@@ -165,3 +165,11 @@ async def test_concurrent_scans_through_a_live_server_make_one_check_in(
         "already_checked_in",
     }
     assert await CheckIn.count() == 1
+
+
+async def test_api_ids_beyond_the_database_range_are_not_found(scanner):
+    huge = 2**40
+    checked = await scanner.post(API, json={"registration_id": huge})
+    undone = await scanner.delete(f"{API}/{huge}")
+    assert (checked.status_code, checked.json()["reason"]) == (404, "not_found")
+    assert undone.status_code == 404

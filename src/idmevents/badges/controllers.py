@@ -18,7 +18,6 @@ from idmevents.badges.layout import BADGE_SIZES
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.services import get_meeting
-from idmevents.web import error_responses
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 DEFAULT_SIZE = "4x3"
@@ -305,6 +304,46 @@ class SearchAnswer(msgspec.Struct):
     more: bool
 
 
+class CheckInError(msgspec.Struct):
+    """An error answer; a refused check-in says why in `reason`, and whose it was if known."""
+
+    error: str
+    detail: str
+    fields: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    reason: str | msgspec.UnsetType = msgspec.UNSET
+    registration: Person | msgspec.UnsetType = msgspec.UNSET
+    meeting: str | msgspec.UnsetType = msgspec.UNSET
+
+
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=CheckInError, description=description)
+
+
+_READ_ERRORS = {
+    401: _error("No API token, or one that is unknown or revoked"),
+    403: _error("The token's user is not check-in staff, organizer or admin"),
+    404: _error("No meeting has this slug"),
+}
+_CHECK_IN_ANSWERS = _READ_ERRORS | {
+    200: ResponseSpec(
+        data_container=CheckInAnswer,
+        description="Already checked in: `registration` says when and by whom",
+    ),
+    404: _error(
+        "No meeting has this slug; or `reason`: `unknown_code` (a genuine badge that was replaced "
+        "or whose registration was deleted), `not_found` (no such registration in this meeting)"
+    ),
+    409: _error(
+        "Refused, `reason`: `other_meeting` (a badge of the meeting named in `meeting`), or the "
+        "registration's status: `pending`, `waitlisted`, `cancelled`, `rejected`"
+    ),
+    422: _error("`reason`: `invalid_code` (forged, mistyped, another system's); or a bad body"),
+}
+_UNDO_ANSWERS = _READ_ERRORS | {
+    404: _error("No meeting has this slug, or no such registration in it"),
+}
+
+
 def _person(card: services.Card) -> Person:
     return Person(
         registration_id=card.registration_id,
@@ -338,28 +377,12 @@ def _answer(result: services.DeskResult) -> CheckInAnswer:
     )
 
 
-CHECKIN_ERRORS = error_responses(
-    e401="No API token, or one that is unknown or revoked",
-    e403="The token's user may not check people in",
-    e404="No such meeting, or a code or registration that is no longer valid",
-    e409="A badge of another meeting, or a registration that is not confirmed",
-    e422="A code that is not genuine, or neither/both of code and registration_id",
-)
-
-
 class CheckInApiController(Controller):
     path = "/api/v1/checkin"
     guards = [requires_role("checkin")]
     tags = ["check-in"]
 
-    @post(
-        "/{slug:str}",
-        name="api_checkin",
-        responses={
-            200: ResponseSpec(CheckInAnswer, description="Already checked in: when and by whom"),
-            **CHECKIN_ERRORS,
-        },
-    )
+    @post("/{slug:str}", name="api_checkin", responses=_CHECK_IN_ANSWERS)
     async def check_in(
         self, request: Request, slug: FromPath[str], data: JSONBody[CheckInRequest]
     ) -> Response[CheckInAnswer]:
@@ -390,7 +413,7 @@ class CheckInApiController(Controller):
         "/{slug:str}/{registration_id:int}",
         name="api_checkin_undo",
         status_code=200,
-        responses=CHECKIN_ERRORS,
+        responses=_UNDO_ANSWERS,
     )
     async def undo(
         self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
@@ -402,7 +425,7 @@ class CheckInApiController(Controller):
         )
         return _answer(result)
 
-    @get("/{slug:str}/counts", name="api_checkin_counts", responses=CHECKIN_ERRORS)
+    @get("/{slug:str}/counts", name="api_checkin_counts", responses=_READ_ERRORS)
     async def counts(self, slug: FromPath[str]) -> Arrivals:
         """Arrivals against expected (confirmed) registrations, in total and per category."""
         totals = await services.arrival_counts(await get_meeting(slug, include_drafts=True))
@@ -417,7 +440,7 @@ class CheckInApiController(Controller):
             ],
         )
 
-    @get("/{slug:str}/search", name="api_checkin_search", responses=CHECKIN_ERRORS)
+    @get("/{slug:str}/search", name="api_checkin_search", responses=_READ_ERRORS)
     async def search(self, slug: FromPath[str], q: FromQuery[str] = "") -> SearchAnswer:
         """Registrations whose name, organization or email contain every word of `q`."""
         found = await services.search(await get_meeting(slug, include_drafts=True), q)

@@ -18,7 +18,6 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
 from idmevents import i18n
@@ -40,14 +39,6 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     detail: str
     fields: dict[str, str] | None = None
     reason: str | None = None
-
-
-def error_responses(**descriptions: str) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for a route's error answers: `error_responses(e404="No such meeting")`."""
-    return {
-        int(code.removeprefix("e")): ResponseSpec(data_container=ErrorBody, description=text)
-        for code, text in descriptions.items()
-    }
 
 
 def configure_jinja(engine: TemplateEngineProtocol) -> None:

@@ -54,6 +54,9 @@ os.environ["IDMEVENTS_VAR_DIR"] = str(_TMP / "var")
 os.environ["IDMEVENTS_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["IDMEVENTS_EMBEDDED_WORKER"] = "0"
 os.environ["IDMEVENTS_DB_POOL_SIZE"] = "0"
+# Public pages and feeds read the database on every request, so a test sees its changes at once
+# (tests/integration/test_public_cache.py switches the caching on).
+os.environ["IDMEVENTS_PUBLIC_CACHE_SECONDS"] = "0"
 os.environ["IDMEVENTS_BASE_URL"] = "https://testserver.local"
 # Cheap password hashing: a sign-in costs a millisecond instead of a tenth of a second.
 os.environ["IDMEVENTS_ARGON2_TIME_COST"] = "1"
@@ -286,7 +289,7 @@ class SmtpServer:
         else:
             self.replies[at] = reply
 
-    async def wait_for(self, count: int, within: float = 10) -> list[EmailMessage]:
+    async def wait_for(self, count: int, within: float = 30) -> list[EmailMessage]:
         """The messages, once at least `count` have arrived (fails after `within` seconds)."""
         deadline = time.monotonic() + within
         while len(self.messages) < count:
@@ -295,7 +298,7 @@ class SmtpServer:
             await asyncio.sleep(0.02)
         return self.messages
 
-    async def wait_for_data(self, count: int = 1, within: float = 10) -> None:
+    async def wait_for_data(self, count: int = 1, within: float = 30) -> None:
         """Until `count` messages have begun arriving (for a test to act while one is in flight)."""
         deadline = time.monotonic() + within
         while self.data_started < count:

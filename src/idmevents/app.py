@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
@@ -36,7 +36,12 @@ from idmevents.auth.ratelimit import (
     handle_too_many_attempts,
 )
 from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
-from idmevents.auth.store import DatabaseStore
+from idmevents.badges.controllers import (
+    BadgePageController,
+    BadgePrintController,
+    CheckInApiController,
+    CheckInDeskController,
+)
 from idmevents.feeds.controllers import (
     FeedController,
     PanelistPageController,
@@ -58,7 +63,11 @@ from idmevents.registrations.controllers import (
 )
 from idmevents.registrations.desk_api import RegistrationDeskApi
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
+from idmevents.stores import redis_client, shared_stores
 from idmevents.web import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 BackgroundTask = Callable[[Settings], Coroutine[Any, Any, None]]
 
@@ -68,13 +77,14 @@ def configure_templates(engine) -> None:
     configure_admin_jinja(engine)
 
 
-def default_stores() -> dict[str, Store]:
-    """Sessions and rate limits in the database: every process behind the proxy sees the same."""
-    return {
-        SESSION_STORE: DatabaseStore("sessions"),
-        LOGIN_RATE_LIMIT_STORE: DatabaseStore("login_rate_limit"),
-        RATE_LIMIT_STORE: DatabaseStore("registration_rate_limit"),
-    }
+# The stores that must be the same for every process behind the proxy. CSRF needs none: its token
+# is a signed double-submit cookie, checked against IDMEVENTS_SECRET_KEY alone.
+SHARED_STORES = [SESSION_STORE, LOGIN_RATE_LIMIT_STORE, RATE_LIMIT_STORE]
+
+
+def default_stores(redis: Redis | None = None) -> dict[str, Store]:
+    """Sessions and rate-limit counters on Redis when given a client, else in the database."""
+    return shared_stores(SHARED_STORES, redis)
 
 
 def create_app(
@@ -89,6 +99,8 @@ def create_app(
     settings = settings or get_settings()
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
+    # The one place the shared stores are chosen: Redis when IDMEVENTS_REDIS_URL is set.
+    redis = redis_client(settings.redis_url) if settings.redis_url else None
     try:
         registration_limit = RateLimit.parse(settings.registration_rate_limit)
     except ValueError as exc:
@@ -113,6 +125,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await db.close_pool()
+            if redis is not None:
+                await redis.aclose()
 
     return Litestar(
         route_handlers=[
@@ -128,6 +142,10 @@ def create_app(
             PanelistAdminController,
             AgendaApiController,
             AuditController,
+            BadgePageController,
+            BadgePrintController,
+            CheckInDeskController,
+            CheckInApiController,
             DeskController,
             OutboxController,
             OutboxApi,
@@ -151,7 +169,7 @@ def create_app(
             session_config(secure=secure_cookies).middleware,
             AuthenticationMiddleware,
         ],
-        stores=default_stores() | (stores or {}),
+        stores=default_stores(redis) | (stores or {}),
         state=State({"login_limits": login_limits or LoginLimits()}),
         exception_handlers=EXCEPTION_HANDLERS
         | {LoginRequired: handle_login_required, TooManyAttempts: handle_too_many_attempts},

@@ -1,4 +1,4 @@
-"""The ASGI application that `idmevents serve` and uvicorn load.
+"""The ASGI application that `idmevents serve` (granian or uvicorn) loads.
 
 With IDMEVENTS_EMBEDDED_WORKER on (the default) each process also runs the outbox worker: with
 `serve --workers N` that is N workers, which is safe because each claims its own messages.

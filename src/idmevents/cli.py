@@ -48,22 +48,27 @@ def check_mail_settings() -> None:
         raise SystemExit(f"error: {exc}") from None
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    import uvicorn
-
+def serve(host: str, port: int, workers: int, server: str | None) -> None:
+    """The web app in `workers` processes, each with its own lifespan (pool, embedded worker)."""
+    from idmevents import server as http_server
     from idmevents.settings import get_settings
 
-    if get_settings().mail.embedded_worker:
+    settings = get_settings()
+    if settings.mail.embedded_worker:
         check_mail_settings()
-
-    uvicorn.run(
+    server = server or settings.server
+    if server not in http_server.SERVERS:
+        raise SystemExit(
+            f"idmevents: IDMEVENTS_SERVER must be one of {', '.join(http_server.SERVERS)}, "
+            f"not {server!r}"
+        )
+    http_server.run(
         "idmevents.asgi:app",
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        log_level="info",
+        server=server,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
@@ -163,6 +168,13 @@ async def token_list(email: str | None) -> None:
         print(f"{row['prefix']}\t{row['email']}\t{state}\t{last}\t{row['name']}")
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idmevents", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,7 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the web app")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--workers", type=int, default=1)
+    serve_parser.add_argument(
+        "--workers", type=positive_int, default=1, help="web processes (default: 1)"
+    )
+    serve_parser.add_argument(
+        "--server",
+        choices=["granian", "uvicorn"],
+        help="the HTTP server (default: IDMEVENTS_SERVER, else granian)",
+    )
     commands.add_parser(
         "worker", help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL)"
     )
@@ -239,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "demo":
         asyncio.run(demo(args.as_announced))
     elif args.command == "serve":
-        serve(args.host, args.port, args.workers)
+        serve(args.host, args.port, args.workers, args.server)
     elif args.command == "worker":
         check_mail_settings()
         try:

@@ -64,11 +64,20 @@ def locked(query):
     return query.lock_rows()
 
 
+# Connections a pool opens at start; the rest open on demand, up to IDMEVENTS_DB_POOL_SIZE.
+POOL_MIN_SIZE = 2
+
+
 async def start_pool(size: int) -> None:
+    """This process's PostgreSQL pool: at most `size` connections (0: a connection per query).
+
+    Every process (each `serve` worker, each `idmevents worker`) has its own pool, so the server
+    sees up to size × processes connections: keep that under PostgreSQL's max_connections.
+    """
     db = engine()
     if isinstance(db, PostgresEngine) and size > 0:
-        # asyncpg opens 10 connections up front by default, and refuses a max_size below that.
-        await db.start_connection_pool(min_size=min(size, 2), max_size=size)
+        # asyncpg's own min_size is 10, which it refuses above a smaller max_size.
+        await db.start_connection_pool(min_size=min(POOL_MIN_SIZE, size), max_size=size)
 
 
 async def close_pool() -> None:

@@ -12,12 +12,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from time import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from litestar.exceptions import TooManyRequestsException
-from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, RateLimitMiddleware
+from litestar.middleware.rate_limit import (
+    DURATION_VALUES,
+    CacheObject,
+    DurationUnit,
+    RateLimitConfig,
+    RateLimitMiddleware,
+)
 
 from idmevents.i18n import gettext
+from idmevents.stores import CountingStore
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -56,23 +63,36 @@ class ScopedRateLimitMiddleware(RateLimitMiddleware):
         if await self.should_check_request(request=request):
             store = self.config.get_store_from_app(app)
             key = self.cache_key_from_request(request)
+            if isinstance(store, CountingStore):
+                # The database or Redis: one atomic count that every process shares (a read
+                # then a write of the history would let concurrent processes lose counts).
+                count, left = await store.increment(key, DURATION_VALUES[self.unit])
+                cache_object = CacheObject(history=[0] * count, reset=int(time()) + left)
+                if count > self.max_requests:
+                    self._refuse(cache_object, left)
+                send = self.create_send_wrapper(send=send, cache_object=cache_object)
+                await self.app(scope, receive, send)
+                return
             async with self._lock:
                 cache_object = await self.retrieve_cached_history(key, store)
                 if len(cache_object.history) >= self.max_requests:
-                    wait = max(1, cache_object.reset - int(time()))
-                    headers = self.create_response_headers(cache_object=cache_object)
-                    headers["Retry-After"] = str(wait)
-                    raise TooManyRequestsException(
-                        detail=gettext(
-                            "Too many attempts from your network. Please wait %(seconds)s "
-                            "seconds and try again."
-                        )
-                        % {"seconds": wait},
-                        headers=headers,
-                    )
+                    self._refuse(cache_object, cache_object.reset - int(time()))
                 await self.set_cached_history(key=key, cache_object=cache_object, store=store)
             send = self.create_send_wrapper(send=send, cache_object=cache_object)
         await self.app(scope, receive, send)
+
+    def _refuse(self, cache_object: CacheObject, wait: int) -> NoReturn:
+        wait = max(1, wait)
+        headers = self.create_response_headers(cache_object=cache_object)
+        headers["Retry-After"] = str(wait)
+        raise TooManyRequestsException(
+            detail=gettext(
+                "Too many attempts from your network. Please wait %(seconds)s "
+                "seconds and try again."
+            )
+            % {"seconds": wait},
+            headers=headers,
+        )
 
     def cache_key_from_request(self, request: Request[Any, Any, Any]) -> str:
         return f"{self.config.store}::{self.get_identifier_for_request(request)}"

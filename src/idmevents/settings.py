@@ -12,6 +12,14 @@ DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = "sqlite:///var/idmevents.sqlite3"
 DEFAULT_MAIL_FROM = "IDM Secretariat <noreply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# How long a process may answer public pages and feeds from what it read of a meeting: under
+# load they ask for the same meeting thousands of times a second. 0 switches the caching off.
+DEFAULT_PUBLIC_CACHE_SECONDS = 1.0
+# The HTTP server of `idmevents serve`: granian served our pages and feeds faster than uvicorn
+# on the same workers (bench/README.md); uvicorn remains one setting away.
+DEFAULT_SERVER = "granian"
+# The reverse proxy's address: only its X-Forwarded-For/-Proto headers are believed.
+DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
 # How long an outbox worker holds the messages it claimed; a killed worker's messages come back
 # after it. It must exceed the time one send can take (mail/send.py bounds that well below it).
 DEFAULT_MAIL_LEASE_SECONDS = 300.0
@@ -99,6 +107,10 @@ class Settings:
     var_dir: Path
     redis_url: str | None
     debug: bool = False
+    # `idmevents serve`: the HTTP server (granian or uvicorn) and whose proxy headers to trust.
+    server: str = DEFAULT_SERVER
+    forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
+    public_cache_seconds: float = DEFAULT_PUBLIC_CACHE_SECONDS
     registration_rate_limit: str = DEFAULT_REGISTRATION_RATE_LIMIT
     extra: dict[str, str] = field(default_factory=dict)
     passwords: PasswordSettings = field(default_factory=PasswordSettings)
@@ -137,6 +149,19 @@ def _count(name: str, default: int) -> int:
     return count
 
 
+def _non_negative_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not seconds >= 0:
+        raise ValueError(f"{name} must be 0 or more seconds, not {value!r}")
+    return seconds
+
+
 def load_settings() -> Settings:
     var_dir = _var_dir()
     return Settings(
@@ -158,6 +183,13 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         redis_url=os.environ.get("IDMEVENTS_REDIS_URL") or None,
         debug=_flag("IDMEVENTS_DEBUG", False),
+        server=os.environ.get("IDMEVENTS_SERVER", "").strip().lower() or DEFAULT_SERVER,
+        forwarded_allow_ips=os.environ.get(
+            "IDMEVENTS_FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS
+        ),
+        public_cache_seconds=_non_negative_seconds(
+            "IDMEVENTS_PUBLIC_CACHE_SECONDS", DEFAULT_PUBLIC_CACHE_SECONDS
+        ),
         passwords=PasswordSettings(
             time_cost=int(os.environ.get("IDMEVENTS_ARGON2_TIME_COST", "3")),
             memory_kib=int(os.environ.get("IDMEVENTS_ARGON2_MEMORY_KIB", "65536")),

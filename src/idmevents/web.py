@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+import msgspec
 from jinja2 import Environment
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -28,6 +30,15 @@ if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
 API_PREFIX = "/api/"
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """What every JSON error says (see handle_app_error); some add `reason` or more."""
+
+    error: str
+    detail: str
+    fields: dict[str, str] | None = None
+    reason: str | None = None
 
 
 def configure_jinja(engine: TemplateEngineProtocol) -> None:
@@ -65,6 +76,10 @@ def subscribe_links(feed_url: str, title: str) -> links.SubscribeLinks:
     return links.subscribe_links(feed_url, title)
 
 
+# Browsers send a handful of distinct Accept-Language values: each is weighed once, not per request.
+_pick_language = functools.lru_cache(maxsize=512)(i18n.pick_language)
+
+
 class LanguageMiddleware:
     """Chooses the language for the whole request, rendering included: ?lang=, else Accept-Language."""
 
@@ -75,12 +90,16 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        accept = headers.get(b"accept-language", b"").decode("latin-1")
-        requested = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[
-            0
-        ]
-        token = i18n.set_language(i18n.pick_language(accept, requested))
+        accept = ""
+        for name, value in scope.get("headers") or ():
+            if name == b"accept-language":
+                accept = value.decode("latin-1")
+                break
+        query = scope.get("query_string", b"")
+        requested = (
+            parse_qs(query.decode("latin-1")).get("lang", [None])[0] if b"lang=" in query else None
+        )
+        token = i18n.set_language(_pick_language(accept, requested))
         try:
             await self.app(scope, receive, send)
         finally:

@@ -9,9 +9,9 @@ from datetime import timedelta
 from litestar import Request, Response
 from litestar.stores.base import Store
 
-from idmevents.auth.store import DatabaseStore
 from idmevents.errors import AppError
 from idmevents.i18n import gettext, ngettext
+from idmevents.stores import CountingStore
 from idmevents.web import error_response
 
 LOGIN_RATE_LIMIT_STORE = "login_rate_limit"
@@ -56,7 +56,7 @@ _local_lock = asyncio.Lock()
 
 
 async def _increment(store: Store, key: str, window: int) -> tuple[int, int]:
-    if isinstance(store, DatabaseStore):
+    if isinstance(store, CountingStore):  # the database or Redis: atomic across processes
         return await store.increment(key, window)
     # Any other store (memory, file): good within one process, which is where they are used.
     async with _local_lock:

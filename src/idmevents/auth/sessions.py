@@ -8,6 +8,7 @@ fresh id when a login asks for it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +35,17 @@ _LOADED = "idm.session_loaded"  # the bytes the session had when the request cam
 _ROTATE = "idm.session_rotate"  # set by the login: store the session under a brand-new id
 _NEW_ID = "idm.session_new_id"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Paths that never need to know who is asking: no session read, no user lookup.
-UNAUTHENTICATED_PATHS = ["^/static/", "^/health$"]
+# Paths that never need to know who is asking: no session read, no user lookup. Calendar feeds and
+# schedules are fetched by calendar apps, thousands of times for each page view; a personal feed
+# is authorised by the secret in its URL, not by a session.
+UNAUTHENTICATED_PATHS = [
+    "^/static/",
+    "^/health$",
+    r"\.ics$",
+    r"^/meetings/[^/]+/agenda\.json$",
+    r"^/meetings/[^/]+/schedule\.xml$",
+]
+_UNAUTHENTICATED = re.compile("|".join(f"(?:{pattern})" for pattern in UNAUTHENTICATED_PATHS))
 
 
 def rotate_session(scope: Scope) -> None:
@@ -55,7 +65,17 @@ class SessionBackend(ServerSideSessionBackend):
         connection.scope[_LOADED] = data  # type: ignore[literal-required]
         return self.deserialize_data(data)
 
-    def get_session_id(self, connection: ASGIConnection) -> str:
+    def get_session_id(self, connection: ASGIConnection) -> str | None:
+        """The id of the session the request came with, if the store knows it.
+
+        Litestar asks this of every request; a visitor without a session gets no id until there
+        is something to store (`_id_to_store`), which spares a random number per page view.
+        """
+        if connection.scope.get(_ROTATE) or connection.scope.get(_LOADED) is None:
+            return connection.scope.get(_NEW_ID)
+        return connection.cookies[self.config.key]
+
+    def _id_to_store(self, connection: ASGIConnection) -> str:
         scope = connection.scope
         if scope.get(_ROTATE) or scope.get(_LOADED) is None:
             if not scope.get(_NEW_ID):
@@ -90,7 +110,7 @@ class SessionBackend(ServerSideSessionBackend):
         data = self.serialize_data(scope_session, scope)
         if scope.get(_ROTATE) and known_id:
             await self.delete(known_id, store=store)
-        session_id = self.get_session_id(connection)
+        session_id = self._id_to_store(connection)
         if session_id != known_id or data != scope.get(_LOADED):
             await self.set(session_id=session_id, data=data, store=store)
         # Sent on every response so that the cookie's lifetime slides along with the store's.
@@ -131,7 +151,7 @@ class AuthenticationMiddleware:
         scope["user"] = None
         scope["auth"] = None
         path = scope["path"]
-        if not (path.startswith("/static/") or path == "/health"):
+        if not _UNAUTHENTICATED.search(path):
             await self._authenticate(scope)
         await self.app(scope, receive, send)
 

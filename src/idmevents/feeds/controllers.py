@@ -21,6 +21,7 @@ representation must.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -87,6 +88,12 @@ def _not_modified_since(header: str, last_modified: datetime) -> bool:
     return last_modified <= since
 
 
+@functools.lru_cache(maxsize=1024)
+def _http_date(moment: datetime) -> str:
+    """Last-Modified's text: the same few dates are formatted for every request of a feed."""
+    return format_datetime(moment, usegmt=True)
+
+
 def feed_response(request: Request, document: FeedDocument) -> ASGIResponse:
     """200 with the document (or only its headers for HEAD), or 304 if the client's copy is current."""
     gzipped = accepts_gzip(request.headers.get("accept-encoding", ""))
@@ -95,7 +102,7 @@ def feed_response(request: Request, document: FeedDocument) -> ASGIResponse:
     headers = {
         "cache-control": ("private" if document.private else "public")
         + f", max-age={PUBLIC_MAX_AGE}",
-        "last-modified": format_datetime(document.last_modified, usegmt=True),
+        "last-modified": _http_date(document.last_modified),
         "vary": "Accept-Encoding, Accept-Language",
     }
     if document.private:

@@ -25,7 +25,7 @@ from idmevents.errors import NotFound
 from idmevents.feeds import links, schedule
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
 from idmevents.i18n import current_language, gettext
-from idmevents.meetings.services import Agenda, AgendaItem, get_meeting, load_agenda
+from idmevents.meetings.services import Agenda, AgendaItem, get_public_meeting, load_agenda
 from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.panelists.tables import Panelist, SessionPanelist
 from idmevents.registrations.tables import Registration, SessionAttendance
@@ -228,13 +228,15 @@ def _meeting_info(meeting: dict, base_url: str) -> CalendarInfo:
 
 async def meeting_calendar(slug: str, *, base_url: str) -> FeedDocument:
     """The meeting's whole agenda, cancelled sessions included (as cancelled)."""
-    meeting = await get_meeting(slug)
-    info = _meeting_info(meeting, base_url)
+    meeting = await get_public_meeting(slug)
     return await _document(
         FeedSpec(
             key=("meeting.ics", _meeting_state(meeting), current_language(), base_url),
             load=lambda: load_agenda(meeting),
-            render=lambda agenda: calendar_bytes([agenda], info, base_url=base_url),
+            # The calendar's name and description are only needed to build it: not per request.
+            render=lambda agenda: calendar_bytes(
+                [agenda], _meeting_info(meeting, base_url), base_url=base_url
+            ),
             state_modified=_meeting_modified(meeting),
             media_type=CALENDAR_TYPE,
             filename=f"{meeting['slug']}.ics",
@@ -243,7 +245,7 @@ async def meeting_calendar(slug: str, *, base_url: str) -> FeedDocument:
 
 
 async def meeting_schedule_json(slug: str, *, base_url: str) -> FeedDocument:
-    meeting = await get_meeting(slug)
+    meeting = await get_public_meeting(slug)
     return await _document(
         FeedSpec(
             key=("meeting.json", _meeting_state(meeting), base_url),
@@ -257,7 +259,7 @@ async def meeting_schedule_json(slug: str, *, base_url: str) -> FeedDocument:
 
 
 async def meeting_schedule_xml(slug: str, *, base_url: str) -> FeedDocument:
-    meeting = await get_meeting(slug)
+    meeting = await get_public_meeting(slug)
     return await _document(
         FeedSpec(
             key=("meeting.xml", _meeting_state(meeting), current_language(), base_url),
@@ -272,7 +274,7 @@ async def meeting_schedule_xml(slug: str, *, base_url: str) -> FeedDocument:
 
 async def session_calendar(slug: str, session_id: int, *, base_url: str) -> FeedDocument:
     """One session as its own calendar: what "add this session" links download."""
-    meeting = await get_meeting(slug)
+    meeting = await get_public_meeting(slug)
     row = (
         await MeetingSession.select(MeetingSession.title)
         .where((MeetingSession.id == session_id) & (MeetingSession.meeting == meeting["id"]))

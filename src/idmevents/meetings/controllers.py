@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Controller, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Template
 
+from idmevents.i18n import current_language
 from idmevents.meetings import builder, services
+from idmevents.pagecache import PageCache, render_without_forms
+from idmevents.settings import get_settings
+
+# Rendered meeting pages of this process (see idmevents.pagecache).
+MEETING_PAGES = PageCache()
 
 # How many agenda changes the public meeting page lists under "What changed".
 RECENT_CHANGES = 10
@@ -25,22 +31,37 @@ class PublicMeetingController(Controller):
         return Template("meetings/index.html.jinja2", context={"upcoming": upcoming, "past": past})
 
     @get("/meetings/{slug:str}", name="meeting")
-    async def meeting(self, slug: FromPath[str]) -> Template:
-        """A meeting: theme, venue, agenda by day in local time, panelists."""
+    async def meeting(self, request: Request, slug: FromPath[str]) -> Response[str]:
+        """A meeting: theme, venue, agenda by day in local time, panelists.
+
+        The same for every visitor, so rendered once per state of the meeting and language
+        (`pagecache`); it has no form, which is what makes that safe.
+        """
         now = datetime.now(UTC)
-        meeting = await services.get_meeting(slug)
-        agenda = await services.load_agenda(meeting)
-        changes = await builder.recent_changes(meeting, limit=RECENT_CHANGES)
-        return Template(
-            "meetings/detail.html.jinja2",
-            context={
-                "meeting": meeting,
-                "agenda": agenda,
-                "changes": changes,
-                "registration_open": services.registration_is_open(meeting, now),
-                "is_past": services.is_past(meeting, now),
-            },
-        )
+        meeting = await services.get_public_meeting(slug)
+        registration_open = services.registration_is_open(meeting, now)
+        is_past = services.is_past(meeting, now)
+        caching = get_settings().public_cache_seconds > 0
+        key = (services.meeting_state(meeting), current_language(), registration_open, is_past)
+        page = MEETING_PAGES.get(key) if caching else None
+        if page is None:
+            agenda = await services.load_agenda(meeting)
+            # Recorded with every agenda change, which moves agenda_changed_at: in the key.
+            changes = await builder.recent_changes(meeting, limit=RECENT_CHANGES)
+            page = render_without_forms(
+                request,
+                "meetings/detail.html.jinja2",
+                {
+                    "meeting": meeting,
+                    "agenda": agenda,
+                    "changes": changes,
+                    "registration_open": registration_open,
+                    "is_past": is_past,
+                },
+            )
+            if caching:
+                MEETING_PAGES.put(key, page)
+        return Response(page, media_type=MediaType.HTML)
 
     @get("/meetings/{slug:str}/panelists", name="meeting_panelists")
     async def panelists(self, slug: FromPath[str]) -> Template:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from idmevents.errors import NotFound
 from idmevents.meetings.tables import Meeting, MeetingSession, Room
 from idmevents.panelists.tables import Panelist, SessionPanelist
+from idmevents.settings import get_settings
 
 SESSION_KINDS = ("opening", "keynote", "panel", "plenary", "break", "side-event", "closing")
 PANELIST_ROLES = ("chair", "moderator", "keynote", "speaker", "discussant")
@@ -224,3 +226,40 @@ async def meeting_panelists(meeting: dict) -> list[dict]:
 
 async def rooms_of(meeting_id: int) -> list[dict]:
     return await Room.select().where(Room.meeting == meeting_id).order_by(Room.name)
+
+
+# Public reads under load ---------------------------------------------------------------------
+# The meeting page and the feeds read the same meeting row on every request. Each process keeps
+# what it read for `Settings.public_cache_seconds` (a second by default): an edit reaches every
+# public page and feed within that time, and a busy process reads the row once a second instead
+# of thousands of times. Organizer pages and every write use `get_meeting`, which always reads.
+
+_recent_meetings: dict[str, tuple[float, dict]] = {}
+_RECENT_LIMIT = 1000
+
+
+async def get_public_meeting(slug: str) -> dict:
+    """`get_meeting(slug)` (published or cancelled), as read at most `public_cache_seconds` ago."""
+    max_age = get_settings().public_cache_seconds
+    if max_age <= 0:
+        return await get_meeting(slug)
+    now = time.monotonic()
+    held = _recent_meetings.get(slug)
+    if held is not None and held[0] > now:
+        return dict(held[1])  # a copy: no request can change what the next one sees
+    meeting = await get_meeting(slug)
+    if len(_recent_meetings) >= _RECENT_LIMIT:
+        _recent_meetings.clear()  # a flood of distinct slugs: start again rather than grow
+    _recent_meetings[slug] = (now + max_age, dict(meeting))
+    return meeting
+
+
+def forget_public_meetings() -> None:
+    """Drop what this process remembers (tests, and after changes made by this process)."""
+    _recent_meetings.clear()
+
+
+def meeting_state(meeting: dict) -> tuple:
+    """Everything of the meeting row, as a cache key: any edit, and any agenda change (which moves
+    agenda_changed_at), gives a new key."""
+    return tuple(sorted((name, repr(value)) for name, value in meeting.items()))

@@ -21,6 +21,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from idmevents import web
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.registrations.services import DetailsForm, RegistrationForm
@@ -80,11 +81,7 @@ class RegistrationCreated(msgspec.Struct, kw_only=True):
     sessions: list[SessionStatus]
 
 
-class ErrorBody(msgspec.Struct, kw_only=True):
-    error: str
-    detail: str
-    fields: dict[str, str] | None = None
-    reason: str | None = None
+ErrorBody = web.ErrorBody  # one shape for every JSON error
 
 
 # How each API field is decoded, and what to say when a value does not have that type.

@@ -1066,46 +1066,48 @@ async def reject(
             gettext("Some fields need your attention."),
             fields={"reason": gettext("Use at most %(limit)s characters.") % {"limit": 2000}},
         )
-    async with db.write_transaction():
-        registration, meeting = await _lock_registration(registration_id)
-        if registration["status"] not in ACTIVE_STATUSES:
-            raise Conflict(
-                gettext("This registration is already cancelled or turned down."),
-                reason="not-active",
-            )
-        was_confirmed = registration["status"] == "confirmed"
-        await Registration.update(
-            {
-                Registration.status: "rejected",
-                Registration.rejection_reason: reason,
-                Registration.updated_at: now,
-            }
-        ).where(Registration.id == registration_id)
-        registration = registration | {
-            "status": "rejected",
-            "rejection_reason": reason,
-            "updated_at": now,
-        }
-        await _drop_sessions(registration, now=now)
-        await emails.queue(
-            "rejected",
-            registration,
-            meeting.row,
-            span=await meeting.span() if was_confirmed else None,
-            now=now,
-            reason=reason,
-            invitation="CANCEL" if was_confirmed else None,
-        )
-        await _audit(
-            by, "registration.rejected", registration, meeting.row, now=now, summary=reason
-        )
-        if was_confirmed:
-            await _fill_seats(meeting, now=now)
-        return await _result(registration)
+    return await _end_registration(
+        registration_id,
+        status="rejected",
+        changes={Registration.rejection_reason: reason},
+        email_kind="rejected",
+        email_context={"reason": reason},
+        action="registration.rejected",
+        summary=reason,
+        by=by,
+        now=now,
+    )
 
 
 async def cancel(registration_id: int, *, by: Actor, now: datetime) -> RegistrationResult:
     """Cancel a registration (by its owner, or removed by an organizer); a confirmed seat moves on."""
+    return await _end_registration(
+        registration_id,
+        status="cancelled",
+        changes={Registration.cancelled_at: now},
+        email_kind="cancelled",
+        email_context={"by_organizer": by != "participant"},
+        action="registration.cancelled",
+        summary="",
+        by=by,
+        now=now,
+    )
+
+
+async def _end_registration(
+    registration_id: int,
+    *,
+    status: str,
+    changes: dict,
+    email_kind: str,
+    email_context: dict,
+    action: str,
+    summary: str,
+    by: Actor,
+    now: datetime,
+) -> RegistrationResult:
+    """Cancel or reject: the status, the person's session places, their email, the audit entry,
+    and — when they held a seat — the waiting list moving up, all in one transaction."""
     async with db.write_transaction():
         registration, meeting = await _lock_registration(registration_id)
         if registration["status"] not in ACTIVE_STATUSES:
@@ -1115,29 +1117,25 @@ async def cancel(registration_id: int, *, by: Actor, now: datetime) -> Registrat
             )
         was_confirmed = registration["status"] == "confirmed"
         await Registration.update(
-            {
-                Registration.status: "cancelled",
-                Registration.cancelled_at: now,
-                Registration.updated_at: now,
-            }
+            {Registration.status: status, Registration.updated_at: now, **changes}
         ).where(Registration.id == registration_id)
         registration = registration | {
-            "status": "cancelled",
-            "cancelled_at": now,
+            "status": status,
             "updated_at": now,
+            **{column._meta.name: value for column, value in changes.items()},
         }
         await _drop_sessions(registration, now=now)
         await emails.queue(
-            "cancelled",
+            email_kind,
             registration,
             meeting.row,
             span=await meeting.span() if was_confirmed else None,
             now=now,
-            by_organizer=by != "participant",
             registration_open=registration_is_open(meeting.row, now),
             invitation="CANCEL" if was_confirmed else None,
+            **email_context,
         )
-        await _audit(by, "registration.cancelled", registration, meeting.row, now=now)
+        await _audit(by, action, registration, meeting.row, now=now, summary=summary)
         if was_confirmed:
             await _fill_seats(meeting, now=now)
         return await _result(registration)

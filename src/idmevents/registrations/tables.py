@@ -33,6 +33,9 @@ class Registration(Table, tablename="registration"):
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     badge_printed_at = Timestamptz(null=True, default=None)
+    # The random half of the badge's check-in code (badges/codes.py); given when the badge is first
+    # shown or printed, replaced to void a lost badge. UNIQUE: an index made in its migration.
+    checkin_id = Varchar(length=16, null=True, default=None)
     # UNIQUE (meeting, email_key): a unique index made in the initial migration (works on SQLite too).
 
 

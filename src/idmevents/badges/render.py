@@ -1,0 +1,215 @@
+"""What a badge shows, its QR code, and sheets of badges rendered to PDF with WeasyPrint.
+
+The badge is one template, `badges/_badge.html.jinja2`, styled by `static/badge.css`: the page at
+`/r/{token}/badge` includes it, and so do the PDF sheets, so a badge looks the same printed from
+the browser or from a batch.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date
+
+import segno
+from babel import Locale
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from idmevents import i18n
+from idmevents.badges import codes
+from idmevents.badges.layout import SheetLayout, pages_needed
+from idmevents.settings import STATIC_DIR, TEMPLATES_DIR
+
+# The band's colour for each category; white text on each meets WCAG AA (≥ 4.5:1). The band also
+# carries the category's name, so colour is never the only cue.
+CATEGORY_COLOURS = {
+    "member-state": "#0b4f8a",
+    "observer": "#6a3d9a",
+    "un-igo": "#00607a",
+    "civil-society": "#1d6b35",
+    "academia": "#7a4a00",
+    "private-sector": "#3d4852",
+    "media": "#b00020",
+    "iom": "#2b2d7a",
+}
+OTHER_COLOUR = "#1b2733"
+
+
+def category_labels() -> dict[str, str]:
+    """The categories' short names, as the badge band and the desk show them, in the current language."""
+    gettext = i18n.gettext
+    return {
+        "member-state": gettext("Member State"),
+        "observer": gettext("Observer"),
+        "un-igo": gettext("UN / IGO"),
+        "civil-society": gettext("Civil society"),
+        "academia": gettext("Academia"),
+        "private-sector": gettext("Private sector"),
+        "media": gettext("Media"),
+        "iom": gettext("IOM"),
+    }
+
+
+def category_label(category: str) -> str:
+    return category_labels().get(category) or category.replace("-", " ").capitalize()
+
+
+def category_colour(category: str) -> str:
+    return CATEGORY_COLOURS.get(category, OTHER_COLOUR)
+
+
+def country_name(code: str) -> str:
+    """The country's name in the current language (Babel's CLDR data), or "" when none is set."""
+    if not code:
+        return ""
+    return Locale.parse(i18n.current_language()).territories.get(code.upper(), code.upper())
+
+
+def name_size(given_name: str, family_name: str) -> str:
+    """A type size that keeps the longer name line on the badge: xl, l, m or s."""
+    longest = max(len(given_name), len(family_name))
+    if longest <= 12:
+        return "xl"
+    if longest <= 16:
+        return "l"
+    if longest <= 22:
+        return "m"
+    return "s"
+
+
+QR_BORDER = 4  # the quiet zone scanners need, in modules
+
+
+def qr_svg(code: str) -> Markup:
+    """The code as an inline SVG QR code (alphanumeric mode, error correction M), sized by CSS.
+
+    Drawn as filled runs of dark modules on a white square, rather than segno's stroked lines,
+    so that renderers leave no hairline seams between rows at print resolution.
+    """
+    qr = segno.make(code, error="m", micro=False, boost_error=False)
+    runs = []
+    for y, row in enumerate(qr.matrix_iter(border=QR_BORDER)):
+        x = 0
+        row = list(row)
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    size = qr.symbol_size(border=QR_BORDER)[0]
+    # The code is written out beside the image: the image itself is decoration to a screen reader.
+    return Markup(
+        f'<svg class="badge-qr-image" viewBox="0 0 {size} {size}" aria-hidden="true" '
+        f'focusable="false" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+    )
+
+
+def qr_png_data_uri(code: str) -> str:
+    """The QR code as a PNG of one pixel per module, for the PDF sheets.
+
+    WeasyPrint parses SVG paths slowly (a third of the time of a sheet of badges); a 29 × 29 pixel
+    PNG scaled without smoothing (`image-rendering: pixelated`) prints the same sharp modules.
+    """
+    qr = segno.make(code, error="m", micro=False, boost_error=False)
+    return qr.png_data_uri(scale=1, border=QR_BORDER)
+
+
+@dataclass(frozen=True)
+class BadgeView:
+    registration_id: int
+    given_name: str
+    family_name: str
+    organization: str
+    country: str
+    category: str
+    category_label: str
+    colour: str
+    name_size: str
+    meeting_title: str
+    meeting_city: str
+    starts_on: date
+    ends_on: date
+    code: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def code_display(self) -> str:
+        return codes.display(self.code)
+
+    @property
+    def qr(self) -> Markup:
+        return qr_svg(self.code)
+
+    @property
+    def qr_png(self) -> str:
+        return qr_png_data_uri(self.code)
+
+
+def badge_view(registration: dict, meeting: dict, secret_key: str) -> BadgeView:
+    """The badge of a registration row that has its `checkin_id`."""
+    return BadgeView(
+        registration_id=registration["id"],
+        given_name=registration["given_name"],
+        family_name=registration["family_name"],
+        organization=registration["organization"],
+        country=country_name(registration["country"]),
+        category=registration["category"],
+        category_label=category_label(registration["category"]),
+        colour=category_colour(registration["category"]),
+        name_size=name_size(registration["given_name"], registration["family_name"]),
+        meeting_title=meeting["title"],
+        meeting_city=meeting["city"],
+        starts_on=meeting["starts_on"],
+        ends_on=meeting["ends_on"],
+        code=codes.make_code(registration["checkin_id"], meeting["id"], secret_key),
+    )
+
+
+@functools.cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html.jinja2",)),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters.update(date_range=i18n.date_range)
+    return env
+
+
+def sheets_html(badges: list[BadgeView], layout: SheetLayout, title: str) -> str:
+    per_page = layout.per_page
+    pages = [
+        badges[i * per_page : (i + 1) * per_page] for i in range(pages_needed(len(badges), layout))
+    ]
+    return (
+        _environment()
+        .get_template("badges/sheets.html.jinja2")
+        .render(
+            pages=pages,
+            layout=layout,
+            title=title,
+            language=i18n.current_language(),
+            badge_css=(STATIC_DIR / "badge.css").read_text(),
+        )
+    )
+
+
+def sheets_pdf(badges: list[BadgeView], layout: SheetLayout, title: str) -> bytes:
+    """The PDF of `badges`, `layout.per_page` to a page. CPU-bound: run it in a thread."""
+    from weasyprint import HTML  # imported here: it loads Pango, which the web pages never need
+
+    html = sheets_html(badges, layout, title)
+    return HTML(string=html, base_url=str(STATIC_DIR)).write_pdf()

@@ -1,0 +1,95 @@
+"""Public pages rendered once and kept, per process, under a key of everything they show.
+
+A page that shows the same thing to every visitor (a meeting's agenda) costs a database round trip
+per query and a template rendering per request; under load both are most of the work. Kept here,
+it is rendered again only when its key changes (the caller puts the meeting row, whose
+`agenda_changed_at` moves with every agenda change, and the language into the key) or after
+`MAX_AGE` seconds, a backstop for a change that forgot to move the key.
+
+Only pages that are the same for every visitor may be cached: a form carries the visitor's own
+CSRF token (a cached copy would hand one visitor's token to the next), and a page that shows who
+is signed in would show it to everyone. Rendering for the cache therefore refuses, with
+`NotCacheable`, a template that asks for `csrf_input`, `csrf_token` or anything of the visitor on
+`request` (user, session, cookies, headers, query), instead of quietly caching it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from litestar import Request
+
+MAX_AGE = 60.0
+LIMIT = 256
+
+
+class NotCacheable(RuntimeError):
+    """A template rendered for the cache used something that differs from visitor to visitor."""
+
+
+class _NoForms:
+    def _refuse(self, *args: Any, **kwargs: Any) -> str:
+        raise NotCacheable("a page with a form (CSRF token) cannot be cached")
+
+    __str__ = __html__ = __call__ = _refuse
+
+
+NO_FORMS = _NoForms()
+_VISITOR_SPECIFIC = frozenset(
+    {"user", "auth", "session", "cookies", "headers", "query_params", "client", "scope"}
+)
+
+
+class _SameForEveryone:
+    """The request as a cached template may see it: the app (for url_for), nothing of the visitor."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _VISITOR_SPECIFIC:
+            raise NotCacheable(f"a page that reads request.{name} cannot be cached")
+        return getattr(self._request, name)
+
+
+class PageCache:
+    """At most `limit` pages, least recently used first out, each kept at most `max_age` seconds."""
+
+    def __init__(self, limit: int = LIMIT, max_age: float = MAX_AGE) -> None:
+        self.limit = limit
+        self.max_age = max_age
+        self._pages: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
+
+    def get(self, key: Hashable) -> str | None:
+        held = self._pages.get(key)
+        if held is None:
+            return None
+        if held[0] <= time.monotonic():
+            del self._pages[key]
+            return None
+        self._pages.move_to_end(key)
+        return held[1]
+
+    def put(self, key: Hashable, page: str) -> None:
+        self._pages[key] = (time.monotonic() + self.max_age, page)
+        self._pages.move_to_end(key)
+        while len(self._pages) > self.limit:
+            self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def render_without_forms(request: Request, template_name: str, context: dict[str, Any]) -> str:
+    """The template rendered as Litestar's Template response would, minus the CSRF token."""
+    template = request.app.template_engine.get_template(template_name)
+    return template.render(
+        **context, request=_SameForEveryone(request), csrf_input=NO_FORMS, csrf_token=NO_FORMS
+    )

@@ -1,0 +1,79 @@
+"""Running an ASGI app under an HTTP server: granian (the default) or uvicorn.
+
+`idmevents serve` calls `run("idmevents.asgi:app", …)`; the benchmarks call it with their own
+hello-world app, so that the ceiling they measure is the same server with the same options. Both
+servers trust X-Forwarded-For and X-Forwarded-Proto only from IDMEVENTS_FORWARDED_ALLOW_IPS (the
+reverse proxy): the client address they yield is what the rate limits count, and a client must not
+be able to pick its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+SERVERS = ("granian", "uvicorn")
+# On SIGTERM, requests in flight get this long to finish before the workers are stopped.
+GRACEFUL_SHUTDOWN_SECONDS = 20
+# Granian's factory reads the app to serve from here, in each of its worker processes.
+_TARGET_VARIABLE = "IDMEVENTS_GRANIAN_TARGET"
+_TRUSTED_VARIABLE = "IDMEVENTS_GRANIAN_TRUSTED"
+
+
+def run(
+    target: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    server: str,
+    forwarded_allow_ips: str = "127.0.0.1",
+    access_log: bool = True,
+) -> None:
+    """Serve `target` ("module:attribute") until SIGTERM/SIGINT, with `workers` processes."""
+    if server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(
+            target,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            access_log=access_log,
+            log_level="info",
+        )
+    elif server == "granian":
+        from granian.constants import Interfaces
+        from granian.server import Server
+
+        os.environ[_TARGET_VARIABLE] = target
+        os.environ[_TRUSTED_VARIABLE] = forwarded_allow_ips
+        Server(
+            "idmevents.server:granian_app",
+            address=host,
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            factory=True,
+            log_access=access_log,
+            respawn_failed_workers=True,
+            workers_kill_timeout=GRACEFUL_SHUTDOWN_SECONDS,
+        ).serve()
+    else:
+        raise ValueError(f"unknown server {server!r}: choose one of {', '.join(SERVERS)}")
+
+
+def load(target: str):
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute or "app")
+
+
+def granian_app():
+    """The app for one granian worker, behind the proxy-header check uvicorn does itself."""
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    app = load(os.environ[_TARGET_VARIABLE])
+    return wrap_asgi_with_proxy_headers(app, os.environ.get(_TRUSTED_VARIABLE, "127.0.0.1"))

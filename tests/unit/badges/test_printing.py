@@ -1,0 +1,154 @@
+"""Printing badges in batches: a PDF with the right pages and names, and the printed marks."""
+
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from idmevents.auth.tables import AuditEntry
+from idmevents.badges import services
+from idmevents.errors import InvalidInput
+from idmevents.registrations.tables import Registration
+from tests.badges_data import add_registration, add_user, meeting
+
+NOW = datetime(2027, 4, 1, 9, 0, tzinfo=UTC)
+FAMILIES = ["Okafor", "Ahmed", "Nguyen", "Müller", "Dubois", "Silva", "Kowalski"]
+GIVEN = {
+    "Okafor": "Chidi",
+    "Ahmed": "Fatima",
+    "Nguyen": "Thảo",
+    "Müller": "Jürgen",
+    "Dubois": "Hélène",
+    "Silva": "João",
+    "Kowalski": "Zofia",
+}
+
+
+async def add_person(meeting_row: dict, family: str, **fields) -> dict:
+    return await add_registration(
+        meeting_row, given_name=GIVEN[family], family_name=family, **fields
+    )
+
+
+def names_per_page(pdf: bytes) -> list[list[str]]:
+    """The family names of the badges on each page (given and family name both printed)."""
+    pages = []
+    for page in PdfReader(BytesIO(pdf)).pages:
+        text = page.extract_text()
+        pages.append(
+            [family for family in sorted(FAMILIES) if family in text and GIVEN[family] in text]
+        )
+    return pages
+
+
+async def printed_at() -> dict[str, datetime | None]:
+    rows = await Registration.select(Registration.family_name, Registration.badge_printed_at)
+    return {row["family_name"]: row["badge_printed_at"] for row in rows}
+
+
+async def test_seven_badges_on_a4_make_two_pages_in_alphabetical_order(demo):
+    new_york = await meeting()
+    for family in FAMILIES:
+        await add_person(new_york, family)
+    await add_registration(new_york, family_name="Pending", status="pending")
+
+    organizer = await add_user("organizer")
+    run = await services.print_badges(new_york, now=NOW, paper="a4", size="4x3", by=organizer)
+
+    assert (run.count, run.pages) == (7, 2)
+    assert len(PdfReader(BytesIO(run.pdf)).pages) == 2
+    ordered = sorted(FAMILIES)
+    assert names_per_page(run.pdf) == [ordered[:6], ordered[6:]]
+    assert await printed_at() == {family: NOW for family in FAMILIES} | {"Pending": None}
+    assert run.filename == "badges-idm-new-york-20270401-090000.pdf"
+    entry = (
+        await AuditEntry.select(
+            AuditEntry.action, AuditEntry.entity_id, AuditEntry.actor, AuditEntry.data
+        )
+        .output(load_json=True)
+        .first()
+    )
+    assert (
+        entry["action"],
+        entry["entity_id"],
+        entry["actor"],
+        len(entry["data"]["registrations"]),
+    ) == (
+        "print_badges",
+        new_york["id"],
+        organizer.email,
+        7,
+    )
+
+
+async def test_not_printed_yet_prints_only_the_new_ones(demo):
+    new_york = await meeting()
+    for family in FAMILIES[:5]:
+        await add_person(new_york, family)
+    await services.print_badges(new_york, now=NOW)
+    for family in FAMILIES[5:]:
+        await add_person(new_york, family)
+
+    later = NOW + timedelta(hours=1)
+    run = await services.print_badges(new_york, now=later, not_printed_only=True, paper="letter")
+    again = await services.print_badges(
+        new_york, now=later + timedelta(hours=1), not_printed_only=True
+    )
+
+    assert (run.count, run.pages, names_per_page(run.pdf)) == (2, 1, [["Kowalski", "Silva"]])
+    assert (again.count, again.pages, again.pdf) == (0, 0, None)
+    assert await printed_at() == {f: NOW for f in FAMILIES[:5]} | {f: later for f in FAMILIES[5:]}
+
+
+async def test_category_filter_and_a6_on_letter(demo):
+    new_york = await meeting()
+    for family in FAMILIES[:3]:
+        await add_person(new_york, family, category="media")
+    for family in FAMILIES[3:]:
+        await add_person(new_york, family, category="member-state")
+
+    run = await services.print_badges(
+        new_york, now=NOW, category="media", paper="letter", size="a6"
+    )
+
+    assert (run.count, run.pages) == (3, 2)  # two A6 badges fit on a Letter page
+    assert names_per_page(run.pdf) == [["Ahmed", "Nguyen"], ["Okafor"]]
+    printed = await printed_at()
+    assert sorted(f for f, at in printed.items() if at) == ["Ahmed", "Nguyen", "Okafor"]
+
+
+async def test_one_badge_on_a_page_of_its_size(demo):
+    new_york = await meeting()
+    person = await add_person(new_york, "Okafor")
+    await add_person(new_york, "Ahmed")
+    run = await services.print_badges(
+        new_york, now=NOW, paper="badge", size="4x3", registration_id=person["id"]
+    )
+    page = PdfReader(BytesIO(run.pdf)).pages[0]
+    width_in, height_in = float(page.mediabox.width) / 72, float(page.mediabox.height) / 72
+    assert (run.count, round(width_in, 2), round(height_in, 2)) == (1, 4.0, 3.0)
+    assert names_per_page(run.pdf) == [["Okafor"]]
+
+
+async def test_print_counts_per_category(demo):
+    new_york = await meeting()
+    await add_registration(new_york, category="media")
+    await add_registration(new_york, category="media", badge_printed_at=NOW)
+    await add_registration(new_york, category="academia")
+    await add_registration(new_york, category="academia", status="cancelled", badge_printed_at=NOW)
+    totals = await services.print_counts(new_york)
+    assert (totals.expected, totals.done) == (3, 1)
+    assert [(c.label, c.expected, c.done) for c in totals.categories] == [
+        ("Academia", 1, 0),
+        ("Media", 2, 1),
+    ]
+
+
+@pytest.mark.parametrize(("paper", "size"), [("a3", "4x3"), ("a4", "credit-card")])
+async def test_unknown_paper_or_size_is_refused(demo, paper, size):
+    new_york = await meeting()
+    await add_registration(new_york)
+    with pytest.raises(InvalidInput):
+        await services.print_badges(new_york, now=NOW, paper=paper, size=size)
+    assert list((await printed_at()).values()) == [None]

@@ -19,6 +19,7 @@ from idmevents.errors import AppError, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services
 from idmevents.meetings.tables import Meeting
+from idmevents.web import ErrorBody
 
 PAGE_SIZE = 50
 MAX_ID = 2**31 - 1
@@ -201,14 +202,8 @@ class OutboxPage(msgspec.Struct):
     counts: dict[str, int]
 
 
-class ErrorOut(msgspec.Struct):
-    error: str
-    detail: str
-    fields: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
-
-
 def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorOut, description=description)
+    return ResponseSpec(data_container=ErrorBody, description=description)
 
 
 API_ERRORS = {

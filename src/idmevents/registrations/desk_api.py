@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from idmevents.auth.guards import requires_role
 from idmevents.registrations import desk, services
+from idmevents.web import ErrorBody
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
 Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
@@ -110,15 +111,8 @@ class SeatIn(msgspec.Struct, forbid_unknown_fields=True):
     ] = False
 
 
-class ErrorOut(msgspec.Struct):
-    error: str
-    detail: str
-    fields: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
-    reason: str | msgspec.UnsetType = msgspec.UNSET
-
-
 def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorOut, description=description)
+    return ResponseSpec(data_container=ErrorBody, description=description)
 
 
 READ_ERRORS = {

@@ -7,8 +7,10 @@ import csv
 import html
 import io
 import re
+from datetime import UTC, datetime
 
 from idmevents.auth.tables import AuditEntry
+from idmevents.badges.tables import CheckIn
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations.tables import Registration
 from tests.desk_factories import desk_meeting
@@ -539,3 +541,36 @@ async def test_agenda_builder_links_to_the_meetings_desk(client, make_user, logi
     await signed_in(client, make_user, login)
     page = await client.get("/admin/meetings/desk-meeting")
     assert f'href="{DESK}">Registrations</a>' in page.text
+
+
+async def test_desk_shows_who_has_arrived(client, make_user, login, api_token):
+    desk = await desk_meeting()
+    user = await signed_in(client, make_user, login)
+    arrived = datetime(2027, 4, 20, 12, 45, tzinfo=UTC)
+    await CheckIn.insert(
+        CheckIn(
+            registration=desk.ids["jose"],
+            checked_in_at=arrived,
+            checked_in_by=user["id"],
+            desk="Main entrance",
+        )
+    )
+    listed = text_of((await client.get(f"{DESK}?q=jose")).text)
+    assert "Confirmed Checked in" in listed
+    detail = text_of((await client.get(f"/admin/registrations/{desk.ids['jose']}")).text)
+    assert f"Checked in Apr 20, 2027, 8:45:00 AM EDT · {user['email']} · Main entrance" in detail
+    rows = parse_csv((await client.get(f"{DESK}.csv?q=jose")).content)
+    assert dict(zip(rows[0], rows[1], strict=True))["Checked in (America/New_York)"] == (
+        "2027-04-20 08:45"
+    )
+    _, token = await api_token("organizer")
+    one = await client.get(
+        f"/api/v1/registrations/{desk.ids['jose']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert one.json()["checked_in_at"] == "2027-04-20T12:45:00Z"
+    listed_api = await client.get(
+        "/api/v1/meetings/desk-meeting/registrations",
+        params={"q": "jose"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert listed_api.json()["items"][0]["checked_in_at"] == "2027-04-20T12:45:00Z"

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count
 
 from idmevents.auth.tables import AuditEntry
+from idmevents.badges.tables import CheckIn
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services as mail
@@ -197,7 +198,7 @@ LIST_COLUMNS = tuple(
     column
     for column in Registration.all_columns()
     if column._meta.name
-    not in {"token", "feed_token", "email_key", "consented_at", "badge_printed_at"}
+    not in {"token", "feed_token", "email_key", "consented_at", "badge_printed_at", "checkin_id"}
 )
 
 
@@ -247,9 +248,26 @@ async def find_registrations(meeting: dict, filters: DeskFilters) -> list[dict]:
         rows = [row for row in rows if _matches(row, words)]
     rows.sort(key=_sort_key(filters.sort), reverse=filters.sort.startswith("-"))
     positions = await waitlist_positions(meeting["id"])
+    arrivals = await check_ins(meeting["id"])
     for row in rows:
         row["waitlist_position"] = positions.get(row["id"])
+        row["checked_in_at"] = arrivals.get(row["id"])
     return rows
+
+
+async def check_ins_of(registration_ids: list[int]) -> dict[int, datetime]:
+    rows = await CheckIn.select(CheckIn.registration, CheckIn.checked_in_at).where(
+        CheckIn.registration.is_in(registration_ids)
+    )
+    return {row["registration"]: row["checked_in_at"] for row in rows}
+
+
+async def check_ins(meeting_id: int) -> dict[int, datetime]:
+    """Registration id → when the person was checked in at the meeting's desk."""
+    rows = await CheckIn.select(CheckIn.registration, CheckIn.checked_in_at).where(
+        CheckIn.registration.meeting == meeting_id
+    )
+    return {row["registration"]: row["checked_in_at"] for row in rows}
 
 
 async def waitlist_positions(meeting_id: int) -> dict[int, int]:
@@ -461,6 +479,7 @@ class Detail:
     history: list[dict]  # audit entries, newest first
     emails: list[mail.OutboxEntry]  # newest first
     counts: DeskCounts
+    check_in: dict | None = None  # checked_in_at, desk, by (the staff member's email)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -495,6 +514,13 @@ async def registration_detail(registration_id: int) -> Detail:
         .order_by(AuditEntry.id, ascending=False)
     )
     emails = await mail.list_outbox(registration_id=registration_id, limit=mail.MAX_PAGE_SIZE)
+    check_in = (
+        await CheckIn.select(
+            CheckIn.checked_in_at, CheckIn.desk, CheckIn.checked_in_by.email.as_alias("by")
+        )
+        .where(CheckIn.registration == registration_id)
+        .first()
+    )
     places = await session_places(meeting["id"], [registration_id])
     return Detail(
         registration=registration,
@@ -504,6 +530,7 @@ async def registration_detail(registration_id: int) -> Detail:
         history=history,
         emails=emails,
         counts=await meeting_counts(meeting),
+        check_in=check_in,
     )
 
 

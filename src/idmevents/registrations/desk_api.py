@@ -60,6 +60,7 @@ class RegistrationOut(msgspec.Struct):
     updated_at: datetime
     confirmed_at: datetime | None
     cancelled_at: datetime | None
+    checked_in_at: datetime | None
     sessions: list[SessionPlaceOut]
 
 
@@ -129,11 +130,16 @@ ACTION_ERRORS = READ_ERRORS | {
 }
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
 def registration_out(
     registration: dict,
     meeting_slug: str,
     position: int | None,
     places: list[dict],
+    checked_in_at: datetime | None,
 ) -> RegistrationOut:
     return RegistrationOut(
         id=registration["id"],
@@ -152,8 +158,9 @@ def registration_out(
         rejection_reason=registration["rejection_reason"],
         created_at=registration["created_at"].astimezone(UTC),
         updated_at=registration["updated_at"].astimezone(UTC),
-        confirmed_at=registration["confirmed_at"] and registration["confirmed_at"].astimezone(UTC),
-        cancelled_at=registration["cancelled_at"] and registration["cancelled_at"].astimezone(UTC),
+        confirmed_at=_utc(registration["confirmed_at"]),
+        cancelled_at=_utc(registration["cancelled_at"]),
+        checked_in_at=_utc(checked_in_at),
         sessions=[
             SessionPlaceOut(session_id=p["session_id"], title=p["title"], status=p["status"])
             for p in places
@@ -192,6 +199,7 @@ async def _one(registration_id: int) -> RegistrationOut:
         meeting["slug"],
         await services.waitlist_position(registration),
         places.get(registration_id, []),
+        (await desk.check_ins_of([registration_id])).get(registration_id),
     )
 
 
@@ -249,7 +257,11 @@ class RegistrationDeskApi(Controller):
         return RegistrationList(
             items=[
                 registration_out(
-                    row, meeting["slug"], row["waitlist_position"], places.get(row["id"], [])
+                    row,
+                    meeting["slug"],
+                    row["waitlist_position"],
+                    places.get(row["id"], []),
+                    row["checked_in_at"],
                 )
                 for row in window
             ],

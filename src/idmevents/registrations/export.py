@@ -103,6 +103,7 @@ def registrations_table(
         gettext("Registered (%(zone)s)") % {"zone": zone_name},
         gettext("Confirmed (%(zone)s)") % {"zone": zone_name},
         gettext("Cancelled (%(zone)s)") % {"zone": zone_name},
+        gettext("Checked in (%(zone)s)") % {"zone": zone_name},
         gettext("Reason for not accepting"),
     ]
     table: list[list[Cell]] = []
@@ -132,6 +133,7 @@ def registrations_table(
                 _local(row["created_at"], zone),
                 _local(row["confirmed_at"], zone),
                 _local(row["cancelled_at"], zone),
+                _local(row.get("checked_in_at"), zone),
                 row["rejection_reason"],
             ]
         )

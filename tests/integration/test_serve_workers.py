@@ -45,7 +45,7 @@ def two_workers(server: Serve, without: int | None = None) -> set[int]:
     return pids if len(pids) == 2 and without not in pids else set()
 
 
-def wait_for(condition, timeout: float = 30, interval: float = 0.1):
+def wait_for(condition, timeout: float = 60, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := condition():

@@ -563,6 +563,14 @@ async def meeting_span(meeting: dict) -> MeetingSpan:
     )
 
 
+async def _registration_by_email(meeting_id: int, email_key: str) -> dict | None:
+    return (
+        await Registration.select()
+        .where((Registration.meeting == meeting_id) & (Registration.email_key == email_key))
+        .first()
+    )
+
+
 async def _lock_meeting(meeting_id: int, span: MeetingSpan | None = None) -> _Meeting:
     row = await db.locked(Meeting.select().where(Meeting.id == meeting_id)).first()
     if row is None:
@@ -881,11 +889,7 @@ async def _register_locked(
     locked = await _lock_meeting(meeting_id, span)
     if not registration_is_open(locked.row, now):
         raise _closed_conflict(locked.row, now)
-    existing = (
-        await Registration.select()
-        .where((Registration.meeting == locked.id) & (Registration.email_key == email_key))
-        .first()
-    )
+    existing = await _registration_by_email(locked.id, email_key)
     if existing is not None:
         await _send_link_again(existing, locked, now=now)
         return None
@@ -922,11 +926,7 @@ async def _register_locked(
         .returning(Registration.id)
     )
     if not inserted:
-        existing = (
-            await Registration.select()
-            .where((Registration.meeting == locked.id) & (Registration.email_key == email_key))
-            .first()
-        )
+        existing = await _registration_by_email(locked.id, email_key)
         if existing is not None:
             await _send_link_again(existing, locked, now=now)
         return None

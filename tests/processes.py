@@ -108,6 +108,22 @@ class Serve(Process):
         self.spawn()
         return self.wait_healthy(timeout)
 
+    def kill(self) -> None:
+        """SIGKILL the server and its workers, and return once its port refuses connections.
+
+        A signalled process dies a moment after kill() returns, and `serve`'s worker processes
+        die on their own schedule: until the port refuses, a connection can still reach one.
+        """
+        super().kill()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            except OSError:
+                return
+            time.sleep(0.01)
+        raise RuntimeError(f"port {self.port} still accepts connections after SIGKILL")
+
     def wait_healthy(self, timeout: float = 60) -> Serve:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -134,6 +134,7 @@ SEATS = 100
 PEOPLE = 500
 KILL_AFTER = 150  # responses received before one web process is killed
 CONCURRENCY = 64
+PROXY_NOTICES = 0.1  # seconds for nginx to see a dead process's kept-alive connections close
 
 
 @pytest.fixture
@@ -229,7 +230,8 @@ async def test_500_registrations_for_100_seats_through_nginx_with_a_web_process_
 
         async def killer() -> None:
             await done.wait()
-            servers[0].kill()  # SIGKILL: no graceful anything
+            # SIGKILL, no graceful anything; returns once the process's port refuses connections.
+            await asyncio.to_thread(servers[0].kill)
             killed_at.append(time.monotonic())
 
         results = await asyncio.gather(killer(), *(one(n) for n in range(PEOPLE)))
@@ -258,10 +260,13 @@ async def test_500_registrations_for_100_seats_through_nginx_with_a_web_process_
         f"{len(retried)} sent again"
     )
     assert killed_at, "the web process was never killed"
-    # Every failure happened to a request already in flight when the process died...
-    assert all(a.started < killed_at[0] for a in failed), [
-        (a.email, a.status) for a in failed if a.started >= killed_at[0]
-    ]
+    # Every failure happened to a request already in flight while the process died (nginx may
+    # hand one more to a kept-alive connection of the dead process in the instant before its
+    # event loop sees that connection close: PROXY_NOTICES allows for it)...
+    after = [a for a in attempts if a.started >= killed_at[0] + PROXY_NOTICES]
+    assert [(a.email, a.status) for a in after if a.status != 201] == []
+    # ...the rest kept serving: many requests came after the kill, and all got their answer...
+    assert len(after) >= 100, len(after)
     # ...and every retry, on the surviving process, succeeded.
     assert [a.status for a in retried] == [201] * len(retried)
     assert servers[1].running()

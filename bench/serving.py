@@ -17,7 +17,9 @@ of every server process. After the registration run it counts the meeting's regi
 database: confirmed must be exactly the capacity (never more), the rest waitlisted 1..n in order.
 
 The app runs without its embedded mail worker (`idmevents worker` processes send mail in a real
-set-up) and without the registration rate limit (one client address sends everything here).
+set-up) and without the registration rate limit (one client address sends everything here). A
+registration's email is queued as a recipe that the worker writes before sending it: after the
+run, the CPU a worker spends writing one of them is measured too, in a process of its own.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class ServerResult:
     endpoints: list[Measurement] = field(default_factory=list)
     rss_mb: dict[str, list[float]] = field(default_factory=dict)
     registrations: dict[str, int | bool] = field(default_factory=dict)
+    emails: dict[str, float] = field(default_factory=dict)
 
 
 # wrk -----------------------------------------------------------------------------------------
@@ -273,6 +276,11 @@ async def registration_counts(url: str) -> dict[str, int | bool]:
         "SELECT status, waitlist_seq, id FROM registration "
         f"WHERE meeting = {meeting['id']} ORDER BY id",
     )
+    emails = await _fetch(
+        url,
+        "SELECT registration, count(*) AS n FROM outbox_message "
+        f"WHERE meeting = {meeting['id']} GROUP BY registration",
+    )
     confirmed = [row for row in rows if row["status"] == "confirmed"]
     waitlisted = [row for row in rows if row["status"] == "waitlisted"]
     sequence = [row["waitlist_seq"] for row in waitlisted]
@@ -285,7 +293,40 @@ async def registration_counts(url: str) -> dict[str, int | bool]:
         # In arrival (id) order the sequence only grows, and no two share a place.
         "waitlist_in_order": sequence == sorted(sequence) and len(set(sequence)) == len(sequence),
         "overbooked": len(confirmed) > meeting["capacity"],
+        # Each registration queued its one email (a recipe, for the worker to write).
+        "one_email_each": sorted(row["registration"] for row in emails if row["n"] == 1)
+        == [row["id"] for row in rows],
     }
+
+
+# The outbox worker's share: the registrations' emails were queued as recipes, and a worker writes
+# each (templates, calendar invitation, MIME) before sending it. Measured in a process of its own.
+WRITE_EMAILS = """
+import asyncio, json, sys, time
+from idmevents.mail import recipes
+
+async def main(count):
+    started = time.process_time()
+    written = await recipes.render_waiting(limit=count)
+    print(json.dumps({"written": written, "cpu_ms": (time.process_time() - started) * 1000}))
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
+
+def email_writing_cost(env: dict[str, str], count: int = 300) -> dict[str, float]:
+    """CPU milliseconds a worker spends writing one of the queued registration emails."""
+    done = subprocess.run(
+        [sys.executable, "-c", WRITE_EMAILS, str(count)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"written": figures["written"], "cpu_ms_each": figures["cpu_ms"] / figures["written"]}
 
 
 async def clear_registrations(url: str) -> None:
@@ -366,6 +407,7 @@ def benchmark_server(
     finally:
         app.stop()
     result.registrations = asyncio.run(registration_counts(database_url))
+    result.emails = email_writing_cost(env)
     for measurement in result.endpoints:
         measurement.ratio = round(measurement.requests_per_second / ceiling.requests_per_second, 3)
         measurement.cpu_ratio = round(ceiling.cpu_ms / measurement.cpu_ms, 3)
@@ -390,6 +432,11 @@ def print_result(result: ServerResult) -> None:
     for name, sizes in result.rss_mb.items():
         print(f"RSS {name}: parent {sizes[0]} MB, workers {', '.join(map(str, sizes[1:]))} MB")
     print("registrations after the run:", json.dumps(result.registrations))
+    if result.emails:
+        print(
+            f"their emails, written by the outbox worker: {result.emails['cpu_ms_each']:.2f} ms "
+            f"CPU each ({result.emails['written']:.0f} measured)"
+        )
 
 
 def check(result: ServerResult) -> list[str]:
@@ -402,6 +449,8 @@ def check(result: ServerResult) -> list[str]:
         counts.get("confirmed") != counts.get("capacity")
     ):
         problems.append(f"{result.server}: seats left unfilled: {counts}")
+    if not counts.get("one_email_each"):
+        problems.append(f"{result.server}: not exactly one email queued per registration")
     if not counts.get("waitlist_in_order"):
         problems.append(f"{result.server}: waiting list out of order: {counts}")
     for m in result.endpoints:

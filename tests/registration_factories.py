@@ -7,6 +7,7 @@ import email.policy
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
+from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting, MeetingSession
 
@@ -90,7 +91,9 @@ def form(n: int | str = 1, **overrides) -> dict:
 
 
 async def outbox_messages(kind: str | None = None) -> list[EmailMessage]:
-    """The queued emails, oldest first, parsed back as a mail client would read them."""
+    """The queued emails, oldest first, parsed back as a mail client would read them (those
+    queued as recipes rendered first, as the worker would before sending them)."""
+    await recipes.render_waiting()
     query = OutboxMessage.select().order_by(OutboxMessage.id)
     if kind:
         query = query.where(OutboxMessage.kind == kind)

@@ -4,6 +4,7 @@ import email
 import email.policy
 import re
 
+from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations.tables import Registration
 from tests.browser.conftest import axe_violations, describe
@@ -16,6 +17,7 @@ async def no_violations(page) -> None:
 
 async def emailed_link(kind: str) -> str:
     """The private link in the newest email of that kind, read from the outbox row."""
+    await recipes.render_waiting()
     row = (
         await OutboxMessage.select()
         .where(OutboxMessage.kind == kind)

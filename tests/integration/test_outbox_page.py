@@ -6,6 +6,7 @@ import re
 
 from idmevents.auth import reset
 from idmevents.auth.tables import AuditEntry
+from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations.tables import Registration
 from tests.desk_factories import desk_meeting
@@ -29,6 +30,8 @@ async def test_outbox_lists_every_email_with_counts_and_filters(client, make_use
     desk = await desk_meeting()
     other = await make_meeting(slug="other", title="Other workshop")
     await signed_in(client, make_user, login)
+    # A message that failed was rendered before its first attempt, as the worker does.
+    await recipes.render_waiting()
     failed = await outbox_row(to_address="bob@example.org")
     await OutboxMessage.update(
         {
@@ -68,8 +71,17 @@ async def test_outbox_message_shows_headers_text_and_private_link(client, make_u
     token = (
         await Registration.select(Registration.token).where(Registration.id == desk.ids["jose"])
     )[0]["token"]
+    # A registration's email waits as a recipe until it is sent: listed as such...
+    assert (row["raw"], row["subject"]) == ("", "")
+    listed = await client.get("/admin/outbox")
+    assert f'href="/admin/outbox/{row["id"]}">(written when it is sent)</a>' in listed.text
+    # ...and written (once, for good) when an organizer opens it.
     page = await client.get(f"/admin/outbox/{row['id']}")
     assert page.status_code == 200
+    row = await outbox_row(to_address="jose@example.org")
+    assert row["subject"] == "Registration confirmed: Desk workshop"
+    assert f"Message-ID: {row['message_id']}" in row["raw"]
+    assert (await client.get(f"/admin/outbox/{row['id']}")).text == page.text
     assert page.headers["cache-control"] == "no-store"
     text = text_of(page.text)
     assert f"Subject {row['subject']}" in text
@@ -99,6 +111,7 @@ async def test_outbox_message_hides_account_links(client, make_user, login):
 
 async def test_outbox_resend_retries_failed_and_copies_sent(client, make_user, login):
     await desk_meeting()
+    await recipes.render_waiting()  # what was sent, or failed sending, had been rendered
     user = await signed_in(client, make_user, login)
     failed = await outbox_row(to_address="zoe@example.org")
     sent = await outbox_row(to_address="ana@example.org")

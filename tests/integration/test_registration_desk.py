@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from idmevents.auth.tables import AuditEntry
 from idmevents.badges.tables import CheckIn
+from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations.tables import Registration
 from tests.desk_factories import desk_meeting
@@ -429,6 +430,7 @@ async def test_action_without_csrf_token_is_refused(client, make_user, login):
 
 async def test_registration_page_shows_history_and_emails(client, make_user, login):
     desk = await desk_meeting()
+    await recipes.render_waiting()  # as the worker does, moments after each registration
     await signed_in(client, make_user, login)
     await client.get(DESK)
     await post_form(client, f"/admin/registrations/{desk.ids['zoe']}/reject", {"reason": "No."})

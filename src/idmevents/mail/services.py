@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import re
@@ -15,8 +16,10 @@ from idmevents.auth import audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
+from idmevents.mail import recipes
 from idmevents.mail.message import new_message_id
 from idmevents.mail.outbox import message_domain
+from idmevents.mail.send import PermanentFailure
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 
@@ -49,6 +52,11 @@ class OutboxEntry:
     sent_at: datetime | None
     meeting_id: int | None
     registration_id: int | None
+
+    @property
+    def heading(self) -> str:
+        """The subject, or what stands for it while the message waits to be rendered."""
+        return self.subject or gettext("(written when it is sent)")
 
 
 _ENTRY_COLUMNS = (
@@ -124,6 +132,12 @@ async def get_outbox_message(outbox_id: int) -> tuple[OutboxEntry, str]:
         raise NotFound("No such message in the outbox.")
     row = rows[0]
     raw = row.pop("raw")
+    if not raw:  # queued as a recipe: written now, for good (its last_error says if it cannot be)
+        with contextlib.suppress(PermanentFailure):
+            raw = await recipes.rendered_raw(outbox_id)
+        row["subject"] = (
+            await OutboxMessage.select(OutboxMessage.subject).where(OutboxMessage.id == outbox_id)
+        )[0]["subject"]
     return OutboxEntry(**row), raw
 
 

@@ -13,7 +13,10 @@ class OutboxMessage(Table, tablename="outbox_message"):
     kind = Varchar(length=40)  # confirmed, waitlisted, promoted, password-reset, ...
     to_address = Varchar(length=320)
     subject = Varchar(length=500)
-    raw = Text()  # the whole RFC 5322 message, rendered once when queued
+    # The whole RFC 5322 message, rendered once: when queued, or, for a row queued as a `recipe`,
+    # by the first worker (or page) that needs it, before the first attempt to send it.
+    raw = Text()
+    recipe = Text(default="")  # JSON: {"renderer": ..., ...}; "" when queued already rendered
     meeting = ForeignKey(references=Meeting, null=True, on_delete=OnDelete.set_null)
     registration = ForeignKey(references=Registration, null=True, on_delete=OnDelete.set_null)
     status = Varchar(length=20, default="queued", index=True)  # queued | sending | sent | failed

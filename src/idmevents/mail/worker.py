@@ -8,7 +8,8 @@ A pass (`deliver_due`) has three steps:
    `FOR UPDATE SKIP LOCKED`, so concurrent workers take different rows instead of queueing; SQLite's
    IMMEDIATE transaction lets one claim run at a time.
 2. **Send** each message's stored bytes with no transaction open: a slow SMTP server never holds a
-   database lock.
+   database lock. A message queued as a recipe (`mail.recipes`) is rendered and stored first; a
+   renderer's error counts as a failed attempt, like a send that failed.
 3. **Record** the outcome: `sent`; back to `queued` with a later `next_attempt_at` (temporary
    failure, exponential backoff with jitter); or `failed` (permanent failure, or `MAX_ATTEMPTS`
    used up), the error kept in `last_error` for organizers.
@@ -34,6 +35,7 @@ from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from idmevents.db import is_sqlite, write_transaction
+from idmevents.mail import recipes
 from idmevents.mail.send import (
     PermanentFailure,
     Sender,
@@ -244,7 +246,9 @@ async def deliver_due(
                 break
         claimed = pending.pop(0)
         try:
-            await sender.send(claimed.raw, sender=envelope_from, recipients=[claimed.to_address])
+            # A message queued as a recipe is rendered (and stored) before its first attempt.
+            raw = claimed.raw or await recipes.rendered_raw(claimed.id)
+            await sender.send(raw, sender=envelope_from, recipients=[claimed.to_address])
         except PermanentFailure as exc:
             await _record_failure(claimed, until, exc, permanent=True, at=clock())
         except ServerUnavailable as exc:

@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from idmevents import i18n
-from idmevents.mail import outbox
+from idmevents.mail import outbox, recipes
 from idmevents.mail.message import Attachment, Email
 from idmevents.mail.render import render_email
+from idmevents.meetings.tables import Meeting
 from idmevents.registrations.countries import country_name
 from idmevents.registrations.invitation import MeetingSpan, invitation
 from idmevents.registrations.labels import category_label, language_label, status_label
+from idmevents.registrations.tables import Registration
 from idmevents.settings import get_settings
 
 KINDS = (
@@ -79,7 +81,7 @@ def _invitation(registration: dict, meeting: dict, span: MeetingSpan, method: st
     )
 
 
-async def queue(
+def compose(
     kind: str,
     registration: dict,
     meeting: dict,
@@ -90,9 +92,9 @@ async def queue(
     sessions: list | tuple = (),
     invitation: str | None = None,
     **extra: Any,
-) -> int:
-    """Render email `kind` for the registration and write it to the outbox (in the caller's
-    transaction). `invitation`: "REQUEST" or "CANCEL" attaches the meeting as a calendar object."""
+) -> Email:
+    """Email `kind` for the registration, rendered in the person's language. `invitation`:
+    "REQUEST" or "CANCEL" attaches the meeting as a calendar object."""
     language = registration["language"]
     token = i18n.set_language(language)
     try:
@@ -126,17 +128,98 @@ async def queue(
                 method=invitation,
             ),
         )
-    return await outbox.enqueue(
-        Email(
-            kind=kind_of(kind),
-            to_address=registration["email"],
-            to_name=context["full_name"],
-            subject=subject,
-            text=text,
-            html=html,
-            attachments=attachments,
-            meeting_id=meeting["id"],
-            registration_id=registration["id"],
-        ),
+    return Email(
+        kind=kind_of(kind),
+        to_address=registration["email"],
+        to_name=context["full_name"],
+        subject=subject,
+        text=text,
+        html=html,
+        attachments=attachments,
+        meeting_id=meeting["id"],
+        registration_id=registration["id"],
+    )
+
+
+async def queue(
+    kind: str,
+    registration: dict,
+    meeting: dict,
+    *,
+    span: MeetingSpan | None,
+    now: datetime,
+    **options: Any,
+) -> int:
+    """Render email `kind` (see `compose`) and write it to the outbox, in the caller's
+    transaction; returns the outbox row's id."""
+    email = compose(kind, registration, meeting, span=span, now=now, **options)
+    return await outbox.enqueue(email, now=now)
+
+
+# What a newcomer (or a reinstated registration) is told, by the status they got.
+ANNOUNCEMENTS = {"pending": "received", "confirmed": "confirmed", "waitlisted": "waitlisted"}
+
+
+def announcement_recipe(
+    registration: dict, *, position: int | None, with_sessions: bool
+) -> dict[str, Any]:
+    """The recipe (see `mail.recipes`) of the email announcing a registration's status.
+
+    It holds what was decided (status, waiting-list position); the worker reads the rest (names,
+    meeting, sessions) when it renders, moments later. PostgreSQL's `idmevents_register` function
+    (migrations) writes the same object for the registrations it decides.
+    """
+    kind = ANNOUNCEMENTS[registration["status"]]
+    return {
+        "email": kind,
+        "registration": registration["id"],
+        "status": registration["status"],
+        "position": position,
+        "invitation": "REQUEST" if kind == "confirmed" else None,
+        "sessions": with_sessions,
+    }
+
+
+async def queue_announcement(
+    registration: dict, *, now: datetime, position: int | None, with_sessions: bool
+) -> int:
+    """Queue the announcement as a recipe: rendering it is left to the worker, out of the request
+    and out of the meeting's lock."""
+    recipe = announcement_recipe(registration, position=position, with_sessions=with_sessions)
+    return await recipes.enqueue_recipe(
+        "registration",
+        recipe,
+        kind=kind_of(recipe["email"]),
+        to_address=registration["email"],
+        meeting_id=registration["meeting"],
+        registration_id=registration["id"],
         now=now,
+    )
+
+
+async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
+    """Render a registration email queued as a recipe (`mail.recipes.RENDERERS` names this)."""
+    from idmevents.registrations import services  # services queues emails: import it late
+
+    registration = (
+        await Registration.select().where(Registration.id == recipe["registration"]).first()
+    )
+    if registration is None:
+        raise LookupError(f"registration {recipe['registration']} no longer exists")
+    # The status it was told about, even if it has moved on since (its own email follows).
+    registration["status"] = recipe["status"]
+    meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
+    span = await services.meeting_span(meeting) if recipe["invitation"] else None
+    sessions = (
+        await services.session_choices(meeting["id"], registration) if recipe["sessions"] else []
+    )
+    return compose(
+        recipe["email"],
+        registration,
+        meeting,
+        span=span,
+        now=queued_at,
+        position=recipe["position"],
+        sessions=sessions,
+        invitation=recipe["invitation"],
     )

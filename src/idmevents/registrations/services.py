@@ -42,6 +42,8 @@ from idmevents.auth import audit
 from idmevents.auth.tables import User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, gettext
+from idmevents.mail.message import new_message_id
+from idmevents.mail.outbox import message_domain
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.services import registration_is_open
 from idmevents.meetings.tables import Meeting, MeetingSession
@@ -863,39 +865,28 @@ async def register(
         raise _closed_conflict(meeting, now)
     if not isinstance(form, RegistrationForm):
         form = _as_form(form, RegistrationForm)
-    sessions = await choosable_sessions(meeting["id"])
+    # Read before the lock: every moment the meeting row is locked, other registrations wait.
+    sessions = await choosable_sessions(meeting["id"]) if form.sessions else {}
     form = check_registration(form, sessions)
     email_key = form.email.lower()
-    # Read before the lock: every moment the meeting row is locked, other registrations wait.
-    span = await meeting_span(meeting)
+    if not form.sessions and not db.is_sqlite():
+        result = await _register_in_one_statement(meeting["id"], form, email_key, now=now)
+        if result is not None:
+            return result
     async with db.write_transaction():
-        result = await _register_locked(meeting["id"], form, sessions, email_key, span, now=now)
+        result = await _register_locked(meeting["id"], form, sessions, email_key, now=now)
     # A duplicate leaves the transaction normally: the link it emailed again must be committed.
     if result is None:
         raise _duplicate_conflict()
     return result
 
 
-async def _register_locked(
-    meeting_id: int,
-    form: RegistrationForm,
-    sessions: Mapping[int, dict],
-    email_key: str,
-    span: MeetingSpan,
-    *,
-    now: datetime,
-) -> RegistrationResult | None:
-    """The registration decided and written, or None for an email already registered."""
-    locked = await _lock_meeting(meeting_id, span)
-    if not registration_is_open(locked.row, now):
-        raise _closed_conflict(locked.row, now)
-    existing = await _registration_by_email(locked.id, email_key)
-    if existing is not None:
-        await _send_link_again(existing, locked, now=now)
-        return None
-    status, seq = await _decide(locked, form.category, now=now)
-    values = {
-        "meeting": locked.id,
+def _new_registration(
+    meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime
+) -> dict:
+    """The row of a newcomer, all but its status (`status`, `waitlist_seq`, `confirmed_at`)."""
+    return {
+        "meeting": meeting_id,
         "token": new_token(),
         "feed_token": new_token(),
         "given_name": form.given_name,
@@ -908,15 +899,65 @@ async def _register_locked(
         "country": form.country,
         "language": form.language,
         "accessibility_needs": form.accessibility_needs,
-        "status": status,
-        "waitlist_seq": seq,
         "rejection_reason": "",
         "consented_at": now,
         "created_at": now,
         "updated_at": now,
-        "confirmed_at": now if status == "confirmed" else None,
         "cancelled_at": None,
         "badge_printed_at": None,
+    }
+
+
+async def _register_in_one_statement(
+    meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime
+) -> RegistrationResult | None:
+    """PostgreSQL, no session chosen: decided and written by `idmevents_register` (see its
+    migration) in one round trip. None: a case it leaves to `_register_locked`."""
+    values = _new_registration(meeting_id, form, email_key, now=now)
+    text_values = {name: value for name, value in values.items() if isinstance(value, str)}
+    rows = await Registration.raw(
+        "SELECT * FROM idmevents_register({}, {}, {}, {})",
+        meeting_id,
+        now,
+        json.dumps(text_values),
+        new_message_id(message_domain()),
+    )
+    outcome = rows[0]
+    if outcome["outcome"] != "created":
+        return None
+    status = outcome["status"]
+    registration = values | {
+        "id": outcome["registration_id"],
+        "status": status,
+        "waitlist_seq": outcome["waitlist_seq"],
+        "confirmed_at": now if status == "confirmed" else None,
+    }
+    return RegistrationResult(
+        registration=registration, waitlist_position=outcome["waitlist_position"], sessions=[]
+    )
+
+
+async def _register_locked(
+    meeting_id: int,
+    form: RegistrationForm,
+    sessions: Mapping[int, dict],
+    email_key: str,
+    *,
+    now: datetime,
+) -> RegistrationResult | None:
+    """The registration decided and written, or None for an email already registered."""
+    locked = await _lock_meeting(meeting_id)
+    if not registration_is_open(locked.row, now):
+        raise _closed_conflict(locked.row, now)
+    existing = await _registration_by_email(locked.id, email_key)
+    if existing is not None:
+        await _send_link_again(existing, locked, now=now)
+        return None
+    status, seq = await _decide(locked, form.category, now=now)
+    values = _new_registration(locked.id, form, email_key, now=now) | {
+        "status": status,
+        "waitlist_seq": seq,
+        "confirmed_at": now if status == "confirmed" else None,
     }
     # The unique index on (meeting, email_key) is the backstop: a twin that got past the check
     # above (a writer that did not take the meeting lock) makes this insert nothing, not fail.
@@ -936,7 +977,9 @@ async def _register_locked(
     position = await waitlist_position(registration)
     # Only chosen sessions are reported or emailed: with none chosen there is nothing to read.
     choices = await _session_choices(sessions, registration) if form.sessions else []
-    await _announce(registration, locked, now=now, position=position, sessions=choices)
+    await emails.queue_announcement(
+        registration, now=now, position=position, with_sessions=bool(form.sessions)
+    )
     await _audit(
         "participant",
         "registration.created",
@@ -965,29 +1008,6 @@ async def _decide(meeting: _Meeting, category: str, *, now: datetime) -> tuple[s
     if counts.get("confirmed", 0) < meeting.capacity:
         return "confirmed", None
     return "waitlisted", await _next_waitlist_seq(meeting.id)
-
-
-async def _announce(
-    registration: dict,
-    meeting: _Meeting,
-    *,
-    now: datetime,
-    position: int | None,
-    sessions: list[SessionChoice],
-) -> None:
-    kind = {"pending": "received", "confirmed": "confirmed", "waitlisted": "waitlisted"}[
-        registration["status"]
-    ]
-    await emails.queue(
-        kind,
-        registration,
-        meeting.row,
-        span=await meeting.span(),
-        now=now,
-        position=position,
-        sessions=sessions,
-        invitation="REQUEST" if kind == "confirmed" else None,
-    )
 
 
 async def approve(
@@ -1211,7 +1231,9 @@ async def reinstate(registration_id: int, *, now: datetime) -> RegistrationResul
         }
         position = await waitlist_position(registration)
         choices = await session_choices(meeting.id, registration)
-        await _announce(registration, meeting, now=now, position=position, sessions=choices)
+        await emails.queue_announcement(
+            registration, now=now, position=position, with_sessions=True
+        )
         await _audit(
             "participant",
             "registration.reinstated",

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations import services
 from tests.registration_factories import (
@@ -153,6 +154,7 @@ async def test_line_breaks_in_a_name_never_reach_a_header():
 async def test_non_ascii_names_are_encoded_in_headers():
     meeting = await make_meeting(capacity=5, title="Diálogo — Nueva York")
     await services.register(meeting, form(1, given_name="José", family_name="Núñez"), now=NOW)
+    await recipes.render_waiting()
     [row] = await OutboxMessage.select()
     header_lines = row["raw"].split("\n\n", 1)[0]
     assert header_lines.isascii()
@@ -232,6 +234,7 @@ async def test_long_subjects_with_accents_read_back_exactly():
     title = "Diálogo Internacional sobre la Migración 2017 — Primer taller, Nueva York"
     meeting = await make_meeting(capacity=5, title=title)
     await services.register(meeting, form(1, language="fr"), now=NOW)
+    await recipes.render_waiting()
     [row] = await OutboxMessage.select()
     assert all(len(line) <= 78 for line in row["raw"].split("\n\n", 1)[0].splitlines())
     [message] = await outbox_messages()

@@ -303,12 +303,16 @@ async def registration_counts(url: str) -> dict[str, int | bool]:
 # each (templates, calendar invitation, MIME) before sending it. Measured in a process of its own.
 WRITE_EMAILS = """
 import asyncio, json, sys, time
+from idmevents.db import close_pool, start_pool
 from idmevents.mail import recipes
 
 async def main(count):
+    await start_pool(2)  # as `idmevents worker` does
+    await recipes.render_waiting(limit=10)  # templates compiled, catalogs loaded
     started = time.process_time()
     written = await recipes.render_waiting(limit=count)
     print(json.dumps({"written": written, "cpu_ms": (time.process_time() - started) * 1000}))
+    await close_pool()
 
 asyncio.run(main(int(sys.argv[1])))
 """

@@ -126,6 +126,7 @@ async def test_builder_pages_pass_axe(page, demo, make_user):
         "/admin/meetings/",
         "/admin/meetings/idm-new-york",
         "/admin/meetings/idm-new-york/edit",
+        "/admin/meetings/idm-new-york/cancel",
         f"/admin/sessions/{session['id']}",
         "/admin/panelists/",
     ]

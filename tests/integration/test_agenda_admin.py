@@ -1,4 +1,5 @@
-"""The agenda builder pages through HTTP: guards, forms with errors, clashes, publish, notify."""
+"""The agenda builder pages through HTTP: guards, forms with errors, clashes, publish, notify,
+cancel."""
 
 import email
 import re
@@ -10,7 +11,9 @@ import pytest
 
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting, MeetingSession, Room
+from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
+from tests.registration_factories import NOW, body_text, form, make_meeting, outbox_messages
 
 
 @pytest.fixture
@@ -268,3 +271,92 @@ async def test_admin_panelist_pages_create_and_unavailability(organizer_client):
 async def test_admin_unknown_ids_are_404(organizer_client):
     for url in ("/admin/sessions/2147483648", "/admin/panelists/99999999999", "/admin/sessions/7"):
         assert (await organizer_client.get(url)).status_code == 404, url
+
+
+async def meeting_with_three_registered() -> dict:
+    """One seat: a confirmed person, a waiting one (in French), one who cancelled."""
+    meeting = await make_meeting(capacity=1)
+    await services.register(meeting, form(1), now=NOW)
+    await services.register(meeting, form(2, language="fr"), now=NOW)
+    gone = await services.register(meeting, form(3), now=NOW)
+    await services.cancel(gone.registration["id"], by="participant", now=NOW)
+    return meeting
+
+
+async def meeting_status(slug: str) -> str:
+    return (await Meeting.select(Meeting.status).where(Meeting.slug == slug).first())["status"]
+
+
+async def test_admin_cancel_meeting_says_who_will_hear_then_emails_them(organizer_client):
+    await meeting_with_three_registered()
+    edit = (await organizer_client.get("/admin/meetings/test-meeting/edit")).text
+    assert 'href="/admin/meetings/test-meeting/cancel"' in edit
+    confirm = await organizer_client.get("/admin/meetings/test-meeting/cancel")
+    assert confirm.status_code == 200
+    assert "2 participants will be emailed that the meeting is cancelled." in confirm.text
+
+    # Without the CSRF token the form is refused, and nothing happens.
+    forged = await organizer_client.post(
+        "/admin/meetings/test-meeting/cancel", data={"message": "Hi"}, follow_redirects=False
+    )
+    assert forged.status_code == 403
+    assert await meeting_status("test-meeting") == "published"
+    assert await outbox_messages("registration-meeting-cancelled") == []
+
+    response = await post_form(
+        organizer_client,
+        "/admin/meetings/test-meeting/cancel",
+        {"message": "The venue is closed.\r\nWe are sorry."},
+    )
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        "/admin/meetings/test-meeting?done=cancelled&emails=2",
+    )
+    page = (await organizer_client.get(response.headers["location"])).text
+    assert "The meeting is cancelled; 2 participants were emailed." in page
+    assert await meeting_status("test-meeting") == "cancelled"
+    messages = await outbox_messages("registration-meeting-cancelled")
+    assert [(str(m["To"]), str(m["Subject"])) for m in messages] == [
+        ("Ana Person 1 <person1@example.org>", "Meeting cancelled: Test workshop"),
+        ("Ana Person 2 <person2@example.org>", "Réunion annulée : Test workshop"),
+    ]
+    assert "The venue is closed.\nWe are sorry.\n" in body_text(messages[0])
+
+    # A second press (a double click, another organizer) emails nobody again.
+    again = await post_form(organizer_client, "/admin/meetings/test-meeting/cancel", {})
+    assert again.headers["location"] == "/admin/meetings/test-meeting?done=already-cancelled"
+    page = (await organizer_client.get(again.headers["location"])).text
+    assert "The meeting was already cancelled: nobody was emailed again." in page
+    assert len(await outbox_messages("registration-meeting-cancelled")) == 2
+    assert (
+        "is already cancelled"
+        in (await organizer_client.get("/admin/meetings/test-meeting/cancel")).text
+    )
+
+
+async def test_admin_cancel_meeting_message_too_long_is_shown_with_the_form(organizer_client):
+    await meeting_with_three_registered()
+    response = await post_form(
+        organizer_client, "/admin/meetings/test-meeting/cancel", {"message": "x" * 2001}
+    )
+    assert response.status_code == 422
+    assert "At most 2000 characters." in response.text
+    assert "x" * 2001 + "</textarea>" in response.text
+    assert await meeting_status("test-meeting") == "published"
+    assert await outbox_messages("registration-meeting-cancelled") == []
+
+
+async def test_admin_checkin_cannot_cancel_a_meeting(client, make_user, login):
+    await meeting_with_three_registered()
+    user, password = await make_user("checkin")
+    await login(client, user["email"], password)
+    assert (await client.get("/admin/meetings/test-meeting/cancel")).status_code == 403
+    await client.get("/admin/")  # a page they may see: a valid CSRF cookie, so 403 is the role
+    response = await client.post(
+        "/admin/meetings/test-meeting/cancel",
+        data={"_csrf_token": client.cookies.get("csrftoken")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert await meeting_status("test-meeting") == "published"
+    assert await outbox_messages("registration-meeting-cancelled") == []

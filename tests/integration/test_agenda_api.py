@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from idmevents.meetings.tables import AgendaChange, MeetingSession
+from idmevents.registrations import services
+from tests.registration_factories import NOW, form, make_meeting, outbox_messages
 
 MEETING = {
     "slug": "idm-test",
@@ -235,3 +237,22 @@ async def test_api_ids_beyond_the_database_range_are_404(client, organizer):
     )
     assert response.status_code == 422
     assert set(response.json()["fields"]) == {"room_id"}
+
+
+async def test_api_cancelling_a_published_meeting_emails_its_participants(client, organizer):
+    meeting = await make_meeting(slug="idm-test", capacity=1)
+    for n in (1, 2):
+        await services.register(meeting, form(n), now=NOW)
+    cancelled = await client.patch(
+        "/api/v1/meetings/idm-test", json={"status": "cancelled"}, headers=organizer
+    )
+    assert cancelled.json()["status"] == "cancelled"
+    again = await client.patch(
+        "/api/v1/meetings/idm-test", json={"status": "cancelled"}, headers=organizer
+    )
+    assert again.status_code == 200
+    messages = await outbox_messages("registration-meeting-cancelled")
+    assert [(str(m["To"]), str(m["Subject"])) for m in messages] == [
+        ("Ana Person 1 <person1@example.org>", "Meeting cancelled: Test workshop"),
+        ("Ana Person 2 <person2@example.org>", "Meeting cancelled: Test workshop"),
+    ]

@@ -33,6 +33,7 @@ DONE = {
     "saved": _("Your changes were saved."),
     "published": _("The meeting is published."),
     "cancelled": _("The meeting is cancelled."),
+    "already-cancelled": _("The meeting was already cancelled: nobody was emailed again."),
     "reinstated": _("The meeting is published again."),
     "session-added": _("The session was added."),
     "session-saved": _("The session was saved."),
@@ -143,6 +144,12 @@ class MeetingAdminController(Controller):
                 "%(n)s participants were emailed their changes.",
                 emails,
             ) % {"n": emails}
+        elif done == "cancelled" and emails is not None:
+            message = ngettext(
+                "The meeting is cancelled; %(n)s participant was emailed.",
+                "The meeting is cancelled; %(n)s participants were emailed.",
+                emails,
+            ) % {"n": emails}
         return Template(
             "admin/meetings/builder.html.jinja2",
             context=await self._builder_context(meeting) | {"done": message},
@@ -225,14 +232,47 @@ class MeetingAdminController(Controller):
             status_code=303,
         )
 
+    @get("/{slug:str}/cancel", name="admin_meeting_cancel_confirm")
+    async def confirm_cancel(self, slug: FromPath[str]) -> Template:
+        """Are you sure? Says how many participants will be emailed, and takes a message for them."""
+        meeting = await builder.get_meeting_any(slug)
+        return Template(
+            "admin/meetings/cancel_confirm.html.jinja2",
+            context=await self._cancel_context(meeting, {}),
+        )
+
     @post("/{slug:str}/cancel", name="admin_meeting_cancel")
-    async def cancel(self, request: Request, slug: FromPath[str]) -> Redirect:
-        """Cancel the meeting: it stays on the site and in calendars, marked cancelled."""
-        await builder.cancel_meeting(slug, by=actor(request), now=now())
+    async def cancel(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        """Cancel the meeting: it stays on the site and in calendars, marked cancelled, and
+        everyone registered is emailed."""
+        form = await form_data(request)
+        try:
+            result = await builder.cancel_meeting(
+                slug, by=actor(request), now=now(), message=form.get("message", "")
+            )
+        except InvalidInput as exc:
+            meeting = await builder.get_meeting_any(slug)
+            return failed(
+                "admin/meetings/cancel_confirm.html.jinja2",
+                await self._cancel_context(meeting, form),
+                exc,
+            )
+        done = "already-cancelled" if result.already else f"cancelled&emails={result.notified}"
         return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + "?done=cancelled",
+            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
             status_code=303,
         )
+
+    @staticmethod
+    async def _cancel_context(meeting: dict, values: dict[str, str]) -> dict[str, Any]:
+        return {
+            "meeting": meeting,
+            "audience": await builder.cancellation_audience(meeting),
+            "message_max": builder.CANCEL_MESSAGE_MAX,
+            "values": values,
+            "errors": {},
+            "error": None,
+        }
 
     @post("/{slug:str}/notify", name="admin_meeting_notify")
     async def notify(self, request: Request, slug: FromPath[str]) -> Redirect:

@@ -362,7 +362,8 @@ class AgendaApiController(Controller):
         confirm_clashes: FromQuery[bool] = False,
     ) -> MeetingOut:
         """Change some fields. Publishing an agenda with clashes answers 409 listing them, unless
-        `?confirm_clashes=true`. A new time zone keeps sessions at their local wall-clock times."""
+        `?confirm_clashes=true`. A new time zone keeps sessions at their local wall-clock times.
+        Cancelling a published meeting emails everyone still registered that it is cancelled."""
         meeting = await builder.update_meeting(
             slug,
             _meeting_values(_given(data)),

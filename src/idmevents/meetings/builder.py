@@ -4,7 +4,8 @@ Every verb runs in one write transaction that also writes the audit entry. Whate
 see moves `Meeting.agenda_changed_at` (the feeds cache on it) and bumps the session's `sequence`
 and `updated_at`. On a published meeting, moving, retiming, cancelling, restoring or adding a
 session also records an `AgendaChange`, which participants are told about when an organizer
-presses "Notify participants" (see `notices.py`).
+presses "Notify participants" (see `notices.py`). Cancelling a published meeting tells everyone
+still registered at once, in the same transaction (see `cancel_meeting`).
 
 Local times: organizers type times in the meeting's own zone. A time that does not exist there
 (the hour skipped when clocks go forward) is refused with a message; a time that exists twice
@@ -29,6 +30,7 @@ from idmevents.meetings import clashes as clash_finder
 from idmevents.meetings.services import MEETING_STATUSES, PANELIST_ROLES, SESSION_KINDS
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession, Room
 from idmevents.panelists.tables import Panelist, PanelistUnavailability, SessionPanelist
+from idmevents.registrations import emails as registration_emails
 
 UID_DOMAIN = "idmevents"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -59,6 +61,8 @@ MEETING_FIELDS = (
 SESSION_FIELDS = ("title", "description", "kind", "starts_at", "ends_at", "room_id", "capacity")
 # Edits to these meeting fields change what every event of the meeting shows in a calendar.
 MEETING_FIELDS_IN_EVENTS = ("title", "city", "venue_name", "venue_address", "status")
+# The organizers' message in the email that tells participants a meeting is cancelled.
+CANCEL_MESSAGE_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -386,8 +390,25 @@ async def update_meeting(
 
     A new time zone keeps every session at its local wall-clock time (an organizer correcting
     the zone means "10:00 there"). Publishing a meeting with clashes raises Conflict listing them
-    unless `confirm_clashes`.
+    unless `confirm_clashes`. A published meeting that becomes cancelled emails its participants,
+    as `cancel_meeting` does.
     """
+    meeting, _, _ = await _update_meeting(
+        slug, values, by=by, now=now, confirm_clashes=confirm_clashes
+    )
+    return meeting
+
+
+async def _update_meeting(
+    slug: str,
+    values: dict,
+    *,
+    by: Actor,
+    now: datetime,
+    confirm_clashes: bool = False,
+    message: str = "",
+) -> tuple[dict, dict, int]:
+    """`update_meeting`, returning (the meeting now, what changed, participants emailed)."""
     values = {k: v for k, v in values.items() if k in MEETING_FIELDS}
     async with write_transaction():
         meeting = await _meeting_for_update(slug)
@@ -401,7 +422,7 @@ async def update_meeting(
         _normalise_instants(values)
         changed = {k: v for k, v in values.items() if meeting.get(k) != v}
         if not changed:
-            return meeting
+            return meeting, {}, 0
         if "slug" in changed:
             if meeting["status"] != "draft":
                 raise Conflict(
@@ -433,17 +454,28 @@ async def update_meeting(
         elif any(name in changed for name in MEETING_FIELDS_IN_EVENTS):
             await bump_sequence(session_ids, now)
         await mark_agenda_changed({meeting["id"]}, now)
+        summary = "Changed " + ", ".join(sorted(changed))
+        data: dict[str, Any] = {"before": {k: meeting[k] for k in changed}, "after": changed}
+        notified = 0
+        # Only a published meeting has participants; a draft is cancelled without a word.
+        if changed.get("status") == "cancelled" and meeting["status"] == "published":
+            notified = await registration_emails.queue_meeting_cancelled(
+                meeting["id"], message=message, now=now
+            )
+            summary += f"; emailed {notified} participant(s) that the meeting is cancelled"
+            data |= {"notified": notified, "message": message}
         await audit(
             by,
             _status_action(changed.get("status")) or "meeting.update",
             "meeting",
             meeting["id"],
             meeting_slug=changed.get("slug", meeting["slug"]),
-            summary="Changed " + ", ".join(sorted(changed)),
-            data={"before": {k: meeting[k] for k in changed}, "after": changed},
+            summary=summary,
+            data=data,
             now=now,
         )
-        return await Meeting.select().where(Meeting.id == meeting["id"]).first()
+        updated = await Meeting.select().where(Meeting.id == meeting["id"]).first()
+        return updated, changed, notified
 
 
 def _status_action(status: str | None) -> str | None:
@@ -505,8 +537,41 @@ async def publish_meeting(
     )
 
 
-async def cancel_meeting(slug: str, *, by: Actor, now: datetime) -> dict:
-    return await update_meeting(slug, {"status": "cancelled"}, by=by, now=now)
+@dataclass(frozen=True)
+class Cancellation:
+    meeting: dict
+    notified: int  # participants emailed that the meeting is cancelled
+    already: bool  # it was cancelled before: nothing changed and nobody was emailed
+
+
+async def cancel_meeting(slug: str, *, by: Actor, now: datetime, message: str = "") -> Cancellation:
+    """Cancel the meeting: it stays on the site and in calendars, marked cancelled.
+
+    If it was published, everyone still registered (confirmed, waiting or awaiting approval) is
+    emailed in their language, once, in this transaction; confirmed people's calendar entry is
+    cancelled with it. `message`, if any, is the organizers' word to them. Cancelling a cancelled
+    meeting changes nothing and emails nobody.
+    """
+    values = {"message": message}
+    errors: dict[str, str] = {}
+    check_text(errors, values, "message", CANCEL_MESSAGE_MAX, required=False)
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    meeting, changed, notified = await _update_meeting(
+        slug,
+        {"status": "cancelled"},
+        by=by,
+        now=now,
+        message=values["message"].replace("\r\n", "\n"),
+    )
+    return Cancellation(meeting, notified, already="status" not in changed)
+
+
+async def cancellation_audience(meeting: dict) -> int:
+    """How many participants cancelling the meeting now would email."""
+    if meeting["status"] != "published":
+        return 0
+    return len(await registration_emails.meeting_cancelled_audience(meeting["id"]))
 
 
 async def duplicate_meeting(

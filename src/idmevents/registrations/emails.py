@@ -2,7 +2,8 @@
 
 Templates live in templates/email/registration/<kind>.{subject,txt,html}.jinja2. Each carries the
 private link; a confirmation (and a promotion, an approval with a seat) carries the meeting as a
-calendar invitation, and losing a confirmed seat carries its cancellation.
+calendar invitation, and losing a confirmed seat carries its cancellation. So does the meeting
+itself being cancelled: everyone still registered hears of it once.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from piccolo.query.functions.aggregate import Max
+
 from idmevents import i18n
 from idmevents.mail import outbox, recipes
 from idmevents.mail.message import Attachment, Email
 from idmevents.mail.render import render_email
+from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.countries import country_name
 from idmevents.registrations.invitation import MeetingSpan, invitation
@@ -32,6 +36,7 @@ KINDS = (
     "details-changed",
     "link",
     "session-promoted",
+    "meeting-cancelled",
 )
 
 
@@ -222,4 +227,88 @@ async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
         position=recipe["position"],
         sessions=sessions,
         invitation=recipe["invitation"],
+        # What the template needs beyond the registration (an organizer's message); announcements
+        # written by PostgreSQL's `idmevents_register` have none.
+        **recipe.get("context", {}),
     )
+
+
+# Who is told that their meeting is cancelled: everyone still registered, decided or not.
+MEETING_CANCELLED_STATUSES = ("pending", "confirmed", "waitlisted")
+# Rows per INSERT when queueing a whole meeting's emails (SQLite caps a statement's parameters).
+_BATCH = 500
+
+
+async def meeting_cancelled_audience(meeting_id: int) -> list[dict]:
+    """The registrations to tell that the meeting is cancelled, in the order they came.
+
+    Everyone confirmed, waiting or awaiting approval, except those whose latest email about this
+    meeting already is its cancellation: reinstating a meeting tells nobody, so a person told of
+    a first cancellation has heard nothing since, and would read the same news twice.
+    """
+    registrations = (
+        await Registration.select()
+        .where(
+            (Registration.meeting == meeting_id)
+            & Registration.status.is_in(list(MEETING_CANCELLED_STATUSES))
+        )
+        .order_by(Registration.id)
+    )
+    if not registrations:
+        return []
+
+    async def latest(*kinds: str) -> dict[int, int]:
+        query = OutboxMessage.select(
+            OutboxMessage.registration, Max(OutboxMessage.id, alias="last")
+        ).where((OutboxMessage.meeting == meeting_id) & OutboxMessage.registration.is_not_null())
+        if kinds:
+            query = query.where(OutboxMessage.kind.is_in(list(kinds)))
+        rows = await query.group_by(OutboxMessage.registration)
+        return {row["registration"]: row["last"] for row in rows}
+
+    last_email = await latest()
+    last_told = await latest(kind_of("meeting-cancelled"))
+    return [
+        r
+        for r in registrations
+        if r["id"] not in last_told or last_told[r["id"]] != last_email.get(r["id"])
+    ]
+
+
+def meeting_cancelled_recipe(registration: dict, *, message: str) -> dict[str, Any]:
+    """The recipe of the email telling a registration its meeting is cancelled. A confirmed
+    person's calendar entry (the invitation's UID) is cancelled with it."""
+    confirmed = registration["status"] == "confirmed"
+    return {
+        "email": "meeting-cancelled",
+        "registration": registration["id"],
+        "status": registration["status"],
+        "position": None,
+        "invitation": "CANCEL" if confirmed else None,
+        "sessions": False,
+        "context": {"message": message},
+    }
+
+
+async def queue_meeting_cancelled(meeting_id: int, *, message: str, now: datetime) -> int:
+    """Queue, in the caller's transaction, the cancellation email of everyone to tell (see
+    `meeting_cancelled_audience`), as recipes: a large meeting's hundreds of emails are written
+    by the worker, not in the organizer's request. Returns how many were queued."""
+    audience = await meeting_cancelled_audience(meeting_id)
+    rows = [
+        OutboxMessage(
+            **recipes.recipe_values(
+                "registration",
+                meeting_cancelled_recipe(registration, message=message),
+                kind=kind_of("meeting-cancelled"),
+                to_address=registration["email"],
+                meeting_id=meeting_id,
+                registration_id=registration["id"],
+                now=now,
+            )
+        )
+        for registration in audience
+    ]
+    for start in range(0, len(rows), _BATCH):
+        await OutboxMessage.insert(*rows[start : start + _BATCH])
+    return len(rows)

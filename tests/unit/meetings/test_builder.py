@@ -95,7 +95,11 @@ async def test_update_meeting_status_transitions():
     with pytest.raises(Conflict):  # the address is fixed once published
         await builder.update_meeting("idm-test", {"slug": "other"}, by=SYSTEM, now=NOW)
     cancelled = await builder.cancel_meeting("idm-test", by=SYSTEM, now=NOW)
-    assert cancelled["status"] == "cancelled"
+    assert (cancelled.meeting["status"], cancelled.notified, cancelled.already) == (
+        "cancelled",
+        0,
+        False,
+    )
 
 
 async def test_publish_with_clashes_needs_confirmation():

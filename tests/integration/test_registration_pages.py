@@ -167,6 +167,19 @@ async def test_private_page_of_a_pending_registration_explains_the_review(client
     assert "Registrations as Media are reviewed by the organizers." in text
 
 
+async def test_private_page_says_when_the_meeting_is_cancelled(client, demo):
+    path = await register(client, 1)
+    before = text_of((await client.get(path)).text)
+    assert "This meeting has been cancelled." not in before
+    await Meeting.update({Meeting.status: "cancelled"}).where(Meeting.slug == "idm-new-york")
+    page = await client.get(path)
+    text = text_of(page.text)
+    assert "This meeting has been cancelled. There is nothing you need to do." in text
+    assert "Status: Confirmed" in text  # kept, should the meeting take place after all
+    french = text_of((await client.get(path, headers={"Accept-Language": "fr"})).text)
+    assert "Cette réunion a été annulée. Vous n’avez rien à faire." in french
+
+
 async def test_unknown_private_link_is_404(client, demo):
     for path in ("/r/nope", "/r/" + "x" * 43, "/r/" + "x" * 43 + "/cancel"):
         response = await client.get(path)

@@ -8,20 +8,16 @@ remember serialisations already made; they never change what comes out.)
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import (
     Calendar,
     Event,
-    Timezone,
-    TimezoneDaylight,
-    TimezoneStandard,
     vDuration,
     vText,
 )
@@ -31,6 +27,7 @@ from idmevents.feeds import links
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem
+from idmevents.vtimezone import observances, vtimezone, vtimezone_bytes
 
 PRODID = f"-//International Organization for Migration//idmevents {__version__}//EN"
 # How often clients should fetch the feed again (RFC 7986 REFRESH-INTERVAL and the older
@@ -76,7 +73,7 @@ def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
     head = _calendar_head(agendas, info).to_ical()
     parts = [head.removesuffix(CALENDAR_END)]
     parts.extend(
-        _vtimezone_bytes(zone, first_year, last_year)
+        vtimezone_bytes(zone, first_year, last_year)
         for zone, (first_year, last_year) in _zone_spans(agendas)
     )
     parts.extend(
@@ -152,7 +149,7 @@ def clear_caches() -> None:
     """Forget every serialisation made (the benchmark measures a cold build with it)."""
     with _event_cache_lock:
         _event_cache.clear()
-    _vtimezone_bytes.cache_clear()
+    vtimezone_bytes.cache_clear()
     observances.cache_clear()
 
 
@@ -234,96 +231,3 @@ def _years_by_zone(agendas: Sequence[Agenda]) -> dict[str, tuple[int, int]]:
             first, last = min(first, known_first), max(last, known_last)
         years[agenda.timezone] = (first, last)
     return years
-
-
-# -- VTIMEZONE -----------------------------------------------------------------------------------
-#
-# icalendar's own Timezone.from_tzinfo (behind add_missing_timezones) writes each observance's
-# DTSTART as the first wall-clock time of the new offset. RFC 5545 reads DTSTART in TZOFFSETFROM,
-# so its spring-forward onset comes out an hour late (America/New_York: 03:00 EST, i.e. 08:00 UTC,
-# instead of 02:00 EST, 07:00 UTC), and parsers that follow the RFC (vobject/dateutil, libical)
-# shift that hour. So the observances are computed here from zoneinfo, limited to the years the
-# events span (the whole history since 1970 would add kilobytes to every feed), one observance per
-# transition, each DTSTART the transition instant in the offset it leaves.
-
-
-@dataclass(frozen=True)
-class Observance:
-    onset: datetime  # local wall-clock time, in offset_from (naive, as VTIMEZONE writes it)
-    offset_from: timedelta
-    offset_to: timedelta
-    name: str
-    daylight: bool
-
-
-def _state(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, str, bool]:
-    local = instant.astimezone(zone)
-    return local.utcoffset() or timedelta(0), local.tzname() or "", bool(local.dst())
-
-
-@functools.lru_cache(maxsize=128)
-def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance, ...]:
-    """The zone's offsets from 1 January of first_year to 1 January after last_year."""
-    zone = ZoneInfo(tzid)
-    start = datetime.combine(date(first_year, 1, 1), datetime.min.time(), zone).astimezone(UTC)
-    end = datetime.combine(date(last_year + 1, 1, 1), datetime.min.time(), zone).astimezone(UTC)
-    offset, name, daylight = _state(zone, start)
-    found = [
-        Observance(
-            onset=(start + offset).replace(tzinfo=None),
-            offset_from=offset,
-            offset_to=offset,
-            name=name,
-            daylight=daylight,
-        )
-    ]
-    day = timedelta(days=1)
-    cursor = start
-    while cursor < end:
-        step_end = min(cursor + day, end)
-        after = _state(zone, step_end)
-        if after != (offset, name, daylight):
-            # Transitions fall on whole seconds: bisect the day down to the second.
-            low, high = 0, int((step_end - cursor).total_seconds())
-            while high - low > 1:
-                middle = (low + high) // 2
-                if _state(zone, cursor + timedelta(seconds=middle)) == (offset, name, daylight):
-                    low = middle
-                else:
-                    high = middle
-            changed_at = cursor + timedelta(seconds=high)
-            new_offset, new_name, new_daylight = _state(zone, changed_at)
-            found.append(
-                Observance(
-                    onset=(changed_at + offset).replace(tzinfo=None),
-                    offset_from=offset,
-                    offset_to=new_offset,
-                    name=new_name,
-                    daylight=new_daylight,
-                )
-            )
-            offset, name, daylight = new_offset, new_name, new_daylight
-            cursor = changed_at
-        else:
-            cursor = step_end
-    return tuple(found)
-
-
-@functools.lru_cache(maxsize=128)
-def _vtimezone_bytes(tzid: str, first_year: int, last_year: int) -> bytes:
-    return vtimezone(tzid, first_year, last_year).to_ical()
-
-
-def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
-    component = Timezone()
-    component.add("TZID", tzid)
-    # libical (Thunderbird, Evolution) matches the zone to its own database by this name.
-    component.add("X-LIC-LOCATION", vText(tzid))
-    for observance in observances(tzid, first_year, last_year):
-        part = TimezoneDaylight() if observance.daylight else TimezoneStandard()
-        part.add("DTSTART", observance.onset)
-        part.add("TZOFFSETFROM", observance.offset_from)
-        part.add("TZOFFSETTO", observance.offset_to)
-        part.add("TZNAME", observance.name)
-        component.add_component(part)
-    return component

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -26,6 +26,7 @@ from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.settings import get_settings
+from idmevents.vtimezone import vtimezone
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,7 @@ def changes_calendar(meeting: dict, sessions: list[dict], now: datetime) -> byte
         first = day if first is None or day < first else first
         last = day if last is None or day > last else last
     if first is not None and last is not None:
-        # Only the transitions around these events, not every one since 1970.
-        calendar.add_missing_timezones(
-            first_date=first - timedelta(days=1), last_date=last + timedelta(days=1)
-        )
+        # The zone as the feeds write it (idmevents.vtimezone): the rules of the events' years,
+        # ahead of the events that use it.
+        calendar.subcomponents.insert(0, vtimezone(meeting["timezone"], first.year, last.year))
     return calendar.to_ical()

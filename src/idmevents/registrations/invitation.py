@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from idmevents.vtimezone import vtimezone
+
 PRODID = "-//IOM International Dialogue on Migration//idmevents//EN"
 # SEQUENCE must grow with each new version of the invitation. Minutes since this epoch grow with
 # time and stay well inside the 32-bit integers that some clients store them in.
@@ -75,11 +77,9 @@ def invitation(
     event.add("sequence", sequence_at(now))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
+    if span.starts_at is not None and span.ends_at is not None:
+        # The zone of DTSTART/DTEND, as the feeds write it (idmevents.vtimezone): the rules of the
+        # meeting's year(s), both the standard and the daylight one, with RFC 5545 onsets.
+        calendar.add_component(vtimezone(span.timezone, span.first_day.year, span.last_day.year))
     calendar.add_component(event)
-    # Only the rules of the meeting's year(s): without bounds icalendar writes every transition
-    # since 1970, and a window of a few days gives a VTIMEZONE with no real transition in it,
-    # which some clients read badly. A year holds both the standard and the daylight rule.
-    calendar.add_missing_timezones(
-        first_date=date(span.first_day.year, 1, 1), last_date=date(span.last_day.year + 1, 1, 1)
-    )
     return calendar.to_ical()

@@ -87,13 +87,13 @@ class RegistrationPages(Controller):
     @get("/meetings/{slug:str}/register", name="registration_form")
     async def form(self, slug: FromPath[str]) -> Template:
         """The registration form, or why registration is not open."""
-        meeting = await meetings.get_meeting(slug)
+        meeting = await meetings.get_public_meeting(slug)
         return await self._form_page(meeting)
 
     @post("/meetings/{slug:str}/register", name="registration_submit", opt={RATE_LIMITED: True})
     async def submit(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Register; on a mistake the form comes back with each error beside its field."""
-        meeting = await meetings.get_meeting(slug)
+        meeting = await meetings.get_public_meeting(slug)
         data = await request.form()
         form = schemas.form_from_html(data)
         values = {
@@ -274,7 +274,7 @@ class RegistrationApi(Controller):
         self, request: Request, slug: FromPath[str]
     ) -> Response[schemas.RegistrationCreated]:
         """Register a person; answers their status, waiting-list position and private link."""
-        meeting = await meetings.get_meeting(slug)
+        meeting = await meetings.get_public_meeting(slug)
         form = schemas.form_from_json(await request.body())
         result = await services.register(meeting, form, now=_now())
         manage_url = get_settings().base_url + request.app.route_reverse(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,17 @@ def locked(query):
     if is_sqlite():
         return query
     return query.lock_rows()
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether a failed write broke a UNIQUE index (the backstop behind a check that came first)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    try:
+        from asyncpg.exceptions import UniqueViolationError
+    except ImportError:  # pragma: no cover - asyncpg comes with piccolo[postgres]
+        return False
+    return isinstance(exc, UniqueViolationError)
 
 
 # Connections a pool opens at start; the rest open on demand, up to IDMEVENTS_DB_POOL_SIZE.

@@ -9,7 +9,6 @@ caught and answered "already checked in".
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from idmevents.auth.services import CurrentUser
 from idmevents.badges import codes, render
 from idmevents.badges.layout import BADGE_SIZES, PAPERS, sheet_layout
 from idmevents.badges.tables import CheckIn
-from idmevents.db import is_sqlite, locked, write_transaction
+from idmevents.db import is_sqlite, is_unique_violation, locked, write_transaction
 from idmevents.errors import InvalidInput, NotFound
 from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
@@ -47,16 +46,6 @@ _CARD_COLUMNS = (
     Registration.status,
     Registration.badge_printed_at,
 )
-
-
-def _is_unique_violation(exc: BaseException) -> bool:
-    if isinstance(exc, sqlite3.IntegrityError):
-        return "UNIQUE" in str(exc)
-    try:
-        from asyncpg.exceptions import UniqueViolationError
-    except ImportError:  # pragma: no cover - asyncpg comes with piccolo[postgres]
-        return False
-    return isinstance(exc, UniqueViolationError)
 
 
 # --- the badge --------------------------------------------------------------------------------
@@ -496,7 +485,7 @@ async def check_in(
                 )
     except Exception as exc:
         # The backstop: a check-in written by someone who did not take the row lock.
-        if not _is_unique_violation(exc):
+        if not is_unique_violation(exc):
             raise
         already = True
     person = await card(meeting, registration_id)

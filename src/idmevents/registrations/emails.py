@@ -1,9 +1,11 @@
 """The emails a registration's changes send: rendered in the person's language, queued in the outbox.
 
-Templates live in templates/email/registration/<kind>.{subject,txt,html}.jinja2. Each carries the
-private link; a confirmation (and a promotion, an approval with a seat) carries the meeting as a
+Templates live in templates/email/registration/<kind>.{subject,txt,html}.jinja2. All but one carry
+the private link; a confirmation (and a promotion, an approval with a seat) carries the meeting as a
 calendar invitation, and losing a confirmed seat carries its cancellation. So does the meeting
-itself being cancelled: everyone still registered hears of it once.
+itself being cancelled: everyone still registered hears of it once. The one without the link is the
+notice that an organizer changed the registration's address: it goes to the old address, which is
+no longer the registration's.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ KINDS = (
     "rejected",
     "cancelled",
     "details-changed",
+    "email-changed",
+    "reconsidered",
     "link",
     "session-promoted",
     "meeting-cancelled",

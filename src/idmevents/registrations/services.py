@@ -12,8 +12,11 @@ meeting's `approval_categories`), else `confirmed` while seats are free, else `w
 waiting. Pending registrations do not hold a seat: approval confirms the person when a seat is
 free and otherwise puts them at the end of the waiting list. When a confirmed person cancels or is
 rejected, the seat goes to the first on the waiting list in the same transaction, and they are
-told. A cancelled registration can be taken up again by its owner while registration is open; it
-is then decided like a new one.
+told. A cancelled registration can be taken up again by its owner while registration is open, or
+by an organizer even after it has closed; it is then decided like a new one. An organizer may also
+reconsider a rejected one: it awaits approval again (see `reinstate`). An organizer who moves a
+registration to another category never takes a seat or a place in line away; a pending one moved
+out of approval is decided then (see `edit_registration`).
 
 Sessions with their own capacity (side events) keep their own list the same way, in
 `SessionAttendance`: a choice holds a place only while the registration is confirmed; other
@@ -40,8 +43,9 @@ from piccolo.query.functions.aggregate import Count, Max
 from idmevents import db
 from idmevents.auth import audit
 from idmevents.auth.tables import User
-from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.errors import Conflict, Forbidden, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, gettext
+from idmevents.mail import recipes
 from idmevents.mail.message import new_message_id
 from idmevents.mail.outbox import message_domain
 from idmevents.mail.tables import OutboxMessage
@@ -77,6 +81,18 @@ DETAIL_FIELDS = (
     "family_name",
     "organization",
     "position",
+    "country",
+    "language",
+    "accessibility_needs",
+)
+# What an organizer may change (`edit_registration`), in the order the form shows them.
+EDIT_FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "organization",
+    "position",
+    "category",
     "country",
     "language",
     "accessibility_needs",
@@ -121,6 +137,22 @@ class DetailsForm(msgspec.Struct, kw_only=True):
     country: str = ""
     language: str = "en"
     accessibility_needs: str = ""
+    problems: dict[str, str] = {}
+
+
+class RegistrationEdit(msgspec.Struct, kw_only=True):
+    """What an organizer may change on a registration (see `edit_registration`): its details, its
+    email address and its category. A field left None keeps its value."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    email: str | None = None
+    organization: str | None = None
+    position: str | None = None
+    category: str | None = None
+    country: str | None = None
+    language: str | None = None
+    accessibility_needs: str | None = None
     problems: dict[str, str] = {}
 
 
@@ -199,6 +231,33 @@ def _check_language(value: str, problems: dict[str, str]) -> str:
     return value
 
 
+def _check_email(value: str, problems: dict[str, str]) -> str:
+    """The address as we store it (see `normalize_email`), or the text as typed with a problem."""
+    value = value.strip()
+    if "email" in problems:
+        return value
+    if not value:
+        problems["email"] = gettext("Enter your email address.")
+    elif len(value) > MAX_LENGTHS["email"] or normalize_email(value) is None:
+        problems["email"] = gettext("Enter an email address in the form name@example.org.")
+    else:
+        return normalize_email(value) or value
+    return value
+
+
+def _check_category(value: str, problems: dict[str, str]) -> str:
+    value = value.strip().lower()
+    if "category" in problems:
+        return value
+    if not value:
+        problems["category"] = gettext("Choose the category you are registering in.")
+    elif value not in CATEGORIES:
+        problems["category"] = gettext("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(CATEGORIES)
+        }
+    return value
+
+
 def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) -> RegistrationForm:
     """The form cleaned up, or InvalidInput naming every bad field and why."""
     problems = dict(form.problems)
@@ -208,14 +267,7 @@ def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) ->
     family_name = _check_text(
         "family_name", form.family_name, problems, required=gettext("Enter your family name.")
     )
-    email = form.email.strip()
-    if "email" not in problems:
-        if not email:
-            problems["email"] = gettext("Enter your email address.")
-        elif len(email) > MAX_LENGTHS["email"] or normalize_email(email) is None:
-            problems["email"] = gettext("Enter an email address in the form name@example.org.")
-        else:
-            email = normalize_email(email) or email
+    email = _check_email(form.email, problems)
     organization = _check_text(
         "organization",
         form.organization,
@@ -223,14 +275,7 @@ def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) ->
         required=gettext("Enter the organization, ministry or mission you represent."),
     )
     position = _check_text("position", form.position, problems, required=None)
-    category = form.category.strip().lower()
-    if "category" not in problems:
-        if not category:
-            problems["category"] = gettext("Choose the category you are registering in.")
-        elif category not in CATEGORIES:
-            problems["category"] = gettext("Choose one of: %(choices)s.") % {
-                "choices": ", ".join(CATEGORIES)
-            }
+    category = _check_category(form.category, problems)
     country = _check_country(
         form.country, category, problems, category_known="category" not in problems
     )
@@ -270,7 +315,19 @@ def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) ->
 
 def check_details(form: DetailsForm, category: str) -> DetailsForm:
     problems = dict(form.problems)
-    cleaned = DetailsForm(
+    cleaned = _checked_details(form, category, problems)
+    if problems:
+        raise InvalidInput(
+            gettext("Some fields need your attention."), fields=_in_form_order(problems)
+        )
+    return cleaned
+
+
+def _checked_details(
+    form: DetailsForm, category: str, problems: dict[str, str], *, category_known: bool = True
+) -> DetailsForm:
+    """The details cleaned up; what is wrong with them is added to `problems`."""
+    return DetailsForm(
         given_name=_check_text(
             "given_name", form.given_name, problems, required=gettext("Enter your given name.")
         ),
@@ -284,7 +341,7 @@ def check_details(form: DetailsForm, category: str) -> DetailsForm:
             required=gettext("Enter the organization, ministry or mission you represent."),
         ),
         position=_check_text("position", form.position, problems, required=None),
-        country=_check_country(form.country, category, problems),
+        country=_check_country(form.country, category, problems, category_known=category_known),
         language=_check_language(form.language, problems),
         accessibility_needs=_check_text(
             "accessibility_needs",
@@ -294,11 +351,6 @@ def check_details(form: DetailsForm, category: str) -> DetailsForm:
             multiline=True,
         ),
     )
-    if problems:
-        raise InvalidInput(
-            gettext("Some fields need your attention."), fields=_in_form_order(problems)
-        )
-    return cleaned
 
 
 def _as_form(data: Mapping[str, Any], kind: type[msgspec.Struct]) -> Any:
@@ -375,6 +427,7 @@ class RegistrationResult:
     registration: dict
     waitlist_position: int | None
     sessions: list[SessionChoice]
+    changed: tuple[str, ...] = ()  # the fields an edit changed
 
     @property
     def status(self) -> str:
@@ -1206,17 +1259,44 @@ async def fill_free_seats(meeting_id: int, *, now: datetime) -> None:
         await _fill_seats(meeting, now=now)
 
 
-async def reinstate(registration_id: int, *, now: datetime) -> RegistrationResult:
-    """Its owner takes up a cancelled registration again, decided like a new one."""
+async def reinstate(
+    registration_id: int, *, now: datetime, by: Actor = "participant"
+) -> RegistrationResult:
+    """Take up a registration that ended.
+
+    Its owner may take up a cancelled registration while registration is open. It is decided like
+    a new one: pending if its category needs approval, else confirmed if a seat is free, else last
+    on the waiting list; they get the email a newcomer would.
+
+    An organizer may do the same when registration is closed (the meeting not cancelled), and may
+    also reconsider a rejected registration: it goes back to pending whatever its category, its
+    rejection reason cleared, and the person is told that it is being reconsidered. Its seat is
+    then decided by approving it, where the organizer sees whether one is free and chooses whether
+    to go beyond the capacity, rather than here, unseen.
+    """
+    organizer = by != "participant"
     async with db.write_transaction():
         registration, meeting = await _lock_registration(registration_id)
-        if registration["status"] != "cancelled":
+        status = registration["status"]
+        if organizer and status not in ("cancelled", "rejected"):
+            raise Conflict(
+                gettext("Only a cancelled or rejected registration can be reinstated."),
+                reason="active",
+            )
+        if not organizer and status != "cancelled":
             raise Conflict(
                 gettext("Only a cancelled registration can be taken up again."),
                 reason="not-cancelled",
             )
-        if not registration_is_open(meeting.row, now):
+        if organizer and meeting.row["status"] == "cancelled":
+            raise Conflict(
+                gettext("The meeting is cancelled: its registrations cannot be taken up again."),
+                reason="meeting-cancelled",
+            )
+        if not organizer and not registration_is_open(meeting.row, now):
             raise _closed_conflict(meeting.row, now)
+        if status == "rejected":
+            return await _reconsider(registration, meeting, by=by, now=now)
         status, seq = await _decide(meeting, registration["category"], now=now)
         changes = {
             Registration.status: status,
@@ -1235,7 +1315,7 @@ async def reinstate(registration_id: int, *, now: datetime) -> RegistrationResul
             registration, now=now, position=position, with_sessions=True
         )
         await _audit(
-            "participant",
+            by,
             "registration.reinstated",
             registration,
             meeting.row,
@@ -1243,6 +1323,33 @@ async def reinstate(registration_id: int, *, now: datetime) -> RegistrationResul
             summary=status,
         )
         return RegistrationResult(registration, position, choices)
+
+
+async def _reconsider(
+    registration: dict, meeting: _Meeting, *, by: Actor, now: datetime
+) -> RegistrationResult:
+    """A rejected registration back among those awaiting approval (see `reinstate`)."""
+    changes = {
+        Registration.status: "pending",
+        Registration.waitlist_seq: None,
+        Registration.rejection_reason: "",
+        Registration.confirmed_at: None,
+        Registration.updated_at: now,
+    }
+    await Registration.update(changes).where(Registration.id == registration["id"])
+    reason = registration["rejection_reason"]
+    registration = registration | {column._meta.name: value for column, value in changes.items()}
+    await emails.queue("reconsidered", registration, meeting.row, span=None, now=now)
+    await _audit(
+        by,
+        "registration.reconsidered",
+        registration,
+        meeting.row,
+        now=now,
+        summary="rejection withdrawn: pending",
+        data={"rejection_reason": reason},
+    )
+    return await _result(registration)
 
 
 async def update_details(
@@ -1259,35 +1366,214 @@ async def update_details(
                 reason="not-active",
             )
         cleaned = check_details(form, registration["category"])
-        changed = {
-            name: (registration[name], getattr(cleaned, name))
-            for name in DETAIL_FIELDS
-            if registration[name] != getattr(cleaned, name)
+        registration, changed = await _save_changes(
+            registration,
+            meeting,
+            {name: getattr(cleaned, name) for name in DETAIL_FIELDS},
+            by=by,
+            now=now,
+        )
+        return await _result(registration, changed)
+
+
+async def edit_registration(
+    registration_id: int, form: RegistrationEdit | Mapping[str, Any], *, by: Actor, now: datetime
+) -> RegistrationResult:
+    """An organizer corrects a registration: its details, its email address, its category.
+
+    Everything is checked first, together (InvalidInput naming every bad field), and saved in one
+    transaction: all of it, or nothing. The result's `changed` names the fields that changed; the
+    person is emailed the details as they now read, and the audit log says who changed what.
+
+    Email address: checked as the registration form checks it, and unique among the meeting's
+    registrations, case aside (Conflict `email-taken` naming the registration that has it; the
+    unique index on (meeting, email_key) is the backstop). When it is another mailbox, not the same
+    address in other capitals, the private link is replaced: the old mailbox may never have been
+    the person's (a typo), and it holds the old link. The details email, with the new link, goes
+    to the new address; a short notice without any link goes to the old one, so that a mistaken
+    change is noticed.
+
+    Category: Member State and Observer delegations must name their country (InvalidInput on
+    `country`). The status then follows these rules:
+    - confirmed and waitlisted registrations keep their seat or their place in line, whatever the
+      new category: an organizer moving someone into a category that needs approval approves them;
+    - a pending registration moved into a category that needs no approval is decided as a newcomer
+      would be now: confirmed if a seat is free, else last on the waiting list, and told so (the
+      confirmation with its calendar invitation); moved into another category that needs
+      approval, it stays pending;
+    - cancelled and rejected registrations keep their status: the new category counts when they
+      are reinstated;
+    - in a cancelled meeting nothing is decided.
+
+    Participants change their details with `update_details`, never their address or category.
+    """
+    if by == "participant":
+        raise Forbidden(
+            gettext("Only the organizers can change a registration's email address or category.")
+        )
+    if not isinstance(form, RegistrationEdit):
+        form = _as_form(form, RegistrationEdit)
+    async with db.write_transaction():
+        registration, meeting = await _lock_registration(registration_id)
+        typed = {
+            name: registration[name] if getattr(form, name) is None else getattr(form, name)
+            for name in EDIT_FIELDS
         }
-        if changed:
-            await Registration.update(
-                {**{name: new for name, (_, new) in changed.items()}, "updated_at": now}
-            ).where(Registration.id == registration_id)
-            registration = registration | {name: new for name, (_, new) in changed.items()}
-            registration["updated_at"] = now
-            await emails.queue(
-                "details-changed",
-                registration,
-                meeting.row,
-                span=None,
-                now=now,
-                changed=list(changed),
+        problems = dict(form.problems)
+        email = _check_email(typed["email"], problems)
+        category = _check_category(typed["category"], problems)
+        details = _checked_details(
+            DetailsForm(**{name: typed[name] for name in DETAIL_FIELDS}),
+            category,
+            problems,
+            category_known="category" not in problems,
+        )
+        if problems:
+            raise InvalidInput(
+                gettext("Some fields need your attention."), fields=_in_form_order(problems)
             )
+        if email.lower() != registration["email_key"]:
+            holder = await _registration_by_email(meeting.id, email.lower())
+            if holder is not None:
+                raise _email_taken(holder)
+        checked = {name: getattr(details, name) for name in DETAIL_FIELDS}
+        checked |= {"email": email, "category": category}
+        registration, changed = await _save_changes(
+            registration, meeting, {name: checked[name] for name in EDIT_FIELDS}, by=by, now=now
+        )
+        return await _result(registration, changed)
+
+
+def _email_taken(holder: dict | None) -> Conflict:
+    if holder is None:
+        problem = gettext("Another registration for this meeting already has this address.")
+    else:
+        problem = gettext(
+            "Another registration for this meeting already has this address: "
+            "%(name)s (#%(id)s, %(status)s)."
+        ) % {
+            "name": f"{holder['given_name']} {holder['family_name']}",
+            "id": holder["id"],
+            "status": status_label(holder["status"]),
+        }
+    return Conflict(problem, fields={"email": problem}, reason="email-taken")
+
+
+async def _save_changes(
+    registration: dict, meeting: _Meeting, cleaned: dict[str, str], *, by: Actor, now: datetime
+) -> tuple[dict, tuple[str, ...]]:
+    """Write the checked values that differ, with the audit entries and the person's emails (see
+    `edit_registration`); the registration as it now is, and the names of what changed."""
+    changed = {
+        name: (registration[name], value)
+        for name, value in cleaned.items()
+        if registration[name] != value
+    }
+    if not changed:
+        return registration, ()
+    updates: dict[str, Any] = {name: new for name, (_, new) in changed.items()}
+    old_email = registration["email"]
+    new_mailbox = "email" in changed and updates["email"].lower() != registration["email_key"]
+    if "email" in changed:
+        updates["email_key"] = updates["email"].lower()
+    if new_mailbox:
+        # An email queued as a recipe is written when it is sent, with the link of that moment:
+        # those still waiting for the old address are written now, with the old link.
+        await _write_waiting_emails(registration["id"])
+        updates["token"] = new_token()
+    updates["updated_at"] = now
+    try:
+        await Registration.update(updates).where(Registration.id == registration["id"])
+    except Exception as exc:
+        if new_mailbox and db.is_unique_violation(exc):
+            raise _email_taken(None) from None
+        raise
+    registration = registration | updates
+    details = [name for name in changed if name in DETAIL_FIELDS]
+    if details:
+        await _audit(
+            by,
+            "registration.details-changed",
+            registration,
+            meeting.row,
+            now=now,
+            summary=", ".join(details),
+            data={name: {"from": changed[name][0], "to": changed[name][1]} for name in details},
+        )
+    for name in ("email", "category"):
+        if name in changed:
+            old, new = changed[name]
             await _audit(
                 by,
-                "registration.details-changed",
+                f"registration.{name}-changed",
                 registration,
                 meeting.row,
                 now=now,
-                summary=", ".join(changed),
-                data={name: {"from": old, "to": new} for name, (old, new) in changed.items()},
+                summary=f"{old} → {new}",
+                data={"from": old, "to": new},
             )
-        return await _result(registration)
+    await emails.queue(
+        "details-changed",
+        registration,
+        meeting.row,
+        span=None,
+        now=now,
+        changed=list(changed),
+        new_link=new_mailbox,
+    )
+    if new_mailbox:
+        await emails.queue(
+            "email-changed", registration | {"email": old_email}, meeting.row, span=None, now=now
+        )
+    if "category" in changed:
+        registration = await _follow_category(registration, meeting, by=by, now=now)
+    return registration, tuple(changed)
+
+
+async def _write_waiting_emails(registration_id: int) -> None:
+    waiting = await OutboxMessage.select(OutboxMessage.id).where(
+        (OutboxMessage.registration == registration_id)
+        & (OutboxMessage.raw == "")
+        & (OutboxMessage.recipe != "")
+    )
+    for row in waiting:
+        await recipes.rendered_raw(row["id"])
+
+
+async def _follow_category(
+    registration: dict, meeting: _Meeting, *, by: Actor, now: datetime
+) -> dict:
+    """The status after an organizer moved the registration to another category (the rules are
+    in `edit_registration`): only a pending one moved out of approval is decided."""
+    if (
+        registration["status"] != "pending"
+        or meeting.row["status"] == "cancelled"
+        or registration["category"] in approval_categories(meeting.row)
+    ):
+        return registration
+    status, seq = await _decide(meeting, registration["category"], now=now)
+    if status == "confirmed":
+        return await _confirm(registration, meeting, now=now, email_kind="confirmed", by=by)
+    changes = {"status": status, "waitlist_seq": seq, "updated_at": now}
+    await Registration.update(changes).where(Registration.id == registration["id"])
+    registration = registration | changes
+    await emails.queue(
+        "waitlisted",
+        registration,
+        meeting.row,
+        span=None,
+        now=now,
+        position=await waitlist_position(registration),
+    )
+    await _audit(
+        by,
+        "registration.waitlisted",
+        registration,
+        meeting.row,
+        now=now,
+        summary="its category needs no approval: on the waiting list",
+    )
+    return registration
 
 
 async def choose_sessions(
@@ -1339,9 +1625,10 @@ async def choose_sessions(
         return await _result(registration)
 
 
-async def _result(registration: dict) -> RegistrationResult:
+async def _result(registration: dict, changed: tuple[str, ...] = ()) -> RegistrationResult:
     return RegistrationResult(
         registration=registration,
         waitlist_position=await waitlist_position(registration),
         sessions=await session_choices(registration["meeting"], registration),
+        changed=changed,
     )

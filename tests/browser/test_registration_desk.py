@@ -1,9 +1,13 @@
 """The registrations desk in Chromium: an organizer approves one person and rejects another with a
-reason, watching the counts change; axe-core on the desk, a registration's page and the outbox."""
+reason, watching the counts change; changes an address, refused beside the field when taken, and
+reinstates a cancelled registration; axe-core on the desk, a registration's page and the outbox."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from idmevents.mail.tables import OutboxMessage
+from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
 from tests.browser.conftest import axe_violations, describe
 from tests.browser.test_admin_auth import sign_in
@@ -79,8 +83,44 @@ async def test_organizer_approves_one_and_rejects_another_with_a_reason(page, ma
     assert rejected == [{"to_address": "bob@example.org"}]
 
 
+async def test_organizer_changes_an_address_then_reinstates_a_cancelled_registration(
+    page, make_user
+):
+    desk = await desk_meeting()
+    await services.cancel(desk.ids["jose"], by="participant", now=datetime.now(UTC))
+    user, password = await make_user("organizer")
+    await sign_in(page, user["email"], password)
+    await page.wait_for_url("**/admin")
+
+    # Ana's address: Zoë's is refused beside the field, what was typed kept; then a free one.
+    await page.goto(f"/admin/registrations/{desk.ids['ana']}")
+    await page.get_by_role("link", name="Edit details").click()
+    email = page.get_by_label("Email", exact=True)
+    await email.fill("zoe@EXAMPLE.org")
+    await page.get_by_role("button", name="Save details").click()
+    assert await email.get_attribute("aria-invalid") == "true"
+    assert await email.input_value() == "zoe@EXAMPLE.org"
+    assert "Zoë Müller" in await page.locator("#email-error").inner_text()
+    await email.fill("ana.person@example.com")
+    await page.get_by_role("button", name="Save details").click()
+    await page.wait_for_url(f"**/admin/registrations/{desk.ids['ana']}**")
+    assert "ana.person@example.com" in await page.locator(".details").inner_text()
+
+    # José cancelled; his seat went to Dan. Reinstated, he waits for the next one.
+    await page.goto(f"/admin/registrations/{desk.ids['jose']}")
+    assert await page.locator("#registration-status").inner_text() == "Cancelled"
+    await page.get_by_role("button", name="Reinstate").click()
+    await page.wait_for_url(f"**/admin/registrations/{desk.ids['jose']}")
+    assert await page.locator("#registration-status").inner_text() == "Waiting list"
+    notice = page.get_by_role("status").filter(has_text="reinstated")
+    assert "waiting list (position 1)" in await notice.inner_text()
+
+
 async def test_desk_pages_pass_axe(page, make_user):
     desk = await desk_meeting()
+    now = datetime.now(UTC)
+    await services.cancel(desk.ids["carla"], by="participant", now=now)
+    await services.reject(desk.ids["bob"], "No.", by="system", now=now)
     user, password = await make_user("organizer")
     await sign_in(page, user["email"], password)
     await page.wait_for_url("**/admin")
@@ -91,6 +131,8 @@ async def test_desk_pages_pass_axe(page, make_user):
         f"/admin/registrations/{desk.ids['dan']}",  # promote beyond capacity
         f"/admin/registrations/{desk.ids['jose']}/cancel",
         f"/admin/registrations/{desk.ids['ana']}/edit",
+        f"/admin/registrations/{desk.ids['carla']}",  # reinstate
+        f"/admin/registrations/{desk.ids['bob']}",  # reconsider
         "/admin/outbox",
         f"/admin/outbox/{outbox_id}",
     ):

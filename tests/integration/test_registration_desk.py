@@ -13,6 +13,8 @@ from idmevents.auth.tables import AuditEntry
 from idmevents.badges.tables import CheckIn
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
+from idmevents.meetings.tables import Meeting
+from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
 from tests.desk_factories import desk_meeting
 from tests.registration_factories import body_text, make_meeting, outbox_messages
@@ -576,3 +578,231 @@ async def test_desk_shows_who_has_arrived(client, make_user, login, api_token):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert listed_api.json()["items"][0]["checked_in_at"] == "2027-04-20T12:45:00Z"
+
+
+# Email address, category, reinstating -------------------------------------------------------
+
+
+async def audit_of(registration_id: int) -> list[tuple[str, str]]:
+    rows = (
+        await AuditEntry.select(AuditEntry.action, AuditEntry.actor)
+        .where(AuditEntry.entity_id == registration_id)
+        .order_by(AuditEntry.id)
+    )
+    return [(row["action"], row["actor"]) for row in rows]
+
+
+async def outbox_after(registration_id: int, first_id: int) -> list[tuple[str, str]]:
+    rows = (
+        await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.to_address)
+        .where((OutboxMessage.registration == registration_id) & (OutboxMessage.id > first_id))
+        .order_by(OutboxMessage.id)
+    )
+    return [(row["kind"], row["to_address"]) for row in rows]
+
+
+async def last_outbox_id() -> int:
+    rows = await OutboxMessage.select(OutboxMessage.id).order_by(OutboxMessage.id, ascending=False)
+    return rows[0]["id"]
+
+
+def edit_values(registration: dict, **changes: str) -> dict:
+    """The edit form as the page fills it, with `changes` typed over it."""
+    names = (
+        "given_name",
+        "family_name",
+        "email",
+        "organization",
+        "position",
+        "category",
+        "country",
+        "language",
+        "accessibility_needs",
+    )
+    return {name: registration[name] for name in names} | changes
+
+
+async def registration_row(registration_id: int) -> dict:
+    return await Registration.select().where(Registration.id == registration_id).first()
+
+
+async def test_edit_changes_the_address_and_the_category_and_tells_both_addresses(
+    client, make_user, login
+):
+    desk = await desk_meeting()
+    user = await signed_in(client, make_user, login)
+    bob = await registration_row(desk.ids["bob"])
+    path = f"/admin/registrations/{desk.ids['bob']}/edit"
+    form = await client.get(path)
+    assert 'type="email" id="field-email" name="email" value="bob@example.org"' in form.text
+    assert '<option value="media" selected>Media</option>' in form.text
+    assert "Needing approval at this meeting: Civil society, Media." in text_of(form.text)
+    before = await last_outbox_id()
+
+    response = await post_form(
+        client, path, edit_values(bob, email="Bob.Pending@Example.org", category="academia")
+    )
+
+    detail = f"/admin/registrations/{desk.ids['bob']}"
+    assert (response.status_code, response.headers["location"]) == (303, detail)
+    row = await registration_row(desk.ids["bob"])
+    # The meeting is full: no longer needing approval, Bob waits behind Dan.
+    assert (row["email"], row["category"], row["status"]) == (
+        "Bob.Pending@example.org",
+        "academia",
+        "waitlisted",
+    )
+    assert row["token"] != bob["token"]
+    assert await outbox_after(desk.ids["bob"], before) == [
+        ("registration-details-changed", "Bob.Pending@example.org"),
+        ("registration-email-changed", "bob@example.org"),
+        ("registration-waitlisted", "Bob.Pending@example.org"),
+    ]
+    assert (await audit_of(desk.ids["bob"]))[1:] == [
+        ("registration.email-changed", user["email"]),
+        ("registration.category-changed", user["email"]),
+        ("registration.waitlisted", user["email"]),
+    ]
+    assert await flashes(client, detail) == [
+        "The details of Bob Pending are saved; we emailed what changed to the new address, with "
+        "a new link to their page, and told the old address.",
+        "Their new category needs no approval, but the meeting is full: Bob Pending is on the "
+        "waiting list (position 2); we emailed them.",
+    ]
+    history = text_of((await client.get(detail)).text).split("History")[1]
+    assert "bob@example.org → Bob.Pending@example.org" in history
+    assert "media → academia" in history
+
+
+async def test_edit_address_of_another_registration_is_shown_beside_the_field(
+    client, make_user, login
+):
+    desk = await desk_meeting()
+    await signed_in(client, make_user, login)
+    ana = await registration_row(desk.ids["ana"])
+    path = f"/admin/registrations/{desk.ids['ana']}/edit"
+    await client.get(path)
+    before = await last_outbox_id()
+    response = await post_form(
+        client, path, edit_values(ana, email=" ZOE@example.org ", given_name="Ana María")
+    )
+    assert response.status_code == 409
+    problem = (
+        "Another registration for this meeting already has this address: "
+        f"Zoë Müller (#{desk.ids['zoe']}, Awaiting approval)."
+    )
+    assert (
+        f'<p class="field-error-message" id="email-error"><span class="visually-hidden">Error:'
+        f"</span> {html.escape(problem)}</p>"
+    ) in response.text
+    assert 'name="email" value=" ZOE@example.org "' in response.text
+    assert 'name="given_name" value="Ana María"' in response.text
+    assert 'aria-describedby="email-hint email-error" aria-invalid="true"' in response.text
+    assert await registration_row(desk.ids["ana"]) == ana
+    assert await outbox_after(desk.ids["ana"], before) == []
+
+
+async def test_edit_delegation_without_a_country_is_an_error_on_the_country(
+    client, make_user, login
+):
+    desk = await desk_meeting()
+    await signed_in(client, make_user, login)
+    carla = await registration_row(desk.ids["carla"])
+    path = f"/admin/registrations/{desk.ids['carla']}/edit"
+    await client.get(path)
+    response = await post_form(client, path, edit_values(carla, category="member-state"))
+    assert response.status_code == 422
+    text = text_of(response.text)
+    assert (
+        "Choose the country of your delegation: Member States and Observers must name it." in text
+    )
+    assert 'id="country-error"' in response.text
+    assert '<option value="member-state" selected>Member State</option>' in response.text
+    assert (await registration_row(desk.ids["carla"]))["category"] == "un-igo"
+
+
+async def test_reinstate_a_cancelled_registration_after_registration_closed(
+    client, make_user, login
+):
+    desk = await desk_meeting()
+    user = await signed_in(client, make_user, login)
+    await Meeting.update(
+        {
+            Meeting.registration_opens_at: datetime(2020, 1, 1, tzinfo=UTC),
+            Meeting.registration_closes_at: datetime(2020, 2, 1, tzinfo=UTC),
+        }
+    ).where(Meeting.id == desk.meeting["id"])
+    path = f"/admin/registrations/{desk.ids['jose']}"
+    await client.get(path)
+    await post_form(client, f"{path}/cancel")
+    assert await status_of(desk.ids["dan"]) == "confirmed"  # José's seat went to Dan
+    page = await client.get(path)
+    assert (
+        "Every seat is taken: reinstating puts José Álvarez at the end of the waiting list."
+        in text_of(page.text)
+    )
+    assert f'action="{path}/reinstate"' in page.text
+    before = await last_outbox_id()
+
+    response = await post_form(client, f"{path}/reinstate", {"next": path})
+
+    assert (response.status_code, response.headers["location"]) == (303, path)
+    assert await status_of(desk.ids["jose"]) == "waitlisted"
+    [(kind, to)] = await outbox_after(desk.ids["jose"], before)
+    assert (kind, to) == ("registration-waitlisted", "jose@example.org")
+    message = (await outbox_messages("registration-waitlisted"))[-1]
+    assert message["To"].addresses[0].addr_spec == "jose@example.org"
+    assert "at number 1." in body_text(message)
+    assert (await audit_of(desk.ids["jose"]))[-1] == ("registration.reinstated", user["email"])
+    assert await flashes(client, path) == [
+        "The registration of José Álvarez is reinstated. The meeting is full: they are on the "
+        "waiting list (position 1); we emailed them."
+    ]
+    # Reinstated, it can be decided again; reinstating twice is refused.
+    again = await post_form(client, f"{path}/reinstate")
+    assert again.status_code == 303
+    assert await flashes(client, path) == [
+        "Only a cancelled or rejected registration can be reinstated."
+    ]
+
+
+async def test_reconsider_a_rejected_registration(client, make_user, login):
+    desk = await desk_meeting()
+    await signed_in(client, make_user, login)
+    path = f"/admin/registrations/{desk.ids['bob']}"
+    await client.get(path)
+    await post_form(client, f"{path}/reject", {"reason": "Press go through the UN."})
+    page = text_of((await client.get(path)).text)
+    assert "Reconsidering withdraws the rejection" in page and "Reinstate" not in page
+    await post_form(client, f"{path}/reinstate")
+    row = await registration_row(desk.ids["bob"])
+    assert (row["status"], row["rejection_reason"]) == ("pending", "")
+    [message] = await outbox_messages("registration-reconsidered")
+    assert message["To"].addresses[0].addr_spec == "bob@example.org"
+    assert await flashes(client, path) == [
+        "The registration of Bob Pending is reconsidered: it awaits approval again; we emailed "
+        "them."
+    ]
+
+
+async def test_admins_may_reinstate_and_edit_checkin_staff_may_not(client, make_user, login):
+    desk = await desk_meeting()
+    zoe = await registration_row(desk.ids["zoe"])
+    await services.cancel(desk.ids["zoe"], by="participant", now=datetime.now(UTC))
+    await signed_in(client, make_user, login, "checkin")
+    await client.get("/admin/account")  # a page they may see, for a CSRF token
+    path = f"/admin/registrations/{desk.ids['zoe']}"
+    assert (await post_form(client, f"{path}/reinstate")).status_code == 403
+    changed = edit_values(zoe, email="zoe@example.com")
+    assert (await post_form(client, f"{path}/edit", changed)).status_code == 403
+    assert await status_of(desk.ids["zoe"]) == "cancelled"
+    client.cookies.clear()
+
+    await signed_in(client, make_user, login, "admin")
+    await client.get(path)
+    refused = await client.post(f"{path}/reinstate", follow_redirects=False)  # no CSRF token
+    assert refused.status_code == 403
+    assert (await post_form(client, f"{path}/reinstate")).status_code == 303
+    assert await status_of(desk.ids["zoe"]) == "pending"
+    assert (await post_form(client, f"{path}/edit", changed)).status_code == 303
+    assert (await registration_row(desk.ids["zoe"]))["email"] == "zoe@example.com"

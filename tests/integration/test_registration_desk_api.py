@@ -30,6 +30,8 @@ async def test_api_anonymous_gets_401_and_checkin_403(client, api_token):
         ("POST", f"/api/v1/registrations/{desk.ids['zoe']}/approve"),
         ("POST", f"/api/v1/registrations/{desk.ids['zoe']}/cancel"),
         ("POST", f"/api/v1/registrations/{desk.ids['dan']}/promote"),
+        ("POST", f"/api/v1/registrations/{desk.ids['zoe']}/reinstate"),
+        ("PATCH", f"/api/v1/registrations/{desk.ids['zoe']}"),
         ("GET", "/api/v1/outbox"),
     ]
     for method, path in calls:
@@ -45,6 +47,15 @@ async def test_api_anonymous_gets_401_and_checkin_403(client, api_token):
         headers=bearer(checkin),
     )
     assert rejected.status_code == 403
+    moved = await client.patch(
+        f"/api/v1/registrations/{desk.ids['zoe']}",
+        json={"email": "zoe@example.com", "category": "academia"},
+        headers=bearer(checkin),
+    )
+    assert moved.status_code == 403
+    assert (
+        await client.get(f"/api/v1/registrations/{desk.ids['zoe']}", headers=bearer(checkin))
+    ).status_code == 403
     assert await status_of(desk.ids["zoe"]) == "pending"
 
 
@@ -287,10 +298,132 @@ async def test_openapi_documents_the_desk_api(client):
     schema = (await client.get("/schema/openapi.json")).json()
     paths = schema["paths"]
     assert set(paths[LIST.replace("desk-meeting", "{slug}")]) >= {"get", "post"}
-    for action in ("approve", "reject", "cancel", "promote"):
+    for action in ("approve", "reject", "cancel", "promote", "reinstate"):
         operation = paths[f"/api/v1/registrations/{{registration_id}}/{action}"]["post"]
         assert operation["security"] == [{"BearerToken": []}]
         assert {"401", "403", "404", "409", "422"} <= set(operation["responses"])
+    update = paths["/api/v1/registrations/{registration_id}"]["patch"]
+    assert update["security"] == [{"BearerToken": []}]
+    assert {"200", "401", "403", "404", "409", "422"} <= set(update["responses"])
+    assert "email-taken" in update["responses"]["409"]["description"]
+    assert update["requestBody"]["required"] is True
+    reinstate = paths["/api/v1/registrations/{registration_id}/reinstate"]["post"]
+    assert "meeting-cancelled" in reinstate["responses"]["409"]["description"]
     reject = paths["/api/v1/registrations/{registration_id}/reject"]["post"]
     assert reject["requestBody"]["required"] is True
     assert "/api/v1/outbox" in paths
+
+
+async def test_api_patch_changes_the_address_and_the_category(client, api_token):
+    desk = await desk_meeting()
+    user, token = await api_token("organizer")
+    path = f"/api/v1/registrations/{desk.ids['zoe']}"
+    response = await client.patch(
+        path,
+        json={"email": "Zoe.Mueller@Example.org", "category": "academia", "given_name": None},
+        headers=bearer(token),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # No longer needing approval in a full meeting: Zoë waits behind Dan.
+    assert (body["email"], body["category"], body["given_name"]) == (
+        "Zoe.Mueller@example.org",
+        "academia",
+        "Zoë",
+    )
+    assert (body["status"], body["waitlist_position"]) == ("waitlisted", 2)
+    sent = [
+        (row["kind"], row["to_address"])
+        for row in await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.to_address)
+        .where(OutboxMessage.registration == desk.ids["zoe"])
+        .order_by(OutboxMessage.id)
+    ]
+    assert sent == [
+        ("registration-received", "zoe@example.org"),
+        ("registration-details-changed", "Zoe.Mueller@example.org"),
+        ("registration-email-changed", "zoe@example.org"),
+        ("registration-waitlisted", "Zoe.Mueller@example.org"),
+    ]
+    [notice] = await outbox_messages("registration-email-changed")
+    assert "/r/" not in body_text(notice)
+    actors = await AuditEntry.select(AuditEntry.action, AuditEntry.user).where(
+        AuditEntry.action.is_in(["registration.email-changed", "registration.category-changed"])
+    )
+    assert actors == [
+        {"action": "registration.email-changed", "user": user["id"]},
+        {"action": "registration.category-changed", "user": user["id"]},
+    ]
+
+
+async def test_api_patch_address_of_another_registration_is_409(client, api_token):
+    desk = await desk_meeting()
+    _, token = await api_token("organizer")
+    response = await client.patch(
+        f"/api/v1/registrations/{desk.ids['ana']}",
+        json={"email": "JOSE@example.org", "position": "Counsellor"},
+        headers=bearer(token),
+    )
+    assert response.status_code == 409
+    body = response.json()
+    problem = (
+        "Another registration for this meeting already has this address: "
+        f"José Álvarez (#{desk.ids['jose']}, Confirmed)."
+    )
+    assert body == {
+        "error": "Conflict",
+        "detail": problem,
+        "fields": {"email": problem},
+        "reason": "email-taken",
+    }
+    row = await Registration.select(Registration.email, Registration.position).where(
+        Registration.id == desk.ids["ana"]
+    )
+    assert row == [{"email": "ana@example.org", "position": "First Secretary"}]
+
+
+async def test_api_patch_bad_fields_are_422_naming_them(client, api_token):
+    desk = await desk_meeting()
+    _, token = await api_token("organizer")
+    path = f"/api/v1/registrations/{desk.ids['carla']}"
+    cases = [
+        ({"email": "carla@", "given_name": " "}, {"given_name", "email"}),
+        ({"category": "member-state"}, {"country"}),  # Carla names no country
+        ({"category": "observer", "country": "ZZ"}, {"country"}),
+        ({"category": "press"}, {"category"}),
+        ({"language": "de"}, {"language"}),
+        ({"email": 42}, {"email"}),
+        ({"organization": "x" * 301}, {"organization"}),
+        # Litestar's own check of the body: the message names the field.
+        ({"nickname": "Carla"}, {"data"}),
+    ]
+    for body, fields in cases:
+        response = await client.patch(path, json=body, headers=bearer(token))
+        assert response.status_code == 422, (body, response.text)
+        assert set(response.json()["fields"]) == fields, (body, response.json())
+    row = await Registration.select(Registration.category, Registration.email).where(
+        Registration.id == desk.ids["carla"]
+    )
+    assert row == [{"category": "un-igo", "email": "carla@example.org"}]
+    assert await outbox_messages("registration-details-changed") == []
+
+
+async def test_api_reinstate_and_reconsider(client, api_token):
+    desk = await desk_meeting()
+    _, token = await api_token("organizer")
+    dan = f"/api/v1/registrations/{desk.ids['dan']}"
+    await client.post(f"{dan}/cancel", headers=bearer(token))
+    back = await client.post(f"{dan}/reinstate", headers=bearer(token))
+    assert back.status_code == 200, back.text
+    assert (back.json()["status"], back.json()["waitlist_position"]) == ("waitlisted", 1)
+    bob = f"/api/v1/registrations/{desk.ids['bob']}"
+    await client.post(f"{bob}/reject", json={"reason": "Press pass."}, headers=bearer(token))
+    reconsidered = await client.post(f"{bob}/reinstate", headers=bearer(token))
+    assert (reconsidered.json()["status"], reconsidered.json()["rejection_reason"]) == (
+        "pending",
+        "",
+    )
+    active = await client.post(
+        f"/api/v1/registrations/{desk.ids['jose']}/reinstate", headers=bearer(token)
+    )
+    assert (active.status_code, active.json()["reason"]) == (409, "active")
+    assert len(await outbox_messages("registration-reconsidered")) == 1

@@ -135,8 +135,12 @@ def _back(request: Request, data: FormMultiDict, registration_id: int) -> Redire
     return Redirect(target, status_code=303)
 
 
-def _edit_choices() -> dict[str, Any]:
+def _edit_choices(meeting: dict) -> dict[str, Any]:
     return {
+        "category_options": [(code, category_label(code)) for code in CATEGORIES],
+        "approval_labels": ", ".join(
+            category_label(code) for code in services.approval_categories(meeting)
+        ),
         "country_options": country_choices(current_language()),
         "language_options": [(code, language_label(code)) for code in LANGUAGES],
     }
@@ -277,6 +281,8 @@ class DeskController(Controller):
                 "here": here,
                 "errors": errors or {},
                 "reason": reason,
+                "needs_approval": registration["category"]
+                in services.approval_categories(detail.meeting),
             },
             status_code=status_code,
             headers={"Cache-Control": "no-store"},
@@ -400,6 +406,43 @@ class DeskController(Controller):
             )
         return _back(request, data, registration_id)
 
+    @post("/registrations/{registration_id:int}/reinstate", name="admin_registration_reinstate")
+    async def reinstate(self, request: Request, registration_id: FromPath[int]) -> Redirect:
+        """Take up a cancelled registration again (decided as a newcomer's would be now, even when
+        registration is closed), or reconsider a rejected one (it awaits approval again)."""
+        data = await request.form()
+        registration = await desk.get_registration(registration_id)
+        try:
+            result = await services.reinstate(registration_id, by=request.user.id, now=_now())
+        except Conflict as error:
+            flash(request, error.message, "error")
+            return _back(request, data, registration_id)
+        name = _full_name(registration)
+        if registration["status"] == "rejected":
+            message = gettext(
+                "The registration of %(name)s is reconsidered: it awaits approval again; we "
+                "emailed them."
+            )
+        elif result.status == "confirmed":
+            message = gettext(
+                "The registration of %(name)s is reinstated and confirmed; we emailed them."
+            )
+        elif result.status == "pending":
+            message = gettext(
+                "The registration of %(name)s is reinstated and awaits approval; we emailed them."
+            )
+        else:
+            message = gettext(
+                "The registration of %(name)s is reinstated. The meeting is full: they are on the "
+                "waiting list (position %(position)s); we emailed them."
+            )
+        flash(
+            request,
+            message % {"name": name, "position": result.waitlist_position},
+            "warn" if result.status == "waitlisted" else "ok",
+        )
+        return _back(request, data, registration_id)
+
     async def _edit_page(
         self,
         request: Request,
@@ -423,7 +466,7 @@ class DeskController(Controller):
                 "values": values or registration,
                 "errors": errors or {},
                 "detail_url": detail_url,
-                **_edit_choices(),
+                **_edit_choices(meeting),
             },
             status_code=status_code,
             headers={"Cache-Control": "no-store"},
@@ -431,44 +474,65 @@ class DeskController(Controller):
 
     @get("/registrations/{registration_id:int}/edit", name="admin_registration_edit")
     async def edit(self, request: Request, registration_id: FromPath[int]) -> Template:
-        """The form to correct a participant's details."""
+        """The form to correct a registration: details, email address, category."""
         return await self._edit_page(request, registration_id)
 
     @post("/registrations/{registration_id:int}/edit", name="admin_registration_update")
     async def update(self, request: Request, registration_id: FromPath[int]) -> Response:
-        """Save corrected details; the participant is emailed what changed."""
+        """Save the corrections; the person is emailed what changed (and, for a new address, the
+        old address is told)."""
         data = await request.form()
         registration = await desk.get_registration(registration_id)
-        form = services.DetailsForm(
-            **{name: _text(data, name) for name in services.DETAIL_FIELDS},
-        )
+        # A field the form did not send keeps its value.
+        typed = {name: _text(data, name) for name in services.EDIT_FIELDS if name in data}
         try:
-            result = await services.update_details(
-                registration_id, form, by=request.user.id, now=_now()
+            result = await services.edit_registration(
+                registration_id, services.RegistrationEdit(**typed), by=request.user.id, now=_now()
             )
-        except InvalidInput as error:
-            values = registration | {name: _text(data, name) for name in services.DETAIL_FIELDS}
+        except (InvalidInput, Conflict) as error:
+            if not error.fields:
+                raise
             return await self._edit_page(
                 request,
                 registration_id,
-                values=values,
+                values=registration | typed,
                 errors=error.fields,
                 status_code=error.status_code,
                 detail_url=safe_next(
                     _text(data, "next"), default=_detail_url(request, registration_id)
                 ),
             )
-        changed = [
-            name
-            for name in services.DETAIL_FIELDS
-            if result.registration[name] != registration[name]
-        ]
-        if changed:
+        name = _full_name(result.registration)
+        if not result.changed:
+            flash(request, gettext("Nothing was changed."), "warn")
+        elif result.registration["email_key"] != registration["email_key"]:
+            flash(
+                request,
+                gettext(
+                    "The details of %(name)s are saved; we emailed what changed to the new "
+                    "address, with a new link to their page, and told the old address."
+                )
+                % {"name": name},
+            )
+        else:
             flash(
                 request,
                 gettext("The details of %(name)s are saved; we emailed them what changed.")
-                % {"name": _full_name(result.registration)},
+                % {"name": name},
             )
-        else:
-            flash(request, gettext("Nothing was changed."), "warn")
+        if result.status != registration["status"]:
+            if result.status == "confirmed":
+                message = gettext(
+                    "Their new category needs no approval: %(name)s is confirmed; we emailed them."
+                )
+            else:
+                message = gettext(
+                    "Their new category needs no approval, but the meeting is full: %(name)s is "
+                    "on the waiting list (position %(position)s); we emailed them."
+                )
+            flash(
+                request,
+                message % {"name": name, "position": result.waitlist_position},
+                "ok" if result.status == "confirmed" else "warn",
+            )
         return _back(request, data, registration_id)

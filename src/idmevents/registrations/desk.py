@@ -7,8 +7,8 @@ a second on SQLite or PostgreSQL), and doing it here gives both engines the same
 sorts among the E's, which neither SQLite's LIKE and binary ordering nor PostgreSQL's collations
 would do alike.
 
-Changes of state go through `registrations.services` (approve, reject, promote, cancel,
-update_details), which write the participant's email and the audit entry in the same transaction.
+Changes of state go through `registrations.services` (approve, reject, promote, cancel, reinstate,
+edit_registration), which write the participant's email and the audit entry in the same transaction.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ ACTIONS = {
     "pending": ("approve", "reject", "cancel", "edit"),
     "confirmed": ("reject", "cancel", "edit"),
     "waitlisted": ("promote", "reject", "cancel", "edit"),
-    "rejected": ("edit",),
-    "cancelled": ("edit",),
+    "rejected": ("reconsider", "edit"),
+    "cancelled": ("reinstate", "edit"),
 }
 
 

@@ -1,5 +1,6 @@
 """The registrations desk in the JSON API: the list with its filters and counts, one registration,
-and approve, reject, cancel and promote.
+approve, reject, cancel, promote and reinstate, and changes to a registration's details, email
+address and category.
 
 Organizers and admins only (a Bearer token; anonymous calls get 401). Check-in staff get 403:
 the check-in desk has its own API, and these answers hold personal details and decisions that
@@ -9,10 +10,10 @@ are not theirs to make.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -33,6 +34,7 @@ Category = Literal[
     "iom",
 ]
 Sort = Literal["name", "-name", "date", "-date"]
+Language = Literal["en", "fr", "es"]
 
 
 class SessionPlaceOut(msgspec.Struct):
@@ -112,6 +114,53 @@ class SeatIn(msgspec.Struct, forbid_unknown_fields=True):
     ] = False
 
 
+def _text(max_length: int | None, description: str) -> Any:
+    """A text field of RegistrationPatch: the schema says its limit, the service checks the rest."""
+    return Annotated[str, msgspec.Meta(max_length=max_length, description=description)] | None
+
+
+Name = _text(200, "Not blank")
+Email = _text(
+    320,
+    "Unique in the meeting, case aside (409 `email-taken` otherwise). A new address gets the "
+    "details with a new private link (the old link stops working); the old address gets a notice "
+    "without any link",
+)
+Organization = _text(300, "Not blank")
+Position = _text(300, "Empty to clear")
+Country = _text(None, "ISO 3166-1 alpha-2; empty to clear (not for member-state or observer)")
+Needs = _text(2000, "Empty to clear")
+NewCategory = Annotated[
+    Category | None,
+    msgspec.Meta(
+        description=(
+            "Confirmed and waitlisted registrations keep their seat or place whatever the "
+            "category. A pending one moved to a category that needs no approval is decided at "
+            "once: confirmed if a seat is free, else last on the waiting list. Other statuses are "
+            "kept. member-state and observer need a country"
+        )
+    ),
+]
+NewLanguage = Annotated[
+    Language | None, msgspec.Meta(description="The language of the person's emails")
+]
+
+
+class RegistrationPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """The fields to change. A field left out, or null, keeps its value; the service checks them
+    all together and names every bad field at once."""
+
+    given_name: Name = None
+    family_name: Name = None
+    email: Email = None
+    organization: Organization = None
+    position: Position = None
+    category: NewCategory = None
+    country: Country = None
+    language: NewLanguage = None
+    accessibility_needs: Needs = None
+
+
 def _error(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorBody, description=description)
 
@@ -126,6 +175,19 @@ ACTION_ERRORS = READ_ERRORS | {
     409: _error(
         "The registration's state forbids it; `reason`: not-pending, not-waitlisted, "
         "not-active, or full (no free seat and `over_capacity` not set)"
+    ),
+}
+
+
+EDIT_ERRORS = READ_ERRORS | {
+    409: _error(
+        "`reason`: email-taken, another registration of the meeting has the address (the "
+        "message and `fields.email` name it); nothing was changed"
+    ),
+}
+REINSTATE_ERRORS = READ_ERRORS | {
+    409: _error(
+        "`reason`: active (the registration is not cancelled or rejected) or meeting-cancelled"
     ),
 }
 
@@ -358,5 +420,46 @@ class RegistrationDeskApi(Controller):
             by=request.user.id,
             now=datetime.now(UTC),
             over_capacity=bool(data and data.over_capacity),
+        )
+        return await _one(registration_id)
+
+    @post(
+        "/registrations/{registration_id:int}/reinstate",
+        name="api_registration_reinstate",
+        status_code=200,
+        responses=REINSTATE_ERRORS,
+        summary="Take up a cancelled registration again, or reconsider a rejected one",
+    )
+    async def reinstate(self, request: Request, registration_id: FromPath[int]) -> RegistrationOut:
+        """A cancelled registration is decided as a newcomer's would be now, even when
+        registration is closed: pending if its category needs approval, else confirmed if a seat
+        is free, else last on the waiting list. A rejected one is reconsidered: pending again,
+        whatever its category, its rejection reason cleared, for an organizer to approve or
+        reject. The person is emailed."""
+        await desk.get_registration(registration_id)
+        await services.reinstate(registration_id, by=request.user.id, now=datetime.now(UTC))
+        return await _one(registration_id)
+
+    @patch(
+        "/registrations/{registration_id:int}",
+        name="api_registration_update",
+        responses=EDIT_ERRORS,
+        summary="Change a registration's details, email address or category",
+    )
+    async def update(
+        self,
+        request: Request,
+        registration_id: FromPath[int],
+        data: JSONBody[RegistrationPatch],
+    ) -> RegistrationOut:
+        """Only the fields sent change. They are checked together: 422 names every bad field, and
+        nothing is saved. The person is emailed their details as they now read; a change of
+        category may decide a pending registration (see `category`)."""
+        await desk.get_registration(registration_id)
+        await services.edit_registration(
+            registration_id,
+            services.RegistrationEdit(**msgspec.structs.asdict(data)),
+            by=request.user.id,
+            now=datetime.now(UTC),
         )
         return await _one(registration_id)

@@ -12,7 +12,38 @@ run: $(STAMP)
 	$(BIN)/idmevents demo
 	$(BIN)/idmevents serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) system-deps browser-deps lint test-sqlite test-postgres
+# The SQLite and PostgreSQL runs share nothing (each has its own database, temporary directory and
+# free ports), so they run side by side. Each spends much of its time waiting on servers, Chromium
+# and sleeps: even on two cores both together take far less than one after the other. Each run's
+# output goes to a log, printed as soon as that run ends; `make test` fails if either run fails.
+# `make test-sqlite` and `make test-postgres` still run one engine alone.
+TEST_RUNS := test-sqlite test-postgres
+test: $(STAMP) system-deps browser-deps lint
+	@logs=$$(mktemp -d); \
+	for run in $(TEST_RUNS); do \
+		( started=$$(date +%s); \
+		  $(MAKE) --no-print-directory $$run > $$logs/$$run.log 2>&1; status=$$?; \
+		  echo "$$status $$(( $$(date +%s) - started ))" > $$logs/$$run.part; \
+		  mv $$logs/$$run.part $$logs/$$run.status ) & \
+	done; \
+	echo "running $(TEST_RUNS) side by side (logs in $$logs)"; \
+	failed=""; left="$(TEST_RUNS)"; \
+	while [ -n "$$left" ]; do \
+		sleep 1; waiting=""; \
+		for run in $$left; do \
+			if [ -f $$logs/$$run.status ]; then \
+				read status seconds < $$logs/$$run.status; \
+				echo; echo "===== make $$run: exit status $$status after $$seconds s ====="; \
+				cat $$logs/$$run.log; \
+				[ "$$status" = 0 ] || failed="$$failed $$run"; \
+			else \
+				waiting="$$waiting $$run"; \
+			fi; \
+		done; \
+		left=$$waiting; \
+	done; \
+	rm -rf $$logs; \
+	if [ -n "$$failed" ]; then echo; echo "FAILED:$$failed"; exit 1; fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -76,6 +76,9 @@ async def test_two_workers_serve_and_a_killed_one_is_replaced(http_server, demo)
     server = Serve({"IDMEVENTS_SERVER": http_server}, workers=2).start()
     try:
         workers = wait_for(lambda: two_workers(server))
+        # Both have finished starting before one is killed: on a loaded machine the second may
+        # still be starting when the first already answers, and would then never log its line.
+        wait_for(lambda: server.output().count(STARTED[http_server]) >= 2)
         for _ in range(10):
             assert get(f"{server.url}/meetings/idm-geneva")[0] == 200
         victim = min(workers)

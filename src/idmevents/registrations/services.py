@@ -76,15 +76,6 @@ MAX_LENGTHS = {
     "position": 300,
     "accessibility_needs": 2000,
 }
-DETAIL_FIELDS = (
-    "given_name",
-    "family_name",
-    "organization",
-    "position",
-    "country",
-    "language",
-    "accessibility_needs",
-)
 # What an organizer may change (`edit_registration`), in the order the form shows them.
 EDIT_FIELDS = (
     "given_name",
@@ -97,6 +88,8 @@ EDIT_FIELDS = (
     "language",
     "accessibility_needs",
 )
+# What a participant may change from their private page: all but the address and the category.
+DETAIL_FIELDS = tuple(name for name in EDIT_FIELDS if name not in {"email", "category"})
 # Someone typing an address already registered gets its link again, but not more often than this:
 # otherwise the form would be a way to fill a stranger's mailbox.
 LINK_RESEND_INTERVAL = timedelta(minutes=5)
@@ -365,19 +358,8 @@ def _as_form(data: Mapping[str, Any], kind: type[msgspec.Struct]) -> Any:
         ) from None
 
 
-_FIELD_ORDER = (
-    "given_name",
-    "family_name",
-    "email",
-    "organization",
-    "position",
-    "category",
-    "country",
-    "language",
-    "accessibility_needs",
-    "sessions",
-    "consent",
-)
+# The registration form's fields, top to bottom.
+_FIELD_ORDER = (*EDIT_FIELDS, "sessions", "consent")
 
 
 def _in_form_order(problems: dict[str, str]) -> dict[str, str]:
@@ -773,13 +755,15 @@ async def _settle_session(session_id: int, *, now: datetime, quiet: set[int] = f
     await SessionAttendance.update({SessionAttendance.status: "confirmed"}).where(
         SessionAttendance.id.is_in([row["id"] for row in promoted])
     )
-    for row in promoted:
-        if row["registration_id"] in quiet:
-            continue
-        registration = (
-            await Registration.select().where(Registration.id == row["registration_id"]).first()
-        )
-        meeting = await Meeting.select().where(Meeting.id == session["meeting"]).first()
+    told = [row["registration_id"] for row in promoted if row["registration_id"] not in quiet]
+    if not told:
+        return
+    # Two queries for all of them, not two per person.
+    meeting = await Meeting.select().where(Meeting.id == session["meeting"]).first()
+    registrations = await Registration.select().where(Registration.id.is_in(told))
+    by_id = {registration["id"]: registration for registration in registrations}
+    for registration_id in told:
+        registration = by_id[registration_id]
         await emails.queue(
             "session-promoted",
             registration,

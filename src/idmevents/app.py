@@ -19,52 +19,49 @@ from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
 from idmevents import db
-from idmevents.admin.controllers import DashboardController
-from idmevents.admin.nav import configure_admin_jinja
-from idmevents.auth.controllers import (
+from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
+from idmevents.stores import redis_client, shared_stores
+from idmevents.web.api.agenda import AgendaApiController
+from idmevents.web.api.checkin import CheckInApiController
+from idmevents.web.api.desk import RegistrationDeskApi
+from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
+from idmevents.web.guards import LoginRequired, handle_login_required
+from idmevents.web.health import health
+from idmevents.web.login_limits import (
+    LOGIN_RATE_LIMIT_STORE,
+    LoginLimits,
+    TooManyAttempts,
+    handle_too_many_attempts,
+)
+from idmevents.web.organizers.accounts import (
     AccountController,
     AuditController,
     LoginController,
     PasswordResetController,
     UsersController,
 )
-from idmevents.auth.guards import LoginRequired, handle_login_required
-from idmevents.auth.ratelimit import (
-    LOGIN_RATE_LIMIT_STORE,
-    LoginLimits,
-    TooManyAttempts,
-    handle_too_many_attempts,
-)
-from idmevents.auth.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
-from idmevents.badges.controllers import (
-    BadgePageController,
-    BadgePrintController,
-    CheckInApiController,
-    CheckInDeskController,
-)
-from idmevents.feeds.controllers import (
+from idmevents.web.organizers.agenda import MeetingAdminController, SessionAdminController
+from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
+from idmevents.web.organizers.dashboard import DashboardController
+from idmevents.web.organizers.desk import DeskController
+from idmevents.web.organizers.nav import configure_admin_jinja
+from idmevents.web.organizers.outbox import OutboxApi, OutboxController
+from idmevents.web.organizers.panelists import PanelistAdminController
+from idmevents.web.public.badge import BadgePageController
+from idmevents.web.public.feeds import (
     FeedController,
     PanelistPageController,
     PersonalFeedController,
 )
-from idmevents.health import health
-from idmevents.mail.admin import OutboxApi, OutboxController
-from idmevents.meetings.admin import MeetingAdminController, SessionAdminController
-from idmevents.meetings.api import AgendaApiController
-from idmevents.meetings.controllers import PublicMeetingController
-from idmevents.panelists.controllers import PanelistAdminController
-from idmevents.ratelimit import RateLimit, scoped_rate_limit
-from idmevents.registrations.admin import DeskController
-from idmevents.registrations.controllers import (
+from idmevents.web.public.meetings import PublicMeetingController
+from idmevents.web.public.registration import (
     RATE_LIMIT_STORE,
     RATE_LIMITED,
     RegistrationApi,
     RegistrationPages,
 )
-from idmevents.registrations.desk_api import RegistrationDeskApi
-from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
-from idmevents.stores import redis_client, shared_stores
-from idmevents.web import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
+from idmevents.web.ratelimit import RateLimit, scoped_rate_limit
+from idmevents.web.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -7,10 +7,10 @@ from litestar import Request, get
 from litestar.testing import AsyncTestClient
 
 from idmevents.auth import services
-from idmevents.auth.guards import requires_role
-from idmevents.auth.ratelimit import Limit, LoginLimits
-from idmevents.auth.sessions import SESSION_COOKIE
 from idmevents.auth.tables import AuditEntry, StoreEntry
+from idmevents.web.guards import requires_role
+from idmevents.web.login_limits import Limit, LoginLimits
+from idmevents.web.sessions import SESSION_COOKIE
 
 
 async def test_admin_anonymous_is_sent_to_login(client):

@@ -12,10 +12,10 @@ from litestar.testing import AsyncTestClient
 
 from idmevents.app import create_app
 from idmevents.meetings import services
-from idmevents.meetings.controllers import MEETING_PAGES
 from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.pagecache import NotCacheable, PageCache, render_without_forms
 from idmevents.settings import reset_settings
+from idmevents.web.public.meetings import MEETING_PAGES
 
 
 @pytest.fixture

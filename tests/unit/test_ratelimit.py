@@ -2,7 +2,7 @@
 
 import pytest
 
-from idmevents.ratelimit import RateLimit
+from idmevents.web.ratelimit import RateLimit
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from idmevents.admin.services import meeting_summaries
 from idmevents.meetings.tables import Meeting
+from idmevents.registrations.dashboard import meeting_summaries
 from idmevents.registrations.tables import Registration
 
 

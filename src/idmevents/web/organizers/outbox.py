@@ -13,13 +13,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from idmevents.auth.flash import flash
-from idmevents.auth.guards import requires_role, safe_next
 from idmevents.errors import AppError, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services
 from idmevents.meetings.tables import Meeting
-from idmevents.web import ErrorBody
+from idmevents.web.common import ErrorBody
+from idmevents.web.flash import flash
+from idmevents.web.guards import requires_role, safe_next
 
 PAGE_SIZE = 50
 MAX_ID = 2**31 - 1

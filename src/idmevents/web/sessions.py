@@ -21,8 +21,8 @@ from litestar.types import Empty
 from litestar.utils.dataclass import extract_dataclass_items
 
 from idmevents.auth import services
-from idmevents.auth.guards import INVALID_TOKEN
-from idmevents.web import API_PREFIX
+from idmevents.web.common import API_PREFIX
+from idmevents.web.guards import INVALID_TOKEN
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection

@@ -21,10 +21,10 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from idmevents import web
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.registrations.services import DetailsForm, RegistrationForm
+from idmevents.web import common as web
 
 Category = Literal[
     "member-state",

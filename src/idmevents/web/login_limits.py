@@ -12,7 +12,7 @@ from litestar.stores.base import Store
 from idmevents.errors import AppError
 from idmevents.i18n import gettext, ngettext
 from idmevents.stores import CountingStore
-from idmevents.web import error_response
+from idmevents.web.common import error_response
 
 LOGIN_RATE_LIMIT_STORE = "login_rate_limit"
 

@@ -17,9 +17,9 @@ from litestar import Controller, Request, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from idmevents.auth.guards import requires_role
 from idmevents.registrations import desk, services
-from idmevents.web import ErrorBody
+from idmevents.web.common import ErrorBody
+from idmevents.web.guards import requires_role
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
 Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]

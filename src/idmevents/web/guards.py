@@ -15,7 +15,7 @@ from litestar.response import Redirect
 
 from idmevents.auth.services import ROLE_RANK, CurrentUser
 from idmevents.i18n import gettext
-from idmevents.web import API_PREFIX
+from idmevents.web.common import API_PREFIX
 
 if TYPE_CHECKING:
     from litestar import Request

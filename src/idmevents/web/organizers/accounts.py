@@ -13,12 +13,12 @@ from litestar.response import Redirect, Template
 
 from idmevents import db
 from idmevents.auth import audit, reset, services
-from idmevents.auth.flash import flash
-from idmevents.auth.guards import current_user, requires_role, safe_next
-from idmevents.auth.ratelimit import LOGIN_RATE_LIMIT_STORE, LoginLimiter, LoginLimits
-from idmevents.auth.sessions import rotate_session
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
+from idmevents.web.flash import flash
+from idmevents.web.guards import current_user, requires_role, safe_next
+from idmevents.web.login_limits import LOGIN_RATE_LIMIT_STORE, LoginLimiter, LoginLimits
+from idmevents.web.sessions import rotate_session
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 # Pages that show a secret (a new token, a reset form) must not be kept by caches or leak a Referer.

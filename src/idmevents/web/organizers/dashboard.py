@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Redirect, Template
 
-from idmevents.admin import services
-from idmevents.admin.nav import route_url
-from idmevents.auth.guards import requires_role
+from idmevents.registrations import dashboard as services
+from idmevents.web.guards import requires_role
+from idmevents.web.organizers.nav import route_url
 
 
 class DashboardController(Controller):

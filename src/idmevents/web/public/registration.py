@@ -14,9 +14,10 @@ from litestar.response import Redirect, Template
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language
 from idmevents.meetings import services as meetings
-from idmevents.registrations import schemas, services
+from idmevents.registrations import services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.settings import get_settings
+from idmevents.web.public import registration_schemas as schemas
 
 # Handlers whose `opt` carries this key count against the per-client registration limit.
 RATE_LIMITED = "registration_rate_limit"

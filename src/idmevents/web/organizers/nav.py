@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from litestar.exceptions import NoRouteMatchFoundException
 
-from idmevents.auth.flash import pop_flashes
 from idmevents.auth.services import CurrentUser, role_label
 from idmevents.i18n import gettext
+from idmevents.web.flash import pop_flashes
 
 if TYPE_CHECKING:
     from litestar import Request

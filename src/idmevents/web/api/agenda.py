@@ -18,11 +18,11 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from idmevents.auth.guards import requires_role
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, services
 from idmevents.panelists import services as panelists
+from idmevents.web.guards import requires_role
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]

@@ -13,14 +13,14 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from idmevents.auth.flash import flash
-from idmevents.auth.guards import requires_role, safe_next
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.mail import services as mail
 from idmevents.registrations import desk, export, services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
+from idmevents.web.flash import flash
+from idmevents.web.guards import requires_role, safe_next
 
 SECTION = "admin_registrations"
 

@@ -8,12 +8,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from idmevents.auth.guards import requires_role
 from idmevents.errors import AppError
-from idmevents.meetings import forms
-from idmevents.meetings.admin import actor, done_message, failed, form_data, now
 from idmevents.meetings.tables import Meeting
 from idmevents.panelists import services
+from idmevents.web.guards import requires_role
+from idmevents.web.organizers import forms
+from idmevents.web.organizers.agenda import actor, done_message, failed, form_data, now
 
 FIELDS = ("honorific", "name", "position", "organization", "bio", "email", "slug")
 

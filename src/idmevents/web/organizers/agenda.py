@@ -14,12 +14,13 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from idmevents.auth.guards import requires_role
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import gettext, ngettext
-from idmevents.meetings import builder, forms, notices, services
+from idmevents.meetings import builder, notices, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.panelists import services as panelists
+from idmevents.web.guards import requires_role
+from idmevents.web.organizers import forms
 
 
 def _(message: str) -> str:

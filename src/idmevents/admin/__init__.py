@@ -1,1 +1,0 @@
-"""The organizers' shell: the admin navigation and the dashboard that other admin pages sit beside."""

@@ -1,0 +1,1 @@
+"""The web layer: Litestar controllers, forms and middleware, above every domain."""

@@ -1,0 +1,1 @@
+"""The organizers' workspace under /admin: agenda builder, desk, badges, outbox, accounts."""

@@ -1,0 +1,1 @@
+"""Pages anyone can open: meetings, registration, private participant pages, feeds, badges."""

@@ -1,0 +1,35 @@
+"""The participant's badge page, reached from their private link."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Template
+
+from idmevents.badges import services
+from idmevents.badges.layout import BADGE_SIZES
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+DEFAULT_SIZE = "4x3"
+# A badge page shows a code that gets its holder in: no caches, no referrers, no search engines.
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
+
+
+class BadgePageController(Controller):
+    include_in_schema = False
+
+    @get("/r/{token:str}/badge", name="registration_badge")
+    async def badge(self, token: FromPath[str], size: FromQuery[str | None] = None) -> Template:
+        """The badge, ready to print at 4 × 3 in or A6; or why there is none yet."""
+        page = await services.badge_for_token(token)
+        size = size if size in BADGE_SIZES else DEFAULT_SIZE
+        return Template(
+            "badges/badge.html.jinja2",
+            context={"page": page, "size": size, "sizes": BADGE_SIZES},
+            headers=PRIVATE_HEADERS,
+        )

@@ -11,29 +11,14 @@ from typing import TYPE_CHECKING
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from idmevents.piccolo_conf import DB
+
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
     from piccolo.table import Table
 
-    from idmevents.settings import DatabaseSettings
-
-SQLITE_BUSY_TIMEOUT_SECONDS = 60
-
-
-def engine_for(database: DatabaseSettings) -> Engine:
-    if database.is_sqlite:
-        # A long busy timeout: IMMEDIATE transactions queue behind each other instead of failing.
-        return SQLiteEngine(path=database.sqlite_path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    if database.url.startswith(("postgresql://", "postgres://")):
-        return PostgresEngine(config={"dsn": database.url}, log_queries=False)
-    raise ValueError(
-        f"IDMEVENTS_DATABASE_URL must start with sqlite:/// or postgresql://, not {database.url!r}"
-    )
-
 
 def engine() -> Engine:
-    from idmevents.piccolo_conf import DB
-
     return DB
 
 

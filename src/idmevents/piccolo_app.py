@@ -2,12 +2,19 @@
 
 from piccolo.conf.apps import AppConfig
 
-from idmevents.auth.tables import ApiToken, AuditEntry, PasswordReset, StoreEntry, User
-from idmevents.badges.tables import CheckIn
+from idmevents.audit.tables import AuditEntry
+from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
 from idmevents.mail.tables import OutboxMessage
-from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession, Room
-from idmevents.panelists.tables import Panelist, PanelistUnavailability, SessionPanelist
-from idmevents.registrations.tables import Registration, SessionAttendance
+from idmevents.meetings.tables import (
+    AgendaChange,
+    Meeting,
+    MeetingSession,
+    Panelist,
+    PanelistUnavailability,
+    Room,
+    SessionPanelist,
+)
+from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance
 from idmevents.settings import MIGRATIONS_DIR
 
 # In dependency order: a table comes after every table it references.

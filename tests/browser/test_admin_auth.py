@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idmevents.auth import audit
+from idmevents import audit
 from tests.browser.conftest import axe_violations, describe
 
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import expect
 
 from idmevents.badges import services
-from idmevents.badges.tables import CheckIn
+from idmevents.registrations.tables import CheckIn
 from idmevents.web.sessions import SESSION_COOKIE
 from tests.badges_data import add_registration, meeting
 from tests.browser.conftest import axe_violations, describe

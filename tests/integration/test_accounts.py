@@ -7,8 +7,10 @@ import email
 import re
 from email.policy import default
 
-from idmevents.auth import audit, services
-from idmevents.auth.tables import ApiToken, AuditEntry, User
+from idmevents import audit
+from idmevents.audit.tables import AuditEntry
+from idmevents.auth import services
+from idmevents.auth.tables import ApiToken, User
 from idmevents.mail.tables import OutboxMessage
 
 

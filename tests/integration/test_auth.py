@@ -6,8 +6,9 @@ import pytest
 from litestar import Request, get
 from litestar.testing import AsyncTestClient
 
+from idmevents.audit.tables import AuditEntry
 from idmevents.auth import services
-from idmevents.auth.tables import AuditEntry, StoreEntry
+from idmevents.auth.tables import StoreEntry
 from idmevents.web.guards import requires_role
 from idmevents.web.login_limits import Limit, LoginLimits
 from idmevents.web.sessions import SESSION_COOKIE

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from idmevents.badges import codes, services
-from idmevents.badges.tables import CheckIn
+from idmevents.registrations.tables import CheckIn
 from tests.badges_data import add_registration, meeting
 
 API = "/api/v1/checkin/idm-new-york"

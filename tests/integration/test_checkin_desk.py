@@ -6,8 +6,7 @@ import pytest
 from pypdf import PdfReader
 
 from idmevents.badges import services
-from idmevents.badges.tables import CheckIn
-from idmevents.registrations.tables import Registration
+from idmevents.registrations.tables import CheckIn, Registration
 from tests.badges_data import add_registration, meeting
 
 DESK = "/admin/checkin/idm-new-york"

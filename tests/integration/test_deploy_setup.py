@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import Registration

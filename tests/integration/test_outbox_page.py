@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from idmevents.audit.tables import AuditEntry
 from idmevents.auth import reset
-from idmevents.auth.tables import AuditEntry
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations.tables import Registration

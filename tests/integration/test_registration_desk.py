@@ -9,13 +9,12 @@ import io
 import re
 from datetime import UTC, datetime
 
-from idmevents.auth.tables import AuditEntry
-from idmevents.badges.tables import CheckIn
+from idmevents.audit.tables import AuditEntry
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
-from idmevents.registrations.tables import Registration
+from idmevents.registrations.tables import CheckIn, Registration
 from tests.desk_factories import desk_meeting
 from tests.registration_factories import body_text, make_meeting, outbox_messages
 

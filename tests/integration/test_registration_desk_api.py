@@ -3,7 +3,7 @@ reject, cancel, promote; who may call it; the outbox API."""
 
 from __future__ import annotations
 
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations.tables import Registration
 from tests.desk_factories import desk_meeting

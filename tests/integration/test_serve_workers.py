@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 import pytest
 
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.db import is_sqlite, write_transaction
 from idmevents.mail.message import Email
 from idmevents.mail.outbox import enqueue

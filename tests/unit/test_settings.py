@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from idmevents.db import engine_for
+from idmevents.piccolo_conf import engine_for
 from idmevents.settings import PROJECT_ROOT, DatabaseSettings, load_settings
 
 SETTINGS_VARIABLES = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from idmevents import db
-from idmevents.auth import audit, services
+from idmevents import audit, db
+from idmevents.auth import services
 from idmevents.auth.tables import PasswordReset, User
 from idmevents.errors import InvalidInput
 from idmevents.i18n import current_language, gettext

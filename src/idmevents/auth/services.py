@@ -13,8 +13,7 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from idmevents import db
-from idmevents.auth import audit
+from idmevents import audit, db
 from idmevents.auth.tables import ApiToken, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext

@@ -1,13 +1,10 @@
-"""Users, API tokens, password resets, the audit log and a key-value store shared by processes."""
+"""Users, API tokens, password resets, and a key-value store shared by processes."""
 
 from piccolo.columns import (
-    JSON,
     Boolean,
     Bytea,
     ForeignKey,
-    Integer,
     OnDelete,
-    Text,
     Timestamptz,
     Varchar,
 )
@@ -41,18 +38,6 @@ class PasswordReset(Table, tablename="password_reset"):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
-
-
-class AuditEntry(Table, tablename="audit_entry"):
-    at = Timestamptz(default=TimestamptzNow(), index=True)
-    user = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
-    actor = Varchar(length=320, default="")  # who, as shown: an email, "participant", "system"
-    action = Varchar(length=60)
-    entity_type = Varchar(length=40)
-    entity_id = Integer(null=True, default=None)
-    meeting_slug = Varchar(length=100, default="")
-    summary = Text(default="")
-    data = JSON(default="{}")
 
 
 class StoreEntry(Table, tablename="store_entry"):

@@ -16,17 +16,15 @@ from datetime import datetime
 
 from piccolo.query.functions.aggregate import Count
 
-from idmevents import i18n
-from idmevents.auth import audit
+from idmevents import audit, i18n
 from idmevents.auth.services import CurrentUser
 from idmevents.badges import codes, render
 from idmevents.badges.layout import BADGE_SIZES, PAPERS, sheet_layout
-from idmevents.badges.tables import CheckIn
 from idmevents.db import is_sqlite, is_unique_violation, locked, write_transaction
 from idmevents.errors import InvalidInput, NotFound
 from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
-from idmevents.registrations.tables import Registration
+from idmevents.registrations.tables import CheckIn, Registration
 from idmevents.settings import get_settings
 
 # Registration ids are 32-bit serials: a larger number names nothing (and PostgreSQL would refuse

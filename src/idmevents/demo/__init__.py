@@ -8,8 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from idmevents.db import write_transaction
-from idmevents.meetings.tables import Meeting, MeetingSession, Room
-from idmevents.panelists.tables import Panelist, SessionPanelist
+from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
 
 DATA_FILE = Path(__file__).with_name("idm2017.toml")
 UID_DOMAIN = "idmevents"

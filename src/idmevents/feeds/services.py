@@ -26,8 +26,7 @@ from idmevents.feeds import links, schedule
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
 from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem, get_public_meeting, load_agenda
-from idmevents.meetings.tables import Meeting, MeetingSession
-from idmevents.panelists.tables import Panelist, SessionPanelist
+from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, SessionPanelist
 from idmevents.registrations.tables import Registration, SessionAttendance
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 
 from piccolo.query.functions.aggregate import Count
 
-from idmevents.auth import audit
+from idmevents import audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
@@ -21,7 +21,6 @@ from idmevents.mail.message import new_message_id
 from idmevents.mail.outbox import message_domain
 from idmevents.mail.send import PermanentFailure
 from idmevents.mail.tables import OutboxMessage
-from idmevents.meetings.tables import Meeting
 
 STATUSES = ("queued", "sending", "sent", "failed")
 MAX_PAGE_SIZE = 500
@@ -284,7 +283,9 @@ async def resend(
                 )
             ).returning(OutboxMessage.id)
             resent_id = inserted[0]["id"]
-        meetings = await Meeting.select(Meeting.slug).where(Meeting.id == row["meeting"])
+        meetings = await OutboxMessage.select(OutboxMessage.meeting.slug.as_alias("slug")).where(
+            (OutboxMessage.id == outbox_id) & OutboxMessage.meeting.is_not_null()
+        )
         await audit.record(
             user_id=user_id,
             actor=actor,

@@ -1,11 +1,13 @@
-"""The outbox: every email is a row, written in the transaction that causes it."""
+"""The outbox: every email is a row, written in the transaction that causes it.
+
+Mail sits below the domains whose changes send email, so the meeting and the registration a message
+is about are lazy references (resolved by name when first used), not imports of their tables.
+"""
 
 from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
-
-from idmevents.meetings.tables import Meeting
-from idmevents.registrations.tables import Registration
 
 
 class OutboxMessage(Table, tablename="outbox_message"):
@@ -17,8 +19,16 @@ class OutboxMessage(Table, tablename="outbox_message"):
     # by the first worker (or page) that needs it, before the first attempt to send it.
     raw = Text()
     recipe = Text(default="")  # JSON: {"renderer": ..., ...}; "" when queued already rendered
-    meeting = ForeignKey(references=Meeting, null=True, on_delete=OnDelete.set_null)
-    registration = ForeignKey(references=Registration, null=True, on_delete=OnDelete.set_null)
+    meeting = ForeignKey(
+        references=LazyTableReference("Meeting", module_path="idmevents.meetings.tables"),
+        null=True,
+        on_delete=OnDelete.set_null,
+    )
+    registration = ForeignKey(
+        references=LazyTableReference("Registration", module_path="idmevents.registrations.tables"),
+        null=True,
+        on_delete=OnDelete.set_null,
+    )
     status = Varchar(length=20, default="queued", index=True)  # queued | sending | sent | failed
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)

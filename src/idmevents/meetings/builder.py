@@ -22,14 +22,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from idmevents.auth.audit import record
+from idmevents.audit import Actor
+from idmevents.audit import write as audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext, local_date, local_time
 from idmevents.meetings import clashes as clash_finder
 from idmevents.meetings.services import MEETING_STATUSES, PANELIST_ROLES, SESSION_KINDS
-from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession, Room
-from idmevents.panelists.tables import Panelist, PanelistUnavailability, SessionPanelist
+from idmevents.meetings.tables import (
+    AgendaChange,
+    Meeting,
+    MeetingSession,
+    Panelist,
+    PanelistUnavailability,
+    Room,
+    SessionPanelist,
+)
 from idmevents.registrations import emails as registration_emails
 
 UID_DOMAIN = "idmevents"
@@ -63,17 +71,6 @@ SESSION_FIELDS = ("title", "description", "kind", "starts_at", "ends_at", "room_
 MEETING_FIELDS_IN_EVENTS = ("title", "city", "venue_name", "venue_address", "status")
 # The organizers' message in the email that tells participants a meeting is cancelled.
 CANCEL_MESSAGE_MAX = 2000
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change, as the audit log records it."""
-
-    user_id: int | None
-    label: str
-
-
-SYSTEM = Actor(None, "system")
 
 
 @dataclass(frozen=True)
@@ -151,40 +148,6 @@ MAX_ID = 2**31 - 1
 
 def is_row_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
-
-
-async def audit(
-    by: Actor,
-    action: str,
-    entity_type: str,
-    entity_id: int | None,
-    *,
-    meeting_slug: str = "",
-    summary: str = "",
-    data: dict | None = None,
-    now: datetime,
-) -> None:
-    await record(
-        user_id=by.user_id,
-        actor=by.label,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        meeting_slug=meeting_slug,
-        summary=summary,
-        data=_jsonable(data or {}),
-        now=now,
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 async def _meeting_for_update(slug: str) -> dict:

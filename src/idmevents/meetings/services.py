@@ -9,8 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from idmevents.errors import NotFound
-from idmevents.meetings.tables import Meeting, MeetingSession, Room
-from idmevents.panelists.tables import Panelist, SessionPanelist
+from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
 from idmevents.settings import get_settings
 
 SESSION_KINDS = ("opening", "keynote", "panel", "plenary", "break", "side-event", "closing")
@@ -222,6 +221,12 @@ async def meeting_panelists(meeting: dict) -> list[dict]:
         for person in item.panelists:
             sessions_by_person[person.panelist_id].append((item, person.role))
     return [by_id[pid] | {"sessions": sessions_by_person[pid]} for pid in order]
+
+
+async def meeting_titles() -> dict[str, str]:
+    """Every meeting's title by slug, in date order (filters in organizer pages)."""
+    rows = await Meeting.select(Meeting.slug, Meeting.title).order_by(Meeting.starts_on)
+    return {row["slug"]: row["title"] for row in rows}
 
 
 async def rooms_of(meeting_id: int) -> list[dict]:

@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
 
-from idmevents.auth.tables import AuditEntry
-from idmevents.badges.tables import CheckIn
+from idmevents.audit.tables import AuditEntry
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services as mail
@@ -29,7 +28,7 @@ from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations import services
 from idmevents.registrations.countries import COUNTRY_CODES
 from idmevents.registrations.labels import CATEGORIES, category_label
-from idmevents.registrations.tables import Registration, SessionAttendance
+from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance
 
 SORTS = ("name", "-name", "date", "-date")
 DEFAULT_SORT = "-date"

@@ -40,8 +40,7 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count, Max
 
-from idmevents import db
-from idmevents.auth import audit
+from idmevents import audit, db
 from idmevents.auth.tables import User
 from idmevents.errors import Conflict, Forbidden, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, gettext

@@ -1,9 +1,10 @@
-"""Registrations and the sessions each participant will attend."""
+"""Registrations, the sessions each participant will attend, and check-ins at the door (one each)."""
 
 from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from idmevents.auth.tables import User
 from idmevents.meetings.tables import Meeting, MeetingSession
 
 
@@ -52,3 +53,12 @@ class SessionAttendance(Table, tablename="session_attendance"):
     waitlist_seq = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     # UNIQUE (registration, meeting_session): a unique index made in the initial migration (works on SQLite too).
+
+
+class CheckIn(Table, tablename="check_in"):
+    registration = ForeignKey(
+        references=Registration, null=False, on_delete=OnDelete.cascade, unique=True
+    )
+    checked_in_at = Timestamptz(default=TimestamptzNow())
+    checked_in_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    desk = Varchar(length=100, default="")

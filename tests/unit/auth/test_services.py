@@ -10,8 +10,10 @@ from email.policy import default
 import pytest
 from argon2 import PasswordHasher
 
-from idmevents.auth import audit, reset, services
-from idmevents.auth.tables import ApiToken, AuditEntry, PasswordReset, User
+from idmevents import audit
+from idmevents.audit.tables import AuditEntry
+from idmevents.auth import reset, services
+from idmevents.auth.tables import ApiToken, PasswordReset, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.mail.tables import OutboxMessage
 

@@ -5,11 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.badges import codes, services
-from idmevents.badges.tables import CheckIn
 from idmevents.db import write_transaction
-from idmevents.registrations.tables import Registration
+from idmevents.registrations.tables import CheckIn, Registration
 from tests.badges_data import add_registration, add_user, meeting
 
 NOW = datetime(2027, 4, 20, 13, 5, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from idmevents.errors import NotFound
 from idmevents.feeds import services
 from idmevents.feeds.services import FeedCache, cache, make_document
-from idmevents.panelists.tables import Panelist
+from idmevents.meetings.tables import Panelist
 from tests.feeds_support import make_registration
 
 BASE = "https://testserver.local"

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.mail.send import SmtpSender
 from idmevents.mail.services import (

@@ -6,11 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from idmevents.errors import Conflict, InvalidInput
-from idmevents.meetings import builder
+from idmevents.meetings import builder, panelists
 from idmevents.meetings.builder import SYSTEM, PanelistAssignment
-from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession, Room
-from idmevents.panelists import services as panelists
-from idmevents.panelists.tables import SessionPanelist
+from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession, Room, SessionPanelist
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
@@ -394,7 +392,7 @@ async def test_meeting_clashes_find_a_panelist_in_two_meetings():
 
 
 async def test_changes_are_audited_with_who_and_what():
-    from idmevents.auth.tables import AuditEntry
+    from idmevents.audit.tables import AuditEntry
 
     by = builder.Actor(None, "olga@example.org")
     await builder.create_meeting(

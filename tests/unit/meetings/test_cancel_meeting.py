@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.errors import InvalidInput
 from idmevents.mail.send import SmtpSender
 from idmevents.mail.tables import OutboxMessage

@@ -3,8 +3,7 @@
 from datetime import UTC, date, datetime
 
 from idmevents.demo import coming_first_day, load_demo
-from idmevents.meetings.tables import Meeting, MeetingSession, Room
-from idmevents.panelists.tables import Panelist, SessionPanelist
+from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from idmevents import db
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services

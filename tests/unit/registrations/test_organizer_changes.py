@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from idmevents import db
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.errors import Conflict, Forbidden, InvalidInput
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services

@@ -20,8 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
-from idmevents.meetings import builder, services
-from idmevents.panelists import services as panelists
+from idmevents.meetings import builder, panelists, services
 from idmevents.web.guards import requires_role
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]

@@ -11,10 +11,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from idmevents import db
-from idmevents.auth import audit, reset, services
+from idmevents import audit, db
+from idmevents.auth import reset, services
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
+from idmevents.meetings.services import meeting_titles
 from idmevents.web.flash import flash
 from idmevents.web.guards import current_user, requires_role, safe_next
 from idmevents.web.login_limits import LOGIN_RATE_LIMIT_STORE, LoginLimiter, LoginLimits
@@ -457,7 +458,7 @@ class AuditController(Controller):
             context={
                 "result": result,
                 "filters": filters,
-                "choices": await audit.filter_choices(),
+                "choices": await audit.filter_choices(await meeting_titles()),
                 "query": {"meeting": meeting, "entity_type": entity_type, "user": user},
             },
         )

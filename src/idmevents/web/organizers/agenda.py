@@ -16,9 +16,8 @@ from litestar.response import Redirect, Template
 
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import gettext, ngettext
-from idmevents.meetings import builder, notices, services
+from idmevents.meetings import builder, notices, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
-from idmevents.panelists import services as panelists
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 

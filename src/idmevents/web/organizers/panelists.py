@@ -9,8 +9,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents.errors import AppError
+from idmevents.meetings import panelists as services
 from idmevents.meetings.tables import Meeting
-from idmevents.panelists import services
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 from idmevents.web.organizers.agenda import actor, done_message, failed, form_data, now

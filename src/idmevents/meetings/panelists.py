@@ -24,7 +24,7 @@ from idmevents.meetings.builder import (
     is_row_id,
     mark_agenda_changed,
 )
-from idmevents.panelists.tables import Panelist, PanelistUnavailability, SessionPanelist
+from idmevents.meetings.tables import Panelist, PanelistUnavailability, SessionPanelist
 
 PANELIST_FIELDS = ("slug", "honorific", "name", "position", "organization", "bio", "email")
 SHOWN_FIELDS = ("honorific", "name", "position", "organization", "bio")

@@ -1,12 +1,28 @@
-"""The audit log: who changed what and when. Written in the same transaction as the change itself."""
+"""The audit log: who changed what and when, written in the same transaction as the change itself.
+
+Every domain records through `write(by, action, entity_type, entity_id, …)` with an `Actor`; `record`
+is the lower-level form for callers that name the actor themselves.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from idmevents.auth.tables import AuditEntry
+from idmevents.audit.tables import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, as the audit log records it: an account (`user_id`) or a role's name."""
+
+    user_id: int | None
+    label: str
+
+
+SYSTEM = Actor(None, "system")
+PARTICIPANT = Actor(None, "participant")
 
 ENTITY_TYPES = (
     "meeting",
@@ -53,6 +69,41 @@ async def record(
         )
     ).returning(AuditEntry.id)
     return rows[0]["id"]
+
+
+async def write(
+    by: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    *,
+    meeting_slug: str = "",
+    summary: str = "",
+    data: dict | None = None,
+    now: datetime,
+) -> None:
+    """One entry for a change made by `by`; values in `data` are stored as JSON (dates as ISO text)."""
+    await record(
+        user_id=by.user_id,
+        actor=by.label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        meeting_slug=meeting_slug,
+        summary=summary,
+        data=_jsonable(data or {}),
+        now=now,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
 
 
 PAGE_SIZE = 50
@@ -102,15 +153,13 @@ async def list_entries(filters: AuditFilters, *, page_size: int = PAGE_SIZE) -> 
     return AuditPage(entries=entries, total=total, page=page, pages=pages)
 
 
-async def filter_choices() -> dict[str, list]:
-    """What the filters offer: meetings that have entries or exist, entity types, people."""
-    from idmevents.auth.tables import User
-    from idmevents.meetings.tables import Meeting
+async def filter_choices(meeting_titles: dict[str, str]) -> dict[str, list]:
+    """What the filters offer: meetings that exist (`meeting_titles`, slug → title) or have
+    entries, entity types, people."""
+    # The accounts' table, through the lazy reference: the audit log imports no domain.
+    User = AuditEntry.user._foreign_key_meta.resolved_references
 
-    meetings = {
-        row["slug"]: row["title"]
-        for row in await Meeting.select(Meeting.slug, Meeting.title).order_by(Meeting.starts_on)
-    }
+    meetings = dict(meeting_titles)
     for row in await AuditEntry.select(AuditEntry.meeting_slug).distinct():
         if row["meeting_slug"]:
             meetings.setdefault(row["meeting_slug"], row["meeting_slug"])

@@ -1,0 +1,27 @@
+"""The audit log, below every domain so that each records its changes in its own transaction."""
+
+from idmevents.audit.log import (
+    ENTITY_TYPES,
+    PARTICIPANT,
+    SYSTEM,
+    Actor,
+    AuditFilters,
+    AuditPage,
+    filter_choices,
+    list_entries,
+    record,
+    write,
+)
+
+__all__ = [
+    "ENTITY_TYPES",
+    "PARTICIPANT",
+    "SYSTEM",
+    "Actor",
+    "AuditFilters",
+    "AuditPage",
+    "filter_choices",
+    "list_entries",
+    "record",
+    "write",
+]

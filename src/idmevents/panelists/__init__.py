@@ -1,1 +1,0 @@
-"""Panelists: people who speak, chair or moderate, reusable across meetings."""

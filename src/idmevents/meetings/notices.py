@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from idmevents import i18n
+from idmevents.audit import Actor
 from idmevents.db import locked, write_transaction
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
@@ -47,7 +48,7 @@ async def pending_changes(meeting: dict) -> list[dict]:
     )
 
 
-async def notify_participants(slug: str, *, by: builder.Actor, now: datetime) -> NoticeResult:
+async def notify_participants(slug: str, *, by: Actor, now: datetime) -> NoticeResult:
     """Queue one email per affected participant with all their changes since the last notice."""
     async with write_transaction():
         meeting = await locked(Meeting.select().where(Meeting.slug == slug)).first()

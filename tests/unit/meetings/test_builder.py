@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from idmevents.audit import SYSTEM, Actor
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.meetings import builder, panelists
-from idmevents.meetings.builder import SYSTEM, PanelistAssignment
+from idmevents.meetings.builder import PanelistAssignment
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession, Room, SessionPanelist
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -394,7 +395,7 @@ async def test_meeting_clashes_find_a_panelist_in_two_meetings():
 async def test_changes_are_audited_with_who_and_what():
     from idmevents.audit.tables import AuditEntry
 
-    by = builder.Actor(None, "olga@example.org")
+    by = Actor(None, "olga@example.org")
     await builder.create_meeting(
         {
             "slug": "idm-test",

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
+from idmevents.audit import SYSTEM
 from idmevents.audit.tables import AuditEntry
 from idmevents.errors import InvalidInput
 from idmevents.mail.send import SmtpSender
 from idmevents.mail.tables import OutboxMessage
 from idmevents.mail.worker import deliver_due
 from idmevents.meetings import builder
-from idmevents.meetings.builder import SYSTEM
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import emails, services
 from idmevents.registrations.tables import Registration

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from idmevents.audit import SYSTEM
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings import builder, notices
-from idmevents.meetings.builder import SYSTEM
 from idmevents.meetings.tables import AgendaChange, Meeting
 from idmevents.registrations.tables import Registration, SessionAttendance
 

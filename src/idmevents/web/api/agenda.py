@@ -18,6 +18,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from idmevents.audit import Actor
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, panelists, services
@@ -226,9 +227,9 @@ ERRORS = {
 # Conversions
 
 
-def _actor(request: Request) -> builder.Actor:
+def _actor(request: Request) -> Actor:
     user = request.scope.get("user")
-    return builder.Actor(getattr(user, "id", None), getattr(user, "email", "api"))
+    return Actor(getattr(user, "id", None), getattr(user, "email", "api"))
 
 
 def _given(struct: msgspec.Struct) -> dict[str, Any]:

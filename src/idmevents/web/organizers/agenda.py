@@ -14,6 +14,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from idmevents.audit import Actor
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import gettext, ngettext
 from idmevents.meetings import builder, notices, panelists, services
@@ -51,8 +52,8 @@ DONE = {
 }
 
 
-def actor(request: Request) -> builder.Actor:
-    return builder.Actor(request.user.id, request.user.email)
+def actor(request: Request) -> Actor:
+    return Actor(request.user.id, request.user.email)
 
 
 def now() -> datetime:

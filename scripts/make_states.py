@@ -1,0 +1,176 @@
+"""Write src/idmevents/data/states.json: the States as the United Nations names them.
+
+A development tool, not imported by the application. Run it from the repository root:
+
+    pip install -e '.[dev]'
+    python scripts/make_states.py
+
+and commit the regenerated file. Rerunning it on the same inputs rewrites the file byte for byte
+(entries sorted by code, fixed key order, ``indent=1``, ``ensure_ascii=False``), so ``git diff``
+shows only real changes.
+
+Source of the names and of UN status
+------------------------------------
+OCHA's Countries & Territories Taxonomy, as shipped inside the hdx-python-country package
+(``hdx.location.country.Country``, read with ``use_live=False`` so the packaged file is used and
+the network is never touched; the file was last generated from hdx-python-country 4.2.5). The
+columns read are:
+
+- ``Appears in UNTERM list`` (Y or empty): the States on UNTERM's country-name list;
+- ``Appears in DGACM list`` (Y or empty): the 193 UN Member States;
+- ``ISO 3166-1 Alpha 2-Codes``, ``ISO 3166-1 Alpha 3-Codes``;
+- ``English Short``, ``French Short``, ``Spanish Short``: the UNTERM short names (the taxonomy also
+  has Russian, Chinese and Arabic short names, the M49 names and a "Preferred Term"; they are not
+  used).
+
+The taxonomy puts 197 entries on the UNTERM list: the 193 Member States, the two non-member
+observer States (Holy See, State of Palestine) and two more that UNTERM lists but that are neither
+Members nor observer States of the UN: the Cook Islands and Niue, self-governing in free
+association with New Zealand. The International Dialogue on Migration seats "the 193 UN Member
+States and the 2 observer States", so those two are left out (``LEFT_OUT`` below); a delegation
+from either can still register under another category, whose country list is the CLDR one in
+idmevents.registrations.countries.
+
+Names are copied as the taxonomy has them, with one normalisation: the typographic apostrophe
+(U+2019) becomes the ASCII one, which the taxonomy already uses everywhere else (only the Spanish
+"Côte d’Ivoire" had U+2019), so that searching and comparing names never trips on two apostrophes.
+
+Nauru: UNTERM (and so the taxonomy) names it "Naoero" in all three languages, after Nauru informed
+the UN on 26 June 2026 that its name is now the Republic of Naoero (French and Spanish forms were
+announced as forthcoming). The file follows UNTERM.
+
+IOM status (``IOM_NOT_MEMBER`` below)
+-------------------------------------
+The taxonomy says nothing about the International Organization for Migration, so IOM status is
+kept by hand in this script: every State is an IOM Member State unless ``IOM_NOT_MEMBER`` says
+otherwise. The table was written from the author's knowledge of iom.int/member-states as of
+2024-2025 (175 Member States, among them the Holy See and the Cook Islands; 8 observer States),
+NOT copied from the page, which could not be reached when this was written. It is known to be
+incomplete: with it, 178 of the 195 States here count as IOM Members (179 with the Cook Islands)
+against 175 on iom.int, so about four States marked "member" are in fact observers or outside IOM,
+and the eighth observer State is not identified. The script prints the counts on every run.
+An organizer must check the table against https://www.iom.int/member-states and correct it before
+relying on the "iom" field, then rerun this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "src" / "idmevents" / "data" / "states.json"
+
+LANGUAGES = {"en": "English Short", "fr": "French Short", "es": "Spanish Short"}
+
+# Non-member States holding a standing invitation as observers in the General Assembly.
+UN_OBSERVER_STATES = frozenset({"PS", "VA"})
+
+# On UNTERM's list but neither UN Member States nor UN observer States.
+LEFT_OUT = {
+    "CK": "Cook Islands: self-governing in free association with New Zealand; not a UN Member",
+    "NU": "Niue: self-governing in free association with New Zealand; not a UN Member",
+}
+
+# IOM status of the States that are NOT IOM Member States ("observer", or None for neither).
+# Every other State in the file is an IOM Member State. See the module docstring: this reflects
+# iom.int/member-states as the author knew it in 2024-2025, is known to be incomplete (iom.int
+# counts 175 Members, this table leaves 178 + the Cook Islands) and must be checked there.
+IOM_NOT_MEMBER: dict[str, str | None] = {
+    # IOM observer States (iom.int lists 8; the eighth is not identified here).
+    "BH": "observer",  # Bahrain
+    "BT": "observer",  # Bhutan
+    "ID": "observer",  # Indonesia
+    "KW": "observer",  # Kuwait (observer since 2017)
+    "QA": "observer",  # Qatar
+    "SA": "observer",  # Saudi Arabia
+    "SM": "observer",  # San Marino
+    # Neither Members nor observers.
+    "AD": None,  # Andorra
+    "AE": None,  # United Arab Emirates
+    "BN": None,  # Brunei Darussalam
+    "GQ": None,  # Equatorial Guinea
+    "KP": None,  # Democratic People's Republic of Korea
+    "LB": None,  # Lebanon
+    "MY": None,  # Malaysia
+    "OM": None,  # Oman
+    "PS": None,  # State of Palestine
+    "SG": None,  # Singapore
+    # The Holy See IS an IOM Member State (since 2011), as is every State not listed here.
+}
+
+
+def _taxonomy() -> list[dict[str, str]]:
+    from hdx.location.country import Country
+
+    return list(Country.countriesdata(use_live=False)["countries"].values())
+
+
+def _clean(name: str) -> str:
+    return name.strip().replace("\u2019", "'")
+
+
+def build_states(rows: list[dict[str, str]] | None = None) -> list[dict]:
+    """The entries of states.json, sorted by ISO 3166-1 alpha-2 code."""
+    rows = _taxonomy() if rows is None else rows
+    unterm = {row["ISO 3166-1 Alpha 2-Codes"]: row for row in rows if row["Appears in UNTERM list"]}
+    members = {code for code, row in unterm.items() if row["Appears in DGACM list"]}
+    # Fail loudly when the taxonomy changes what this script assumes; then review the tables above.
+    if len(members) != 193:
+        raise SystemExit(f"expected 193 UN Member States on the DGACM list, found {len(members)}")
+    unexpected = set(unterm) - members - UN_OBSERVER_STATES - set(LEFT_OUT)
+    missing = (UN_OBSERVER_STATES | set(LEFT_OUT)) - (set(unterm) - members)
+    if unexpected or missing:
+        raise SystemExit(
+            f"UNTERM list changed: not accounted for {sorted(unexpected)}, gone {sorted(missing)}"
+        )
+    if stale := set(IOM_NOT_MEMBER) - set(unterm) - set(LEFT_OUT):
+        raise SystemExit(f"IOM_NOT_MEMBER names codes that are not States: {sorted(stale)}")
+
+    states = []
+    for code in sorted(set(unterm) - set(LEFT_OUT)):
+        row = unterm[code]
+        names = {language: _clean(row[column]) for language, column in LANGUAGES.items()}
+        if not all(names.values()):
+            raise SystemExit(f"{code} lacks a name: {names}")
+        states.append(
+            {
+                "code": code,
+                "iso3": row["ISO 3166-1 Alpha 3-Codes"],
+                "names": names,
+                "un": "member" if code in members else "observer",
+                "iom": IOM_NOT_MEMBER.get(code, "member"),
+            }
+        )
+    return states
+
+
+def render(states: list[dict]) -> str:
+    return json.dumps(states, ensure_ascii=False, indent=1) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=f"default: {OUTPUT}")
+    arguments = parser.parse_args(argv)
+    states = build_states()
+    arguments.output.parent.mkdir(parents=True, exist_ok=True)
+    arguments.output.write_text(render(states), encoding="utf-8", newline="\n")
+    count = {
+        status: sum(state["iom"] == status for state in states)
+        for status in ("member", "observer", None)
+    }
+    print(
+        f"wrote {len(states)} States to {arguments.output}: "
+        f"{sum(state['un'] == 'member' for state in states)} UN Members; "
+        f"IOM {count['member']} Members (+ the Cook Islands, not listed), "
+        f"{count['observer']} observers, {count[None]} neither (iom.int: 175 Members, 8 observers)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

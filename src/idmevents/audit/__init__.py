@@ -2,6 +2,7 @@
 
 from idmevents.audit.log import (
     ENTITY_TYPES,
+    PAGE_SIZE,
     PARTICIPANT,
     SYSTEM,
     Actor,
@@ -15,6 +16,7 @@ from idmevents.audit.log import (
 
 __all__ = [
     "ENTITY_TYPES",
+    "PAGE_SIZE",
     "PARTICIPANT",
     "SYSTEM",
     "Actor",

@@ -18,6 +18,7 @@ BADGE_SIZES: dict[str, tuple[float, float]] = {
     "4x3": (101.6, 76.2),  # 4 × 3 in, landscape: the common badge holder insert
     "a6": (105.0, 148.0),  # A6 portrait: the common European pouch
 }
+DEFAULT_SIZE = "4x3"
 MARK_OFFSET = 1.5  # gap between a badge's edge and the start of its mark in the margin
 MARK_LENGTH = 6.0
 MIN_MARK = 1.5  # shorter than this, a mark is lost in the printer's unprintable edge

@@ -7,25 +7,14 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.badges import services
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.services import get_meeting
 from idmevents.web.guards import requires_role
-
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-DEFAULT_SIZE = "4x3"
-# A badge page shows a code that gets its holder in: no caches, no referrers, no search engines.
-PRIVATE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-}
-
 
 # --- the JSON API for scanning apps -----------------------------------------------------------
 

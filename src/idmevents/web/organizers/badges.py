@@ -12,20 +12,13 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from idmevents.badges import codes, services
-from idmevents.badges.layout import BADGE_SIZES
+from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.meetings.services import get_meeting
 from idmevents.web.guards import requires_role
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-DEFAULT_SIZE = "4x3"
-# A badge page shows a code that gets its holder in: no caches, no referrers, no search engines.
-PRIVATE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-}
 
 
 def _pdf(run: services.PrintRun) -> Response:

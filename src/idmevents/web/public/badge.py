@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from idmevents.badges import services
-from idmevents.badges.layout import BADGE_SIZES
+from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE
 
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-DEFAULT_SIZE = "4x3"
 # A badge page shows a code that gets its holder in: no caches, no referrers, no search engines.
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store",

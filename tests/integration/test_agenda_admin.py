@@ -318,7 +318,7 @@ async def test_admin_cancel_meeting_says_who_will_hear_then_emails_them(organize
     messages = await outbox_messages("registration-meeting-cancelled")
     assert [(str(m["To"]), str(m["Subject"])) for m in messages] == [
         ("Ana Person 1 <person1@example.org>", "Meeting cancelled: Test workshop"),
-        ("Ana Person 2 <person2@example.org>", "Réunion annulée : Test workshop"),
+        ("Ana Person 2 <person2@example.org>", "Réunion annulée\u00a0: Test workshop"),
     ]
     assert "The venue is closed.\nWe are sorry.\n" in body_text(messages[0])
 

@@ -8,6 +8,7 @@ with it. Both have the same translations and date filters as the pages.
 from __future__ import annotations
 
 import functools
+import re
 
 from jinja2 import (
     Environment,
@@ -46,6 +47,11 @@ def _environment(autoescape: bool) -> Environment:
     return env
 
 
+# Line breaks and indentation the subject template may leave; not the no-break spaces French
+# puts before a colon, which str.split() would also have taken for white space.
+_SUBJECT_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
 def render_email(name: str, context: dict, language: str) -> tuple[str, str, str | None]:
     """(subject, text, html or None) for email `name`, in `language` where a translation exists."""
     token = i18n.set_language(language)
@@ -61,4 +67,4 @@ def render_email(name: str, context: dict, language: str) -> tuple[str, str, str
             html = html_template.render(context)
     finally:
         i18n.reset_language(token)
-    return " ".join(subject.split()), text, html
+    return _SUBJECT_SPACES.sub(" ", subject).strip(), text, html

@@ -36,7 +36,9 @@ async def test_a_registration_is_announced_by_a_recipe_the_worker_writes_and_sen
     assert delivery.raw == sent["raw"].encode()  # what was stored is what went out
     message = delivery.message
     assert message["Message-ID"] == queued["message_id"]  # fixed when queued
-    assert str(message["Subject"]) == sent["subject"] == "Inscription confirmée : Test workshop"
+    assert (
+        str(message["Subject"]) == sent["subject"] == "Inscription confirmée\u00a0: Test workshop"
+    )
     calendar = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert calendar and calendar[0].get_param("method") == "REQUEST"
 

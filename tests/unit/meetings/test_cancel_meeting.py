@@ -68,7 +68,7 @@ async def test_cancelling_emails_everyone_still_registered_and_nobody_else():
     messages = await outbox_messages(KIND)
     assert [(recipient(m), str(m["Subject"]), calendar_part(m) is not None) for m in messages] == [
         ("person1@example.org", "Meeting cancelled: Test workshop", True),
-        ("person2@example.org", "Réunion annulée : Test workshop", False),
+        ("person2@example.org", "Réunion annulée\u00a0: Test workshop", False),
         ("person3@example.org", "Reunión cancelada: Test workshop", False),
     ]
     # Registrations keep their state: reinstating the meeting gives everyone their place back.
@@ -131,7 +131,7 @@ async def test_the_email_names_the_meeting_its_dates_and_the_organizers_message(
     # Waiting and pending people had no calendar entry: no word of one.
     assert body_text(french).startswith(
         "Bonjour Ana,\n\nNous avons le regret de vous annoncer que la réunion Test workshop"
-        " (20–21 avr. 2027) est annulée.\n\nUn message des organisateurs :\n"
+        " (20–21 avr. 2027) est annulée.\n\nUn message des organisateurs\u00a0:\n"
         "The venue is closed for repairs.\n"
     )
     assert "calendrier" not in body_text(french)

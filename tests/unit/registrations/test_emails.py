@@ -219,7 +219,7 @@ async def test_emails_are_written_in_the_persons_language():
     await services.register(meeting, form(1, language="fr"), now=NOW)
     await services.register(meeting, form(2, language="es"), now=NOW)
     french, spanish = await outbox_messages()
-    assert str(french["Subject"]) == "Inscription confirmée : Dialogue — Genève"
+    assert str(french["Subject"]) == "Inscription confirmée\u00a0: Dialogue — Genève"
     assert body_text(french).startswith(
         "Bonjour Ana,\n\nVotre inscription à Dialogue — Genève est confirmée."
     )
@@ -227,7 +227,7 @@ async def test_emails_are_written_in_the_persons_language():
     assert str(spanish["Subject"]) == "Está en la lista de espera: Dialogue — Genève"
     assert "en el puesto 1." in body_text(spanish)
     description = str(parse_invitation(french).events[0]["DESCRIPTION"])
-    assert description.startswith("Votre inscription : https://testserver.local/r/")
+    assert description.startswith("Votre inscription\u00a0: https://testserver.local/r/")
 
 
 async def test_long_subjects_with_accents_read_back_exactly():
@@ -238,5 +238,5 @@ async def test_long_subjects_with_accents_read_back_exactly():
     [row] = await OutboxMessage.select()
     assert all(len(line) <= 78 for line in row["raw"].split("\n\n", 1)[0].splitlines())
     [message] = await outbox_messages()
-    assert str(message["Subject"]) == f"Inscription confirmée : {title}"
-    assert row["subject"] == f"Inscription confirmée : {title}"
+    assert str(message["Subject"]) == f"Inscription confirmée\u00a0: {title}"
+    assert row["subject"] == f"Inscription confirmée\u00a0: {title}"

@@ -503,7 +503,7 @@ async def test_email_change_notices_are_written_in_the_persons_language(organize
         )
     notices = await outbox_messages("registration-email-changed")
     assert [str(m["Subject"]) for m in notices] == [
-        "L’adresse électronique de votre inscription a été modifiée : Test workshop",
+        "L’adresse électronique de votre inscription a été modifiée\u00a0: Test workshop",
         "Se ha modificado la dirección de correo electrónico de su inscripción: Test workshop",
     ]
     await services.reject(spanish.registration["id"], "No.", by=organizer["id"], now=NOW)

@@ -148,11 +148,20 @@ def find_clashes(
     among `meetings`.
     """
     live = [s for s in sessions if s.status != "cancelled"]
-    by_id = {s.id: s for s in live}
     rooms_by_id = {r.id: r for r in rooms}
-    meetings_by_id = {m.id: m for m in meetings}
-    clashes: list[Clash] = []
+    clashes = [
+        *_slot_clashes(live, rooms_by_id, {m.id: m for m in meetings}),
+        *_room_clashes(live, rooms_by_id),
+        *_panelist_clashes(live, unavailability),
+    ]
+    return sorted(clashes, key=Clash.sort_key)
 
+
+def _slot_clashes(
+    live: list[SessionSlot], rooms_by_id: dict[int, RoomRef], meetings_by_id: dict[int, MeetingDays]
+) -> list[Clash]:
+    """What is wrong with a session on its own: inverted, off the meeting's days, over its room."""
+    clashes: list[Clash] = []
     for slot in live:
         if slot.ends_at <= slot.starts_at:
             clashes.append(Clash(ENDS_BEFORE_START, (slot,)))
@@ -169,19 +178,34 @@ def find_clashes(
             and slot.capacity > room.capacity
         ):
             clashes.append(Clash(OVER_ROOM_CAPACITY, (slot,), room=room))
+    return clashes
 
+
+def _room_clashes(live: list[SessionSlot], rooms_by_id: dict[int, RoomRef]) -> list[Clash]:
+    """Two sessions in one room at once."""
+    by_id = {s.id: s for s in live}
     in_room: dict[int, list[Interval]] = defaultdict(list)
     for slot in live:
         if slot.room_id is not None:
             in_room[slot.room_id].append(Interval(slot.starts_at, slot.ends_at, slot.id))
+    clashes: list[Clash] = []
     for room_id, intervals in in_room.items():
         room = rooms_by_id.get(room_id, RoomRef(room_id, ""))
         for first_id, second_id in overlapping_pairs(intervals):
             clashes.append(
                 Clash(ROOM_DOUBLE_BOOKED, _in_order(by_id[first_id], by_id[second_id]), room=room)
             )
+    return clashes
 
-    # One sweep per panelist over their sessions and their unavailable periods together.
+
+def _panelist_clashes(
+    live: list[SessionSlot], unavailability: Iterable[Unavailability]
+) -> list[Clash]:
+    """A panelist in two sessions at once, or speaking while unavailable.
+
+    One sweep per panelist over their sessions and their unavailable periods together.
+    """
+    by_id = {s.id: s for s in live}
     people: dict[int, PanelistRef] = {}
     busy: dict[int, list[Interval]] = defaultdict(list)
     for slot in live:
@@ -195,17 +219,13 @@ def find_clashes(
             busy[period.panelist_id].append(
                 Interval(period.starts_at, period.ends_at, ("away", period.id))
             )
+    clashes: list[Clash] = []
     for person_id, intervals in busy.items():
         person = people[person_id]
         for (first_kind, first_id), (second_kind, second_id) in overlapping_pairs(intervals):
             if first_kind == "session" and second_kind == "session":
-                clashes.append(
-                    Clash(
-                        PANELIST_DOUBLE_BOOKED,
-                        _in_order(by_id[first_id], by_id[second_id]),
-                        panelist=person,
-                    )
-                )
+                pair = _in_order(by_id[first_id], by_id[second_id])
+                clashes.append(Clash(PANELIST_DOUBLE_BOOKED, pair, panelist=person))
             elif first_kind != second_kind:
                 session_id = first_id if first_kind == "session" else second_id
                 period_id = second_id if first_kind == "session" else first_id
@@ -217,7 +237,7 @@ def find_clashes(
                         unavailability=away[period_id],
                     )
                 )
-    return sorted(clashes, key=Clash.sort_key)
+    return clashes
 
 
 def _in_order(a: SessionSlot, b: SessionSlot) -> tuple[SessionSlot, SessionSlot]:

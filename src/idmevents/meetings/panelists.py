@@ -11,20 +11,14 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+from idmevents.audit import Actor
+from idmevents.audit import write as audit
 from idmevents.db import write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
-from idmevents.meetings.builder import (
-    SLUG_PATTERN,
-    Actor,
-    audit,
-    bump_sequence,
-    check_aware,
-    check_text,
-    is_row_id,
-    mark_agenda_changed,
-)
+from idmevents.meetings.builder import SLUG_PATTERN, bump_sequence, mark_agenda_changed
 from idmevents.meetings.tables import Panelist, PanelistUnavailability, SessionPanelist
+from idmevents.validation import check_aware, check_text, is_row_id
 
 PANELIST_FIELDS = ("slug", "honorific", "name", "position", "organization", "bio", "email")
 SHOWN_FIELDS = ("honorific", "name", "position", "organization", "bio")

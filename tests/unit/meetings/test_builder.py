@@ -10,6 +10,7 @@ from idmevents.errors import Conflict, InvalidInput
 from idmevents.meetings import builder, panelists
 from idmevents.meetings.builder import PanelistAssignment
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession, Room, SessionPanelist
+from idmevents.registrations import meeting_cancellation
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
@@ -93,7 +94,7 @@ async def test_update_meeting_status_transitions():
         await builder.update_meeting("idm-test", {"status": "draft"}, by=SYSTEM, now=NOW)
     with pytest.raises(Conflict):  # the address is fixed once published
         await builder.update_meeting("idm-test", {"slug": "other"}, by=SYSTEM, now=NOW)
-    cancelled = await builder.cancel_meeting("idm-test", by=SYSTEM, now=NOW)
+    cancelled = await meeting_cancellation.cancel_meeting("idm-test", by=SYSTEM, now=NOW)
     assert (cancelled.meeting["status"], cancelled.notified, cancelled.already) == (
         "cancelled",
         0,
@@ -204,7 +205,7 @@ async def test_delete_cancels_a_published_session_and_erases_a_draft_one():
 async def test_cancelled_meeting_agenda_is_frozen():
     await make_meeting()
     session = await make_session()
-    await builder.cancel_meeting("idm-test", by=SYSTEM, now=NOW)
+    await meeting_cancellation.cancel_meeting("idm-test", by=SYSTEM, now=NOW)
     with pytest.raises(Conflict):
         await builder.update_session(session["id"], {"title": "New"}, by=SYSTEM, now=LATER)
 

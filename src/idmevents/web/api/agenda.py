@@ -22,6 +22,7 @@ from idmevents.audit import Actor
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, panelists, services
+from idmevents.registrations import meeting_cancellation
 from idmevents.web.guards import requires_role
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
@@ -364,7 +365,7 @@ class AgendaApiController(Controller):
         """Change some fields. Publishing an agenda with clashes answers 409 listing them, unless
         `?confirm_clashes=true`. A new time zone keeps sessions at their local wall-clock times.
         Cancelling a published meeting emails everyone still registered that it is cancelled."""
-        meeting = await builder.update_meeting(
+        meeting = await meeting_cancellation.update_meeting(
             slug,
             _meeting_values(_given(data)),
             by=_actor(request),

@@ -19,6 +19,7 @@ from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import gettext, ngettext
 from idmevents.meetings import builder, notices, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
+from idmevents.registrations import meeting_cancellation
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 
@@ -248,7 +249,7 @@ class MeetingAdminController(Controller):
         everyone registered is emailed."""
         form = await form_data(request)
         try:
-            result = await builder.cancel_meeting(
+            result = await meeting_cancellation.cancel_meeting(
                 slug, by=actor(request), now=now(), message=form.get("message", "")
             )
         except InvalidInput as exc:
@@ -268,8 +269,8 @@ class MeetingAdminController(Controller):
     async def _cancel_context(meeting: dict, values: dict[str, str]) -> dict[str, Any]:
         return {
             "meeting": meeting,
-            "audience": await builder.cancellation_audience(meeting),
-            "message_max": builder.CANCEL_MESSAGE_MAX,
+            "audience": await meeting_cancellation.cancellation_audience(meeting),
+            "message_max": meeting_cancellation.CANCEL_MESSAGE_MAX,
             "values": values,
             "errors": {},
             "error": None,

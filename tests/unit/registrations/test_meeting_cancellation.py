@@ -14,7 +14,7 @@ from idmevents.mail.tables import OutboxMessage
 from idmevents.mail.worker import deliver_due
 from idmevents.meetings import builder
 from idmevents.meetings.tables import Meeting
-from idmevents.registrations import emails, services
+from idmevents.registrations import emails, meeting_cancellation, services
 from idmevents.registrations.tables import Registration
 from tests.registration_factories import (
     NOW,
@@ -62,7 +62,7 @@ async def meeting_with_every_status() -> tuple[dict, dict]:
 async def test_cancelling_emails_everyone_still_registered_and_nobody_else():
     meeting, _ = await meeting_with_every_status()
 
-    result = await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    result = await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
 
     assert (result.meeting["status"], result.notified, result.already) == ("cancelled", 3, False)
     messages = await outbox_messages(KIND)
@@ -90,7 +90,7 @@ async def test_cancelling_emails_everyone_still_registered_and_nobody_else():
 
 async def test_the_email_names_the_meeting_its_dates_and_the_organizers_message():
     meeting, _ = await meeting_with_every_status()
-    await builder.cancel_meeting(
+    await meeting_cancellation.cancel_meeting(
         meeting["slug"],
         by=SYSTEM,
         now=LATER,
@@ -144,7 +144,7 @@ async def test_the_email_names_the_meeting_its_dates_and_the_organizers_message(
 
 async def test_without_a_message_the_email_has_no_message_heading():
     meeting, _ = await meeting_with_every_status()
-    await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
     english, french, spanish = await outbox_messages(KIND)
     assert "A message from the organizers" not in body_text(english)
     assert "Un message des organisateurs" not in body_text(french)
@@ -154,7 +154,7 @@ async def test_without_a_message_the_email_has_no_message_heading():
 
 async def test_confirmed_people_get_their_calendar_entry_cancelled():
     meeting, people = await meeting_with_every_status()
-    await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
     [invited] = await outbox_messages("registration-confirmed")
     [cancelled] = [m for m in await outbox_messages(KIND) if calendar_part(m) is not None]
 
@@ -175,7 +175,9 @@ async def test_confirmed_people_get_their_calendar_entry_cancelled():
 
 async def test_the_emails_are_queued_as_recipes_in_the_cancelling_transaction():
     meeting, people = await meeting_with_every_status()
-    await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER, message="Sorry.")
+    await meeting_cancellation.cancel_meeting(
+        meeting["slug"], by=SYSTEM, now=LATER, message="Sorry."
+    )
     rows = await OutboxMessage.select().where(OutboxMessage.kind == KIND).order_by(OutboxMessage.id)
     assert [(row["raw"], row["created_at"], row["meeting"]) for row in rows] == [
         ("", LATER, meeting["id"])
@@ -197,21 +199,28 @@ async def test_the_emails_are_queued_as_recipes_in_the_cancelling_transaction():
 
 async def test_cancelling_twice_or_again_after_reinstating_emails_nobody_twice():
     meeting, _ = await meeting_with_every_status()
-    first = await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
-    again = await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    first = await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    again = await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
     assert (first.notified, again.notified, again.already) == (3, 0, True)
 
     await builder.publish_meeting(meeting["slug"], by=SYSTEM, now=LATER + timedelta(hours=1))
     assert len(await outbox_messages(KIND)) == 3  # reinstating sends nothing
-    assert await builder.cancellation_audience(await builder.get_meeting_any(meeting["slug"])) == 0
-    third = await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER + timedelta(hours=2))
+    assert (
+        await meeting_cancellation.cancellation_audience(
+            await builder.get_meeting_any(meeting["slug"])
+        )
+        == 0
+    )
+    third = await meeting_cancellation.cancel_meeting(
+        meeting["slug"], by=SYSTEM, now=LATER + timedelta(hours=2)
+    )
     assert (third.notified, third.already) == (0, False)
     assert len(await outbox_messages(KIND)) == 3
 
 
 async def test_after_reinstating_only_people_with_news_since_hear_of_a_new_cancellation():
     meeting, people = await meeting_with_every_status()
-    await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
     await builder.publish_meeting(meeting["slug"], by=SYSTEM, now=LATER)
     # Back on: a newcomer registers, and the waiting person hears about changed details; the
     # others have heard nothing since the first cancellation.
@@ -222,9 +231,9 @@ async def test_after_reinstating_only_people_with_news_since_hear_of_a_new_cance
         by="participant",
         now=LATER,
     )
-    assert await builder.cancellation_audience(await reload(meeting)) == 2
+    assert await meeting_cancellation.cancellation_audience(await reload(meeting)) == 2
 
-    result = await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    result = await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
 
     assert result.notified == 2
     assert [recipient(m) for m in await outbox_messages(KIND)][3:] == [
@@ -239,7 +248,7 @@ async def reload(meeting: dict) -> dict:
 
 async def test_the_api_path_a_status_change_emails_the_same_way():
     meeting, _ = await meeting_with_every_status()
-    updated = await builder.update_meeting(
+    updated = await meeting_cancellation.update_meeting(
         meeting["slug"], {"status": "cancelled"}, by=SYSTEM, now=LATER
     )
     assert updated["status"] == "cancelled"
@@ -252,8 +261,8 @@ async def test_the_api_path_a_status_change_emails_the_same_way():
 
 async def test_cancelling_a_draft_emails_nobody():
     meeting = await make_meeting(status="draft")
-    assert await builder.cancellation_audience(meeting) == 0
-    result = await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    assert await meeting_cancellation.cancellation_audience(meeting) == 0
+    result = await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
     assert (result.meeting["status"], result.notified) == ("cancelled", 0)
     assert await OutboxMessage.count() == 0
 
@@ -262,7 +271,9 @@ async def test_a_message_too_long_changes_nothing():
     meeting, _ = await meeting_with_every_status()
     sent_before = await OutboxMessage.count()
     with pytest.raises(InvalidInput) as caught:
-        await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER, message="x" * 2001)
+        await meeting_cancellation.cancel_meeting(
+            meeting["slug"], by=SYSTEM, now=LATER, message="x" * 2001
+        )
     assert caught.value.fields == {"message": "At most 2000 characters."}
     assert ((await reload(meeting))["status"], await OutboxMessage.count()) == (
         "published",
@@ -275,7 +286,7 @@ async def test_a_large_meeting_is_emailed_in_one_request(monkeypatch):
     meeting = await make_meeting(capacity=None)
     for n in range(20):
         await services.register(meeting, form(n), now=NOW)
-    result = await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
+    result = await meeting_cancellation.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER)
     assert result.notified == 20
     rows = await OutboxMessage.select(OutboxMessage.to_address).where(OutboxMessage.kind == KIND)
     assert sorted(row["to_address"] for row in rows) == sorted(
@@ -289,7 +300,9 @@ async def test_the_cancellation_reaches_the_smtp_server_once(smtp_server):
     await deliver_due(sender, now=LATER)  # the registration emails
     smtp_server.deliveries.clear()
 
-    await builder.cancel_meeting(meeting["slug"], by=SYSTEM, now=LATER, message="Sorry.")
+    await meeting_cancellation.cancel_meeting(
+        meeting["slug"], by=SYSTEM, now=LATER, message="Sorry."
+    )
     assert await deliver_due(sender, now=LATER) == 3
     assert await deliver_due(sender, now=LATER + timedelta(days=1)) == 0
 

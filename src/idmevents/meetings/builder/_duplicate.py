@@ -1,0 +1,154 @@
+"""Duplicating a meeting: a draft copy on new dates in a new zone, with its rooms and sessions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from idmevents.audit import Actor
+from idmevents.audit import write as audit
+from idmevents.db import write_transaction
+from idmevents.errors import Conflict, InvalidInput
+from idmevents.i18n import gettext
+from idmevents.meetings.builder._meetings import _validate_meeting, get_meeting_any
+from idmevents.meetings.builder._sessions import new_uid
+from idmevents.meetings.builder._zones import _reanchor
+from idmevents.meetings.tables import Meeting, MeetingSession, Room, SessionPanelist
+
+
+async def duplicate_meeting(
+    source_slug: str,
+    *,
+    slug: str,
+    starts_on: date,
+    timezone: str,
+    title: str | None = None,
+    city: str | None = None,
+    venue_name: str | None = None,
+    venue_address: str | None = None,
+    by: Actor,
+    now: datetime,
+) -> dict:
+    """A draft copy of a meeting on new dates in a new zone (New York → Geneva).
+
+    Sessions keep their local wall-clock times relative to the first day: 10:00 on day 2 in New
+    York becomes 10:00 on day 2 in Geneva. Rooms and panelist assignments come along; every
+    session gets a new UID (it is a new calendar event). Cancelled sessions stay behind. The
+    registration window moves by the same number of days, at the same local time.
+    """
+    source = await get_meeting_any(source_slug)
+    given = {"title": title, "city": city, "venue_name": venue_name, "venue_address": venue_address}
+    values = _copy_values(source, slug=slug, starts_on=starts_on, timezone=timezone, given=given)
+    errors = _validate_meeting(values, {})
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    shift = (starts_on - source["starts_on"]).days
+    for name in ("registration_opens_at", "registration_closes_at"):
+        if source[name] is not None:
+            values[name] = _reanchor(source[name], source["timezone"], timezone, shift)
+    async with write_transaction():
+        if await Meeting.exists().where(Meeting.slug == slug):
+            raise Conflict(
+                gettext("The address “%(slug)s” is taken by another meeting.") % {"slug": slug},
+                fields={"slug": gettext("Taken by another meeting.")},
+            )
+        rows = await Meeting.insert(
+            Meeting(
+                **values,
+                approval_categories=source["approval_categories"],
+                created_at=now,
+                updated_at=now,
+                agenda_changed_at=now,
+            )
+        ).returning(*Meeting.all_columns())
+        copy = rows[0]
+        room_ids = await _copy_rooms(source, copy)
+        copied = await _copy_sessions(source, copy, room_ids, shift=shift, now=now)
+        await audit(
+            by,
+            "meeting.duplicate",
+            "meeting",
+            copy["id"],
+            meeting_slug=copy["slug"],
+            summary=f"Copied from {source['slug']}",
+            data={"source": source["slug"], "sessions": copied},
+            now=now,
+        )
+    return copy
+
+
+def _copy_values(
+    source: dict, *, slug: str, starts_on: date, timezone: str, given: dict[str, str | None]
+) -> dict:
+    """The copy's fields: the source's, on the new dates and zone, with the details given."""
+    length = source["ends_on"] - source["starts_on"]
+    values = {
+        "slug": slug,
+        "title": source["title"],
+        "theme": source["theme"],
+        "description": source["description"],
+        "city": source["city"],
+        "venue_name": source["venue_name"],
+        "venue_address": source["venue_address"],
+        "timezone": timezone,
+        "starts_on": starts_on,
+        "ends_on": starts_on + length if isinstance(starts_on, date) else None,
+        "capacity": source["capacity"],
+        "status": "draft",
+    }
+    return values | {name: value for name, value in given.items() if value is not None}
+
+
+async def _copy_rooms(source: dict, copy: dict) -> dict[int, int]:
+    """Copy the source's rooms; returns the copy's room id for each of the source's."""
+    room_ids: dict[int, int] = {}
+    for room in await Room.select().where(Room.meeting == source["id"]).order_by(Room.id):
+        inserted = await Room.insert(
+            Room(meeting=copy["id"], name=room["name"], capacity=room["capacity"])
+        ).returning(Room.id)
+        room_ids[room["id"]] = inserted[0]["id"]
+    return room_ids
+
+
+async def _copy_sessions(
+    source: dict, copy: dict, room_ids: dict[int, int], *, shift: int, now: datetime
+) -> int:
+    """Copy the source's live sessions and their panelists as new events; returns how many."""
+    sessions = (
+        await MeetingSession.select()
+        .where(MeetingSession.meeting == source["id"])
+        .where(MeetingSession.status != "cancelled")
+        .order_by(MeetingSession.starts_at)
+    )
+    roles = await SessionPanelist.select().where(
+        SessionPanelist.meeting_session.is_in([s["id"] for s in sessions] or [0])
+    )
+    old_zone, new_zone = source["timezone"], copy["timezone"]
+    for row in sessions:
+        inserted = await MeetingSession.insert(
+            MeetingSession(
+                meeting=copy["id"],
+                uid=new_uid(),
+                title=row["title"],
+                description=row["description"],
+                kind=row["kind"],
+                starts_at=_reanchor(row["starts_at"], old_zone, new_zone, shift),
+                ends_at=_reanchor(row["ends_at"], old_zone, new_zone, shift),
+                room=room_ids.get(row["room"]),
+                capacity=row["capacity"],
+                status="scheduled",
+                sequence=0,
+                created_at=now,
+                updated_at=now,
+                illustrative=row["illustrative"],
+            )
+        ).returning(MeetingSession.id)
+        for role in (r for r in roles if r["meeting_session"] == row["id"]):
+            await SessionPanelist.insert(
+                SessionPanelist(
+                    meeting_session=inserted[0]["id"],
+                    panelist=role["panelist"],
+                    role=role["role"],
+                    position=role["position"],
+                )
+            )
+    return len(sessions)

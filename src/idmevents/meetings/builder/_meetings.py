@@ -1,0 +1,366 @@
+"""Meetings: listing, creating and changing them, and the steps their status may take.
+
+Every verb runs in one write transaction that also writes the audit entry; `change_meeting` is the
+exception, for a caller that adds its own work to the same transaction (cancelling a published
+meeting emails its participants: see `registrations.meeting_cancellation`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from idmevents.audit import Actor
+from idmevents.audit import write as audit
+from idmevents.db import locked, write_transaction
+from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.i18n import gettext
+from idmevents.meetings.builder._changes import (
+    _change_view,
+    _record_change,
+    bump_sequence,
+    mark_agenda_changed,
+)
+from idmevents.meetings.builder._clash_report import clash_summary, meeting_clashes
+from idmevents.meetings.builder._zones import _reanchor, is_timezone
+from idmevents.meetings.services import MEETING_STATUSES
+from idmevents.meetings.tables import Meeting, MeetingSession
+from idmevents.validation import check_aware, check_capacity, check_day, check_text
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 100
+# Which status may follow which. A published meeting never goes back to draft: calendars and
+# participants already know it; it is cancelled (and may be reinstated) instead.
+STATUS_TRANSITIONS = {
+    "draft": {"published", "cancelled"},
+    "published": {"cancelled"},
+    "cancelled": {"published"},
+}
+MEETING_FIELDS = (
+    "slug",
+    "title",
+    "theme",
+    "description",
+    "city",
+    "venue_name",
+    "venue_address",
+    "timezone",
+    "starts_on",
+    "ends_on",
+    "capacity",
+    "status",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+# Edits to these meeting fields change what every event of the meeting shows in a calendar.
+MEETING_FIELDS_IN_EVENTS = ("title", "city", "venue_name", "venue_address", "status")
+
+
+async def _meeting_for_update(slug: str) -> dict:
+    meeting = await locked(Meeting.select().where(Meeting.slug == slug)).first()
+    if meeting is None:
+        raise NotFound(gettext("There is no meeting called “%(slug)s”.") % {"slug": slug})
+    return meeting
+
+
+async def _meeting_by_id(meeting_id: int) -> dict:
+    meeting = await locked(Meeting.select().where(Meeting.id == meeting_id)).first()
+    if meeting is None:
+        raise NotFound(gettext("That meeting no longer exists."))
+    return meeting
+
+
+def _editable(meeting: dict) -> None:
+    if meeting["status"] == "cancelled":
+        raise Conflict(
+            gettext("This meeting is cancelled: reinstate it before changing its agenda.")
+        )
+
+
+async def list_meetings() -> list[dict]:
+    """Every meeting, drafts included, latest first, with how many sessions each has."""
+    meetings = await Meeting.select().order_by(Meeting.starts_on, ascending=False)
+    counts = await MeetingSession.select(
+        MeetingSession.meeting, MeetingSession.status, MeetingSession.id
+    )
+    per_meeting: dict[int, int] = {}
+    for row in counts:
+        if row["status"] != "cancelled":
+            per_meeting[row["meeting"]] = per_meeting.get(row["meeting"], 0) + 1
+    return [m | {"session_count": per_meeting.get(m["id"], 0)} for m in meetings]
+
+
+async def get_meeting_any(slug: str) -> dict:
+    meeting = await Meeting.select().where(Meeting.slug == slug).first()
+    if meeting is None:
+        raise NotFound(gettext("There is no meeting called “%(slug)s”.") % {"slug": slug})
+    return meeting
+
+
+def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
+    """Field errors for meeting values; `merged` is the meeting as it would be after the change."""
+    errors: dict[str, str] = {}
+    check_text(errors, values, "title", 300, required=True)
+    check_text(errors, values, "slug", SLUG_MAX, required=True)
+    for name, limit in (("city", 100), ("venue_name", 200)):
+        check_text(errors, values, name, limit, required=False)
+    for name in ("theme", "description", "venue_address"):
+        check_text(errors, values, name, 20_000, required=False)
+    merged.update({k: v for k, v in values.items() if k not in errors})
+    if "slug" in values and "slug" not in errors and not SLUG_PATTERN.match(values["slug"]):
+        errors["slug"] = gettext(
+            "Lower-case letters, digits and single hyphens, e.g. idm-geneva-2027."
+        )
+    if "timezone" in values and not (
+        isinstance(values["timezone"], str) and is_timezone(values["timezone"])
+    ):
+        errors["timezone"] = gettext("An IANA time zone such as Europe/Zurich.")
+    for name in ("starts_on", "ends_on"):
+        check_day(errors, values, name)
+    if (
+        "starts_on" not in errors
+        and "ends_on" not in errors
+        and isinstance(merged.get("starts_on"), date)
+        and isinstance(merged.get("ends_on"), date)
+        and merged["starts_on"] > merged["ends_on"]
+    ):
+        errors["ends_on"] = gettext("The last day cannot come before the first.")
+    check_capacity(errors, values)
+    for name in ("registration_opens_at", "registration_closes_at"):
+        check_aware(errors, values, name)
+    opens, closes = merged.get("registration_opens_at"), merged.get("registration_closes_at")
+    if (
+        "registration_opens_at" not in errors
+        and "registration_closes_at" not in errors
+        and isinstance(opens, datetime)
+        and isinstance(closes, datetime)
+        and opens.tzinfo is not None
+        and closes.tzinfo is not None
+        and closes <= opens
+    ):
+        errors["registration_closes_at"] = gettext("Registration must close after it opens.")
+    if "status" in values and values["status"] not in MEETING_STATUSES:
+        errors["status"] = gettext("One of: %(choices)s.") % {
+            "choices": ", ".join(MEETING_STATUSES)
+        }
+    return errors
+
+
+def _normalise_instants(values: dict) -> None:
+    for name in ("registration_opens_at", "registration_closes_at"):
+        if isinstance(values.get(name), datetime):
+            values[name] = values[name].astimezone(UTC)
+
+
+async def create_meeting(values: dict, *, by: Actor, now: datetime) -> dict:
+    """A new meeting (a draft unless `status` says published). Raises InvalidInput or Conflict."""
+    values = {k: v for k, v in values.items() if k in MEETING_FIELDS}
+    values.setdefault("status", "draft")
+    missing = {
+        name: gettext("Required.")
+        for name in ("slug", "title", "timezone", "starts_on", "ends_on")
+        if values.get(name) in (None, "")
+    }
+    merged: dict = {}
+    errors = _validate_meeting(values, merged) | missing
+    if "status" not in errors and values["status"] == "cancelled":
+        errors["status"] = gettext("A new meeting is a draft or published.")
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    _normalise_instants(values)
+    async with write_transaction():
+        if await Meeting.exists().where(Meeting.slug == values["slug"]):
+            raise Conflict(
+                gettext("The address “%(slug)s” is taken by another meeting.")
+                % {"slug": values["slug"]},
+                fields={"slug": gettext("Taken by another meeting.")},
+            )
+        rows = await Meeting.insert(
+            Meeting(**values, created_at=now, updated_at=now, agenda_changed_at=now)
+        ).returning(*Meeting.all_columns())
+        meeting = rows[0]
+        await audit(
+            by,
+            "meeting.create",
+            "meeting",
+            meeting["id"],
+            meeting_slug=meeting["slug"],
+            summary=f"Created meeting {meeting['title']}",
+            data=values,
+            now=now,
+        )
+    return meeting
+
+
+@dataclass(frozen=True)
+class MeetingUpdate:
+    """What `change_meeting` did: the meeting before and after, and the fields that changed."""
+
+    before: dict
+    meeting: dict
+    changed: dict
+
+    @property
+    def cancels_published(self) -> bool:
+        """A published meeting became cancelled: its participants are to be told."""
+        return self.changed.get("status") == "cancelled" and self.before["status"] == "published"
+
+
+async def update_meeting(
+    slug: str, values: dict, *, by: Actor, now: datetime, confirm_clashes: bool = False
+) -> dict:
+    """Change some of a meeting's fields (those present in `values`).
+
+    A new time zone keeps every session at its local wall-clock time (an organizer correcting
+    the zone means "10:00 there"). Publishing a meeting with clashes raises Conflict listing them
+    unless `confirm_clashes`. Cancelling a published meeting HERE tells nobody: callers that may
+    cancel go through `registrations.meeting_cancellation`, which emails the participants.
+    """
+    async with write_transaction():
+        update = await change_meeting(slug, values, now=now, confirm_clashes=confirm_clashes)
+        await audit_meeting_update(update, by=by, now=now)
+    return update.meeting
+
+
+async def change_meeting(
+    slug: str, values: dict, *, now: datetime, confirm_clashes: bool = False
+) -> MeetingUpdate:
+    """`update_meeting`'s change, in the caller's write transaction and without its audit entry.
+
+    The caller writes the entry with `audit_meeting_update` once its own work is done.
+    """
+    values = {k: v for k, v in values.items() if k in MEETING_FIELDS}
+    meeting = await _meeting_for_update(slug)
+    errors = _validate_meeting(values, dict(meeting))
+    for name in ("slug", "title", "timezone", "starts_on", "ends_on", "status"):
+        if name in values and values[name] is None:
+            errors[name] = gettext("Required.")
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    _normalise_instants(values)
+    changed = {k: v for k, v in values.items() if meeting.get(k) != v}
+    if not changed:
+        return MeetingUpdate(meeting, meeting, {})
+    if "slug" in changed:
+        await _check_new_slug(meeting, changed["slug"])
+    if "status" in changed:
+        await _check_transition(meeting, changed["status"], confirm_clashes)
+    await Meeting.update({**changed, Meeting.updated_at: now}).where(Meeting.id == meeting["id"])
+    await _refresh_calendars(meeting, changed, now)
+    updated = await Meeting.select().where(Meeting.id == meeting["id"]).first()
+    return MeetingUpdate(meeting, updated, changed)
+
+
+async def audit_meeting_update(
+    update: MeetingUpdate, *, by: Actor, now: datetime, also: str = "", data: dict | None = None
+) -> None:
+    """The audit entry of a meeting's change; `also` and `data` add what the caller did with it."""
+    if not update.changed:
+        return
+    changed, before = update.changed, update.before
+    summary = "Changed " + ", ".join(sorted(changed))
+    if also:
+        summary += f"; {also}"
+    entry: dict[str, Any] = {"before": {k: before[k] for k in changed}, "after": changed}
+    await audit(
+        by,
+        _status_action(changed.get("status")) or "meeting.update",
+        "meeting",
+        before["id"],
+        meeting_slug=changed.get("slug", before["slug"]),
+        summary=summary,
+        data=entry | (data or {}),
+        now=now,
+    )
+
+
+async def _check_new_slug(meeting: dict, slug: str) -> None:
+    if meeting["status"] != "draft":
+        raise Conflict(
+            gettext(
+                "The address of a meeting that has been published cannot change: "
+                "calendars and links already point to it."
+            ),
+            fields={"slug": gettext("Fixed once published.")},
+        )
+    if await Meeting.exists().where(Meeting.slug == slug):
+        raise Conflict(
+            gettext("The address “%(slug)s” is taken by another meeting.") % {"slug": slug},
+            fields={"slug": gettext("Taken by another meeting.")},
+        )
+
+
+async def _refresh_calendars(meeting: dict, changed: dict, now: datetime) -> None:
+    """Move the sessions to a new zone, or bump them if their events show a changed field."""
+    sessions = await MeetingSession.select(MeetingSession.id).where(
+        MeetingSession.meeting == meeting["id"]
+    )
+    session_ids = [s["id"] for s in sessions]
+    if "timezone" in changed and session_ids:
+        await _move_sessions_to_zone(
+            {**meeting, **changed}, meeting["timezone"], changed["timezone"], now=now
+        )
+    elif any(name in changed for name in MEETING_FIELDS_IN_EVENTS):
+        await bump_sequence(session_ids, now)
+    await mark_agenda_changed({meeting["id"]}, now)
+
+
+def _status_action(status: str | None) -> str | None:
+    return {"published": "meeting.publish", "cancelled": "meeting.cancel"}.get(status or "")
+
+
+async def _check_transition(meeting: dict, status: str, confirm_clashes: bool) -> None:
+    if status not in STATUS_TRANSITIONS[meeting["status"]]:
+        raise Conflict(
+            gettext("A %(old)s meeting cannot become %(new)s.")
+            % {"old": meeting["status"], "new": status},
+            fields={"status": gettext("Not allowed from %(old)s.") % {"old": meeting["status"]}},
+        )
+    if status == "published" and not confirm_clashes:
+        found = await meeting_clashes(meeting)
+        if found:
+            raise Conflict(
+                gettext(
+                    "This meeting's agenda has %(n)s clash(es). Publish anyway only if you mean to."
+                )
+                % {"n": len(found)},
+                clashes=[clash_summary(c, meeting["timezone"]) for c in found],
+            )
+
+
+async def _move_sessions_to_zone(
+    meeting: dict, old_zone: str, new_zone: str, *, now: datetime
+) -> None:
+    sessions = await MeetingSession.select().where(MeetingSession.meeting == meeting["id"])
+    for row in sessions:
+        starts = _reanchor(row["starts_at"], old_zone, new_zone)
+        ends = _reanchor(row["ends_at"], old_zone, new_zone)
+        if (starts, ends) == (row["starts_at"], row["ends_at"]):
+            continue
+        await MeetingSession.update(
+            {
+                MeetingSession.starts_at: starts,
+                MeetingSession.ends_at: ends,
+                MeetingSession.sequence: MeetingSession.sequence + 1,
+                MeetingSession.updated_at: now,
+            }
+        ).where(MeetingSession.id == row["id"])
+        if meeting["status"] == "published" and row["status"] != "cancelled":
+            await _record_change(
+                meeting,
+                row,
+                "retimed",
+                before=await _change_view(row, meeting),
+                after=await _change_view(row | {"starts_at": starts, "ends_at": ends}, meeting),
+                now=now,
+            )
+
+
+async def publish_meeting(
+    slug: str, *, by: Actor, now: datetime, confirm_clashes: bool = False
+) -> dict:
+    return await update_meeting(
+        slug, {"status": "published"}, by=by, now=now, confirm_clashes=confirm_clashes
+    )

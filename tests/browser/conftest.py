@@ -1,9 +1,9 @@
-"""Chromium through Playwright's async API, on Debian's /usr/bin/chromium (never a downloaded one)."""
+"""Chromium through Playwright's async API, on Debian's /usr/bin/chromium (never a downloaded one).
+
+Every test under tests/browser/ is marked `browser`; axe-core's check is in tests/support/axe.py.
+"""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +17,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def pytest_collection_modifyitems(items):
@@ -44,23 +43,3 @@ async def page(browser, live_server):
     page = await context.new_page()
     yield page
     await context.close()
-
-
-async def axe_violations(page) -> list[dict]:
-    """axe-core's violations on the page as it is now, each reduced to what a reader needs."""
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
-    return [
-        {
-            "id": violation["id"],
-            "help": violation["help"],
-            "targets": [node["target"] for node in violation["nodes"]],
-        }
-        for violation in result["violations"]
-    ]
-
-
-def describe(violations: list[dict]) -> str:
-    return json.dumps(violations, indent=2)

@@ -1,7 +1,7 @@
 """Every user-facing message in code and templates is in the catalogs translators work from."""
 
-from tests.catalogs import catalog_ids, extracted
-from tests.conftest import ROOT
+from tests.support.catalogs import catalog_ids, extracted
+from tests.support.environment import ROOT
 
 
 def first_ids(ids: set) -> set[str]:

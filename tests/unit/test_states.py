@@ -14,7 +14,7 @@ from idmevents.states import (
     state_name,
     un_status,
 )
-from tests.conftest import ROOT
+from tests.support.environment import ROOT
 
 STATES_JSON = ROOT / "src" / "idmevents" / "data" / "states.json"
 

@@ -8,7 +8,7 @@ import pytest
 
 from idmevents.auth.store import DatabaseStore
 from idmevents.stores import CountingStore, RedisStore, redis_client, shared_stores
-from tests.processes import RedisServer
+from tests.support.processes import RedisServer
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from idmevents.badges import codes, render, services
 from idmevents.errors import NotFound
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import Registration
-from tests.badges_data import add_registration, meeting
+from tests.factories.badges import add_registration, meeting
 
 KEY = "test-secret-key-not-for-production"
 

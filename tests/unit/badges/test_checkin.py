@@ -9,7 +9,7 @@ from idmevents.audit.tables import AuditEntry
 from idmevents.badges import codes, services
 from idmevents.db import write_transaction
 from idmevents.registrations.tables import CheckIn, Registration
-from tests.badges_data import add_registration, add_user, meeting
+from tests.factories.badges import add_registration, add_user, meeting
 
 NOW = datetime(2027, 4, 20, 13, 5, tzinfo=UTC)
 KEY = "test-secret-key-not-for-production"

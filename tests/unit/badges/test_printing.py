@@ -10,7 +10,7 @@ from idmevents.audit.tables import AuditEntry
 from idmevents.badges import services
 from idmevents.errors import InvalidInput
 from idmevents.registrations.tables import Registration
-from tests.badges_data import add_registration, add_user, meeting
+from tests.factories.badges import add_registration, add_user, meeting
 
 NOW = datetime(2027, 4, 1, 9, 0, tzinfo=UTC)
 FAMILIES = ["Okafor", "Ahmed", "Nguyen", "Müller", "Dubois", "Silva", "Kowalski"]

@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from idmevents.feeds.ical import PRODID, CalendarInfo, build_calendar, calendar_bytes
 from idmevents.meetings.services import Agenda
-from tests.unit.feeds.agendas import (
+from tests.factories.agendas import (
     BASE_URL,
     CHANGED,
     GENEVA,

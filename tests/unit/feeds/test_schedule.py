@@ -12,7 +12,7 @@ from icalendar import Calendar
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
 from idmevents.feeds.schedule import agenda_json, event_guid, frab_xml
 from idmevents.meetings.services import Agenda
-from tests.unit.feeds.agendas import BASE_URL, geneva_agenda, make_item, new_york_agenda
+from tests.factories.agendas import BASE_URL, geneva_agenda, make_item, new_york_agenda
 
 INFO = CalendarInfo(name="x", description="x", source_url=BASE_URL, page_url=BASE_URL)
 

@@ -11,7 +11,7 @@ from idmevents.errors import NotFound
 from idmevents.feeds import services
 from idmevents.feeds.services import FeedCache, cache, make_document
 from idmevents.meetings.tables import Panelist
-from tests.feeds_support import make_registration
+from tests.factories.feeds import make_registration
 
 BASE = "https://testserver.local"
 

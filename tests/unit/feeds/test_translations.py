@@ -3,7 +3,7 @@ and Spanish: the participant's private page and the meeting page are offered in 
 
 import pytest
 
-from tests.catalogs import extracted, untranslated
+from tests.support.catalogs import extracted, untranslated
 
 
 @pytest.fixture(scope="module")

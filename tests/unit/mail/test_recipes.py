@@ -14,7 +14,8 @@ from idmevents.mail.tables import OutboxMessage
 from idmevents.mail.worker import deliver_due
 from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
-from tests.registration_factories import NOW, form, make_meeting
+from tests.factories.meetings import NOW, make_meeting
+from tests.factories.registrations import form
 
 
 async def one_row() -> dict:

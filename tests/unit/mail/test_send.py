@@ -21,7 +21,8 @@ from idmevents.mail.send import (
     sender_from_settings,
 )
 from idmevents.settings import get_settings
-from tests.conftest import SmtpServer, free_port
+from tests.support.processes import free_port
+from tests.support.smtp import SmtpServer
 
 SENT_AT = datetime(2027, 4, 1, 9, 30, tzinfo=UTC)
 

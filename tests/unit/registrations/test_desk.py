@@ -9,8 +9,8 @@ import pytest
 
 from idmevents.errors import InvalidInput
 from idmevents.registrations import desk, services
-from tests.desk_factories import desk_meeting
-from tests.registration_factories import NOW, make_meeting
+from tests.factories.meetings import NOW, make_meeting
+from tests.factories.registrations import desk_meeting
 
 
 def test_fold_drops_accents_and_case():
@@ -74,7 +74,7 @@ def test_paginate_clamps_the_page_and_the_size():
 async def test_check_filters_names_every_bad_one():
     setup = await desk_meeting()
     other = await make_meeting(slug="other")
-    from tests.registration_factories import make_session
+    from tests.factories.meetings import make_session
 
     foreign = await make_session(other, "x")
     with pytest.raises(InvalidInput) as caught:

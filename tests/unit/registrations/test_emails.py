@@ -8,16 +8,9 @@ from icalendar import Calendar
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations import services
-from tests.registration_factories import (
-    NOW,
-    body_html,
-    body_text,
-    calendar_part,
-    form,
-    make_meeting,
-    make_session,
-    outbox_messages,
-)
+from tests.factories.meetings import NOW, make_meeting, make_session
+from tests.factories.registrations import form
+from tests.support.outbox import body_html, body_text, calendar_part, outbox_messages
 
 NEW_YORK = ZoneInfo("America/New_York")
 

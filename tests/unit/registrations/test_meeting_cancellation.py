@@ -16,16 +16,9 @@ from idmevents.meetings import builder
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import emails, meeting_cancellation, services
 from idmevents.registrations.tables import Registration
-from tests.registration_factories import (
-    NOW,
-    body_html,
-    body_text,
-    calendar_part,
-    form,
-    make_meeting,
-    make_session,
-    outbox_messages,
-)
+from tests.factories.meetings import NOW, make_meeting, make_session
+from tests.factories.registrations import form
+from tests.support.outbox import body_html, body_text, calendar_part, outbox_messages
 
 LATER = NOW + timedelta(days=2)
 KIND = "registration-meeting-cancelled"

@@ -18,7 +18,9 @@ from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
-from tests.registration_factories import NOW, form, make_meeting, outbox_messages
+from tests.factories.meetings import NOW, make_meeting
+from tests.factories.registrations import form
+from tests.support.outbox import outbox_messages
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IDMEVENTS_TEST_ENGINE", "sqlite") != "postgres",

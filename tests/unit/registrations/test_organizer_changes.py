@@ -14,15 +14,9 @@ from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
-from tests.registration_factories import (
-    NOW,
-    body_html,
-    body_text,
-    calendar_part,
-    form,
-    make_meeting,
-    outbox_messages,
-)
+from tests.factories.meetings import NOW, make_meeting
+from tests.factories.registrations import form
+from tests.support.outbox import body_html, body_text, calendar_part, outbox_messages
 
 LATER = NOW + timedelta(hours=1)
 

@@ -9,7 +9,9 @@ from idmevents.errors import Conflict, InvalidInput
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
 from idmevents.registrations.tables import Registration, SessionAttendance
-from tests.registration_factories import NOW, form, make_meeting, make_session, outbox_messages
+from tests.factories.meetings import NOW, make_meeting, make_session
+from tests.factories.registrations import form
+from tests.support.outbox import outbox_messages
 
 
 async def statuses(meeting: dict) -> list[tuple[str, str, int | None]]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.catalogs import extracted, untranslated
+from tests.support.catalogs import extracted, untranslated
 
 
 @pytest.fixture(scope="module")

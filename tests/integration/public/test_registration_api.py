@@ -1,0 +1,249 @@
+"""POST /api/v1/meetings/{slug}/registrations through HTTP: answers, errors, limits."""
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from litestar.testing import AsyncTestClient
+
+from idmevents.app import create_app
+from idmevents.meetings.tables import Meeting
+from idmevents.registrations.tables import Registration
+from idmevents.settings import get_settings
+from tests.factories.registrations import form
+from tests.support.outbox import outbox_messages
+
+URL = "/api/v1/meetings/idm-new-york/registrations"
+
+
+async def test_register_answers_201_with_status_and_absolute_private_link(client, demo):
+    response = await client.post(URL, json=form(1))
+    assert response.status_code == 201
+    body = response.json()
+    token = (await Registration.select(Registration.token).first())["token"]
+    assert body == {
+        "status": "confirmed",
+        "waitlist_position": None,
+        "manage_url": f"https://testserver.local/r/{token}",
+        "sessions": [],
+    }
+    assert response.headers["location"] == body["manage_url"]
+    page = await client.get(f"/r/{token}")
+    assert page.status_code == 200
+
+
+async def test_register_reports_pending_and_waitlisted(client, demo):
+    await Meeting.update({Meeting.capacity: 1}).where(Meeting.slug == "idm-new-york")
+    answers = [
+        (await client.post(URL, json=form(1))).json(),
+        (await client.post(URL, json=form(2, category="media", country=""))).json(),
+        (await client.post(URL, json=form(3))).json(),
+        (await client.post(URL, json=form(4))).json(),
+    ]
+    assert [(a["status"], a["waitlist_position"]) for a in answers] == [
+        ("confirmed", None),
+        ("pending", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
+
+
+async def test_register_with_sessions_reports_each_session(client, demo):
+    side_event = 4  # the demo's New York side event, 40 places
+    response = await client.post(URL, json=form(1, sessions=[1, side_event]))
+    assert response.json()["sessions"] == [
+        {"id": 1, "status": "confirmed", "waitlist_position": None},
+        {"id": side_event, "status": "confirmed", "waitlist_position": None},
+    ]
+
+
+async def test_every_bad_field_is_named_and_nothing_is_written(client, demo):
+    response = await client.post(
+        URL,
+        json={
+            "given_name": 42,
+            "family_name": "",
+            "email": "ana@",
+            "organization": "Mission",
+            "category": "diplomat",
+            "country": "XX",
+            "language": "de",
+            "consent": "yes",
+            "sessions": ["one"],
+            "nickname": "Ana",
+        },
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "Invalid input",
+        "detail": "Some fields need your attention.",
+        "fields": {
+            "given_name": "Must be text.",
+            "family_name": "Enter your family name.",
+            "email": "Enter an email address in the form name@example.org.",
+            "category": (
+                "Choose one of: member-state, observer, un-igo, civil-society, academia, "
+                "private-sector, media, iom."
+            ),
+            "country": "Use a two-letter ISO 3166 country code, such as CH or US.",
+            "language": "Choose one of: en, fr, es.",
+            "sessions": "Must be a list of session ids (whole numbers).",
+            "consent": "Must be true or false.",
+            "nickname": "This is not a registration field.",
+        },
+    }
+    assert await Registration.count() == 0
+    assert await outbox_messages() == []
+
+
+async def test_missing_fields_and_refused_consent_are_named(client, demo):
+    response = await client.post(URL, json={"consent": False})
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "given_name": "Enter your given name.",
+        "family_name": "Enter your family name.",
+        "email": "Enter your email address.",
+        "organization": "Enter the organization, ministry or mission you represent.",
+        "category": "Choose the category you are registering in.",
+        "consent": "You must agree to the use of your details for this meeting to register.",
+    }
+
+
+async def test_a_body_that_is_not_a_json_object_is_422(client, demo):
+    for body, detail in [
+        (b"{not json", "The request body is not valid JSON."),
+        (b"[1, 2]", "The request body must be a JSON object of registration fields."),
+        (b"", "The request body is not valid JSON."),
+    ]:
+        response = await client.post(
+            URL, content=body, headers={"content-type": "application/json"}
+        )
+        assert (response.status_code, response.json()) == (
+            422,
+            {"error": "Invalid input", "detail": detail},
+        )
+    assert await Registration.count() == 0
+
+
+async def test_unknown_meeting_is_404(client, demo):
+    response = await client.post("/api/v1/meetings/idm-paris/registrations", json=form(1))
+    assert (response.status_code, response.json()) == (
+        404,
+        {"error": "Not found", "detail": "There is no meeting called “idm-paris”."},
+    )
+
+
+async def test_closed_registration_is_409_and_writes_nothing(client, demo):
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    await Meeting.update({Meeting.registration_closes_at: past}).where(
+        Meeting.slug == "idm-new-york"
+    )
+    response = await client.post(URL, json=form(1))
+    assert (response.status_code, response.json()) == (
+        409,
+        {
+            "error": "Conflict",
+            "detail": "Registration for this meeting is closed.",
+            "reason": "closed",
+        },
+    )
+    assert await Registration.count() == 0
+    assert await outbox_messages() == []
+
+
+async def test_duplicate_email_is_409_and_the_link_is_emailed_again(client, demo):
+    first = (await client.post(URL, json=form(1))).json()
+    response = await client.post(URL, json=form(1, email="Person1@EXAMPLE.org", given_name="B"))
+    assert response.status_code == 409
+    assert response.json()["reason"] == "duplicate"
+    assert await Registration.count() == 1
+    [link] = await outbox_messages("registration-link")
+    assert link["To"].addresses[0].addr_spec == "person1@example.org"
+    assert first["manage_url"] in link.get_body(("plain",)).get_content()
+
+
+async def test_oversized_body_is_a_clean_413_and_writes_nothing(client, demo):
+    huge = form(1, accessibility_needs="x" * 70_000)
+    response = await client.post(URL, json=huge)
+    assert (response.status_code, response.json()) == (
+        413,
+        {
+            "error": "Request body too large",
+            "detail": "The request is larger than the 64 KB this site accepts.",
+        },
+    )
+    assert response.headers["content-type"] == "application/json"
+    assert await Registration.count() == 0
+
+
+async def test_too_long_fields_are_422(client, demo):
+    response = await client.post(URL, json=form(1, given_name="A" * 201, position="P" * 301))
+    assert response.json()["fields"] == {
+        "given_name": "Use at most 200 characters.",
+        "position": "Use at most 300 characters.",
+    }
+
+
+async def test_errors_speak_the_requested_language(client, demo):
+    response = await client.post(
+        URL, json=form(1, email="nope"), headers={"accept-language": "fr-CH, en;q=0.5"}
+    )
+    assert (response.status_code, response.json()["fields"]) == (
+        422,
+        {"email": "Indiquez une adresse électronique de la forme nom@exemple.org."},
+    )
+
+
+async def test_rate_limit_answers_429_with_retry_after_on_registration_routes_only(demo):
+    settings = dataclasses.replace(get_settings(), registration_rate_limit="3/minute")
+    async with AsyncTestClient(
+        app=create_app(settings), base_url="https://testserver.local"
+    ) as limited:
+        for n in range(1, 4):
+            assert (await limited.post(URL, json=form(n))).status_code == 201
+        # Reading pages does not count, and is not limited.
+        for _ in range(5):
+            assert (await limited.get("/meetings/idm-new-york")).status_code == 200
+            assert (await limited.get("/meetings/idm-new-york/register")).status_code == 200
+        refused = await limited.post(URL, json=form(4))
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert refused.json()["error"] == "Too many requests"
+        form_page = await limited.get("/meetings/idm-new-york/register")
+        csrf = form_page.cookies.get("csrftoken") or limited.cookies.get("csrftoken")
+        html = await limited.post(
+            "/meetings/idm-new-york/register",
+            data=form(5) | {"consent": "yes"},
+            headers={"x-csrftoken": csrf},
+        )
+        assert html.status_code == 429
+        assert html.headers["content-type"].startswith("text/html")
+        assert "retry-after" in html.headers
+    assert await Registration.count() == 3
+
+
+async def test_openapi_documents_the_registration_body_and_answers(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    operation = schema["paths"]["/api/v1/meetings/{slug}/registrations"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == [
+        "given_name",
+        "family_name",
+        "email",
+        "organization",
+        "category",
+        "consent",
+    ]
+    assert sorted(body["properties"]["category"]["enum"]) == sorted(
+        [
+            "member-state",
+            "observer",
+            "un-igo",
+            "civil-society",
+            "academia",
+            "private-sector",
+            "media",
+            "iom",
+        ]
+    )
+    # 400 is Litestar's own, for path parameters that do not parse.
+    assert sorted(operation["responses"]) == ["201", "400", "404", "409", "413", "422", "429"]

@@ -1,0 +1,62 @@
+"""The `idmevents` commands as an operator runs them, in subprocesses."""
+
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from idmevents.meetings.tables import Meeting, MeetingSession
+from tests.support.environment import ROOT
+from tests.support.live_server import LiveServer
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "idmevents.cli", *args],
+        cwd=ROOT,
+        env=os.environ | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_demo_command_twice_leaves_the_same_data():
+    first = run("demo")
+    assert first.returncode == 0, first.stderr
+    assert "demo loaded: 2 meetings, 16 sessions, 7 panelists" in first.stdout
+    before = await MeetingSession.select().order_by(MeetingSession.id)
+    second = run("demo")
+    assert second.returncode == 0, second.stderr
+    assert await MeetingSession.select().order_by(MeetingSession.id) == before
+    assert await Meeting.count() == 2
+
+
+def test_migrate_command_is_idempotent():
+    for _ in range(2):
+        result = run("migrate")
+        assert result.returncode == 0, result.stderr
+        assert "database is up to date" in result.stdout
+
+
+def test_unknown_command_is_refused():
+    result = run("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:////nonexistent-dir/idm.sqlite3", "postgresql://postgres@127.0.0.1:1/none"]
+)
+def test_health_is_503_when_the_database_is_unreachable(url):
+    server = LiveServer(env={"IDMEVENTS_DATABASE_URL": url}).start()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as failure:
+            urllib.request.urlopen(f"{server.url}/health", timeout=10)
+        assert failure.value.code == 503
+        assert failure.value.read() == b'{"status":"unavailable","database":"unreachable"}'
+    finally:
+        server.stop()

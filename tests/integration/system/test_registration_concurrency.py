@@ -1,0 +1,124 @@
+"""Many people registering at the same moment, through HTTP against a running server.
+
+Arrival order is commit order: the meeting row is locked for each decision, so the registrations'
+ids and waiting-list numbers are handed out one decision after another.
+"""
+
+import asyncio
+import re
+
+import httpx
+import pytest
+
+from idmevents.mail.tables import OutboxMessage
+from idmevents.registrations import services
+from idmevents.registrations.tables import Registration
+from tests.factories.meetings import make_meeting
+from tests.factories.registrations import form
+from tests.support.live_server import LiveServer
+
+SEATS = 50
+PEOPLE = 200
+IN_FLIGHT = 20  # requests open at once: enough to contend, not enough to exhaust connections
+
+
+@pytest.fixture(scope="module")
+def server():
+    live = LiveServer(
+        env={"IDMEVENTS_REGISTRATION_RATE_LIMIT": "0/minute", "IDMEVENTS_DB_POOL_SIZE": "10"}
+    ).start()
+    yield live
+    live.stop()
+
+
+async def post_all(server, url: str, bodies: list[dict]) -> list[httpx.Response]:
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    limits = httpx.Limits(max_connections=IN_FLIGHT)
+    async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as http:
+
+        async def one(body: dict) -> httpx.Response:
+            async with gate:
+                return await http.post(url, json=body)
+
+        return await asyncio.gather(*(one(body) for body in bodies))
+
+
+async def test_200_concurrent_registrations_for_50_seats_never_overbook(server):
+    meeting = await make_meeting(slug="crowded", capacity=SEATS, opens_at=None, closes_at=None)
+    url = "/api/v1/meetings/crowded/registrations"
+    responses = await post_all(server, url, [form(n) for n in range(1, PEOPLE + 1)])
+
+    assert [r.status_code for r in responses] == [201] * PEOPLE
+    answers = [r.json() for r in responses]
+    assert sorted(a["status"] for a in answers) == ["confirmed"] * SEATS + ["waitlisted"] * (
+        PEOPLE - SEATS
+    )
+    assert sorted(a["waitlist_position"] for a in answers if a["waitlist_position"]) == list(
+        range(1, PEOPLE - SEATS + 1)
+    )
+
+    rows = (
+        await Registration.select()
+        .where(Registration.meeting == meeting["id"])
+        .order_by(Registration.id)
+    )
+    # In commit order: the 50 seats first, then the waiting list in its own order.
+    assert [row["status"] for row in rows] == ["confirmed"] * SEATS + ["waitlisted"] * (
+        PEOPLE - SEATS
+    )
+    waiting = rows[SEATS:]
+    seqs = [row["waitlist_seq"] for row in waiting]
+    assert seqs == sorted(set(seqs))  # distinct, and in commit order
+    positions = list(range(1, PEOPLE - SEATS + 1))
+    # The service agrees at both ends and in the middle (a query each: the rest follows from
+    # distinct numbers in order).
+    for index in (0, len(waiting) // 2, len(waiting) - 1):
+        assert await services.waitlist_position(waiting[index]) == positions[index]
+    # Each person was told the position they really hold.
+    told = {a["manage_url"].rsplit("/", 1)[1]: a["waitlist_position"] for a in answers}
+    assert [told[row["token"]] for row in waiting] == positions
+
+    # A confirmed person cancels from their private page: the first in line gets the seat.
+    leaving = rows[7]
+    first_in_line = waiting[0]
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as browser:
+        page = await browser.get(f"/r/{leaving['token']}/cancel")
+        csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+        done = await browser.post(f"/r/{leaving['token']}/cancel", data={"_csrf_token": csrf})
+    assert done.status_code == 303
+    after = {
+        row["id"]: row["status"]
+        for row in await Registration.select().where(Registration.meeting == meeting["id"])
+    }
+    assert (after[leaving["id"]], after[first_in_line["id"]]) == ("cancelled", "confirmed")
+    assert list(after.values()).count("confirmed") == SEATS
+    promoted = await OutboxMessage.select().where(
+        (OutboxMessage.kind == "registration-promoted")
+        & (OutboxMessage.registration == first_in_line["id"])
+    )
+    assert [row["to_address"] for row in promoted] == [first_in_line["email"]]
+    still_waiting = (
+        await Registration.select()
+        .where((Registration.meeting == meeting["id"]) & (Registration.status == "waitlisted"))
+        .order_by(Registration.waitlist_seq)
+    )
+    assert [row["id"] for row in still_waiting] == [row["id"] for row in waiting[1:]]
+    assert [
+        await services.waitlist_position(still_waiting[0]),
+        await services.waitlist_position(still_waiting[-1]),
+    ] == [1, PEOPLE - SEATS - 1]
+
+
+async def test_the_same_email_at_once_registers_once(server):
+    await make_meeting(slug="twins", capacity=SEATS, opens_at=None, closes_at=None)
+    url = "/api/v1/meetings/twins/registrations"
+    responses = await post_all(
+        server,
+        url,
+        [form(1, email=f"{'TWIN' if n % 2 else 'twin'}@example.org") for n in range(20)],
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 19
+    assert {r.json()["reason"] for r in responses if r.status_code == 409} == {"duplicate"}
+    assert await Registration.count() == 1
+    # The link went out again once, not nineteen times.
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "registration-link") == 1

@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.catalogs import catalog_ids, untranslated
-from tests.conftest import ROOT
+from tests.support.catalogs import catalog_ids, untranslated
+from tests.support.environment import ROOT
 
 LOCALE = ROOT / "locale"
 

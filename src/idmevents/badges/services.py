@@ -26,10 +26,10 @@ from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import CheckIn, Registration
 from idmevents.settings import get_settings
+from idmevents.validation import is_row_id
 
 # Registration ids are 32-bit serials: a larger number names nothing (and PostgreSQL would refuse
 # to compare it), so it is "not found" before any query.
-MAX_ID = 2**31 - 1
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 200  # longer input is no name: it is cut rather than searched word by word
 _CARD_COLUMNS = (
@@ -384,7 +384,7 @@ async def _cards(rows: list[dict]) -> list[Card]:
 
 
 async def card(meeting: dict, registration_id: int) -> Card:
-    if not 0 < registration_id <= MAX_ID:
+    if not is_row_id(registration_id):
         raise NotFound(i18n.gettext("There is no such registration for this meeting."))
     row = (
         await Registration.select(*_CARD_COLUMNS)
@@ -409,7 +409,7 @@ def _lock_registration(query):
 
 async def _locked_registration(meeting: dict, registration_id: int) -> dict | None:
     """The registration of this meeting, locked until the transaction ends; None if not ours."""
-    if not 0 < registration_id <= MAX_ID:
+    if not is_row_id(registration_id):
         return None
     return await _lock_registration(
         Registration.select(

@@ -23,6 +23,7 @@ from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, panelists, services
 from idmevents.registrations import meeting_cancellation
+from idmevents.validation import MAX_ID
 from idmevents.web.guards import requires_role
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
@@ -35,7 +36,7 @@ Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Seats = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
-Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 MeetingStatus = Literal["draft", "published", "cancelled"]
 SessionKind = Literal["opening", "keynote", "panel", "plenary", "break", "side-event", "closing"]
 PanelistRoleName = Literal["chair", "moderator", "keynote", "speaker", "discussant"]

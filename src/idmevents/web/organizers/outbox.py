@@ -17,12 +17,12 @@ from idmevents.errors import AppError, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services
 from idmevents.meetings.tables import Meeting
+from idmevents.validation import MAX_ID, is_row_id
 from idmevents.web.common import ErrorBody
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role, safe_next
 
 PAGE_SIZE = 50
-MAX_ID = 2**31 - 1
 
 
 async def _meetings() -> list[dict]:
@@ -56,7 +56,7 @@ def _status(value: str) -> str | None:
 
 
 async def _message(outbox_id: int) -> tuple[services.OutboxEntry, str]:
-    if not 0 < outbox_id <= MAX_ID:
+    if not is_row_id(outbox_id):
         raise NotFound(gettext("There is no such email in the outbox."))
     try:
         return await services.get_outbox_message(outbox_id)

@@ -74,6 +74,9 @@ from idmevents.cli import migrate  # noqa: E402
 from idmevents.db import all_tables, is_sqlite  # noqa: E402
 
 asyncio.run(migrate())
+from idmevents.wiring import register_mail_renderers  # noqa: E402
+
+register_mail_renderers()  # as the app and the worker command do: queued recipes find their renderer
 
 
 def pytest_report_header(config: pytest.Config) -> str:

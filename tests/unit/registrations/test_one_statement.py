@@ -17,6 +17,7 @@ from idmevents.audit.tables import AuditEntry
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
+from idmevents.registrations.services import _register as register_module
 from idmevents.registrations.tables import Registration
 from tests.registration_factories import NOW, form, make_meeting, outbox_messages
 
@@ -95,10 +96,10 @@ async def test_both_paths_write_the_same_rows_and_answer_the_same(monkeypatch):
         taken_by_python.append(args[0])
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_register_locked", spy)
+    monkeypatch.setattr(register_module, "_register_locked", spy)
     fast = [await services.register(one, data, now=NOW) for data in PEOPLE]
     assert taken_by_python == []  # every one of them went through the function
-    monkeypatch.setattr(services, "_register_locked", original)
+    monkeypatch.setattr(register_module, "_register_locked", original)
     slow = [await python_path(other, data) for data in PEOPLE]
 
     def answer(result: services.RegistrationResult) -> tuple:
@@ -132,7 +133,7 @@ async def test_the_function_leaves_the_other_cases_to_the_python_path(monkeypatc
         taken_by_python.append(kwargs.get("now"))
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_register_locked", spy)
+    monkeypatch.setattr(register_module, "_register_locked", spy)
     # The email again: the Python path emails the existing link, then answers 409.
     with pytest.raises(services.Conflict):
         await services.register(meeting, form(1, email="PERSON1@example.org"), now=NOW)

@@ -14,6 +14,7 @@ import pytest
 
 from idmevents import db
 from idmevents.audit.tables import AuditEntry
+from idmevents.errors import Conflict
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
@@ -135,7 +136,7 @@ async def test_the_function_leaves_the_other_cases_to_the_python_path(monkeypatc
 
     monkeypatch.setattr(register_module, "_register_locked", spy)
     # The email again: the Python path emails the existing link, then answers 409.
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         await services.register(meeting, form(1, email="PERSON1@example.org"), now=NOW)
     assert len(taken_by_python) == 1
     # A seat came free without anyone moving up: the one waiting gets it before a newcomer.
@@ -156,6 +157,6 @@ async def test_the_function_leaves_the_other_cases_to_the_python_path(monkeypatc
     assert third.status == "confirmed"
     # Closed: declined by the function, refused by the Python path with the reason.
     await Meeting.update({Meeting.registration_closes_at: NOW}).where(Meeting.id == meeting["id"])
-    with pytest.raises(services.Conflict, match="closed"):
+    with pytest.raises(Conflict, match="closed"):
         await services.register(meeting, form(4), now=NOW)
     assert len(taken_by_python) == 3

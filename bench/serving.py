@@ -303,8 +303,11 @@ async def registration_counts(url: str) -> dict[str, int | bool]:
 # each (templates, calendar invitation, MIME) before sending it. Measured in a process of its own.
 WRITE_EMAILS = """
 import asyncio, json, sys, time
+from idmevents import wiring
 from idmevents.db import close_pool, start_pool
 from idmevents.mail import recipes
+
+wiring.register_mail_renderers()  # as `idmevents worker` does
 
 async def main(count):
     await start_pool(2)  # as `idmevents worker` does

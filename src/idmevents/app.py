@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
-from idmevents import db
+from idmevents import db, wiring
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.stores import redis_client, shared_stores
 from idmevents.web.api.agenda import AgendaApiController
@@ -94,6 +94,7 @@ def create_app(
     """The app. `stores` replaces named stores (e.g. a MemoryStore for sessions, or the
     registration rate limit's counters); `login_limits` the sign-in rate limits."""
     settings = settings or get_settings()
+    wiring.register_mail_renderers()  # the outbox page and the embedded worker render recipes
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
     # The one place the shared stores are chosen: Redis when IDMEVENTS_REDIS_URL is set.

@@ -77,9 +77,12 @@ async def worker() -> None:
     import logging
     import signal
 
+    from idmevents import wiring
     from idmevents.db import close_pool, configure_sqlite, start_pool
     from idmevents.mail.worker import run_worker
     from idmevents.settings import get_settings
+
+    wiring.register_mail_renderers()
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

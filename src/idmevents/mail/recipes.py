@@ -7,12 +7,13 @@ the Message-ID and Date fixed at once. Whoever needs the bytes first (the worker
 organizer opening the message, a test) renders them with `rendered_raw` and stores them; from then
 on the row is like any other, and every retry sends the very same bytes.
 
-Renderers are named, not imported, here: mail sits below the domains that write emails.
+Renderers are registered, not imported, here: mail sits below the domains that write emails, so
+each domain hands its renderer over (`register_renderer`) where the program is wired (the app, the
+worker command, the tests). A recipe stores the renderer's name, never the function.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -27,16 +28,33 @@ from idmevents.settings import get_settings
 
 Renderer = Callable[[dict[str, Any], datetime], Awaitable[Email]]
 
-# name -> "module:function"; the function takes (recipe, queued_at) and returns the Email.
-RENDERERS = {"registration": "idmevents.registrations.emails:render_recipe"}
+# name -> the function that takes (recipe, queued_at) and returns the Email.
+RENDERERS: dict[str, Renderer] = {}
 
 
-def _renderer(name: str) -> Renderer:
+class UnknownRenderer(ValueError):
+    """A recipe names a renderer nobody registered: the program was wired without it."""
+
+
+def register_renderer(name: str, renderer: Renderer) -> None:
+    """Make `renderer` write the recipes that name `name`. Registering the same pair again is
+    harmless (every wiring calls it); another function under a taken name is a mistake."""
+    current = RENDERERS.get(name)
+    if current is not None and current is not renderer:
+        raise ValueError(f"an email renderer called {name!r} is already registered")
+    RENDERERS[name] = renderer
+
+
+def lookup_renderer(name: str) -> Renderer:
+    """The renderer registered as `name`; UnknownRenderer when there is none."""
     try:
-        module_name, _, function = RENDERERS[name].partition(":")
+        return RENDERERS[name]
     except KeyError:
-        raise ValueError(f"no email renderer called {name!r}") from None
-    return getattr(importlib.import_module(module_name), function)
+        known = ", ".join(sorted(RENDERERS)) or "none"
+        raise UnknownRenderer(
+            f"no email renderer called {name!r} is registered (registered: {known}); "
+            "was the program wired (idmevents.wiring.wire)?"
+        ) from None
 
 
 def recipe_values(
@@ -50,8 +68,7 @@ def recipe_values(
     now: datetime,
 ) -> dict[str, Any]:
     """The outbox row of an email queued as a recipe (for `OutboxMessage(**values)`)."""
-    if renderer not in RENDERERS:
-        raise ValueError(f"no email renderer called {renderer!r}")
+    lookup_renderer(renderer)  # an unknown name fails now, not when the email is sent
     return {
         "message_id": new_message_id(message_domain()),
         "kind": kind,
@@ -97,7 +114,7 @@ async def rendered_raw(outbox_id: int) -> str:
         return row["raw"]
     recipe = json.loads(row["recipe"])
     try:
-        email = await _renderer(recipe["renderer"])(recipe, row["created_at"])
+        email = await lookup_renderer(recipe["renderer"])(recipe, row["created_at"])
     except LookupError as exc:  # what it was about is gone: no later attempt can write it
         raise PermanentFailure(f"the email could not be written: {exc}") from exc
     message = build_message(

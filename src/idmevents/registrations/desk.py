@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
 
+from idmevents.audit import Actor
 from idmevents.audit.tables import AuditEntry
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
@@ -545,7 +546,7 @@ class BulkResult:
 
 
 async def approve_many(
-    meeting: dict, registration_ids: list[int], *, by: int, now: datetime
+    meeting: dict, registration_ids: list[int], *, by: Actor, now: datetime
 ) -> BulkResult:
     """Approve the chosen pending registrations, earliest registered first (so that when seats
     run out, those who came first have them), each in its own transaction with its own email."""

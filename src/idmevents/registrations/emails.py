@@ -25,6 +25,7 @@ from idmevents.registrations.countries import country_name
 from idmevents.registrations.invitation import MeetingSpan, invitation
 from idmevents.registrations.labels import category_label, language_label, status_label
 from idmevents.registrations.tables import Registration
+from idmevents.registrations.views import meeting_span, session_choices
 from idmevents.settings import get_settings
 
 KINDS = (
@@ -165,6 +166,9 @@ async def queue(
     return await outbox.enqueue(email, now=now)
 
 
+# The renderer's name in a recipe: queued rows store it, so it never changes.
+RENDERER = "registration"
+
 # What a newcomer (or a reinstated registration) is told, by the status they got.
 ANNOUNCEMENTS = {"pending": "received", "confirmed": "confirmed", "waitlisted": "waitlisted"}
 
@@ -196,7 +200,7 @@ async def queue_announcement(
     and out of the meeting's lock."""
     recipe = announcement_recipe(registration, position=position, with_sessions=with_sessions)
     return await recipes.enqueue_recipe(
-        "registration",
+        RENDERER,
         recipe,
         kind=kind_of(recipe["email"]),
         to_address=registration["email"],
@@ -207,9 +211,8 @@ async def queue_announcement(
 
 
 async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
-    """Render a registration email queued as a recipe (`mail.recipes.RENDERERS` names this)."""
-    from idmevents.registrations import services  # services queues emails: import it late
-
+    """Render a registration email queued as a recipe (registered as "registration" by
+    `register_mail_renderers`)."""
     registration = (
         await Registration.select().where(Registration.id == recipe["registration"]).first()
     )
@@ -218,10 +221,8 @@ async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
     # The status it was told about, even if it has moved on since (its own email follows).
     registration["status"] = recipe["status"]
     meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
-    span = await services.meeting_span(meeting) if recipe["invitation"] else None
-    sessions = (
-        await services.session_choices(meeting["id"], registration) if recipe["sessions"] else []
-    )
+    span = await meeting_span(meeting) if recipe["invitation"] else None
+    sessions = await session_choices(meeting["id"], registration) if recipe["sessions"] else []
     return compose(
         recipe["email"],
         registration,
@@ -235,6 +236,12 @@ async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
         # written by PostgreSQL's `idmevents_register` have none.
         **recipe.get("context", {}),
     )
+
+
+def register_mail_renderers() -> None:
+    """Tell the outbox how to write the emails this domain queues as recipes. The app, the worker
+    command and the tests call it where they are wired; the name is what queued rows store."""
+    recipes.register_renderer(RENDERER, render_recipe)
 
 
 # Who is told that their meeting is cancelled: everyone still registered, decided or not.
@@ -302,7 +309,7 @@ async def queue_meeting_cancelled(meeting_id: int, *, message: str, now: datetim
     rows = [
         OutboxMessage(
             **recipes.recipe_values(
-                "registration",
+                RENDERER,
                 meeting_cancelled_recipe(registration, message=message),
                 kind=kind_of("meeting-cancelled"),
                 to_address=registration["email"],

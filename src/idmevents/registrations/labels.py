@@ -1,4 +1,4 @@
-"""What the codes stored on a registration read as, in the current language."""
+"""The codes stored on a registration (categories, statuses), defined once here, and what they read as."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ CATEGORIES = (
     "media",
     "iom",
 )
+# Delegations speak for a country: these categories must name it.
+COUNTRY_REQUIRED = frozenset({"member-state", "observer"})
+STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
+ACTIVE_STATUSES = ("pending", "confirmed", "waitlisted")
 
 
 def category_label(code: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from idmevents.audit import PARTICIPANT, SYSTEM
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
@@ -87,7 +88,7 @@ async def test_organizer_changes_an_address_then_reinstates_a_cancelled_registra
     page, make_user
 ):
     desk = await desk_meeting()
-    await services.cancel(desk.ids["jose"], by="participant", now=datetime.now(UTC))
+    await services.cancel(desk.ids["jose"], by=PARTICIPANT, now=datetime.now(UTC))
     user, password = await make_user("organizer")
     await sign_in(page, user["email"], password)
     await page.wait_for_url("**/admin")
@@ -119,8 +120,8 @@ async def test_organizer_changes_an_address_then_reinstates_a_cancelled_registra
 async def test_desk_pages_pass_axe(page, make_user):
     desk = await desk_meeting()
     now = datetime.now(UTC)
-    await services.cancel(desk.ids["carla"], by="participant", now=now)
-    await services.reject(desk.ids["bob"], "No.", by="system", now=now)
+    await services.cancel(desk.ids["carla"], by=PARTICIPANT, now=now)
+    await services.reject(desk.ids["bob"], "No.", by=SYSTEM, now=now)
     user, password = await make_user("organizer")
     await sign_in(page, user["email"], password)
     await page.wait_for_url("**/admin")

@@ -19,7 +19,8 @@ async def no_violations(page) -> None:
 
 # What the site's outbox worker does before sending: write the emails queued as recipes.
 WRITE_EMAILS = (
-    "import asyncio; from idmevents.mail import recipes; asyncio.run(recipes.render_waiting())"
+    "import asyncio; from idmevents import wiring; from idmevents.mail import recipes; "
+    "wiring.register_mail_renderers(); asyncio.run(recipes.render_waiting())"
 )
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from idmevents.audit import PARTICIPANT
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting, MeetingSession, Room
 from idmevents.registrations import services
@@ -281,7 +282,7 @@ async def meeting_with_three_registered() -> dict:
     await services.register(meeting, form(1), now=NOW)
     await services.register(meeting, form(2, language="fr"), now=NOW)
     gone = await services.register(meeting, form(3), now=NOW)
-    await services.cancel(gone.registration["id"], by="participant", now=NOW)
+    await services.cancel(gone.registration["id"], by=PARTICIPANT, now=NOW)
     return meeting
 
 

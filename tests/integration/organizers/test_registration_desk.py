@@ -9,6 +9,7 @@ import io
 import re
 from datetime import UTC, datetime
 
+from idmevents.audit import PARTICIPANT
 from idmevents.audit.tables import AuditEntry
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
@@ -788,7 +789,7 @@ async def test_reconsider_a_rejected_registration(client, make_user, login):
 async def test_admins_may_reinstate_and_edit_checkin_staff_may_not(client, make_user, login):
     desk = await desk_meeting()
     zoe = await registration_row(desk.ids["zoe"])
-    await services.cancel(desk.ids["zoe"], by="participant", now=datetime.now(UTC))
+    await services.cancel(desk.ids["zoe"], by=PARTICIPANT, now=datetime.now(UTC))
     await signed_in(client, make_user, login, "checkin")
     await client.get("/admin/account")  # a page they may see, for a CSRF token
     path = f"/admin/registrations/{desk.ids['zoe']}"

@@ -95,3 +95,40 @@ async def test_an_unknown_renderer_is_refused_when_queued():
                 now=NOW,
             )
     assert await OutboxMessage.count() == 0
+
+
+def test_the_registrations_renderer_is_registered_by_the_wiring_under_its_stored_name():
+    from idmevents import wiring
+    from idmevents.registrations import emails
+
+    wiring.register_mail_renderers()
+    wiring.register_mail_renderers()  # the app and the worker may both wire one process
+    assert recipes.lookup_renderer("registration") is emails.render_recipe
+
+
+def test_an_unknown_renderer_is_a_clear_error_naming_the_ones_registered():
+    with pytest.raises(recipes.UnknownRenderer, match=r"'nonsense'.*registered: registration"):
+        recipes.lookup_renderer("nonsense")
+
+
+def test_a_taken_name_cannot_be_given_to_another_renderer():
+    async def other(recipe, queued_at):  # pragma: no cover - never called
+        raise AssertionError
+
+    with pytest.raises(ValueError, match="already registered"):
+        recipes.register_renderer("registration", other)
+
+
+async def test_a_queued_recipe_whose_renderer_is_not_registered_fails_its_attempt(
+    smtp_server, monkeypatch
+):
+    meeting = await make_meeting(capacity=5)
+    await services.register(meeting, form(1), now=NOW)
+    monkeypatch.setattr(recipes, "RENDERERS", {})  # a worker started without its wiring
+    assert await deliver_due(SmtpSender(smtp_server.url), now=NOW) == 1
+    row = await one_row()
+    assert (
+        row["status"] == "queued"
+        and "no email renderer called 'registration'" in (row["last_error"])
+    )
+    assert smtp_server.deliveries == []

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from idmevents.audit import SYSTEM
 from idmevents.errors import InvalidInput
 from idmevents.registrations import desk, services
 from tests.factories.meetings import NOW, make_meeting
@@ -99,7 +100,7 @@ async def test_find_registrations_needs_every_word_and_numbers_the_waiting_list(
     found = await desk.find_registrations(setup.meeting, desk.DeskFilters(q="ana mission"))
     assert [r["id"] for r in found] == [setup.ids["ana"]]
     assert await desk.find_registrations(setup.meeting, desk.DeskFilters(q="ana voices")) == []
-    await services.approve(setup.ids["zoe"], by="system", now=NOW)  # full: waits behind Dan
+    await services.approve(setup.ids["zoe"], by=SYSTEM, now=NOW)  # full: waits behind Dan
     waiting = await desk.find_registrations(
         setup.meeting, desk.DeskFilters(status="waitlisted", sort="name")
     )
@@ -111,7 +112,7 @@ async def test_find_registrations_needs_every_word_and_numbers_the_waiting_list(
 
 async def test_meeting_counts_after_a_seat_beyond_capacity():
     setup = await desk_meeting()
-    await services.promote(setup.ids["dan"], by="system", now=NOW, over_capacity=True)
+    await services.promote(setup.ids["dan"], by=SYSTEM, now=NOW, over_capacity=True)
     counts = await desk.meeting_counts(setup.meeting)
     assert (counts.capacity, counts.taken, counts.seats_left, counts.over_capacity) == (3, 4, 0, 1)
     assert (counts.full, counts.waiting, counts.total) == (True, 0, 6)
@@ -130,7 +131,7 @@ async def test_approve_many_takes_the_earliest_first_and_skips_others():
     result = await desk.approve_many(
         setup.meeting,
         [setup.ids["bob"], setup.ids["zoe"], setup.ids["jose"], other.ids["zoe"]],
-        by="system",
+        by=SYSTEM,
         now=NOW,
     )
     # Dan, waiting, took the fourth seat when the first approval filled seats.
@@ -138,4 +139,4 @@ async def test_approve_many_takes_the_earliest_first_and_skips_others():
         confirmed=[], waitlisted=["Zoë Müller", "Bob Pending"], skipped=["José Álvarez"]
     )
     with pytest.raises(InvalidInput):
-        await desk.approve_many(setup.meeting, [0, -5], by="system", now=NOW)
+        await desk.approve_many(setup.meeting, [0, -5], by=SYSTEM, now=NOW)

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from idmevents.audit import PARTICIPANT, SYSTEM
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations import services
@@ -87,7 +88,7 @@ async def test_invitations_keep_one_uid_per_registration_and_a_rising_sequence()
     first = await services.register(meeting, form(1), now=NOW)
     second = await services.register(meeting, form(2), now=NOW)
     later = NOW + timedelta(hours=2)
-    await services.cancel(first.registration["id"], by="participant", now=later)
+    await services.cancel(first.registration["id"], by=PARTICIPANT, now=later)
     messages = await outbox_messages()
     found = [
         (
@@ -162,7 +163,7 @@ async def test_rejection_email_gives_the_organizers_reason():
     await services.reject(
         pending.registration["id"],
         "Accreditation is for delegations only.\nPlease follow the webcast.",
-        by="system",
+        by=SYSTEM,
         now=NOW,
     )
     message = (await outbox_messages())[-1]
@@ -179,15 +180,15 @@ async def test_every_registration_email_carries_the_private_link():
     first = await services.register(meeting, form(1, sessions=[side["id"]]), now=NOW)
     second = await services.register(meeting, form(2, sessions=[side["id"]]), now=NOW)
     media = await services.register(meeting, form(3, category="media"), now=NOW)
-    await services.approve(media.registration["id"], by="system", now=NOW)
+    await services.approve(media.registration["id"], by=SYSTEM, now=NOW)
     await services.update_details(
         second.registration["id"],
         {k: second.registration[k] for k in services.DETAIL_FIELDS} | {"position": "Minister"},
-        by="participant",
+        by=PARTICIPANT,
         now=NOW,
     )
-    await services.cancel(first.registration["id"], by="participant", now=NOW)
-    await services.reject(media.registration["id"], "Full.", by="system", now=NOW)
+    await services.cancel(first.registration["id"], by=PARTICIPANT, now=NOW)
+    await services.reject(media.registration["id"], "Full.", by=SYSTEM, now=NOW)
     tokens = {r.registration["email"]: r.token for r in (first, second, media)}
     messages = await outbox_messages()
     assert sorted({str(m["Subject"]).split(":")[0] for m in messages}) == [

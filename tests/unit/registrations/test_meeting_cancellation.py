@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from idmevents.audit import SYSTEM
+from idmevents.audit import PARTICIPANT, SYSTEM
 from idmevents.audit.tables import AuditEntry
 from idmevents.errors import InvalidInput
 from idmevents.mail.send import SmtpSender
@@ -47,8 +47,8 @@ async def meeting_with_every_status() -> tuple[dict, dict]:
         "cancelled": await services.register(meeting, form(4), now=NOW),
         "rejected": await services.register(meeting, form(5, category="media"), now=NOW),
     }
-    await services.cancel(people["cancelled"].registration["id"], by="participant", now=NOW)
-    await services.reject(people["rejected"].registration["id"], "No.", by="system", now=NOW)
+    await services.cancel(people["cancelled"].registration["id"], by=PARTICIPANT, now=NOW)
+    await services.reject(people["rejected"].registration["id"], "No.", by=SYSTEM, now=NOW)
     return meeting, {status: result.registration for status, result in people.items()}
 
 
@@ -221,7 +221,7 @@ async def test_after_reinstating_only_people_with_news_since_hear_of_a_new_cance
     await services.update_details(
         people["waitlisted"]["id"],
         {k: people["waitlisted"][k] for k in services.DETAIL_FIELDS} | {"position": "Minister"},
-        by="participant",
+        by=PARTICIPANT,
         now=LATER,
     )
     assert await meeting_cancellation.cancellation_audience(await reload(meeting)) == 2

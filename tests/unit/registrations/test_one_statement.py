@@ -14,9 +14,11 @@ import pytest
 
 from idmevents import db
 from idmevents.audit.tables import AuditEntry
+from idmevents.errors import Conflict
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
+from idmevents.registrations.services import _register as register_module
 from idmevents.registrations.tables import Registration
 from tests.factories.meetings import NOW, make_meeting
 from tests.factories.registrations import form
@@ -97,10 +99,10 @@ async def test_both_paths_write_the_same_rows_and_answer_the_same(monkeypatch):
         taken_by_python.append(args[0])
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_register_locked", spy)
+    monkeypatch.setattr(register_module, "_register_locked", spy)
     fast = [await services.register(one, data, now=NOW) for data in PEOPLE]
     assert taken_by_python == []  # every one of them went through the function
-    monkeypatch.setattr(services, "_register_locked", original)
+    monkeypatch.setattr(register_module, "_register_locked", original)
     slow = [await python_path(other, data) for data in PEOPLE]
 
     def answer(result: services.RegistrationResult) -> tuple:
@@ -134,9 +136,9 @@ async def test_the_function_leaves_the_other_cases_to_the_python_path(monkeypatc
         taken_by_python.append(kwargs.get("now"))
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_register_locked", spy)
+    monkeypatch.setattr(register_module, "_register_locked", spy)
     # The email again: the Python path emails the existing link, then answers 409.
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         await services.register(meeting, form(1, email="PERSON1@example.org"), now=NOW)
     assert len(taken_by_python) == 1
     # A seat came free without anyone moving up: the one waiting gets it before a newcomer.
@@ -157,6 +159,6 @@ async def test_the_function_leaves_the_other_cases_to_the_python_path(monkeypatc
     assert third.status == "confirmed"
     # Closed: declined by the function, refused by the Python path with the reason.
     await Meeting.update({Meeting.registration_closes_at: NOW}).where(Meeting.id == meeting["id"])
-    with pytest.raises(services.Conflict, match="closed"):
+    with pytest.raises(Conflict, match="closed"):
         await services.register(meeting, form(4), now=NOW)
     assert len(taken_by_python) == 3

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from idmevents import db
+from idmevents.audit import PARTICIPANT, Actor
 from idmevents.audit.tables import AuditEntry
 from idmevents.errors import Conflict, Forbidden, InvalidInput
 from idmevents.mail.tables import OutboxMessage
@@ -22,9 +23,9 @@ LATER = NOW + timedelta(hours=1)
 
 
 @pytest.fixture
-async def organizer(make_user) -> dict:
+async def organizer(make_user) -> Actor:
     user, _ = await make_user("organizer", email="desk@example.org")
-    return user
+    return Actor(user["id"], user["email"])
 
 
 async def row(registration_id: int) -> dict:
@@ -67,7 +68,7 @@ async def test_edit_email_moves_the_registration_and_tells_both_addresses(organi
     before = await last_outbox_id()
 
     edited = await services.edit_registration(
-        registration_id, {"email": " Ana.New@Exämple.ORG "}, by=organizer["id"], now=LATER
+        registration_id, {"email": " Ana.New@Exämple.ORG "}, by=organizer, now=LATER
     )
 
     assert edited.changed == ("email",)
@@ -118,7 +119,7 @@ async def test_edit_email_of_another_registration_is_a_conflict_naming_it(organi
         await services.edit_registration(
             first.registration["id"],
             {"email": "PERSON2@example.org", "position": "Minister"},
-            by=organizer["id"],
+            by=organizer,
             now=LATER,
         )
 
@@ -150,7 +151,7 @@ async def test_edit_email_taken_past_the_check_is_stopped_by_the_unique_index(or
                 registration,
                 locked,
                 {"email": "Person2@example.org", "position": "Minister"},
-                by=organizer["id"],
+                by=organizer,
                 now=LATER,
             )
     assert (raised.value.fields, raised.value.extra) == (
@@ -167,7 +168,7 @@ async def test_edit_email_used_in_another_meeting_is_fine(organizer):
     await services.register(other, form(2), now=NOW)
     result = await services.register(meeting, form(1), now=NOW)
     edited = await services.edit_registration(
-        result.registration["id"], {"email": "person2@example.org"}, by=organizer["id"], now=NOW
+        result.registration["id"], {"email": "person2@example.org"}, by=organizer, now=NOW
     )
     assert edited.registration["email_key"] == "person2@example.org"
 
@@ -177,7 +178,7 @@ async def test_edit_email_in_other_capitals_keeps_the_link_and_tells_no_one_else
     result = await services.register(meeting, form(1), now=NOW)
     before = await last_outbox_id()
     edited = await services.edit_registration(
-        result.registration["id"], {"email": "Person1@Example.org"}, by=organizer["id"], now=NOW
+        result.registration["id"], {"email": "Person1@Example.org"}, by=organizer, now=NOW
     )
     assert (edited.changed, edited.registration["email"], edited.token) == (
         ("email",),
@@ -199,7 +200,7 @@ async def test_edit_email_not_an_address_names_every_bad_field_and_changes_nothi
             await services.edit_registration(
                 result.registration["id"],
                 {"email": email, "given_name": " ", "category": "press"},
-                by=organizer["id"],
+                by=organizer,
                 now=NOW,
             )
         assert list(raised.value.fields) == ["given_name", "email", "category"], email
@@ -215,7 +216,7 @@ async def test_edit_email_writes_waiting_emails_with_the_old_link_first(organize
     [waiting] = await OutboxMessage.select(OutboxMessage.raw)
     assert waiting["raw"] == ""  # not written yet: the worker would write it when sending
     await services.edit_registration(
-        result.registration["id"], {"email": "ana@example.com"}, by=organizer["id"], now=NOW
+        result.registration["id"], {"email": "ana@example.com"}, by=organizer, now=NOW
     )
     confirmation = (await outbox_messages("registration-confirmed"))[0]
     assert confirmation["To"].addresses[0].addr_spec == "person1@example.org"
@@ -227,7 +228,7 @@ async def test_participants_cannot_change_their_address_or_category():
     result = await services.register(meeting, form(1), now=NOW)
     with pytest.raises(Forbidden):
         await services.edit_registration(
-            result.registration["id"], {"email": "x@example.org"}, by="participant", now=NOW
+            result.registration["id"], {"email": "x@example.org"}, by=PARTICIPANT, now=NOW
         )
 
 
@@ -236,18 +237,16 @@ async def test_edit_registration_keeps_what_it_is_not_given_and_names_bad_types(
     result = await services.register(meeting, form(1), now=NOW)
     before = await row(result.registration["id"])
     edited = await services.edit_registration(
-        result.registration["id"], {"position": " Counsellor "}, by=organizer["id"], now=LATER
+        result.registration["id"], {"position": " Counsellor "}, by=organizer, now=LATER
     )
     assert edited.changed == ("position",)
     expected = before | {"position": "Counsellor", "updated_at": LATER}
     assert (edited.registration, await row(result.registration["id"])) == (expected, expected)
-    nothing = await services.edit_registration(
-        result.registration["id"], {}, by=organizer["id"], now=NOW
-    )
+    nothing = await services.edit_registration(result.registration["id"], {}, by=organizer, now=NOW)
     assert nothing.changed == ()
     with pytest.raises(InvalidInput) as raised:
         await services.edit_registration(
-            result.registration["id"], {"email": 42}, by=organizer["id"], now=NOW
+            result.registration["id"], {"email": 42}, by=organizer, now=NOW
         )
     assert list(raised.value.fields) == ["email"]
 
@@ -260,7 +259,7 @@ async def test_confirmed_moved_into_an_approval_category_stays_confirmed(organiz
     result = await services.register(meeting, form(1), now=NOW)
     before = await last_outbox_id()
     edited = await services.edit_registration(
-        result.registration["id"], {"category": "media"}, by=organizer["id"], now=LATER
+        result.registration["id"], {"category": "media"}, by=organizer, now=LATER
     )
     assert (edited.status, edited.changed, edited.registration["category"]) == (
         "confirmed",
@@ -283,7 +282,7 @@ async def test_pending_moved_out_of_approval_takes_a_free_seat(organizer):
     assert result.status == "pending"
     before = await last_outbox_id()
     edited = await services.edit_registration(
-        result.registration["id"], {"category": "academia"}, by=organizer["id"], now=LATER
+        result.registration["id"], {"category": "academia"}, by=organizer, now=LATER
     )
     assert (edited.status, edited.registration["confirmed_at"]) == ("confirmed", LATER)
     assert (await row(result.registration["id"]))["status"] == "confirmed"
@@ -305,7 +304,7 @@ async def test_pending_moved_out_of_approval_when_full_waits_last_in_line(organi
     waiting = await services.register(meeting, form(2), now=NOW)  # first in line
     result = await services.register(meeting, form(3, category="media"), now=NOW)
     edited = await services.edit_registration(
-        result.registration["id"], {"category": "academia"}, by=organizer["id"], now=LATER
+        result.registration["id"], {"category": "academia"}, by=organizer, now=LATER
     )
     assert (edited.status, edited.waitlist_position) == ("waitlisted", 2)
     assert waiting.waitlist_position == 1
@@ -327,7 +326,7 @@ async def test_pending_moved_to_another_approval_category_stays_pending(organize
     result = await services.register(meeting, form(1, category="media"), now=NOW)
     before = await last_outbox_id()
     edited = await services.edit_registration(
-        result.registration["id"], {"category": "civil-society"}, by=organizer["id"], now=NOW
+        result.registration["id"], {"category": "civil-society"}, by=organizer, now=NOW
     )
     assert edited.status == "pending"
     assert await kinds_since(before) == [("registration-details-changed", "person1@example.org")]
@@ -339,7 +338,7 @@ async def test_waitlisted_moved_into_an_approval_category_keeps_its_place(organi
     first = await services.register(meeting, form(2), now=NOW)
     await services.register(meeting, form(3), now=NOW)
     edited = await services.edit_registration(
-        first.registration["id"], {"category": "media"}, by=organizer["id"], now=NOW
+        first.registration["id"], {"category": "media"}, by=organizer, now=NOW
     )
     assert (edited.status, edited.waitlist_position) == ("waitlisted", 1)
 
@@ -351,14 +350,14 @@ async def test_delegation_categories_need_a_country(organizer):
     for category in ("member-state", "observer"):
         with pytest.raises(InvalidInput) as raised:
             await services.edit_registration(
-                result.registration["id"], {"category": category}, by=organizer["id"], now=NOW
+                result.registration["id"], {"category": category}, by=organizer, now=NOW
             )
         assert list(raised.value.fields) == ["country"], category
     assert await row(result.registration["id"]) == before
     edited = await services.edit_registration(
         result.registration["id"],
         {"category": "observer", "country": "va"},
-        by=organizer["id"],
+        by=organizer,
         now=NOW,
     )
     assert (edited.registration["category"], edited.registration["country"]) == (
@@ -371,12 +370,12 @@ async def test_delegation_categories_need_a_country(organizer):
 async def test_category_of_a_cancelled_registration_counts_when_it_is_reinstated(organizer):
     meeting = await make_meeting(approval_categories=("media",))
     result = await services.register(meeting, form(1), now=NOW)
-    await services.cancel(result.registration["id"], by="participant", now=NOW)
+    await services.cancel(result.registration["id"], by=PARTICIPANT, now=NOW)
     edited = await services.edit_registration(
-        result.registration["id"], {"category": "media"}, by=organizer["id"], now=NOW
+        result.registration["id"], {"category": "media"}, by=organizer, now=NOW
     )
     assert edited.status == "cancelled"
-    again = await services.reinstate(result.registration["id"], by=organizer["id"], now=LATER)
+    again = await services.reinstate(result.registration["id"], by=organizer, now=LATER)
     assert again.status == "pending"
 
 
@@ -385,12 +384,12 @@ async def test_nothing_is_decided_in_a_cancelled_meeting(organizer):
     result = await services.register(meeting, form(1, category="media"), now=NOW)
     await Meeting.update({Meeting.status: "cancelled"}).where(Meeting.id == meeting["id"])
     edited = await services.edit_registration(
-        result.registration["id"], {"category": "academia"}, by=organizer["id"], now=NOW
+        result.registration["id"], {"category": "academia"}, by=organizer, now=NOW
     )
     assert (edited.registration["category"], edited.status) == ("academia", "pending")
-    await services.cancel(result.registration["id"], by="participant", now=NOW)
+    await services.cancel(result.registration["id"], by=PARTICIPANT, now=NOW)
     with pytest.raises(Conflict) as raised:
-        await services.reinstate(result.registration["id"], by=organizer["id"], now=NOW)
+        await services.reinstate(result.registration["id"], by=organizer, now=NOW)
     assert raised.value.extra == {"reason": "meeting-cancelled"}
 
 
@@ -405,13 +404,13 @@ async def closed_meeting(**options) -> dict:
 async def test_organizer_reinstates_a_cancelled_registration_when_closed(organizer):
     meeting = await closed_meeting(capacity=2)
     result = await services.register(meeting, form(1), now=NOW)
-    await services.cancel(result.registration["id"], by="participant", now=NOW)
+    await services.cancel(result.registration["id"], by=PARTICIPANT, now=NOW)
     with pytest.raises(Conflict) as closed:
         await services.reinstate(result.registration["id"], now=LATER)
     assert closed.value.extra == {"reason": "closed"}
     before = await last_outbox_id()
 
-    again = await services.reinstate(result.registration["id"], by=organizer["id"], now=LATER)
+    again = await services.reinstate(result.registration["id"], by=organizer, now=LATER)
 
     assert (again.status, again.registration["cancelled_at"]) == ("confirmed", None)
     assert again.registration["confirmed_at"] == LATER
@@ -428,10 +427,10 @@ async def test_organizer_reinstates_a_cancelled_registration_when_closed(organiz
 async def test_organizer_reinstates_into_a_full_meeting_at_the_end_of_the_line(organizer):
     meeting = await closed_meeting(capacity=1)
     result = await services.register(meeting, form(1), now=NOW)
-    await services.cancel(result.registration["id"], by="participant", now=NOW)
+    await services.cancel(result.registration["id"], by=PARTICIPANT, now=NOW)
     await services.register(meeting, form(2), now=NOW)
     await services.register(meeting, form(3), now=NOW)
-    again = await services.reinstate(result.registration["id"], by=organizer["id"], now=LATER)
+    again = await services.reinstate(result.registration["id"], by=organizer, now=LATER)
     assert (again.status, again.waitlist_position) == ("waitlisted", 2)
     message = (await outbox_messages("registration-waitlisted"))[-1]
     assert message["To"].addresses[0].addr_spec == "person1@example.org"
@@ -441,8 +440,8 @@ async def test_organizer_reinstates_into_a_full_meeting_at_the_end_of_the_line(o
 async def test_organizer_reinstates_into_an_approval_category_as_pending(organizer):
     meeting = await closed_meeting(approval_categories=("media",))
     result = await services.register(meeting, form(1, category="media"), now=NOW)
-    await services.cancel(result.registration["id"], by="participant", now=NOW)
-    again = await services.reinstate(result.registration["id"], by=organizer["id"], now=LATER)
+    await services.cancel(result.registration["id"], by=PARTICIPANT, now=NOW)
+    again = await services.reinstate(result.registration["id"], by=organizer, now=LATER)
     assert again.status == "pending"
     assert len(await outbox_messages("registration-received")) == 2
 
@@ -451,13 +450,13 @@ async def test_organizer_reconsiders_a_rejected_registration(organizer):
     meeting = await closed_meeting(capacity=1)
     result = await services.register(meeting, form(1), now=NOW)
     await services.register(meeting, form(2), now=NOW)  # waiting for the seat
-    await services.reject(result.registration["id"], "Duplicate.", by=organizer["id"], now=NOW)
+    await services.reject(result.registration["id"], "Duplicate.", by=organizer, now=NOW)
     with pytest.raises(Conflict) as refused:
         await services.reinstate(result.registration["id"], now=NOW)
     assert refused.value.extra == {"reason": "not-cancelled"}
     before = await last_outbox_id()
 
-    again = await services.reinstate(result.registration["id"], by=organizer["id"], now=LATER)
+    again = await services.reinstate(result.registration["id"], by=organizer, now=LATER)
 
     # The seat went to the person waiting; reconsidered, the registration awaits a decision again.
     assert (again.status, again.registration["rejection_reason"]) == ("pending", "")
@@ -472,7 +471,7 @@ async def test_organizer_reconsiders_a_rejected_registration(organizer):
     )
     assert entry[0]["actor"] == "desk@example.org"
     assert "Duplicate." in str(entry[0]["data"])
-    approved = await services.approve(result.registration["id"], by=organizer["id"], now=LATER)
+    approved = await services.approve(result.registration["id"], by=organizer, now=LATER)
     assert (approved.status, approved.waitlist_position) == ("waitlisted", 1)
 
 
@@ -480,7 +479,7 @@ async def test_organizer_cannot_reinstate_what_has_not_ended(organizer):
     meeting = await make_meeting()
     result = await services.register(meeting, form(1), now=NOW)
     with pytest.raises(Conflict) as raised:
-        await services.reinstate(result.registration["id"], by=organizer["id"], now=NOW)
+        await services.reinstate(result.registration["id"], by=organizer, now=NOW)
     assert raised.value.extra == {"reason": "active"}
 
 
@@ -492,7 +491,7 @@ async def test_email_change_notices_are_written_in_the_persons_language(organize
         await services.edit_registration(
             result.registration["id"],
             {"email": f"new-{result.registration['email']}"},
-            by=organizer["id"],
+            by=organizer,
             now=NOW,
         )
     notices = await outbox_messages("registration-email-changed")
@@ -500,7 +499,7 @@ async def test_email_change_notices_are_written_in_the_persons_language(organize
         "L’adresse électronique de votre inscription a été modifiée\u00a0: Test workshop",
         "Se ha modificado la dirección de correo electrónico de su inscripción: Test workshop",
     ]
-    await services.reject(spanish.registration["id"], "No.", by=organizer["id"], now=NOW)
-    await services.reinstate(spanish.registration["id"], by=organizer["id"], now=NOW)
+    await services.reject(spanish.registration["id"], "No.", by=organizer, now=NOW)
+    await services.reinstate(spanish.registration["id"], by=organizer, now=NOW)
     [reconsidered] = await outbox_messages("registration-reconsidered")
     assert str(reconsidered["Subject"]) == "Se está reconsiderando su inscripción: Test workshop"

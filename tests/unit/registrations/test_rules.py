@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from idmevents.audit import PARTICIPANT, SYSTEM, Actor
 from idmevents.audit.tables import AuditEntry
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.meetings.tables import Meeting
@@ -69,7 +70,7 @@ async def test_approval_category_is_pending_and_holds_no_seat():
 async def test_approve_confirms_when_a_seat_is_free():
     meeting = await make_meeting(capacity=1, approval_categories=("media",))
     pending = await services.register(meeting, form(1, category="media"), now=NOW)
-    result = await services.approve(pending.registration["id"], by="system", now=NOW)
+    result = await services.approve(pending.registration["id"], by=SYSTEM, now=NOW)
     assert (result.status, result.waitlist_position) == ("confirmed", None)
     assert (await outbox_summary())[-1] == (
         "Registration approved and confirmed: Test workshop",
@@ -82,7 +83,7 @@ async def test_approve_when_full_puts_the_person_last_on_the_waiting_list():
     pending = await services.register(meeting, form(1, category="media"), now=NOW)
     await services.register(meeting, form(2), now=NOW)  # takes the seat
     await services.register(meeting, form(3), now=NOW)  # waiting, 1
-    result = await services.approve(pending.registration["id"], by="system", now=NOW)
+    result = await services.approve(pending.registration["id"], by=SYSTEM, now=NOW)
     assert (result.status, result.waitlist_position) == ("waitlisted", 2)
     assert (await outbox_summary())[-1] == (
         "Registration approved, on the waiting list: Test workshop",
@@ -93,9 +94,9 @@ async def test_approve_when_full_puts_the_person_last_on_the_waiting_list():
 async def test_approve_twice_is_a_conflict():
     meeting = await make_meeting(capacity=5, approval_categories=("media",))
     pending = await services.register(meeting, form(1, category="media"), now=NOW)
-    await services.approve(pending.registration["id"], by="system", now=NOW)
+    await services.approve(pending.registration["id"], by=SYSTEM, now=NOW)
     with pytest.raises(Conflict):
-        await services.approve(pending.registration["id"], by="system", now=NOW)
+        await services.approve(pending.registration["id"], by=SYSTEM, now=NOW)
 
 
 async def test_cancel_confirmed_promotes_the_first_waiting_and_tells_them():
@@ -103,7 +104,7 @@ async def test_cancel_confirmed_promotes_the_first_waiting_and_tells_them():
     first = await services.register(meeting, form(1), now=NOW)
     for n in (2, 3, 4):
         await services.register(meeting, form(n), now=NOW)
-    await services.cancel(first.registration["id"], by="participant", now=NOW)
+    await services.cancel(first.registration["id"], by=PARTICIPANT, now=NOW)
     assert await statuses(meeting) == [
         ("Person 1", "cancelled", None),
         ("Person 2", "confirmed", None),
@@ -121,7 +122,7 @@ async def test_cancel_waitlisted_moves_the_others_up_without_promoting():
     for n in (1, 2, 3, 4):
         await services.register(meeting, form(n), now=NOW)
     second_in_line = await Registration.select().where(Registration.family_name == "Person 3")
-    await services.cancel(second_in_line[0]["id"], by="participant", now=NOW)
+    await services.cancel(second_in_line[0]["id"], by=PARTICIPANT, now=NOW)
     assert await statuses(meeting) == [
         ("Person 1", "confirmed", None),
         ("Person 2", "waitlisted", 1),
@@ -137,10 +138,10 @@ async def test_cancel_waitlisted_moves_the_others_up_without_promoting():
 async def test_cancel_twice_is_a_conflict_and_sends_nothing_more():
     meeting = await make_meeting(capacity=1)
     result = await services.register(meeting, form(1), now=NOW)
-    await services.cancel(result.registration["id"], by="participant", now=NOW)
+    await services.cancel(result.registration["id"], by=PARTICIPANT, now=NOW)
     before = await outbox_summary()
     with pytest.raises(Conflict):
-        await services.cancel(result.registration["id"], by="participant", now=NOW)
+        await services.cancel(result.registration["id"], by=PARTICIPANT, now=NOW)
     assert await outbox_summary() == before
 
 
@@ -148,7 +149,7 @@ async def test_reject_needs_a_reason():
     meeting = await make_meeting(capacity=1, approval_categories=("media",))
     pending = await services.register(meeting, form(1, category="media"), now=NOW)
     with pytest.raises(InvalidInput) as raised:
-        await services.reject(pending.registration["id"], "  \n ", by="system", now=NOW)
+        await services.reject(pending.registration["id"], "  \n ", by=SYSTEM, now=NOW)
     assert raised.value.fields == {"reason": "Give the reason: the person will read it."}
     assert (await services.get_by_token(pending.token))["status"] == "pending"
 
@@ -158,7 +159,7 @@ async def test_reject_confirmed_frees_the_seat_for_the_waiting_list():
     first = await services.register(meeting, form(1), now=NOW)
     await services.register(meeting, form(2), now=NOW)
     await services.reject(
-        first.registration["id"], "Registration is for delegations only.", by="system", now=NOW
+        first.registration["id"], "Registration is for delegations only.", by=SYSTEM, now=NOW
     )
     assert await statuses(meeting) == [
         ("Person 1", "rejected", None),
@@ -178,10 +179,10 @@ async def test_promote_out_of_turn_needs_a_free_seat_unless_over_capacity():
     await services.register(meeting, form(2), now=NOW)
     third = await services.register(meeting, form(3), now=NOW)
     with pytest.raises(Conflict) as raised:
-        await services.promote(third.registration["id"], by="system", now=NOW)
+        await services.promote(third.registration["id"], by=SYSTEM, now=NOW)
     assert raised.value.extra == {"reason": "full"}
     result = await services.promote(
-        third.registration["id"], by="system", now=NOW, over_capacity=True
+        third.registration["id"], by=SYSTEM, now=NOW, over_capacity=True
     )
     assert result.status == "confirmed"
     assert await statuses(meeting) == [
@@ -336,7 +337,7 @@ async def test_tokens_are_long_random_and_distinct():
 async def test_reinstate_a_cancelled_registration_is_decided_like_a_new_one():
     meeting = await make_meeting(capacity=1)
     first = await services.register(meeting, form(1), now=NOW)
-    await services.cancel(first.registration["id"], by="participant", now=NOW)
+    await services.cancel(first.registration["id"], by=PARTICIPANT, now=NOW)
     await services.register(meeting, form(2), now=NOW)
     again = await services.reinstate(first.registration["id"], now=NOW)
     assert (again.status, again.waitlist_position) == ("waitlisted", 1)
@@ -358,7 +359,7 @@ async def test_update_details_emails_the_new_details_in_the_new_language():
             "language": "es",
             "accessibility_needs": "",
         },
-        by="participant",
+        by=PARTICIPANT,
         now=NOW,
     )
     assert (changed.registration["given_name"], changed.registration["position"]) == (
@@ -375,17 +376,17 @@ async def test_update_details_without_changes_sends_nothing():
     meeting = await make_meeting()
     result = await services.register(meeting, form(1), now=NOW)
     same = {k: result.registration[k] for k in services.DETAIL_FIELDS}
-    await services.update_details(result.registration["id"], same, by="participant", now=NOW)
+    await services.update_details(result.registration["id"], same, by=PARTICIPANT, now=NOW)
     assert await outbox_messages("registration-details-changed") == []
 
 
 async def test_update_details_of_a_cancelled_registration_is_a_conflict():
     meeting = await make_meeting()
     result = await services.register(meeting, form(1), now=NOW)
-    await services.cancel(result.registration["id"], by="participant", now=NOW)
+    await services.cancel(result.registration["id"], by=PARTICIPANT, now=NOW)
     with pytest.raises(Conflict):
         await services.update_details(
-            result.registration["id"], {"given_name": "X"}, by="participant", now=NOW
+            result.registration["id"], {"given_name": "X"}, by=PARTICIPANT, now=NOW
         )
 
 
@@ -417,7 +418,7 @@ async def test_session_capacity_has_its_own_waiting_list_and_promotion():
     waiting = next(s for s in second.sessions if s.id == side["id"])
     assert (waiting.status, waiting.position, waiting.places_left) == ("waitlisted", 1, 0)
 
-    await services.choose_sessions(first.registration["id"], [], by="participant", now=NOW)
+    await services.choose_sessions(first.registration["id"], [], by=PARTICIPANT, now=NOW)
     assert await attendance(second.registration["id"]) == [
         (side["id"], "confirmed"),
         (plenary["id"], "confirmed"),
@@ -437,7 +438,7 @@ async def test_pending_registration_waits_for_session_places_until_confirmed():
     choice = next(s for s in pending.sessions if s.id == side["id"])
     assert (choice.status, choice.position, choice.places_left) == ("waitlisted", None, 2)
     sent = len(await outbox_messages())
-    await services.approve(pending.registration["id"], by="system", now=NOW)
+    await services.approve(pending.registration["id"], by=SYSTEM, now=NOW)
     assert await attendance(pending.registration["id"]) == [(side["id"], "confirmed")]
     # One email: the approval, which lists the session; no separate "a place is yours".
     assert len(await outbox_messages()) == sent + 1
@@ -448,7 +449,7 @@ async def test_cancelling_frees_session_places_for_those_waiting():
     side = await make_session(meeting, "side", capacity=1, kind="side-event")
     first = await services.register(meeting, form(1, sessions=[side["id"]]), now=NOW)
     second = await services.register(meeting, form(2, sessions=[side["id"]]), now=NOW)
-    await services.cancel(first.registration["id"], by="participant", now=NOW)
+    await services.cancel(first.registration["id"], by=PARTICIPANT, now=NOW)
     assert await attendance(first.registration["id"]) == []
     assert await attendance(second.registration["id"]) == [(side["id"], "confirmed")]
 
@@ -460,7 +461,7 @@ async def test_breaks_and_cancelled_sessions_cannot_be_chosen():
     result = await services.register(meeting, form(1), now=NOW)
     with pytest.raises(InvalidInput) as raised:
         await services.choose_sessions(
-            result.registration["id"], [coffee["id"], gone["id"]], by="participant", now=NOW
+            result.registration["id"], [coffee["id"], gone["id"]], by=PARTICIPANT, now=NOW
         )
     assert raised.value.fields == {
         "sessions": (
@@ -484,7 +485,9 @@ async def test_changes_are_audited_with_who_made_them(make_user):
     organizer, _ = await make_user("organizer", email="desk@example.org")
     first = await services.register(meeting, form(1), now=NOW)
     await services.register(meeting, form(2), now=NOW)
-    await services.cancel(first.registration["id"], by=organizer["id"], now=NOW)
+    await services.cancel(
+        first.registration["id"], by=Actor(organizer["id"], organizer["email"]), now=NOW
+    )
     entries = await AuditEntry.select().order_by(AuditEntry.id)
     assert [(e["action"], e["actor"], e["user"], e["entity_id"]) for e in entries] == [
         ("registration.created", "participant", None, first.registration["id"]),

@@ -17,24 +17,22 @@ from litestar import Controller, Request, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from idmevents.audit import Actor
 from idmevents.registrations import desk, services
+from idmevents.registrations.labels import CATEGORIES
 from idmevents.web.common import ErrorBody
 from idmevents.web.guards import requires_role
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
 Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
-Category = Literal[
-    "member-state",
-    "observer",
-    "un-igo",
-    "civil-society",
-    "academia",
-    "private-sector",
-    "media",
-    "iom",
-]
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]  (one list: registrations.labels)
 Sort = Literal["name", "-name", "date", "-date"]
 Language = Literal["en", "fr", "es"]
+
+
+def _by(request: Request) -> Actor:
+    """The organizer making the request, as the audit log names them."""
+    return Actor(request.user.id, request.user.email)
 
 
 class SessionPlaceOut(msgspec.Struct):
@@ -361,7 +359,7 @@ class RegistrationDeskApi(Controller):
         await desk.get_registration(registration_id)
         await services.approve(
             registration_id,
-            by=request.user.id,
+            by=_by(request),
             now=datetime.now(UTC),
             over_capacity=bool(data and data.over_capacity),
         )
@@ -380,9 +378,7 @@ class RegistrationDeskApi(Controller):
         """Turn a pending, confirmed or waiting registration down; the person is emailed the
         reason, and a confirmed seat goes to the next one waiting."""
         await desk.get_registration(registration_id)
-        await services.reject(
-            registration_id, data.reason, by=request.user.id, now=datetime.now(UTC)
-        )
+        await services.reject(registration_id, data.reason, by=_by(request), now=datetime.now(UTC))
         return await _one(registration_id)
 
     @post(
@@ -396,7 +392,7 @@ class RegistrationDeskApi(Controller):
         """Cancel on the person's behalf; they are emailed, and a confirmed seat goes to the next
         one waiting."""
         await desk.get_registration(registration_id)
-        await services.cancel(registration_id, by=request.user.id, now=datetime.now(UTC))
+        await services.cancel(registration_id, by=_by(request), now=datetime.now(UTC))
         return await _one(registration_id)
 
     @post(
@@ -417,7 +413,7 @@ class RegistrationDeskApi(Controller):
         await desk.get_registration(registration_id)
         await services.promote(
             registration_id,
-            by=request.user.id,
+            by=_by(request),
             now=datetime.now(UTC),
             over_capacity=bool(data and data.over_capacity),
         )
@@ -437,7 +433,7 @@ class RegistrationDeskApi(Controller):
         whatever its category, its rejection reason cleared, for an organizer to approve or
         reject. The person is emailed."""
         await desk.get_registration(registration_id)
-        await services.reinstate(registration_id, by=request.user.id, now=datetime.now(UTC))
+        await services.reinstate(registration_id, by=_by(request), now=datetime.now(UTC))
         return await _one(registration_id)
 
     @patch(
@@ -459,7 +455,7 @@ class RegistrationDeskApi(Controller):
         await services.edit_registration(
             registration_id,
             services.RegistrationEdit(**msgspec.structs.asdict(data)),
-            by=request.user.id,
+            by=_by(request),
             now=datetime.now(UTC),
         )
         return await _one(registration_id)

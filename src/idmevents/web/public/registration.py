@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from idmevents.audit import PARTICIPANT
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language
 from idmevents.meetings import services as meetings
@@ -191,7 +192,7 @@ class RegistrationPages(Controller):
         registration = await services.get_by_token(token)
         form = schemas.details_from_html(await request.form())
         try:
-            await services.update_details(registration["id"], form, by="participant", now=_now())
+            await services.update_details(registration["id"], form, by=PARTICIPANT, now=_now())
         except InvalidInput as exc:
             values = registration | {name: getattr(form, name) for name in services.DETAIL_FIELDS}
             return await self._details_page(
@@ -204,7 +205,7 @@ class RegistrationPages(Controller):
         """Replace the sessions one will attend."""
         registration = await services.get_by_token(token)
         ids = schemas.session_ids_from_html(await request.form())
-        await services.choose_sessions(registration["id"], ids, by="participant", now=_now())
+        await services.choose_sessions(registration["id"], ids, by=PARTICIPANT, now=_now())
         return self._back(request, token, "sessions", anchor="sessions-heading")
 
     @get("/r/{token:str}/cancel", name="registration_cancel_confirm")
@@ -221,7 +222,7 @@ class RegistrationPages(Controller):
     async def cancel(self, request: Request, token: FromPath[str]) -> Redirect:
         """Cancel the registration; the first person waiting gets the seat."""
         registration = await services.get_by_token(token)
-        await services.cancel(registration["id"], by="participant", now=_now())
+        await services.cancel(registration["id"], by=PARTICIPANT, now=_now())
         return self._back(request, token, "cancelled")
 
     @post("/r/{token:str}/reinstate", name="registration_reinstate")

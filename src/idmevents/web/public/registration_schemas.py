@@ -23,19 +23,11 @@ from litestar.openapi.spec import (
 
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
+from idmevents.registrations.labels import CATEGORIES
 from idmevents.registrations.services import DetailsForm, RegistrationForm
 from idmevents.web import common as web
 
-Category = Literal[
-    "member-state",
-    "observer",
-    "un-igo",
-    "civil-society",
-    "academia",
-    "private-sector",
-    "media",
-    "iom",
-]
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]  (one list: registrations.labels)
 
 
 class RegistrationIn(msgspec.Struct, kw_only=True):

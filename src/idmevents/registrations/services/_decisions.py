@@ -1,0 +1,290 @@
+"""An organizer's or the owner's decisions: approve, reject, cancel, reinstate, reconsider."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from idmevents import audit, db
+from idmevents.audit import PARTICIPANT, Actor
+from idmevents.errors import Conflict, InvalidInput
+from idmevents.i18n import gettext
+from idmevents.meetings.services import registration_is_open
+from idmevents.registrations import emails
+from idmevents.registrations.labels import ACTIVE_STATUSES
+from idmevents.registrations.services._forms import multi_line
+from idmevents.registrations.services._locks import (
+    _lock_registration,
+    _Meeting,
+    _next_waitlist_seq,
+    _status_counts,
+)
+from idmevents.registrations.services._register import _closed_conflict
+from idmevents.registrations.services._seats import (
+    _beyond_capacity,
+    _confirm,
+    _decide,
+    _drop_sessions,
+    _fill_seats,
+)
+from idmevents.registrations.tables import Registration
+from idmevents.registrations.views import (
+    RegistrationResult,
+    _result,
+    session_choices,
+    waitlist_position,
+)
+
+
+async def approve(
+    registration_id: int, *, by: Actor, now: datetime, over_capacity: bool = False
+) -> RegistrationResult:
+    """Approve a pending registration: confirmed if a seat is free, else last on the waiting list.
+
+    With `over_capacity` an organizer confirms the person even when every seat is taken (a head
+    of delegation approved late); the audit entry says the meeting went over its capacity.
+    """
+    async with db.write_transaction():
+        registration, meeting = await _lock_registration(registration_id)
+        if registration["status"] != "pending":
+            raise Conflict(
+                gettext("Only a registration awaiting approval can be approved."),
+                reason="not-pending",
+            )
+        await _fill_seats(meeting, now=now)
+        counts = await _status_counts(meeting.id)
+        full = meeting.capacity is not None and counts.get("confirmed", 0) >= meeting.capacity
+        if not full or over_capacity:
+            registration = await _confirm(
+                registration,
+                meeting,
+                now=now,
+                email_kind="approved",
+                by=by,
+                beyond=_beyond_capacity(meeting, counts) if full else None,
+            )
+        else:
+            seq = await _next_waitlist_seq(meeting.id)
+            await Registration.update(
+                {
+                    Registration.status: "waitlisted",
+                    Registration.waitlist_seq: seq,
+                    Registration.updated_at: now,
+                }
+            ).where(Registration.id == registration_id)
+            registration = registration | {
+                "status": "waitlisted",
+                "waitlist_seq": seq,
+                "updated_at": now,
+            }
+            await emails.queue(
+                "approved",
+                registration,
+                meeting.row,
+                span=None,
+                now=now,
+                position=await waitlist_position(registration),
+                sessions=await session_choices(meeting.id, registration),
+            )
+            await audit.write(
+                by,
+                "registration.approved",
+                "registration",
+                registration["id"],
+                meeting_slug=meeting.row["slug"],
+                now=now,
+                summary="approved onto the waiting list",
+            )
+        return await _result(registration)
+
+
+async def reject(
+    registration_id: int, reason: str, *, by: Actor, now: datetime
+) -> RegistrationResult:
+    """Turn a registration down with a reason the person will read; a confirmed seat moves on."""
+    reason = multi_line(reason)
+    if not reason:
+        raise InvalidInput(
+            gettext("Some fields need your attention."),
+            fields={"reason": gettext("Give the reason: the person will read it.")},
+        )
+    if len(reason) > 2000:
+        raise InvalidInput(
+            gettext("Some fields need your attention."),
+            fields={"reason": gettext("Use at most %(limit)s characters.") % {"limit": 2000}},
+        )
+    return await _end_registration(
+        registration_id,
+        status="rejected",
+        changes={Registration.rejection_reason: reason},
+        email_kind="rejected",
+        email_context={"reason": reason},
+        action="registration.rejected",
+        summary=reason,
+        by=by,
+        now=now,
+    )
+
+
+async def cancel(registration_id: int, *, by: Actor, now: datetime) -> RegistrationResult:
+    """Cancel a registration (by its owner, or removed by an organizer); a confirmed seat moves on."""
+    return await _end_registration(
+        registration_id,
+        status="cancelled",
+        changes={Registration.cancelled_at: now},
+        email_kind="cancelled",
+        email_context={"by_organizer": by != PARTICIPANT},
+        action="registration.cancelled",
+        summary="",
+        by=by,
+        now=now,
+    )
+
+
+async def _end_registration(
+    registration_id: int,
+    *,
+    status: str,
+    changes: dict,
+    email_kind: str,
+    email_context: dict,
+    action: str,
+    summary: str,
+    by: Actor,
+    now: datetime,
+) -> RegistrationResult:
+    """Cancel or reject: the status, the person's session places, their email, the audit entry,
+    and — when they held a seat — the waiting list moving up, all in one transaction."""
+    async with db.write_transaction():
+        registration, meeting = await _lock_registration(registration_id)
+        if registration["status"] not in ACTIVE_STATUSES:
+            raise Conflict(
+                gettext("This registration is already cancelled or turned down."),
+                reason="not-active",
+            )
+        was_confirmed = registration["status"] == "confirmed"
+        await Registration.update(
+            {Registration.status: status, Registration.updated_at: now, **changes}
+        ).where(Registration.id == registration_id)
+        registration = registration | {
+            "status": status,
+            "updated_at": now,
+            **{column._meta.name: value for column, value in changes.items()},
+        }
+        await _drop_sessions(registration, now=now)
+        await emails.queue(
+            email_kind,
+            registration,
+            meeting.row,
+            span=await meeting.span() if was_confirmed else None,
+            now=now,
+            registration_open=registration_is_open(meeting.row, now),
+            invitation="CANCEL" if was_confirmed else None,
+            **email_context,
+        )
+        await audit.write(
+            by,
+            action,
+            "registration",
+            registration["id"],
+            meeting_slug=meeting.row["slug"],
+            now=now,
+            summary=summary,
+        )
+        if was_confirmed:
+            await _fill_seats(meeting, now=now)
+        return await _result(registration)
+
+
+async def reinstate(
+    registration_id: int, *, now: datetime, by: Actor = PARTICIPANT
+) -> RegistrationResult:
+    """Take up a registration that ended.
+
+    Its owner may take up a cancelled registration while registration is open. It is decided like
+    a new one: pending if its category needs approval, else confirmed if a seat is free, else last
+    on the waiting list; they get the email a newcomer would.
+
+    An organizer may do the same when registration is closed (the meeting not cancelled), and may
+    also reconsider a rejected registration: it goes back to pending whatever its category, its
+    rejection reason cleared, and the person is told that it is being reconsidered. Its seat is
+    then decided by approving it, where the organizer sees whether one is free and chooses whether
+    to go beyond the capacity, rather than here, unseen.
+    """
+    organizer = by != PARTICIPANT
+    async with db.write_transaction():
+        registration, meeting = await _lock_registration(registration_id)
+        status = registration["status"]
+        if organizer and status not in ("cancelled", "rejected"):
+            raise Conflict(
+                gettext("Only a cancelled or rejected registration can be reinstated."),
+                reason="active",
+            )
+        if not organizer and status != "cancelled":
+            raise Conflict(
+                gettext("Only a cancelled registration can be taken up again."),
+                reason="not-cancelled",
+            )
+        if organizer and meeting.row["status"] == "cancelled":
+            raise Conflict(
+                gettext("The meeting is cancelled: its registrations cannot be taken up again."),
+                reason="meeting-cancelled",
+            )
+        if not organizer and not registration_is_open(meeting.row, now):
+            raise _closed_conflict(meeting.row, now)
+        if status == "rejected":
+            return await _reconsider(registration, meeting, by=by, now=now)
+        status, seq = await _decide(meeting, registration["category"], now=now)
+        changes = {
+            Registration.status: status,
+            Registration.waitlist_seq: seq,
+            Registration.cancelled_at: None,
+            Registration.updated_at: now,
+            Registration.confirmed_at: now if status == "confirmed" else None,
+        }
+        await Registration.update(changes).where(Registration.id == registration_id)
+        registration = registration | {
+            column._meta.name: value for column, value in changes.items()
+        }
+        position = await waitlist_position(registration)
+        choices = await session_choices(meeting.id, registration)
+        await emails.queue_announcement(
+            registration, now=now, position=position, with_sessions=True
+        )
+        await audit.write(
+            by,
+            "registration.reinstated",
+            "registration",
+            registration["id"],
+            meeting_slug=meeting.row["slug"],
+            now=now,
+            summary=status,
+        )
+        return RegistrationResult(registration, position, choices)
+
+
+async def _reconsider(
+    registration: dict, meeting: _Meeting, *, by: Actor, now: datetime
+) -> RegistrationResult:
+    """A rejected registration back among those awaiting approval (see `reinstate`)."""
+    changes = {
+        Registration.status: "pending",
+        Registration.waitlist_seq: None,
+        Registration.rejection_reason: "",
+        Registration.confirmed_at: None,
+        Registration.updated_at: now,
+    }
+    await Registration.update(changes).where(Registration.id == registration["id"])
+    reason = registration["rejection_reason"]
+    registration = registration | {column._meta.name: value for column, value in changes.items()}
+    await emails.queue("reconsidered", registration, meeting.row, span=None, now=now)
+    await audit.write(
+        by,
+        "registration.reconsidered",
+        "registration",
+        registration["id"],
+        meeting_slug=meeting.row["slug"],
+        now=now,
+        summary="rejection withdrawn: pending",
+        data={"rejection_reason": reason},
+    )
+    return await _result(registration)

@@ -1,0 +1,305 @@
+"""What a valid registration form is: the structs the edges fill in, and the checks that clean them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from idmevents.errors import InvalidInput
+from idmevents.i18n import LANGUAGES, gettext
+from idmevents.registrations.countries import COUNTRY_CODES
+from idmevents.registrations.labels import CATEGORIES, COUNTRY_REQUIRED
+
+# The widths of the columns they go into.
+MAX_LENGTHS = {
+    "given_name": 200,
+    "family_name": 200,
+    "email": 320,
+    "organization": 300,
+    "position": 300,
+    "accessibility_needs": 2000,
+}
+# What an organizer may change (`edit_registration`), in the order the form shows them.
+EDIT_FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "organization",
+    "position",
+    "category",
+    "country",
+    "language",
+    "accessibility_needs",
+)
+# What a participant may change from their private page: all but the address and the category.
+DETAIL_FIELDS = tuple(name for name in EDIT_FIELDS if name not in {"email", "category"})
+
+
+class RegistrationForm(msgspec.Struct, kw_only=True):
+    """What a person submitted, as text and flags; `problems` holds what the edge already found
+    wrong with its shape (a number where text belongs, an unknown field), keyed by field."""
+
+    given_name: str = ""
+    family_name: str = ""
+    email: str = ""
+    organization: str = ""
+    position: str = ""
+    category: str = ""
+    country: str = ""
+    language: str = "en"
+    accessibility_needs: str = ""
+    consent: bool = False
+    sessions: list[int] = []
+    problems: dict[str, str] = {}
+
+
+class DetailsForm(msgspec.Struct, kw_only=True):
+    """The details a participant may change from their private page."""
+
+    given_name: str = ""
+    family_name: str = ""
+    organization: str = ""
+    position: str = ""
+    country: str = ""
+    language: str = "en"
+    accessibility_needs: str = ""
+    problems: dict[str, str] = {}
+
+
+class RegistrationEdit(msgspec.Struct, kw_only=True):
+    """What an organizer may change on a registration (see `edit_registration`): its details, its
+    email address and its category. A field left None keeps its value."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    email: str | None = None
+    organization: str | None = None
+    position: str | None = None
+    category: str | None = None
+    country: str | None = None
+    language: str | None = None
+    accessibility_needs: str | None = None
+    problems: dict[str, str] = {}
+
+
+_SPACES = re.compile(r"\s+")
+_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def single_line(value: str) -> str:
+    """One line of text: every run of white space (CR and LF included) becomes one space, and
+    other control characters go. A name can then never break a header or a CSV row."""
+    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cc" or ch.isspace())
+    return _SPACES.sub(" ", value).strip()
+
+
+def multi_line(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cc" or ch in "\n\t")
+    return value.strip()
+
+
+def normalize_email(value: str) -> str | None:
+    """The address with its domain in ASCII (IDNA), or None when it is not an address we can mail."""
+    value = value.strip()
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain or len(local) > 64:
+        return None
+    if not _EMAIL_LOCAL.match(local):
+        return None
+    try:
+        domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = domain.split(".")
+    if len(domain) > 253 or len(labels) < 2 or not all(_DOMAIN_LABEL.match(x) for x in labels):
+        return None
+    if labels[-1].isdigit():
+        return None
+    return f"{local}@{domain}"
+
+
+def _check_text(
+    name: str, value: str, problems: dict[str, str], *, required: str | None, multiline=False
+) -> str:
+    value = multi_line(value) if multiline else single_line(value)
+    if name in problems:
+        return value
+    if not value and required:
+        problems[name] = required
+    elif len(value) > MAX_LENGTHS[name]:
+        problems[name] = gettext("Use at most %(limit)s characters.") % {"limit": MAX_LENGTHS[name]}
+    return value
+
+
+def _check_country(
+    value: str, category: str, problems: dict[str, str], *, category_known: bool = True
+) -> str:
+    value = value.strip().upper()
+    if "country" in problems:
+        return value
+    if value and value not in COUNTRY_CODES:
+        problems["country"] = gettext("Use a two-letter ISO 3166 country code, such as CH or US.")
+    elif not value and category_known and category in COUNTRY_REQUIRED:
+        problems["country"] = gettext(
+            "Choose the country of your delegation: Member States and Observers must name it."
+        )
+    return value
+
+
+def _check_language(value: str, problems: dict[str, str]) -> str:
+    value = value.strip().lower() or "en"
+    if "language" not in problems and value not in LANGUAGES:
+        problems["language"] = gettext("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(LANGUAGES)
+        }
+    return value
+
+
+def _check_email(value: str, problems: dict[str, str]) -> str:
+    """The address as we store it (see `normalize_email`), or the text as typed with a problem."""
+    value = value.strip()
+    if "email" in problems:
+        return value
+    if not value:
+        problems["email"] = gettext("Enter your email address.")
+    elif len(value) > MAX_LENGTHS["email"] or normalize_email(value) is None:
+        problems["email"] = gettext("Enter an email address in the form name@example.org.")
+    else:
+        return normalize_email(value) or value
+    return value
+
+
+def _check_category(value: str, problems: dict[str, str]) -> str:
+    value = value.strip().lower()
+    if "category" in problems:
+        return value
+    if not value:
+        problems["category"] = gettext("Choose the category you are registering in.")
+    elif value not in CATEGORIES:
+        problems["category"] = gettext("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(CATEGORIES)
+        }
+    return value
+
+
+def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) -> RegistrationForm:
+    """The form cleaned up, or InvalidInput naming every bad field and why."""
+    problems = dict(form.problems)
+    given_name = _check_text(
+        "given_name", form.given_name, problems, required=gettext("Enter your given name.")
+    )
+    family_name = _check_text(
+        "family_name", form.family_name, problems, required=gettext("Enter your family name.")
+    )
+    email = _check_email(form.email, problems)
+    organization = _check_text(
+        "organization",
+        form.organization,
+        problems,
+        required=gettext("Enter the organization, ministry or mission you represent."),
+    )
+    position = _check_text("position", form.position, problems, required=None)
+    category = _check_category(form.category, problems)
+    country = _check_country(
+        form.country, category, problems, category_known="category" not in problems
+    )
+    language = _check_language(form.language, problems)
+    needs = _check_text(
+        "accessibility_needs", form.accessibility_needs, problems, required=None, multiline=True
+    )
+    if "consent" not in problems and form.consent is not True:
+        problems["consent"] = gettext(
+            "You must agree to the use of your details for this meeting to register."
+        )
+    sessions = list(dict.fromkeys(form.sessions))
+    if "sessions" not in problems:
+        unknown = [str(s) for s in sessions if s not in choosable]
+        if unknown:
+            problems["sessions"] = gettext(
+                "These are not sessions of this meeting that you can sign up for: %(ids)s."
+            ) % {"ids": ", ".join(unknown)}
+    if problems:
+        raise InvalidInput(
+            gettext("Some fields need your attention."), fields=_in_form_order(problems)
+        )
+    return RegistrationForm(
+        given_name=given_name,
+        family_name=family_name,
+        email=email,
+        organization=organization,
+        position=position,
+        category=category,
+        country=country,
+        language=language,
+        accessibility_needs=needs,
+        consent=True,
+        sessions=sessions,
+    )
+
+
+def check_details(form: DetailsForm, category: str) -> DetailsForm:
+    problems = dict(form.problems)
+    cleaned = _checked_details(form, category, problems)
+    if problems:
+        raise InvalidInput(
+            gettext("Some fields need your attention."), fields=_in_form_order(problems)
+        )
+    return cleaned
+
+
+def _checked_details(
+    form: DetailsForm, category: str, problems: dict[str, str], *, category_known: bool = True
+) -> DetailsForm:
+    """The details cleaned up; what is wrong with them is added to `problems`."""
+    return DetailsForm(
+        given_name=_check_text(
+            "given_name", form.given_name, problems, required=gettext("Enter your given name.")
+        ),
+        family_name=_check_text(
+            "family_name", form.family_name, problems, required=gettext("Enter your family name.")
+        ),
+        organization=_check_text(
+            "organization",
+            form.organization,
+            problems,
+            required=gettext("Enter the organization, ministry or mission you represent."),
+        ),
+        position=_check_text("position", form.position, problems, required=None),
+        country=_check_country(form.country, category, problems, category_known=category_known),
+        language=_check_language(form.language, problems),
+        accessibility_needs=_check_text(
+            "accessibility_needs",
+            form.accessibility_needs,
+            problems,
+            required=None,
+            multiline=True,
+        ),
+    )
+
+
+def _as_form(data: Mapping[str, Any], kind: type[msgspec.Struct]) -> Any:
+    """A mapping from another part of the program, as a form; a value of the wrong type is a
+    422 naming its field, not a crash."""
+    try:
+        return msgspec.convert(dict(data), kind)
+    except msgspec.ValidationError as exc:
+        field = str(exc).rpartition("$.")[2].split("[")[0].strip("`") or "form"
+        raise InvalidInput(
+            gettext("Some fields need your attention."), fields={field: str(exc)}
+        ) from None
+
+
+# The registration form's fields, top to bottom.
+_FIELD_ORDER = (*EDIT_FIELDS, "sessions", "consent")
+
+
+def _in_form_order(problems: dict[str, str]) -> dict[str, str]:
+    """Errors in the order the form shows its fields, so the summary reads top to bottom."""
+    rank = {name: i for i, name in enumerate(_FIELD_ORDER)}
+    return dict(sorted(problems.items(), key=lambda item: rank.get(item[0], len(rank))))

@@ -1,0 +1,75 @@
+"""The meeting lock every decision about seats takes, and what is read under it."""
+
+from __future__ import annotations
+
+from piccolo.query.functions.aggregate import Count, Max
+
+from idmevents import db
+from idmevents.errors import NotFound
+from idmevents.i18n import gettext
+from idmevents.meetings.tables import Meeting
+from idmevents.registrations.invitation import MeetingSpan
+from idmevents.registrations.tables import Registration
+from idmevents.registrations.views import meeting_span
+
+
+class _Meeting:
+    """The locked meeting row and what the emails of this transaction need to know about it."""
+
+    def __init__(self, row: dict, span: MeetingSpan | None = None) -> None:
+        self.row = row
+        self.id: int = row["id"]
+        self.capacity: int | None = row["capacity"]
+        self._span = span
+
+    async def span(self) -> MeetingSpan:
+        if self._span is None:
+            self._span = await meeting_span(self.row)
+        return self._span
+
+
+async def _registration_by_email(meeting_id: int, email_key: str) -> dict | None:
+    return (
+        await Registration.select()
+        .where((Registration.meeting == meeting_id) & (Registration.email_key == email_key))
+        .first()
+    )
+
+
+async def _lock_meeting(meeting_id: int, span: MeetingSpan | None = None) -> _Meeting:
+    row = await db.locked(Meeting.select().where(Meeting.id == meeting_id)).first()
+    if row is None:
+        raise NotFound(gettext("This meeting no longer exists."))
+    return _Meeting(row, span)
+
+
+async def _lock_registration(registration_id: int) -> tuple[dict, _Meeting]:
+    """The registration and its meeting, the meeting locked first (the one lock order everywhere)."""
+    found = (
+        await Registration.select(Registration.meeting)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(gettext("There is no such registration."))
+    meeting = await _lock_meeting(found["meeting"])
+    registration = await Registration.select().where(Registration.id == registration_id).first()
+    if registration is None:  # deleted while we waited for the lock
+        raise NotFound(gettext("There is no such registration."))
+    return registration, meeting
+
+
+async def _status_counts(meeting_id: int) -> dict[str, int]:
+    rows = (
+        await Registration.select(Registration.status, Count())
+        .where(Registration.meeting == meeting_id)
+        .group_by(Registration.status)
+    )
+    return {row["status"]: row["count"] for row in rows}
+
+
+async def _next_waitlist_seq(meeting_id: int) -> int:
+    row = await Registration.select(Max(Registration.waitlist_seq, alias="top")).where(
+        Registration.meeting == meeting_id
+    )
+    return (row[0]["top"] or 0) + 1 if row else 1

@@ -1,0 +1,211 @@
+"""A newcomer's registration: checked, decided (in one statement on PostgreSQL), written, announced."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from idmevents import audit, db
+from idmevents.audit import PARTICIPANT
+from idmevents.errors import Conflict
+from idmevents.i18n import gettext
+from idmevents.mail.message import new_message_id
+from idmevents.mail.outbox import message_domain
+from idmevents.mail.tables import OutboxMessage
+from idmevents.meetings.services import registration_is_open
+from idmevents.registrations import emails
+from idmevents.registrations.services._forms import RegistrationForm, _as_form, check_registration
+from idmevents.registrations.services._locks import _lock_meeting, _Meeting, _registration_by_email
+from idmevents.registrations.services._seats import _add_session_choice, _decide
+from idmevents.registrations.tables import Registration
+from idmevents.registrations.views import (
+    RegistrationResult,
+    _session_choices,
+    choosable_sessions,
+    new_token,
+    waitlist_position,
+)
+
+# Someone typing an address already registered gets its link again, but not more often than this:
+# otherwise the form would be a way to fill a stranger's mailbox.
+LINK_RESEND_INTERVAL = timedelta(minutes=5)
+
+
+async def _send_link_again(registration: dict, meeting: _Meeting, *, now: datetime) -> None:
+    recent = await OutboxMessage.exists().where(
+        (OutboxMessage.registration == registration["id"])
+        & (OutboxMessage.kind == emails.kind_of("link"))
+        & (OutboxMessage.created_at > now - LINK_RESEND_INTERVAL)
+    )
+    if recent:
+        return
+    await emails.queue(
+        "link",
+        registration,
+        meeting.row,
+        span=None,
+        now=now,
+        position=await waitlist_position(registration),
+    )
+
+
+def _closed_conflict(meeting: dict, now: datetime) -> Conflict:
+    opens = meeting["registration_opens_at"]
+    if meeting["status"] == "published" and opens is not None and now < opens:
+        message = gettext("Registration for this meeting is not open yet.")
+    else:
+        message = gettext("Registration for this meeting is closed.")
+    return Conflict(message, reason="closed")
+
+
+def _duplicate_conflict() -> Conflict:
+    return Conflict(
+        gettext(
+            "This email address is already registered for this meeting. We have emailed the "
+            "link to that registration again: use it to see or change it."
+        ),
+        reason="duplicate",
+    )
+
+
+async def register(
+    meeting: dict, form: RegistrationForm | Mapping[str, Any], *, now: datetime
+) -> RegistrationResult:
+    """Register a person for a meeting.
+
+    Raises Conflict when registration is closed or the email is already registered (whose link is
+    then emailed again), InvalidInput naming every bad field.
+    """
+    if not registration_is_open(meeting, now):
+        raise _closed_conflict(meeting, now)
+    if not isinstance(form, RegistrationForm):
+        form = _as_form(form, RegistrationForm)
+    # Read before the lock: every moment the meeting row is locked, other registrations wait.
+    sessions = await choosable_sessions(meeting["id"]) if form.sessions else {}
+    form = check_registration(form, sessions)
+    email_key = form.email.lower()
+    if not form.sessions and not db.is_sqlite():
+        result = await _register_in_one_statement(meeting["id"], form, email_key, now=now)
+        if result is not None:
+            return result
+    async with db.write_transaction():
+        result = await _register_locked(meeting["id"], form, sessions, email_key, now=now)
+    # A duplicate leaves the transaction normally: the link it emailed again must be committed.
+    if result is None:
+        raise _duplicate_conflict()
+    return result
+
+
+def _new_registration(
+    meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime
+) -> dict:
+    """The row of a newcomer, all but its status (`status`, `waitlist_seq`, `confirmed_at`)."""
+    return {
+        "meeting": meeting_id,
+        "token": new_token(),
+        "feed_token": new_token(),
+        "given_name": form.given_name,
+        "family_name": form.family_name,
+        "email": form.email,
+        "email_key": email_key,
+        "organization": form.organization,
+        "position": form.position,
+        "category": form.category,
+        "country": form.country,
+        "language": form.language,
+        "accessibility_needs": form.accessibility_needs,
+        "rejection_reason": "",
+        "consented_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "cancelled_at": None,
+        "badge_printed_at": None,
+    }
+
+
+async def _register_in_one_statement(
+    meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime
+) -> RegistrationResult | None:
+    """PostgreSQL, no session chosen: decided and written by `idmevents_register` (see its
+    migration) in one round trip. None: a case it leaves to `_register_locked`."""
+    values = _new_registration(meeting_id, form, email_key, now=now)
+    text_values = {name: value for name, value in values.items() if isinstance(value, str)}
+    rows = await Registration.raw(
+        "SELECT * FROM idmevents_register({}, {}, {}, {})",
+        meeting_id,
+        now,
+        json.dumps(text_values),
+        new_message_id(message_domain()),
+    )
+    outcome = rows[0]
+    if outcome["outcome"] != "created":
+        return None
+    status = outcome["status"]
+    registration = values | {
+        "id": outcome["registration_id"],
+        "status": status,
+        "waitlist_seq": outcome["waitlist_seq"],
+        "confirmed_at": now if status == "confirmed" else None,
+    }
+    return RegistrationResult(
+        registration=registration, waitlist_position=outcome["waitlist_position"], sessions=[]
+    )
+
+
+async def _register_locked(
+    meeting_id: int,
+    form: RegistrationForm,
+    sessions: Mapping[int, dict],
+    email_key: str,
+    *,
+    now: datetime,
+) -> RegistrationResult | None:
+    """The registration decided and written, or None for an email already registered."""
+    locked = await _lock_meeting(meeting_id)
+    if not registration_is_open(locked.row, now):
+        raise _closed_conflict(locked.row, now)
+    existing = await _registration_by_email(locked.id, email_key)
+    if existing is not None:
+        await _send_link_again(existing, locked, now=now)
+        return None
+    status, seq = await _decide(locked, form.category, now=now)
+    values = _new_registration(locked.id, form, email_key, now=now) | {
+        "status": status,
+        "waitlist_seq": seq,
+        "confirmed_at": now if status == "confirmed" else None,
+    }
+    # The unique index on (meeting, email_key) is the backstop: a twin that got past the check
+    # above (a writer that did not take the meeting lock) makes this insert nothing, not fail.
+    inserted = (
+        await Registration.insert(Registration(**values))
+        .on_conflict(action="DO NOTHING")
+        .returning(Registration.id)
+    )
+    if not inserted:
+        existing = await _registration_by_email(locked.id, email_key)
+        if existing is not None:
+            await _send_link_again(existing, locked, now=now)
+        return None
+    registration = values | {"id": inserted[0]["id"]}
+    for session_id in form.sessions:
+        await _add_session_choice(registration, sessions[session_id], now=now)
+    position = await waitlist_position(registration)
+    # Only chosen sessions are reported or emailed: with none chosen there is nothing to read.
+    choices = await _session_choices(sessions, registration) if form.sessions else []
+    await emails.queue_announcement(
+        registration, now=now, position=position, with_sessions=bool(form.sessions)
+    )
+    await audit.write(
+        PARTICIPANT,
+        "registration.created",
+        "registration",
+        registration["id"],
+        meeting_slug=locked.row["slug"],
+        now=now,
+        summary=f"{form.given_name} {form.family_name} registered: {status}",
+    )
+    return RegistrationResult(
+        registration=registration, waitlist_position=position, sessions=choices
+    )

@@ -15,11 +15,7 @@ async def migrate() -> None:
     from idmevents.db import configure_sqlite
     from idmevents.settings import get_settings
 
-    settings = get_settings()
-    if settings.database.is_sqlite:
-        from pathlib import Path
-
-        Path(settings.database.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    get_settings()
     await configure_sqlite()
     response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
@@ -46,6 +42,14 @@ def check_mail_settings() -> None:
         sender_from_settings(get_settings())
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
+
+
+def check_secret_key() -> None:
+    """A placeholder or short IDMEVENTS_SECRET_KEY stops the command: anyone could forge sessions."""
+    from idmevents.settings import get_settings, secret_key_problem
+
+    if problem := secret_key_problem(get_settings().secret_key):
+        raise SystemExit(f"idmevents: error: {problem}")
 
 
 def serve(host: str, port: int, workers: int, server: str | None) -> None:
@@ -256,10 +260,13 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(migrate())
         print("database is up to date")
     elif args.command == "demo":
+        check_secret_key()
         asyncio.run(demo(args.as_announced))
     elif args.command == "serve":
+        check_secret_key()
         serve(args.host, args.port, args.workers, args.server)
     elif args.command == "worker":
+        check_secret_key()
         check_mail_settings()
         try:
             asyncio.run(worker())

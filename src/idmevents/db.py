@@ -6,12 +6,14 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from idmevents.piccolo_conf import DB
+from idmevents.settings import create_private_file
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -94,10 +96,12 @@ async def database_answers() -> bool:
 async def configure_sqlite() -> None:
     """WAL lets readers go on while one writer holds the lock; set once per database file.
 
+    The file is created first, readable by this account only (participants' personal data).
     A database that cannot be opened is left for /health to report: the app still starts.
     """
     if is_sqlite():
         try:
+            create_private_file(Path(engine().path))
             await engine()._run_in_new_connection("PRAGMA journal_mode=WAL")
         except Exception as exc:  # sqlite3.OperationalError and friends
             logging.getLogger(__name__).warning("could not set WAL mode: %s", exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -60,10 +61,8 @@ def create_private_file(path: Path) -> None:
     SQLite gives its -wal and -shm files the database file's mode, so they stay private too.
     """
     make_private_dir(path.parent)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def secret_key_problem(key: str) -> str | None:

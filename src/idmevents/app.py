@@ -171,7 +171,7 @@ def create_app(
         ],
         before_send=[security_headers],
         stores=default_stores(redis) | (stores or {}),
-        state=State({"login_limits": login_limits or LoginLimits()}),
+        state=State({"login_limits": login_limits or LoginLimits(), "redis": redis}),
         exception_handlers=EXCEPTION_HANDLERS
         | {LoginRequired: handle_login_required, TooManyAttempts: handle_too_many_attempts},
         template_config=TemplateConfig(

@@ -93,7 +93,7 @@ class LoginController(Controller):
         await limiter.attempt(client_address(request), email)
         row = await services.authenticate(email, data.password, now=now)
         if row is None:
-            await limiter.failed(email)
+            await limiter.failed(client_address(request), email)
             return Template(
                 "auth/login.html.jinja2",
                 context={
@@ -105,7 +105,7 @@ class LoginController(Controller):
                 },
                 status_code=400,
             )
-        await limiter.succeeded(email)
+        await limiter.succeeded(client_address(request), email)
         async with db.write_transaction():
             await audit.record(
                 user_id=row["id"],
@@ -191,11 +191,11 @@ class PasswordResetController(Controller):
 
     @post("/{token:str}", name="password_reset_set")
     async def new_password_submit(
-        self, token: FromPath[str], data: Annotated[NewPasswordForm, FORM]
+        self, request: Request, token: FromPath[str], data: Annotated[NewPasswordForm, FORM]
     ) -> Template | Redirect:
         """Set the new password, void the link, and send the person to sign in with it."""
         try:
-            await reset.reset_password(token, data.password, data.confirm_password)
+            user = await reset.reset_password(token, data.password, data.confirm_password)
         except AppError as error:
             if "token" in error.fields:
                 return Template(
@@ -214,6 +214,8 @@ class PasswordResetController(Controller):
                 status_code=error.status_code,
                 headers=PRIVATE_HEADERS,
             )
+        # Whoever failed to guess the old password, from wherever, no longer holds the owner up.
+        await login_limiter(request).cleared(user["email"])
         return Redirect("/admin/login?password_set=1", status_code=303)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -163,12 +164,18 @@ class PasswordResetController(Controller):
     async def request_submit(
         self, request: Request, data: Annotated[ResetRequestForm, FORM]
     ) -> Template:
-        """Queue the link when the address has an account; answer the same either way."""
+        """Queue the link when the address has an account; answer the same either way.
+
+        The answer leaves before the work is done (a background task after the response): an
+        existing address (a link to store and an email to render) takes no longer to answer
+        than an unknown one, so timing does not tell who has an account.
+        """
         address = services.normalise_email(data.email)
         await login_limiter(request).reset_requested(client_address(request), address)
-        await reset.request_reset(address)
         return Template(
-            "auth/reset_request.html.jinja2", context={"sent": True, "email": data.email[:320]}
+            "auth/reset_request.html.jinja2",
+            context={"sent": True, "email": data.email[:320]},
+            background=BackgroundTask(reset.request_reset, address),
         )
 
     @get("/{token:str}", name="password_reset_form")

@@ -29,6 +29,6 @@ def test_compose_trusts_its_network_gateway_only():
     assert len(values) == 1
     default = re.fullmatch(r"\$\{IDMEVENTS_FORWARDED_ALLOW_IPS:-(.+)\}", values[0]).group(1)
     subnet = re.search(r"- subnet: (\S+)", compose).group(1)
-    gateway = re.search(r"gateway: (\S+)", compose).group(1)
+    gateway = re.search(r"  gateway: (\S+)", compose).group(1)
     assert default == gateway
     assert ipaddress.ip_address(default) in ipaddress.ip_network(subnet)

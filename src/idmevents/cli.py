@@ -16,7 +16,7 @@ async def migrate() -> None:
     from idmevents.settings import get_settings
 
     get_settings()
-    await configure_sqlite()
+    await configure_sqlite(create=True)
     response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
         raise SystemExit(f"migration failed: {response.message}")

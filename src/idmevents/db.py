@@ -136,15 +136,18 @@ async def database_answers() -> bool:
     return bool(rows)
 
 
-async def configure_sqlite() -> None:
+async def configure_sqlite(*, create: bool = False) -> None:
     """WAL lets readers go on while one writer holds the lock; set once per database file.
 
-    The file is created first, readable by this account only (participants' personal data).
+    A missing file is created readable by this account only (participants' personal data): in
+    its directory when that exists, and with the directory (0700) when `create` (`migrate`).
     A database that cannot be opened is left for /health to report: the app still starts.
     """
     if is_sqlite():
+        path = Path(engine().path)
         try:
-            create_private_file(Path(engine().path))
+            if create or path.parent.is_dir():
+                create_private_file(path)
             await engine()._run_in_new_connection("PRAGMA journal_mode=WAL")
         except Exception as exc:  # sqlite3.OperationalError and friends
             logging.getLogger(__name__).warning("could not set WAL mode: %s", exc)

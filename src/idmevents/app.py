@@ -12,6 +12,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -61,6 +62,7 @@ from idmevents.web.public.registration import (
     RegistrationPages,
 )
 from idmevents.web.ratelimit import RateLimit, scoped_rate_limit
+from idmevents.web.security import RequestGuard, security_headers
 from idmevents.web.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
 
 if TYPE_CHECKING:
@@ -166,9 +168,11 @@ def create_app(
             LanguageMiddleware,
             session_config(secure=secure_cookies).middleware,
             AuthenticationMiddleware,
+            RequestGuard,
         ],
+        before_send=[security_headers],
         stores=default_stores(redis) | (stores or {}),
-        state=State({"login_limits": login_limits or LoginLimits()}),
+        state=State({"login_limits": login_limits or LoginLimits(), "redis": redis}),
         exception_handlers=EXCEPTION_HANDLERS
         | {LoginRequired: handle_login_required, TooManyAttempts: handle_too_many_attempts},
         template_config=TemplateConfig(
@@ -188,6 +192,9 @@ def create_app(
             title="idmevents",
             version="1",
             path="/schema",
+            # Only the document: Swagger, ReDoc and the others load their scripts from a CDN,
+            # which the Content-Security-Policy (web/security.py) rightly refuses.
+            render_plugins=[JsonRenderPlugin()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(

@@ -1,4 +1,4 @@
-"""The `idmevents` command: migrate, demo, serve, worker, user, token."""
+"""The `idmevents` command: migrate, demo, serve, worker, backup, restore, user, token."""
 
 from __future__ import annotations
 
@@ -15,12 +15,8 @@ async def migrate() -> None:
     from idmevents.db import configure_sqlite
     from idmevents.settings import get_settings
 
-    settings = get_settings()
-    if settings.database.is_sqlite:
-        from pathlib import Path
-
-        Path(settings.database.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
-    await configure_sqlite()
+    get_settings()
+    await configure_sqlite(create=True)
     response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
         raise SystemExit(f"migration failed: {response.message}")
@@ -46,6 +42,14 @@ def check_mail_settings() -> None:
         sender_from_settings(get_settings())
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
+
+
+def check_secret_key() -> None:
+    """A placeholder or short IDMEVENTS_SECRET_KEY stops the command: anyone could forge sessions."""
+    from idmevents.settings import get_settings, secret_key_problem
+
+    if problem := secret_key_problem(get_settings().secret_key):
+        raise SystemExit(f"idmevents: error: {problem}")
 
 
 def serve(host: str, port: int, workers: int, server: str | None) -> None:
@@ -106,6 +110,53 @@ async def worker() -> None:
         await run_worker(settings, stop=stop)
     finally:
         await close_pool()
+
+
+def backup_command(path: str) -> None:
+    """`idmevents backup PATH`: a consistent copy of the SQLite database, taken while serving."""
+    from pathlib import Path
+
+    from idmevents import backup
+    from idmevents.settings import get_settings
+
+    database = get_settings().database
+    if not database.is_sqlite:
+        raise SystemExit(
+            "idmevents: backup copies the embedded SQLite database; this site uses PostgreSQL: "
+            "use pg_dump -Fc (deploy/README.md, 'Backups')"
+        )
+    try:
+        counts = backup.backup(Path(database.sqlite_path), Path(path))
+    except backup.BackupError as exc:
+        raise SystemExit(f"idmevents: error: {exc}") from None
+    print(f"backed up {sum(counts.values())} rows in {len(counts)} tables to {path}")
+
+
+def restore_command(path: str, force: bool) -> None:
+    """`idmevents restore PATH --force`: the database becomes the backup's content."""
+    from pathlib import Path
+
+    from idmevents import backup
+    from idmevents.settings import get_settings
+
+    database = get_settings().database
+    if not database.is_sqlite:
+        raise SystemExit(
+            "idmevents: restore writes the embedded SQLite database; this site uses PostgreSQL: "
+            "use pg_restore (deploy/README.md, 'Backups')"
+        )
+    try:
+        counts = backup.check_backup(Path(path))
+        if not force:
+            raise SystemExit(
+                f"idmevents: {path} is a whole backup ({sum(counts.values())} rows). Restoring "
+                f"replaces everything in {database.sqlite_path}, including what was written "
+                "since: run again with --force to do it (stop `idmevents serve` first if you can)"
+            )
+        backup.restore(Path(path), Path(database.sqlite_path))
+    except backup.BackupError as exc:
+        raise SystemExit(f"idmevents: error: {exc}") from None
+    print(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")
 
 
 def read_new_password(from_stdin: bool) -> str:
@@ -203,6 +254,18 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL)"
     )
 
+    backup_parser = commands.add_parser(
+        "backup", help="copy the SQLite database to a new file (safe while serving)"
+    )
+    backup_parser.add_argument("path", help="the new backup file")
+    restore_parser = commands.add_parser(
+        "restore", help="replace the SQLite database with a backup (checked first)"
+    )
+    restore_parser.add_argument("path", help="a file made by `idmevents backup`")
+    restore_parser.add_argument(
+        "--force", action="store_true", help="yes, replace the database's current content"
+    )
+
     user_parser = commands.add_parser("user", help="organizer accounts")
     user_commands = user_parser.add_subparsers(dest="user_command", required=True)
     create = user_commands.add_parser("create", help="create an account")
@@ -259,15 +322,22 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(migrate())
         print("database is up to date")
     elif args.command == "demo":
+        check_secret_key()
         asyncio.run(demo(args.as_announced))
     elif args.command == "serve":
+        check_secret_key()
         serve(args.host, args.port, args.workers, args.server)
     elif args.command == "worker":
+        check_secret_key()
         check_mail_settings()
         try:
             asyncio.run(worker())
         except asyncio.CancelledError:  # a second signal: stop now
             raise SystemExit(1) from None
+    elif args.command == "backup":
+        backup_command(args.path)
+    elif args.command == "restore":
+        restore_command(args.path, args.force)
     elif args.command in ("user", "token"):
         run_account_command(args)
     else:  # pragma: no cover - argparse rejects unknown commands first

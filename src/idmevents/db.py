@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from idmevents.piccolo_conf import DB
+from idmevents.settings import create_private_file
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -61,6 +64,48 @@ def is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, UniqueViolationError)
 
 
+# What an answer says when the database cannot be reached: try again after this many seconds.
+OUTAGE_RETRY_AFTER_SECONDS = 30
+# SQLite errors that mean the file cannot be used at all ("database is locked" is contention, not
+# an outage: it is left to the busy timeout and the ordinary error path).
+_SQLITE_OUTAGE_MESSAGES = ("unable to open database file", "disk i/o error", "readonly database")
+
+
+def _postgres_outage_types() -> tuple[type[BaseException], ...]:
+    try:
+        from asyncpg import exceptions as pg
+    except ImportError:  # pragma: no cover - asyncpg comes with piccolo[postgres]
+        return ()
+    return (
+        pg.PostgresConnectionError,  # class 08: the connection failed or was lost
+        pg.CannotConnectNowError,  # the server is starting or shutting down
+        pg.AdminShutdownError,  # pg_terminate_backend, a fast shutdown
+        pg.CrashShutdownError,
+        pg.TooManyConnectionsError,
+        pg.InvalidCatalogNameError,  # the database is gone (dropped, renamed)
+        pg.ConnectionDoesNotExistError,  # a pooled connection that the server closed
+        pg.InterfaceError,  # the client's side of a lost connection
+    )
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) means the database cannot be reached right now."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 5:
+        if isinstance(current, ConnectionError | TimeoutError | socket.gaierror):
+            return True
+        if isinstance(current, _postgres_outage_types()):
+            return True
+        if isinstance(current, sqlite3.OperationalError) and str(current).lower().startswith(
+            _SQLITE_OUTAGE_MESSAGES
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
+
+
 # Connections a pool opens at start; the rest open on demand, up to IDMEVENTS_DB_POOL_SIZE.
 POOL_MIN_SIZE = 2
 
@@ -91,13 +136,18 @@ async def database_answers() -> bool:
     return bool(rows)
 
 
-async def configure_sqlite() -> None:
+async def configure_sqlite(*, create: bool = False) -> None:
     """WAL lets readers go on while one writer holds the lock; set once per database file.
 
+    A missing file is created readable by this account only (participants' personal data): in
+    its directory when that exists, and with the directory (0700) when `create` (`migrate`).
     A database that cannot be opened is left for /health to report: the app still starts.
     """
     if is_sqlite():
+        path = Path(engine().path)
         try:
+            if create or path.parent.is_dir():
+                create_private_file(path)
             await engine()._run_in_new_connection("PRAGMA journal_mode=WAL")
         except Exception as exc:  # sqlite3.OperationalError and friends
             logging.getLogger(__name__).warning("could not set WAL mode: %s", exc)

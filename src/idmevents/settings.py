@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -9,7 +10,12 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
-DEFAULT_DATABASE_URL = "sqlite:///var/idmevents.sqlite3"
+# The embedded database: a file in IDMEVENTS_VAR_DIR (by default var/ of the project).
+DEFAULT_SQLITE_NAME = "idmevents.sqlite3"
+DEFAULT_DATABASE_URL = f"sqlite:///var/{DEFAULT_SQLITE_NAME}"
+# A signing key shorter than this, or a placeholder copied from deploy/env.example, is refused.
+MIN_SECRET_KEY_LENGTH = 32
+PLACEHOLDER_SECRET_KEYS = frozenset({"change-me", "changeme", "secret", "please-change-me"})
 DEFAULT_MAIL_FROM = "IDM Secretariat <noreply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # How long a process may answer public pages and feeds from what it read of a meeting: under
@@ -39,6 +45,41 @@ def _var_dir() -> Path:
     return Path(os.environ.get("IDMEVENTS_VAR_DIR", str(DEFAULT_VAR_DIR)))
 
 
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and its parents) readable by this account only, when it does not exist.
+
+    An existing directory keeps its mode: an operator may have given a backup group access.
+    """
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable and writable by this account only, unless it exists.
+
+    SQLite gives its -wal and -shm files the database file's mode, so they stay private too.
+    """
+    make_private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` must not sign anything (a placeholder, too short), or None when it is fit."""
+    if key.strip().lower() in PLACEHOLDER_SECRET_KEYS:
+        return (
+            f"IDMEVENTS_SECRET_KEY is the placeholder {key!r} of deploy/env.example: set a random "
+            "value, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return (
+            f"IDMEVENTS_SECRET_KEY is {len(key)} characters long: it must have at least "
+            f"{MIN_SECRET_KEY_LENGTH}, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return None
+
+
 def _secret_key(var_dir: Path) -> str:
     """The signing key: from the environment, else generated once into var/secret_key."""
     if key := os.environ.get("IDMEVENTS_SECRET_KEY"):
@@ -46,7 +87,7 @@ def _secret_key(var_dir: Path) -> str:
     path = var_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(var_dir)
     key = secrets.token_urlsafe(48)
     # O_EXCL: when two processes start at once, one key wins and both read it back.
     try:
@@ -162,11 +203,20 @@ def _non_negative_seconds(name: str, default: float) -> float:
     return seconds
 
 
+def _database_url(var_dir: Path) -> str:
+    """IDMEVENTS_DATABASE_URL, else the SQLite file in the var directory."""
+    if url := os.environ.get("IDMEVENTS_DATABASE_URL"):
+        return url
+    if var_dir.resolve() == DEFAULT_VAR_DIR.resolve():
+        return DEFAULT_DATABASE_URL
+    return f"sqlite:///{(var_dir / DEFAULT_SQLITE_NAME).resolve()}"
+
+
 def load_settings() -> Settings:
     var_dir = _var_dir()
     return Settings(
         database=DatabaseSettings(
-            url=os.environ.get("IDMEVENTS_DATABASE_URL", DEFAULT_DATABASE_URL),
+            url=_database_url(var_dir),
             pool_size=int(os.environ.get("IDMEVENTS_DB_POOL_SIZE", "10")),
         ),
         mail=MailSettings(

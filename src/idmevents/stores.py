@@ -81,3 +81,18 @@ def shared_stores(names: list[str], redis: Redis | None = None) -> dict[str, Sto
     if redis is not None:
         return {name: RedisStore(redis, namespace=f"{REDIS_NAMESPACE}:{name}") for name in names}
     return {name: DatabaseStore(name) for name in names}
+
+
+def is_store_outage(exc: BaseException) -> bool:
+    """Whether `exc` means the shared Redis store cannot be reached right now."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return isinstance(exc, RedisConnectionError | RedisTimeoutError)
+
+
+async def redis_answers(redis: Redis) -> bool:
+    try:
+        return bool(await redis.ping())
+    except Exception:  # any failure to reach Redis means "not healthy"
+        return False

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from idmevents.piccolo_conf import engine_for
-from idmevents.settings import PROJECT_ROOT, DatabaseSettings, load_settings
+from idmevents.settings import DatabaseSettings, load_settings
 
 SETTINGS_VARIABLES = (
     "IDMEVENTS_DATABASE_URL",
@@ -36,8 +36,8 @@ def bare_environment(monkeypatch, tmp_path):
 
 def test_defaults_match_the_design(bare_environment):
     settings = load_settings()
-    assert settings.database.url == "sqlite:///var/idmevents.sqlite3"
-    assert settings.database.sqlite_path == str(PROJECT_ROOT / "var" / "idmevents.sqlite3")
+    # The embedded database lives in IDMEVENTS_VAR_DIR (var/ of the project when unset).
+    assert settings.database.sqlite_path == str(bare_environment.resolve() / "idmevents.sqlite3")
     assert settings.mail.smtp_url is None
     assert settings.mail.mail_from == "IDM Secretariat <noreply@localhost>"
     assert settings.mail.mail_dir == bare_environment / "mail"

@@ -20,7 +20,7 @@ from litestar.exceptions import (
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Template
 
-from idmevents import i18n
+from idmevents import db, i18n, stores
 from idmevents.errors import AppError
 from idmevents.feeds import links
 from idmevents.settings import get_settings
@@ -183,6 +183,19 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def handle_internal_error(request: Request, exc: Exception) -> Response:
+    if db.is_database_outage(exc) or stores.is_store_outage(exc):
+        # Not a bug of ours: say so, and when to come back. The pool reconnects by itself.
+        request.logger.warning("database unreachable on %s: %r", request.url.path, exc)
+        return error_response(
+            request,
+            503,
+            i18n.gettext("Temporarily unavailable"),
+            i18n.gettext(
+                "We cannot reach our database at the moment. Nothing you sent was lost "
+                "half-way: please try again in a minute."
+            ),
+            headers={"Retry-After": str(db.OUTAGE_RETRY_AFTER_SECONDS)},
+        )
     request.logger.exception("unhandled error on %s", request.url.path)
     return error_response(
         request,

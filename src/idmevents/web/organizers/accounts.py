@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -93,7 +94,7 @@ class LoginController(Controller):
         await limiter.attempt(client_address(request), email)
         row = await services.authenticate(email, data.password, now=now)
         if row is None:
-            await limiter.failed(email)
+            await limiter.failed(client_address(request), email)
             return Template(
                 "auth/login.html.jinja2",
                 context={
@@ -105,7 +106,7 @@ class LoginController(Controller):
                 },
                 status_code=400,
             )
-        await limiter.succeeded(email)
+        await limiter.succeeded(client_address(request), email)
         async with db.write_transaction():
             await audit.record(
                 user_id=row["id"],
@@ -163,12 +164,18 @@ class PasswordResetController(Controller):
     async def request_submit(
         self, request: Request, data: Annotated[ResetRequestForm, FORM]
     ) -> Template:
-        """Queue the link when the address has an account; answer the same either way."""
+        """Queue the link when the address has an account; answer the same either way.
+
+        The answer leaves before the work is done (a background task after the response): an
+        existing address (a link to store and an email to render) takes no longer to answer
+        than an unknown one, so timing does not tell who has an account.
+        """
         address = services.normalise_email(data.email)
         await login_limiter(request).reset_requested(client_address(request), address)
-        await reset.request_reset(address)
         return Template(
-            "auth/reset_request.html.jinja2", context={"sent": True, "email": data.email[:320]}
+            "auth/reset_request.html.jinja2",
+            context={"sent": True, "email": data.email[:320]},
+            background=BackgroundTask(reset.request_reset, address),
         )
 
     @get("/{token:str}", name="password_reset_form")
@@ -191,11 +198,11 @@ class PasswordResetController(Controller):
 
     @post("/{token:str}", name="password_reset_set")
     async def new_password_submit(
-        self, token: FromPath[str], data: Annotated[NewPasswordForm, FORM]
+        self, request: Request, token: FromPath[str], data: Annotated[NewPasswordForm, FORM]
     ) -> Template | Redirect:
         """Set the new password, void the link, and send the person to sign in with it."""
         try:
-            await reset.reset_password(token, data.password, data.confirm_password)
+            user = await reset.reset_password(token, data.password, data.confirm_password)
         except AppError as error:
             if "token" in error.fields:
                 return Template(
@@ -214,6 +221,8 @@ class PasswordResetController(Controller):
                 status_code=error.status_code,
                 headers=PRIVATE_HEADERS,
             )
+        # Whoever failed to guess the old password, from wherever, no longer holds the owner up.
+        await login_limiter(request).cleared(user["email"])
         return Redirect("/admin/login?password_set=1", status_code=303)
 
 

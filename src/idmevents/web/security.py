@@ -17,14 +17,11 @@ from litestar.exceptions import NotFoundException
 
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
+from idmevents.validation import MAX_ID
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-# Ids are PostgreSQL `integer`s (serial): anything outside is no row, and asyncpg would raise
-# OverflowError on it. (idmevents.validation will own this constant; the web layer keeps its own
-# copy until then.)
-MAX_ID = 2**31 - 1
 # Our bodies nest three or four levels; a parser must never recurse on what a client sends.
 MAX_JSON_DEPTH = 32
 API_PREFIX = "/api/"

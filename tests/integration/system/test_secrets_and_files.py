@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from idmevents.settings import load_settings, secret_key_problem
-from tests.conftest import ROOT
+from tests.support.environment import ROOT
 
 
 @pytest.fixture

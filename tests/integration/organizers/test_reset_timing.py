@@ -10,7 +10,7 @@ from idmevents.mail.tables import OutboxMessage
 @pytest.fixture
 async def recording_client(monkeypatch):
     """A client whose app notes when the answer was sent and when the reset work ran."""
-    from tests.conftest import app_for_current_settings
+    from tests.support.apps import app_for_current_settings
 
     events: list[str] = []
     work = reset.request_reset

@@ -9,7 +9,8 @@ import urllib.request
 import pytest
 
 from idmevents.server import mask_secrets
-from tests.conftest import LiveServer, free_port
+from tests.support.live_server import LiveServer
+from tests.support.processes import free_port
 
 
 def test_mask_secrets_keeps_four_characters():
@@ -42,7 +43,7 @@ def test_access_log_masks_private_links(server):
 
 
 def test_nginx_site_logs_masked_private_links():
-    from tests.processes import Nginx
+    from tests.support.processes import Nginx
 
     if not Nginx.available():
         pytest.skip("nginx is not installed")

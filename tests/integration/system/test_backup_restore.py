@@ -11,8 +11,10 @@ import pytest
 
 from idmevents.db import is_sqlite
 from idmevents.registrations.tables import Registration
-from tests.conftest import ROOT, LiveServer
-from tests.registration_factories import form, make_meeting
+from tests.factories.meetings import make_meeting
+from tests.factories.registrations import form
+from tests.support.environment import ROOT
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.skipif(not is_sqlite(), reason="backup/restore is for the SQLite default")
 PEOPLE = 120

@@ -16,7 +16,8 @@ from email.message import Message
 
 import pytest
 
-from tests.conftest import ROOT, LiveServer
+from tests.support.environment import ROOT
+from tests.support.live_server import LiveServer
 
 SERVER_URL = os.environ.get("IDMEVENTS_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not SERVER_URL, reason="needs IDMEVENTS_TEST_POSTGRES_URL")

@@ -184,7 +184,7 @@ def create_app(
             cookie_samesite="lax",
             exclude=["/api/", "/health"],
         ),
-        # Feeds compress themselves, once per change (feeds/controllers.py): the opt key skips them.
+        # Feeds compress themselves, once per change (web/public/feeds.py): the opt key skips them.
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"
         ),

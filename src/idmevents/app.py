@@ -11,6 +11,7 @@ from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -54,6 +55,7 @@ from idmevents.web.public.feeds import (
     PersonalFeedController,
 )
 from idmevents.web.public.meetings import PublicMeetingController
+from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.registration import (
     RATE_LIMIT_STORE,
     RATE_LIMITED,
@@ -82,6 +84,13 @@ SHARED_STORES = [SESSION_STORE, LOGIN_RATE_LIMIT_STORE, RATE_LIMIT_STORE]
 def default_stores(redis: Redis | None = None) -> dict[str, Store]:
     """Sessions and rate-limit counters on Redis when given a client, else in the database."""
     return shared_stores(SHARED_STORES, redis)
+
+
+def proxy_warning(settings: Settings) -> list[DefineMiddleware]:
+    """Behind a proxy IDMEVENTS_BASE_URL is required: say so in the log when it is a guess."""
+    if settings.base_url_configured:
+        return []
+    return [DefineMiddleware(ProxyWithoutBaseUrlWarning, base_url=settings.base_url)]
 
 
 def create_app(
@@ -165,6 +174,7 @@ def create_app(
             LanguageMiddleware,
             session_config(secure=secure_cookies).middleware,
             AuthenticationMiddleware,
+            *proxy_warning(settings),
         ],
         stores=default_stores(redis) | (stores or {}),
         state=State({"login_limits": login_limits or LoginLimits()}),

@@ -48,6 +48,7 @@ from idmevents.web.organizers.desk import DeskController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
+from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
 from idmevents.web.public.feeds import (
     FeedController,
@@ -55,7 +56,6 @@ from idmevents.web.public.feeds import (
     PersonalFeedController,
 )
 from idmevents.web.public.meetings import PublicMeetingController
-from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.registration import (
     RATE_LIMIT_STORE,
     RATE_LIMITED,

@@ -11,7 +11,6 @@ import time
 import urllib.request
 from email import policy
 from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 

@@ -64,6 +64,7 @@ from idmevents.web.public.registration import (
 )
 from idmevents.web.ratelimit import RateLimit, scoped_rate_limit
 from idmevents.web.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
+from idmevents.web.text import configure_text_filters
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -74,6 +75,7 @@ BackgroundTask = Callable[[Settings], Coroutine[Any, Any, None]]
 def configure_templates(engine) -> None:
     configure_jinja(engine)
     configure_admin_jinja(engine)
+    configure_text_filters(engine)
 
 
 # The stores that must be the same for every process behind the proxy. CSRF needs none: its token

@@ -53,6 +53,6 @@ async def test_session_descriptions_and_bios_keep_their_paragraphs(client, demo)
         Panelist.slug == panelist["slug"]
     )
     meeting_page = (await client.get("/meetings/idm-new-york")).text
-    assert ["One.", "Two."] == [p for p in shown_paragraphs(meeting_page) if p in ("One.", "Two.")]
+    assert [p for p in shown_paragraphs(meeting_page) if p in ("One.", "Two.")] == ["One.", "Two."]
     panelist_page = (await client.get(f"/panelists/{panelist['slug']}")).text
     assert shown_paragraphs(panelist_page) == ["Born.", "Works."]

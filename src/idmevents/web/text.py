@@ -1,10 +1,13 @@
-"""Text typed by organizers, shown as HTML paragraphs (a template filter)."""
+"""Template filters for text: organizers' paragraphs, shares as percentages."""
 
 from __future__ import annotations
 
 import re
 
+from babel.numbers import format_percent
 from litestar.template import TemplateEngineProtocol
+
+from idmevents.i18n import current_language
 
 # A blank line (perhaps holding spaces) between paragraphs, once line ends are "\n".
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -19,5 +22,14 @@ def paragraphs(text: str | None) -> list[str]:
     return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
 
 
+def share_of(part: int, whole: int) -> str:
+    """`part` of `whole` as a whole percentage in the reader's language ("25 %" in French);
+    a share too small to show as 1 % reads "<1 %", not "0 %", so that it is not taken for none."""
+    ratio = part / whole if whole else 0
+    if 0 < ratio < 0.01:
+        return "<" + format_percent(0.01, locale=current_language())
+    return format_percent(ratio, locale=current_language())
+
+
 def configure_text_filters(engine: TemplateEngineProtocol) -> None:
-    engine.engine.filters["paragraphs"] = paragraphs
+    engine.engine.filters.update(paragraphs=paragraphs, share_of=share_of)

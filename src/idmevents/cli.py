@@ -129,7 +129,15 @@ def read_new_password(from_stdin: bool) -> str:
     import getpass
 
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            print(
+                "error: --password-stdin read no password: give it on the first line of "
+                "standard input, e.g. `printf '%s\\n' \"$PASSWORD\" | idmevents user create …`",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
+        return password
     if not sys.stdin.isatty():
         raise SystemExit(
             "error: no terminal to ask for the password; pipe it in with --password-stdin"

@@ -11,6 +11,7 @@ from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -48,6 +49,7 @@ from idmevents.web.organizers.desk import DeskController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
+from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
 from idmevents.web.public.feeds import (
     FeedController,
@@ -64,6 +66,7 @@ from idmevents.web.public.registration import (
 from idmevents.web.ratelimit import RateLimit, scoped_rate_limit
 from idmevents.web.security import RequestGuard, security_headers
 from idmevents.web.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
+from idmevents.web.text import configure_text_filters
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -74,6 +77,7 @@ BackgroundTask = Callable[[Settings], Coroutine[Any, Any, None]]
 def configure_templates(engine) -> None:
     configure_jinja(engine)
     configure_admin_jinja(engine)
+    configure_text_filters(engine)
 
 
 # The stores that must be the same for every process behind the proxy. CSRF needs none: its token
@@ -84,6 +88,13 @@ SHARED_STORES = [SESSION_STORE, LOGIN_RATE_LIMIT_STORE, RATE_LIMIT_STORE]
 def default_stores(redis: Redis | None = None) -> dict[str, Store]:
     """Sessions and rate-limit counters on Redis when given a client, else in the database."""
     return shared_stores(SHARED_STORES, redis)
+
+
+def proxy_warning(settings: Settings) -> list[DefineMiddleware]:
+    """Behind a proxy IDMEVENTS_BASE_URL is required: say so in the log when it is a guess."""
+    if settings.base_url_configured:
+        return []
+    return [DefineMiddleware(ProxyWithoutBaseUrlWarning, base_url=settings.base_url)]
 
 
 def create_app(
@@ -169,6 +180,7 @@ def create_app(
             session_config(secure=secure_cookies).middleware,
             AuthenticationMiddleware,
             RequestGuard,
+            *proxy_warning(settings),
         ],
         before_send=[security_headers],
         stores=default_stores(redis) | (stores or {}),

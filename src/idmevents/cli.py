@@ -52,11 +52,30 @@ def check_secret_key() -> None:
         raise SystemExit(f"idmevents: error: {problem}")
 
 
+def listen_base_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches `serve --host H --port P` at."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def serve(host: str, port: int, workers: int, server: str | None) -> None:
     """The web app in `workers` processes, each with its own lifespan (pool, embedded worker)."""
-    from idmevents import server as http_server
-    from idmevents.settings import get_settings
+    import os
 
+    from idmevents import server as http_server
+    from idmevents.settings import BASE_URL_FROM_LISTEN, get_settings, reset_settings
+
+    # Without IDMEVENTS_BASE_URL, links in emails and feeds name the address we listen on (not
+    # the default port): exported before the workers start, every process and worker sees it.
+    if not os.environ.get("IDMEVENTS_BASE_URL"):
+        os.environ["IDMEVENTS_BASE_URL"] = listen_base_url(host, port)
+        os.environ[BASE_URL_FROM_LISTEN] = "1"
+        reset_settings()
     settings = get_settings()
     if settings.mail.embedded_worker:
         check_mail_settings()
@@ -164,7 +183,15 @@ def read_new_password(from_stdin: bool) -> str:
     import getpass
 
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            print(
+                "error: --password-stdin read no password: give it on the first line of "
+                "standard input, e.g. `printf '%s\\n' \"$PASSWORD\" | idmevents user create …`",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
+        return password
     if not sys.stdin.isatty():
         raise SystemExit(
             "error: no terminal to ask for the password; pipe it in with --password-stdin"

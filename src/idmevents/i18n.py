@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, get_timezone_location
+from babel.dates import format_date, format_time, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -84,8 +84,17 @@ def _locale() -> Locale:
 
 
 def zone_abbreviation(moment: datetime, timezone: str) -> str:
-    """The zone's abbreviation at that instant, as the tz database has it: EDT, CEST."""
-    return moment.astimezone(ZoneInfo(timezone)).tzname() or timezone
+    """The zone's abbreviation at that instant, as the tz database has it: EDT, CEST; where it
+    has none (it writes "+07" for Bangkok), the offset from UTC: "UTC+7", "UTC+5:30"."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    name = local.tzname() or timezone
+    if name[:1] not in "+-":
+        return name
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    hours, minutes = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
 
 
 def local_time(moment: datetime, timezone: str, *, with_zone: bool = True) -> str:
@@ -102,9 +111,11 @@ def local_date(day: date | datetime, timezone: str | None = None, *, style: str 
 
 
 def local_datetime(moment: datetime, timezone: str) -> str:
-    tz = ZoneInfo(timezone)
-    text = format_datetime(moment.astimezone(tz), "medium", locale=_locale())
-    return f"{text} {zone_abbreviation(moment, timezone)}"
+    """ "Apr 20, 2027, 13:13 EDT": a readable date and a 24-hour time, as on the agenda."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    day = format_date(local, "medium", locale=_locale())
+    time = format_time(local, "HH:mm", locale=_locale())
+    return f"{day}, {time} {zone_abbreviation(moment, timezone)}"
 
 
 def date_range(first: date, last: date) -> str:

@@ -18,6 +18,8 @@ MIN_SECRET_KEY_LENGTH = 32
 PLACEHOLDER_SECRET_KEYS = frozenset({"change-me", "changeme", "secret", "please-change-me"})
 DEFAULT_MAIL_FROM = "IDM Secretariat <noreply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# Set by `idmevents serve` when it derived IDMEVENTS_BASE_URL from its own host and port.
+BASE_URL_FROM_LISTEN = "IDMEVENTS_BASE_URL_FROM_LISTEN"
 # How long a process may answer public pages and feeds from what it read of a meeting: under
 # load they ask for the same meeting thousands of times a second. 0 switches the caching off.
 DEFAULT_PUBLIC_CACHE_SECONDS = 1.0
@@ -155,6 +157,9 @@ class Settings:
     registration_rate_limit: str = DEFAULT_REGISTRATION_RATE_LIMIT
     extra: dict[str, str] = field(default_factory=dict)
     passwords: PasswordSettings = field(default_factory=PasswordSettings)
+    # False when base_url is a guess (the default, or `serve`'s own address): behind a proxy the
+    # links would then name the wrong host.
+    base_url_configured: bool = True
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -228,7 +233,9 @@ def load_settings() -> Settings:
             poll_seconds=_seconds("IDMEVENTS_MAIL_POLL_SECONDS", DEFAULT_MAIL_POLL_SECONDS),
             batch_size=_count("IDMEVENTS_MAIL_BATCH_SIZE", DEFAULT_MAIL_BATCH_SIZE),
         ),
-        base_url=os.environ.get("IDMEVENTS_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+        base_url=(os.environ.get("IDMEVENTS_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+        base_url_configured=bool(os.environ.get("IDMEVENTS_BASE_URL"))
+        and not os.environ.get(BASE_URL_FROM_LISTEN),
         secret_key=_secret_key(var_dir),
         var_dir=var_dir,
         redis_url=os.environ.get("IDMEVENTS_REDIS_URL") or None,

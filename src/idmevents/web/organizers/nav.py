@@ -14,6 +14,7 @@ from litestar.exceptions import NoRouteMatchFoundException
 from idmevents.auth.services import CurrentUser, role_label
 from idmevents.i18n import gettext
 from idmevents.web.flash import pop_flashes
+from idmevents.web.organizers.audit_labels import audit_action_label, audit_kind_label
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -81,5 +82,10 @@ def admin_nav(request: Request, section: str | None = None) -> list[NavItem]:
 def configure_admin_jinja(engine) -> None:
     """The admin layout's helpers, added to the Jinja environment beside web.configure_jinja's."""
     engine.engine.globals.update(
-        admin_nav=admin_nav, route_url=route_url, role_label=role_label, pop_flashes=pop_flashes
+        admin_nav=admin_nav,
+        route_url=route_url,
+        role_label=role_label,
+        pop_flashes=pop_flashes,
+        audit_action_label=audit_action_label,
+        audit_kind_label=audit_kind_label,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idmevents.auth.tables import User
-from tests.integration.test_auth_commands import run
+from tests.integration.system.test_auth_commands import run
 
 
 @pytest.mark.parametrize("stdin", ["", "\n", "\r\n"])

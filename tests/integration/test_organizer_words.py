@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from idmevents.audit import log as audit
 from idmevents.meetings.tables import MeetingSession
-from tests.desk_factories import desk_meeting
-from tests.registration_factories import make_meeting, make_session
+from tests.factories.meetings import make_meeting, make_session
+from tests.factories.registrations import desk_meeting
 
 
 async def sign_in(client, make_user, login, role: str = "admin") -> dict:

@@ -14,8 +14,9 @@ from email.parser import BytesParser
 
 import pytest
 
-from tests.processes import ROOT, free_port
-from tests.registration_factories import form
+from tests.factories.registrations import form
+from tests.support.environment import ROOT
+from tests.support.processes import free_port
 
 PROXY_WARNING = "IDMEVENTS_BASE_URL is not set but requests come through a reverse proxy"
 

@@ -15,8 +15,8 @@ from idmevents.auth.reset import issue_link
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import MeetingSession, Panelist
 from idmevents.registrations.tables import Registration
-from tests.browser.test_admin_auth import sign_in
-from tests.desk_factories import desk_meeting
+from tests.browser.organizers.test_admin_auth import sign_in
+from tests.factories.registrations import desk_meeting
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts" / "widths"
 WIDTHS = (390, 1280)

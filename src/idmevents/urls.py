@@ -2,9 +2,9 @@
 
 Feeds, emails, calendar events and apps carry addresses that must work from anywhere, so each is
 built here on IDMEVENTS_BASE_URL (or on the `base_url` a caller was handed, as the feeds are, so
-that they stay a pure function of their inputs). These paths are the public contract (see
-DESIGN.md): the controllers in idmevents.web declare the same ones, and a link already sent must
-keep working.
+that they stay a pure function of their inputs). These paths are a public contract: the
+controllers in idmevents.web.public (and web/organizers/accounts.py for the password reset)
+declare the same ones, and a link already sent must keep working.
 """
 
 from __future__ import annotations

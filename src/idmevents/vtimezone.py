@@ -1,7 +1,8 @@
 """VTIMEZONE components computed from zoneinfo: the one writer of time zones for every calendar.
 
-Feeds (feeds/ical.py), the invitation attached to confirmations (registrations/invitation.py) and
-the agenda-change notices (meetings/notices.py) all describe their zones with `vtimezone`.
+Every calendar is assembled by idmevents.calendar_events (the feeds, the invitation attached to
+confirmations, the agenda-change notices), which describes its zones with `vtimezone`; the feeds
+also take the cached bytes of `vtimezone_bytes`.
 
 icalendar's own Timezone.from_tzinfo (behind add_missing_timezones) writes each observance's
 DTSTART as the first wall-clock time of the new offset. RFC 5545 reads DTSTART in TZOFFSETFROM,

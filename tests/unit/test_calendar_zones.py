@@ -16,8 +16,8 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from idmevents.meetings.notices import changes_calendar
 from idmevents.registrations.invitation import MeetingSpan, invitation
+from idmevents.registrations.notices import changes_calendar
 from idmevents.vtimezone import vtimezone
 from tests.unit.feeds.test_ical import instants_to_check
 
@@ -46,14 +46,17 @@ def a_change_notice() -> bytes:
         "timezone": "America/New_York",
         "title": "Workshop",
         "venue_name": "UN Headquarters",
-        "city": "New York",
+        "venue_address": "405 East 42nd Street",
         "slug": "m",
+        "status": "published",
     }
     session = {
         "id": 7,
         "uid": "session-7@example.org",
         "sequence": 2,
         "updated_at": NOW,
+        "created_at": NOW,
+        "kind": "panel",
         "starts_at": STARTS.astimezone(UTC),
         "ends_at": ENDS.astimezone(UTC),
         "title": "Opening",
@@ -61,7 +64,7 @@ def a_change_notice() -> bytes:
         "description": "",
         "status": "scheduled",
     }
-    return changes_calendar(meeting, [session], NOW)
+    return changes_calendar(meeting, [session])
 
 
 @pytest.mark.parametrize("write", [an_invitation, a_change_notice])

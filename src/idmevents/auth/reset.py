@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from idmevents import audit, db
+from idmevents import audit, db, urls
 from idmevents.auth import services
 from idmevents.auth.tables import PasswordReset, User
 from idmevents.errors import InvalidInput
@@ -18,15 +18,13 @@ from idmevents.i18n import current_language, gettext
 from idmevents.mail.message import Email
 from idmevents.mail.outbox import enqueue
 from idmevents.mail.render import render_email
-from idmevents.settings import get_settings
 
 RESET_LIFETIME = timedelta(hours=1)
 INVITE_LIFETIME = timedelta(days=3)
-RESET_PATH = "/admin/password-reset/"
 
 
 def reset_link(secret: str) -> str:
-    return f"{get_settings().base_url}{RESET_PATH}{secret}"
+    return urls.password_reset(secret)
 
 
 async def issue_link(user: dict, *, kind: str, lifetime: timedelta, now: datetime) -> str:

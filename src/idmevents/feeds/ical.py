@@ -1,5 +1,8 @@
 """The iCalendar (RFC 5545) form of agendas: a pure function from agenda data to a calendar.
 
+What a session's event says is decided here; how an event is written (UID, DTSTAMP, SEQUENCE,
+STATUS, LOCATION...) is idmevents.calendar_events, which the emailed calendars share.
+
 Same agenda in, same bytes out. Nothing here reads the clock, the database or the request: the
 bytes of a feed depend only on the agenda's state, so a feed can be built once per agenda change,
 cached, and given a strong ETag that every server process computes alike. (The caches below only
@@ -12,24 +15,27 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from icalendar import (
-    Calendar,
-    Event,
-    vDuration,
-    vText,
+from icalendar import Calendar, Event, vDuration, vText
+
+from idmevents import urls
+from idmevents.calendar_events import (
+    PRODID,
+    CalendarEvent,
+    calendar_head,
+    fill,
+    location,
+    vevent,
+    zone_years,
 )
-
-from idmevents import __version__
-from idmevents.feeds import links
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem
-from idmevents.vtimezone import observances, vtimezone, vtimezone_bytes
+from idmevents.vtimezone import observances, vtimezone_bytes
 
-PRODID = f"-//International Organization for Migration//idmevents {__version__}//EN"
+__all__ = ["PRODID", "CalendarInfo", "build_calendar", "calendar_bytes", "clear_caches"]
+
 # How often clients should fetch the feed again (RFC 7986 REFRESH-INTERVAL and the older
 # X-PUBLISHED-TTL that Outlook reads). An hour keeps a moved session visible the same morning
 # without clients hammering the server; conditional requests make each poll cheap.
@@ -54,12 +60,11 @@ def build_calendar(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
     their LOCATION. Cancelled items stay in, as STATUS:CANCELLED, so that clients remove them
     instead of keeping a stale copy (a vanished event is simply kept by some clients).
     """
-    calendar = _calendar_head(agendas, info)
-    for zone, (first_year, last_year) in _zone_spans(agendas):
-        calendar.add_component(vtimezone(zone, first_year, last_year))
-    for item, meeting in _events_in_order(agendas):
-        calendar.add_component(session_event(item, meeting, base_url=base_url))
-    return calendar
+    events = [
+        session_facts(item, meeting, base_url=base_url)
+        for item, meeting in _events_in_order(agendas)
+    ]
+    return fill(_calendar_head(agendas, info), events)
 
 
 def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: str) -> bytes:
@@ -74,7 +79,7 @@ def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
     parts = [head.removesuffix(CALENDAR_END)]
     parts.extend(
         vtimezone_bytes(zone, first_year, last_year)
-        for zone, (first_year, last_year) in _zone_spans(agendas)
+        for zone, first_year, last_year in _zone_years(agendas)
     )
     parts.extend(
         _event_bytes(item, meeting, base_url=base_url)
@@ -85,11 +90,7 @@ def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
 
 
 def _calendar_head(agendas: Sequence[Agenda], info: CalendarInfo) -> Calendar:
-    calendar = Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", "PUBLISH")
+    calendar = calendar_head("PUBLISH")
     # RFC 7986 names and the X-WR-* ones Apple, Google and Outlook read. X-WR-* are unknown to
     # icalendar, which would write them unescaped: give them as text so commas and newlines are.
     calendar.add("NAME", info.name)
@@ -113,7 +114,7 @@ def _events_in_order(agendas: Sequence[Agenda]) -> list[tuple[AgendaItem, dict]]
     return events
 
 
-# What an event shows of its meeting (see session_event): part of the event's cache key.
+# What an event shows of its meeting (see session_facts): part of the event's cache key.
 MEETING_FIELDS_IN_EVENTS = ("slug", "timezone", "status", "venue_name", "venue_address")
 EVENT_CACHE_SIZE = 20_000
 _event_cache: OrderedDict[tuple, bytes] = OrderedDict()
@@ -154,36 +155,31 @@ def clear_caches() -> None:
 
 
 def session_event(item: AgendaItem, meeting: dict, *, base_url: str) -> Event:
-    zone = ZoneInfo(meeting["timezone"])
+    return vevent(session_facts(item, meeting, base_url=base_url))
+
+
+def session_facts(item: AgendaItem, meeting: dict, *, base_url: str) -> CalendarEvent:
+    """The event of one session, as every feed shows it (the DTSTAMP rule: calendar_events)."""
     cancelled = item.cancelled or meeting["status"] == "cancelled"
-    page_url = links.session_page_url(base_url, meeting["slug"], item.id)
-    event = Event()
-    event.add("UID", item.uid)
-    # DTSTAMP is the session's last change, not the time of the download. With METHOD:PUBLISH it
-    # says when this version of the event was made (RFC 5546 orders versions of one UID by
-    # SEQUENCE, then DTSTAMP). Stamping the download time (what Indico, pretalx and pretix do)
-    # makes every poll look like a new revision while SEQUENCE says otherwise, so clients
-    # discard or mistrust the updates they should apply (indico#2604), and it makes the bytes
-    # differ on every request, so no ETag or cache can hold. A stamp tied to the change moves
-    # exactly when the event does, together with SEQUENCE and LAST-MODIFIED.
-    event.add("DTSTAMP", _utc(item.updated_at))
-    event.add("DTSTART", item.starts_at.astimezone(zone))
-    event.add("DTEND", item.ends_at.astimezone(zone))
+    page_url = urls.session_anchor(meeting["slug"], item.id, base_url=base_url)
     title = gettext("Cancelled: %(title)s") % {"title": item.title} if cancelled else item.title
-    event.add("SUMMARY", title)
-    event.add("DESCRIPTION", _description(item, page_url, cancelled=cancelled))
-    location = _location(item, meeting)
-    if location:
-        event.add("LOCATION", location)
-    event.add("URL", page_url)
-    event.add("CATEGORIES", [kind_label(item.kind)])
-    event.add("SEQUENCE", item.sequence)
-    event.add("CREATED", _utc(item.created_at))
-    event.add("LAST-MODIFIED", _utc(item.updated_at))
-    event.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
-    # Breaks do not make the attendee busy to others; everything else does.
-    event.add("TRANSP", "TRANSPARENT" if item.kind == "break" else "OPAQUE")
-    return event
+    return CalendarEvent(
+        uid=item.uid,
+        start=item.starts_at,
+        end=item.ends_at,
+        timezone=meeting["timezone"],
+        summary=title,
+        changed_at=item.updated_at,
+        sequence=item.sequence,
+        cancelled=cancelled,
+        description=_description(item, page_url, cancelled=cancelled),
+        location=location(item.room_name, meeting.get("venue_name"), meeting.get("venue_address")),
+        url=page_url,
+        categories=(kind_label(item.kind),),
+        created_at=item.created_at,
+        # Breaks do not make the attendee busy to others; everything else does.
+        busy=item.kind != "break",
+    )
 
 
 def _description(item: AgendaItem, page_url: str, *, cancelled: bool) -> str:
@@ -204,30 +200,9 @@ def _description(item: AgendaItem, page_url: str, *, cancelled: bool) -> str:
     return "\n\n".join(parts)
 
 
-def _location(item: AgendaItem, meeting: dict) -> str:
-    parts = [item.room_name, meeting.get("venue_name") or "", meeting.get("venue_address") or ""]
-    return ", ".join(part.strip() for part in parts if part and part.strip())
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
-
-
-def _zone_spans(agendas: Sequence[Agenda]) -> list[tuple[str, tuple[int, int]]]:
-    return sorted(_years_by_zone(agendas).items())
-
-
-def _years_by_zone(agendas: Sequence[Agenda]) -> dict[str, tuple[int, int]]:
-    """For each zone, the first and last local year any of its sessions touches."""
-    years: dict[str, tuple[int, int]] = {}
-    for agenda in agendas:
-        if not agenda.items:
-            continue
-        zone = ZoneInfo(agenda.timezone)
-        first = min(item.starts_at for item in agenda.items).astimezone(zone).year
-        last = max(item.ends_at for item in agenda.items).astimezone(zone).year
-        if agenda.timezone in years:
-            known_first, known_last = years[agenda.timezone]
-            first, last = min(first, known_first), max(last, known_last)
-        years[agenda.timezone] = (first, last)
-    return years
+def _zone_years(agendas: Sequence[Agenda]) -> list[tuple[str, int, int]]:
+    return zone_years(
+        (agenda.timezone, item.starts_at, item.ends_at)
+        for agenda in agendas
+        for item in agenda.items
+    )

@@ -1,43 +1,13 @@
-"""Absolute addresses of feeds and pages, and the links that subscribe a calendar app to a feed.
+"""The links that subscribe a calendar app to a feed: webcal, Google Calendar, Outlook.
 
-Feeds and emails are read outside the site, so every address in them is absolute, built on
-IDMEVENTS_BASE_URL. The paths here are the public contract (see DESIGN.md): the controllers
-declare the same paths.
+They take the feed's absolute address (idmevents.urls builds it): the calendar services fetch the
+feed from outside the site.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
-
-
-def meeting_page_url(base_url: str, slug: str) -> str:
-    return f"{base_url}/meetings/{quote(slug)}"
-
-
-def session_page_url(base_url: str, slug: str, session_id: int) -> str:
-    """A session's place on its meeting's agenda page (each session there has this anchor)."""
-    return f"{meeting_page_url(base_url, slug)}#session-{session_id}"
-
-
-def meeting_feed_url(base_url: str, slug: str) -> str:
-    return f"{meeting_page_url(base_url, slug)}/agenda.ics"
-
-
-def session_feed_url(base_url: str, slug: str, session_id: int) -> str:
-    return f"{meeting_page_url(base_url, slug)}/sessions/{session_id}/event.ics"
-
-
-def panelist_page_url(base_url: str, slug: str) -> str:
-    return f"{base_url}/panelists/{quote(slug)}"
-
-
-def panelist_feed_url(base_url: str, slug: str) -> str:
-    return f"{panelist_page_url(base_url, slug)}/agenda.ics"
-
-
-def personal_feed_url(base_url: str, feed_token: str) -> str:
-    return f"{base_url}/r/{quote(feed_token)}/agenda.ics"
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from idmevents import __version__
-from idmevents.feeds import links
+from idmevents import __version__, urls
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.i18n import gettext
 from idmevents.meetings.services import Agenda, AgendaItem
@@ -103,7 +102,7 @@ def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
     meeting = agenda.meeting
     zone = ZoneInfo(agenda.timezone)
     slug = meeting["slug"]
-    page = links.meeting_page_url(base_url, slug)
+    page = urls.meeting_page(slug, base_url=base_url)
     return AgendaJSON(
         version=SCHEDULE_VERSION,
         meeting=MeetingJSON(
@@ -118,7 +117,7 @@ def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
             ends_on=meeting["ends_on"],
             status=meeting["status"],
             url=page,
-            ical_url=links.meeting_feed_url(base_url, slug),
+            ical_url=urls.meeting_feed(slug, base_url=base_url),
             schedule_xml_url=f"{page}/schedule.xml",
         ),
         changed_at=_utc(meeting["agenda_changed_at"]),
@@ -137,8 +136,8 @@ def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
                 room=item.room_name,
                 sequence=item.sequence,
                 updated_at=_utc(item.updated_at),
-                url=links.session_page_url(base_url, slug, item.id),
-                ical_url=links.session_feed_url(base_url, slug, item.id),
+                url=urls.session_anchor(slug, item.id, base_url=base_url),
+                ical_url=urls.session_feed(slug, item.id, base_url=base_url),
                 panelists=[
                     PanelistJSON(
                         slug=person.slug,
@@ -147,7 +146,7 @@ def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
                         position=person.position,
                         organization=person.organization,
                         role=person.role,
-                        url=links.panelist_page_url(base_url, person.slug),
+                        url=urls.panelist_page(person.slug, base_url=base_url),
                     )
                     for person in item.panelists
                 ],
@@ -181,7 +180,7 @@ def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
     _text(conference, "end", meeting["ends_on"].isoformat())
     _text(conference, "days", str((meeting["ends_on"] - meeting["starts_on"]).days + 1))
     _text(conference, "timeslot_duration", "00:15")
-    _text(conference, "base_url", links.meeting_page_url(base_url, slug) + "/")
+    _text(conference, "base_url", urls.meeting_page(slug, base_url=base_url) + "/")
     _text(conference, "time_zone_name", agenda.timezone)
 
     for index, day in enumerate(agenda.by_day(), start=1):
@@ -216,7 +215,7 @@ def _frab_event(
 ) -> None:
     start = item.starts_at.astimezone(zone)
     cancelled = item.cancelled or meeting["status"] == "cancelled"
-    url = links.session_page_url(base_url, meeting["slug"], item.id)
+    url = urls.session_anchor(meeting["slug"], item.id, base_url=base_url)
     event = ET.SubElement(parent, "event", id=str(item.id), guid=event_guid(item.uid))
     _text(event, "date", start.isoformat())
     _text(event, "start", start.strftime("%H:%M"))

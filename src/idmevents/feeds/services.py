@@ -4,7 +4,8 @@ A request first reads the few rows that say which state a feed is in (the meetin
 `agenda_changed_at`, a participant's choices, a panelist's meetings); that state is the cache
 key. Only a key not seen before loads the agenda and builds the document, in a worker thread so
 that a large agenda does not hold up other requests. Every writer that changes what a feed shows
-moves `Meeting.agenda_changed_at` (see notes/interfaces.md), which is what makes the key change.
+moves `Meeting.agenda_changed_at` (idmevents.meetings.builder.mark_agenda_changed), which is what
+makes the key change.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from idmevents import urls
 from idmevents.db import write_transaction
 from idmevents.errors import NotFound
-from idmevents.feeds import links, schedule
+from idmevents.feeds import schedule
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
 from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem, get_public_meeting, load_agenda
@@ -220,8 +222,8 @@ def _meeting_info(meeting: dict, base_url: str) -> CalendarInfo:
         name=meeting["title"],
         description=gettext("The agenda of %(title)s, in %(city)s. Times are %(zone)s time.")
         % {"title": meeting["title"], "city": meeting["city"], "zone": meeting["timezone"]},
-        source_url=links.meeting_feed_url(base_url, meeting["slug"]),
-        page_url=links.meeting_page_url(base_url, meeting["slug"]),
+        source_url=urls.meeting_feed(meeting["slug"], base_url=base_url),
+        page_url=urls.meeting_page(meeting["slug"], base_url=base_url),
     )
 
 
@@ -289,8 +291,8 @@ async def session_calendar(slug: str, session_id: int, *, base_url: str) -> Feed
     info = CalendarInfo(
         name=f"{row['title']} · {meeting['title']}",
         description=_meeting_info(meeting, base_url).description,
-        source_url=links.session_feed_url(base_url, meeting["slug"], session_id),
-        page_url=links.session_page_url(base_url, meeting["slug"], session_id),
+        source_url=urls.session_feed(meeting["slug"], session_id, base_url=base_url),
+        page_url=urls.session_anchor(meeting["slug"], session_id, base_url=base_url),
     )
     return await _document(
         FeedSpec(
@@ -394,8 +396,8 @@ async def panelist_calendar(slug: str, *, base_url: str) -> FeedDocument:
     info = CalendarInfo(
         name=gettext("%(name)s at the International Dialogue on Migration") % {"name": name},
         description=gettext("The sessions in which %(name)s takes part.") % {"name": name},
-        source_url=links.panelist_feed_url(base_url, panelist["slug"]),
-        page_url=links.panelist_page_url(base_url, panelist["slug"]),
+        source_url=urls.panelist_feed(panelist["slug"], base_url=base_url),
+        page_url=urls.panelist_page(panelist["slug"], base_url=base_url),
     )
     state_modified = max([_utc(panelist["updated_at"])] + [_meeting_modified(m) for m in meetings])
     return await _document(
@@ -466,8 +468,8 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
             else gettext("The agenda of %(title)s. Choose sessions to see only yours.")
         )
         % {"title": meeting["title"]},
-        source_url=links.personal_feed_url(base_url, registration["feed_token"]),
-        page_url=links.meeting_page_url(base_url, meeting["slug"]),
+        source_url=urls.personal_feed(registration["feed_token"], base_url=base_url),
+        page_url=urls.meeting_page(meeting["slug"], base_url=base_url),
     )
     state_modified = max(
         [_meeting_modified(meeting)] + [_utc(row["created_at"]) for row in choices]

@@ -2,9 +2,7 @@
 
 A pure function of its inputs, so a test can parse its output back. The event's UID is stable per
 registration, so that a later invitation (promotion after a cancellation, a cancelled seat) updates
-the same entry in the person's calendar instead of adding a second one. There is no ORGANIZER and
-no ATTENDEE: with them, calendar clients would offer "accept / decline" and mail replies to an
-address nobody reads.
+the same entry in the person's calendar instead of adding a second one.
 """
 
 from __future__ import annotations
@@ -13,11 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from idmevents.calendar_events import CalendarEvent, calendar
 
-from idmevents.vtimezone import vtimezone
-
-PRODID = "-//IOM International Dialogue on Migration//idmevents//EN"
 # SEQUENCE must grow with each new version of the invitation. Minutes since this epoch grow with
 # time and stay well inside the 32-bit integers that some clients store them in.
 _SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=ZoneInfo("UTC"))
@@ -49,37 +44,24 @@ def invitation(
     url: str,
     now: datetime,
 ) -> bytes:
-    """An iCalendar object with METHOD `method` ("REQUEST" or "CANCEL") and one VEVENT."""
-    zone = ZoneInfo(span.timezone)
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method)
+    """An iCalendar object with METHOD `method` ("REQUEST" or "CANCEL") and the one event.
 
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", now.astimezone(ZoneInfo("UTC")))
-    if span.starts_at is not None and span.ends_at is not None:
-        event.add("dtstart", span.starts_at.astimezone(zone))
-        event.add("dtend", span.ends_at.astimezone(zone))
-    else:
+    Written by idmevents.calendar_events, as the feeds write theirs. This version of the invitation is
+    made `now` (the change that sends it), so `now` is its DTSTAMP and LAST-MODIFIED.
+    """
+    timed = span.starts_at is not None and span.ends_at is not None
+    event = CalendarEvent(
+        uid=uid,
         # No agenda yet: whole days (DTEND is exclusive).
-        event.add("dtstart", span.first_day)
-        event.add("dtend", span.last_day + timedelta(days=1))
-    event.add("summary", title)
-    if location:
-        event.add("location", location)
-    if description:
-        event.add("description", description)
-    if url:
-        event.add("url", url)
-    event.add("sequence", sequence_at(now))
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    if span.starts_at is not None and span.ends_at is not None:
-        # The zone of DTSTART/DTEND, as the feeds write it (idmevents.vtimezone): the rules of the
-        # meeting's year(s), both the standard and the daylight one, with RFC 5545 onsets.
-        calendar.add_component(vtimezone(span.timezone, span.first_day.year, span.last_day.year))
-    calendar.add_component(event)
-    return calendar.to_ical()
+        start=span.starts_at if timed else span.first_day,
+        end=span.ends_at if timed else span.last_day + timedelta(days=1),
+        timezone=span.timezone,
+        summary=title,
+        changed_at=now,
+        sequence=sequence_at(now),
+        cancelled=method == "CANCEL",
+        description=description,
+        location=location,
+        url=url,
+    )
+    return calendar(method, [event])

@@ -20,10 +20,9 @@ from litestar.exceptions import (
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Template
 
-from idmevents import db, i18n, stores
+from idmevents import db, i18n, stores, urls
 from idmevents.errors import AppError
 from idmevents.feeds import links
-from idmevents.settings import get_settings
 
 if TYPE_CHECKING:
     from litestar.template import TemplateEngineProtocol
@@ -65,7 +64,7 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
 
 def absolute_url(path: str) -> str:
     """A path of this site as a full address on IDMEVENTS_BASE_URL (for feeds, emails, apps)."""
-    return get_settings().base_url + path
+    return urls.absolute(path)
 
 
 def subscribe_links(feed_url: str, title: str) -> links.SubscribeLinks:

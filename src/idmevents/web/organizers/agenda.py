@@ -17,9 +17,9 @@ from litestar.response import Redirect, Template
 from idmevents.audit import Actor
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import gettext, ngettext
-from idmevents.meetings import builder, notices, panelists, services
+from idmevents.meetings import builder, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
-from idmevents.registrations import meeting_cancellation
+from idmevents.registrations import meeting_cancellation, notices
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 

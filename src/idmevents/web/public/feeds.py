@@ -31,7 +31,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.response.base import ASGIResponse
 
-from idmevents.feeds import links, services
+from idmevents import urls
+from idmevents.feeds import services
 from idmevents.feeds.services import FeedDocument
 from idmevents.settings import get_settings
 
@@ -241,7 +242,7 @@ class PanelistPageController(Controller):
             "panelists/detail.html.jinja2",
             context={
                 "person": agenda,
-                "feed_url": links.panelist_feed_url(base_url, agenda.panelist["slug"]),
+                "feed_url": urls.panelist_feed(agenda.panelist["slug"], base_url=base_url),
             },
         )
 

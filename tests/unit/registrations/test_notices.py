@@ -9,9 +9,12 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from idmevents.audit import SYSTEM
+from idmevents.calendar_events import PRODID
+from idmevents.feeds import services as feeds
 from idmevents.mail.tables import OutboxMessage
-from idmevents.meetings import builder, notices
-from idmevents.meetings.tables import AgendaChange, Meeting
+from idmevents.meetings import builder
+from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
+from idmevents.registrations import notices
 from idmevents.registrations.tables import Registration, SessionAttendance
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -54,6 +57,8 @@ async def published_meeting_with_two_sessions() -> tuple[dict, dict, dict]:
             "starts_on": date(2027, 4, 20),
             "ends_on": date(2027, 4, 21),
             "status": "published",
+            "venue_name": "United Nations Headquarters",
+            "venue_address": "405 East 42nd Street\nNew York, NY 10017",
         },
         by=SYSTEM,
         now=NOW,
@@ -67,6 +72,24 @@ async def published_meeting_with_two_sessions() -> tuple[dict, dict, dict]:
     # The "added" changes of the initial agenda are not news to anyone registering after them.
     await notices.notify_participants("idm-test", by=SYSTEM, now=NOW)
     return meeting, first, second
+
+
+def event_facts(event) -> dict:
+    """Every property of a VEVENT, decoded (dates as datetimes, text as str)."""
+    return {
+        name: event.decoded(name) if name in DECODED else str(value)
+        for name, value in event.property_items(recursive=False)
+        if name not in ("BEGIN", "END")
+    }
+
+
+DECODED = {"DTSTAMP", "DTSTART", "DTEND", "SEQUENCE", "CREATED", "LAST-MODIFIED"}
+
+
+def notice_calendar(row: dict) -> Calendar:
+    message = parsed(row)
+    ics = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
+    return Calendar.from_ical(ics.get_content())
 
 
 def parsed(row: dict) -> email.message.EmailMessage:
@@ -102,11 +125,24 @@ async def test_notify_sends_each_affected_participant_one_email_once():
     ics = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
     assert ics.get_param("method") == "PUBLISH"
     calendar = Calendar.from_ical(ics.get_content())
-    events = calendar.walk("VEVENT")
-    assert [(str(e["UID"]), int(e["SEQUENCE"]), str(e["STATUS"])) for e in events] == [
-        (first["uid"], 2, "CANCELLED")
-    ]
-    assert events[0].decoded("DTSTART") == ny(12)
+    assert (str(calendar["PRODID"]), str(calendar["METHOD"])) == (PRODID, "PUBLISH")
+    [event] = calendar.walk("VEVENT")
+    assert event_facts(event) == {
+        "UID": first["uid"],
+        # The session's last change (as in the feed), not the time of the notice.
+        "DTSTAMP": LATER,
+        "DTSTART": ny(12),
+        "DTEND": ny(13),
+        "SUMMARY": "Panel 1",
+        "LOCATION": "United Nations Headquarters, 405 East 42nd Street, New York, NY 10017",
+        "URL": f"https://testserver.local/meetings/idm-test#session-{first['id']}",
+        "SEQUENCE": 2,
+        "CREATED": NOW,
+        "LAST-MODIFIED": LATER,
+        "STATUS": "CANCELLED",
+        "TRANSP": "OPAQUE",
+    }
+    assert "ORGANIZER" not in event and "ATTENDEE" not in event
 
     again = await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
     assert again == notices.NoticeResult(emails=0, changes=0)
@@ -159,3 +195,29 @@ async def test_two_organizers_pressing_notify_at_once_send_one_email_each():
     assert sorted(r.emails for r in results) == [0, 0, 2]
     rows = await OutboxMessage.select(OutboxMessage.to_address).order_by(OutboxMessage.to_address)
     assert rows == [{"to_address": "ana@example.org"}, {"to_address": "ben@example.org"}]
+
+
+async def test_the_notice_carries_each_session_as_the_feed_does():
+    meeting, first, second = await published_meeting_with_two_sessions()
+    await register(meeting["id"], "Ana")
+    await builder.update_session(
+        first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
+    )
+    await builder.set_session_status(second["id"], "cancelled", by=SYSTEM, now=LATER)
+    # The notice goes out a day after the changes: its events still say when they changed.
+    await notices.notify_participants("idm-test", by=SYSTEM, now=LATER + timedelta(days=1))
+    [row] = await OutboxMessage.select()
+    sent = {str(e["UID"]): event_facts(e) for e in notice_calendar(row).walk("VEVENT")}
+    feed = await feeds.meeting_calendar("idm-test", base_url="https://testserver.local")
+    published = {
+        str(e["UID"]): event_facts(e) for e in Calendar.from_ical(feed.body).walk("VEVENT")
+    }
+    shared = ("UID", "DTSTAMP", "DTSTART", "DTEND", "LOCATION", "URL", "SEQUENCE", "STATUS")
+    shared += ("CREATED", "LAST-MODIFIED", "TRANSP")
+    uids = [row["uid"] for row in await MeetingSession.select().order_by(MeetingSession.id)]
+    assert list(sent) == uids
+    for uid in uids:
+        assert {name: sent[uid][name] for name in shared} == {
+            name: published[uid][name] for name in shared
+        }
+    assert sent[uids[1]]["DTSTAMP"] == LATER

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from icalendar import Calendar, Event
+from icalendar import vText
 
-from idmevents import i18n
+from idmevents import i18n, urls
 from idmevents.audit import Actor
+from idmevents.calendar_events import CalendarEvent, calendar_head, fill, location
 from idmevents.db import locked, write_transaction
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
@@ -26,8 +26,6 @@ from idmevents.mail.render import render_email
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations.tables import Registration, SessionAttendance
-from idmevents.settings import get_settings
-from idmevents.vtimezone import vtimezone
 
 
 @dataclass(frozen=True)
@@ -81,9 +79,7 @@ async def notify_participants(slug: str, *, by: Actor, now: datetime) -> NoticeR
             mine = chosen.get(registration["id"])
             relevant = [c for c in changes if not mine or c["meeting_session"] in mine]
             if relevant:
-                await enqueue(
-                    _notice_email(meeting, registration, relevant, sessions, now), now=now
-                )
+                await enqueue(_notice_email(meeting, registration, relevant, sessions), now=now)
                 sent += 1
         await AgendaChange.update({AgendaChange.notified_at: now}).where(
             AgendaChange.id.is_in([c["id"] for c in changes])
@@ -107,7 +103,6 @@ def _notice_email(
     registration: dict,
     changes: list[dict],
     sessions: dict[int, dict],
-    now: datetime,
 ) -> Email:
     language = registration["language"] or "en"
     token = i18n.set_language(language)
@@ -119,7 +114,6 @@ def _notice_email(
     finally:
         i18n.reset_language(token)
     changed_sessions = [sessions[i] for i in dict.fromkeys(c["meeting_session"] for c in changes)]
-    base_url = get_settings().base_url
     subject, text, html = render_email(
         "agenda-changed",
         {
@@ -127,12 +121,12 @@ def _notice_email(
             "registration": registration,
             "lines": lines,
             "sessions": changed_sessions,
-            "meeting_url": f"{base_url}/meetings/{meeting['slug']}",
-            "manage_url": f"{base_url}/r/{registration['token']}",
+            "meeting_url": urls.meeting_page(meeting["slug"]),
+            "manage_url": urls.manage_page(registration["token"]),
         },
         language,
     )
-    calendar = changes_calendar(meeting, changed_sessions, now)
+    calendar = changes_calendar(meeting, changed_sessions)
     return Email(
         kind="agenda-changed",
         to_address=registration["email"],
@@ -153,46 +147,36 @@ def _notice_email(
     )
 
 
-def changes_calendar(meeting: dict, sessions: list[dict], now: datetime) -> bytes:
+def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
     """The changed sessions as they are now, with their UIDs and SEQUENCEs: calendars update them.
 
-    METHOD:PUBLISH, because participants are not invitees whose replies we collect; a cancelled
-    session goes out with STATUS:CANCELLED so calendars strike it rather than keep the old time.
+    Each event is written as the meeting's feed writes it (idmevents.calendar_events): same UID,
+    SEQUENCE and DTSTAMP (the session's last change, not the time of the notice), so a calendar
+    that also subscribes to the feed sees one version of each session. METHOD:PUBLISH, because
+    participants are not invitees whose replies we collect; a cancelled session (or any session of
+    a cancelled meeting) goes out with STATUS:CANCELLED so calendars strike it rather than keep the
+    old time.
     """
-    calendar = Calendar()
-    calendar.add("prodid", "-//IOM//idmevents//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", meeting["title"])
-    zone = ZoneInfo(meeting["timezone"])
-    first: date | None = None
-    last: date | None = None
-    for row in sessions:
-        event = Event()
-        event.add("uid", row["uid"])
-        event.add("sequence", row["sequence"])
-        event.add("dtstamp", now.astimezone(UTC))
-        event.add("last-modified", row["updated_at"].astimezone(UTC))
-        event.add("dtstart", row["starts_at"].astimezone(zone))
-        event.add("dtend", row["ends_at"].astimezone(zone))
-        event.add("summary", row["title"])
-        location = ", ".join(
-            part for part in (row.get("room_name"), meeting["venue_name"], meeting["city"]) if part
+    events = [
+        CalendarEvent(
+            uid=row["uid"],
+            start=row["starts_at"],
+            end=row["ends_at"],
+            timezone=meeting["timezone"],
+            summary=row["title"],
+            changed_at=row["updated_at"],
+            sequence=row["sequence"],
+            cancelled=row["status"] == "cancelled" or meeting["status"] == "cancelled",
+            description=row["description"] or "",
+            location=location(
+                row.get("room_name"), meeting["venue_name"], meeting["venue_address"]
+            ),
+            url=urls.session_anchor(meeting["slug"], row["id"]),
+            created_at=row["created_at"],
+            busy=row["kind"] != "break",  # as in the feeds: a break keeps nobody busy
         )
-        if location:
-            event.add("location", location)
-        if row["description"]:
-            event.add("description", row["description"])
-        event.add("status", "CANCELLED" if row["status"] == "cancelled" else "CONFIRMED")
-        event.add(
-            "url", f"{get_settings().base_url}/meetings/{meeting['slug']}#session-{row['id']}"
-        )
-        calendar.add_component(event)
-        day = row["starts_at"].astimezone(zone).date()
-        first = day if first is None or day < first else first
-        last = day if last is None or day > last else last
-    if first is not None and last is not None:
-        # The zone as the feeds write it (idmevents.vtimezone): the rules of the events' years,
-        # ahead of the events that use it.
-        calendar.subcomponents.insert(0, vtimezone(meeting["timezone"], first.year, last.year))
-    return calendar.to_ical()
+        for row in sessions
+    ]
+    head = calendar_head("PUBLISH")
+    head.add("X-WR-CALNAME", vText(meeting["title"]))
+    return fill(head, events).to_ical()

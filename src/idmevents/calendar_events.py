@@ -1,0 +1,141 @@
+"""The one writer of iCalendar (RFC 5545) events, for the feeds and for the calendars sent by email.
+
+A feed's session, the session attached to an agenda-change notice and the meeting invited to in a
+confirmation are all written here, so that a calendar that gets the same event from two of them
+sees the same UID, DTSTAMP, SEQUENCE, STATUS, LOCATION, URL and PRODID, and keeps one entry. Pure:
+the caller says what the event is and when this version of it was made; nothing is read from the
+clock, the database or the request. Zones come from idmevents.vtimezone, never from icalendar's
+add_missing_timezones (see that module for why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from idmevents import __version__
+from idmevents.vtimezone import vtimezone
+
+PRODID = f"-//International Organization for Migration//idmevents {__version__}//EN"
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """What one VEVENT says. Times are instants, written in `timezone`; dates are whole days."""
+
+    uid: str  # stable for the thing the event stands for, so each new version replaces the last
+    start: datetime | date
+    end: datetime | date  # for whole days, the day after the last (DTEND is exclusive)
+    timezone: str  # the zone DTSTART/DTEND are written in (TZID) when they are instants
+    summary: str
+    changed_at: datetime  # when this version was made: DTSTAMP and LAST-MODIFIED
+    sequence: int  # must grow with each version calendars should apply
+    cancelled: bool = False
+    description: str = ""
+    location: str = ""  # see `location`
+    url: str = ""  # absolute (idmevents.urls)
+    categories: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    busy: bool = True  # TRANSP: does the event make the attendee busy to others?
+
+
+def location(*parts: str | None) -> str:
+    """LOCATION from the narrowest place to the widest (room, venue, address), on one line.
+
+    Empty parts are left out, and an address typed on several lines gives one part per line:
+    calendar apps show LOCATION as a single line (and hand it to map services).
+    """
+    pieces = [line for part in parts if part for line in part.splitlines()]
+    return ", ".join(piece.strip() for piece in pieces if piece.strip())
+
+
+def vevent(facts: CalendarEvent) -> Event:
+    event = Event()
+    event.add("UID", facts.uid)
+    # DTSTAMP is the event's last change, not the time of the download or of the email. With
+    # METHOD:PUBLISH it says when this version of the event was made (RFC 5546 orders versions of
+    # one UID by SEQUENCE, then DTSTAMP). Stamping the download time (what Indico, pretalx and
+    # pretix do) makes every poll look like a new revision while SEQUENCE says otherwise, so
+    # clients discard or mistrust the updates they should apply (indico#2604), and it makes the
+    # bytes differ on every request, so no ETag or cache can hold. A stamp tied to the change
+    # moves exactly when the event does, together with SEQUENCE and LAST-MODIFIED, and an email
+    # carrying the same version as the feed carries the same stamp.
+    event.add("DTSTAMP", _utc(facts.changed_at))
+    if isinstance(facts.start, datetime) and isinstance(facts.end, datetime):
+        zone = ZoneInfo(facts.timezone)
+        event.add("DTSTART", facts.start.astimezone(zone))
+        event.add("DTEND", facts.end.astimezone(zone))
+    else:
+        event.add("DTSTART", facts.start)
+        event.add("DTEND", facts.end)
+    event.add("SUMMARY", facts.summary)
+    if facts.description:
+        event.add("DESCRIPTION", facts.description)
+    if facts.location:
+        event.add("LOCATION", facts.location)
+    if facts.url:
+        event.add("URL", facts.url)
+    if facts.categories:
+        event.add("CATEGORIES", list(facts.categories))
+    event.add("SEQUENCE", facts.sequence)
+    if facts.created_at is not None:
+        event.add("CREATED", _utc(facts.created_at))
+    event.add("LAST-MODIFIED", _utc(facts.changed_at))
+    event.add("STATUS", "CANCELLED" if facts.cancelled else "CONFIRMED")
+    event.add("TRANSP", "OPAQUE" if facts.busy else "TRANSPARENT")
+    # No ORGANIZER and no ATTENDEE: with them, calendar apps offer "accept / decline" and mail
+    # the replies to an address nobody reads.
+    return event
+
+
+def calendar_head(method: str) -> Calendar:
+    """A VCALENDAR with nothing in it yet. `method`: PUBLISH for feeds and agenda-change notices
+    (their readers are not invitees whose replies we collect), REQUEST or CANCEL for the
+    invitation of a confirmation and its cancellation."""
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", method)
+    return calendar
+
+
+def fill(calendar: Calendar, events: Sequence[CalendarEvent]) -> Calendar:
+    """Add the zones the events are written in, then the events, in the order given."""
+    timed = [
+        (facts.timezone, facts.start, facts.end)
+        for facts in events
+        if isinstance(facts.start, datetime) and isinstance(facts.end, datetime)
+    ]
+    for zone, first_year, last_year in zone_years(timed):
+        calendar.add_component(vtimezone(zone, first_year, last_year))
+    for facts in events:
+        calendar.add_component(vevent(facts))
+    return calendar
+
+
+def calendar(method: str, events: Sequence[CalendarEvent]) -> bytes:
+    """The whole calendar as sent: UTF-8, CRLF line ends, lines folded at 75 octets."""
+    return fill(calendar_head(method), events).to_ical()
+
+
+def zone_years(spans: Iterable[tuple[str, datetime, datetime]]) -> list[tuple[str, int, int]]:
+    """For each zone (by name) of (zone, start, end) spans, the first and last local year they
+    touch: the years its VTIMEZONE must describe."""
+    years: dict[str, tuple[int, int]] = {}
+    for name, start, end in spans:
+        zone = ZoneInfo(name)
+        first, last = start.astimezone(zone).year, end.astimezone(zone).year
+        if name in years:
+            known_first, known_last = years[name]
+            first, last = min(first, known_first), max(last, known_last)
+        years[name] = (first, last)
+    return [(name, first, last) for name, (first, last) in sorted(years.items())]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)

@@ -15,7 +15,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Max
 
-from idmevents import i18n
+from idmevents import calendar_events, i18n, urls
 from idmevents.mail import outbox, recipes
 from idmevents.mail.message import Attachment, Email
 from idmevents.mail.render import render_email
@@ -26,7 +26,6 @@ from idmevents.registrations.invitation import MeetingSpan, invitation
 from idmevents.registrations.labels import category_label, language_label, status_label
 from idmevents.registrations.tables import Registration
 from idmevents.registrations.views import meeting_span, session_choices
-from idmevents.settings import get_settings
 
 KINDS = (
     "received",
@@ -56,27 +55,19 @@ def invitation_uid(registration: dict) -> str:
 
 
 def meeting_url(meeting: dict) -> str:
-    return f"{get_settings().base_url}/meetings/{meeting['slug']}"
+    return urls.meeting_page(meeting["slug"])
 
 
 def manage_url(registration: dict) -> str:
-    return f"{get_settings().base_url}/r/{registration['token']}"
-
-
-def location_of(meeting: dict) -> str:
-    parts = [meeting["venue_name"], *meeting["venue_address"].splitlines()]
-    return ", ".join(part.strip() for part in parts if part and part.strip())
+    return urls.manage_page(registration["token"])
 
 
 def _invitation(registration: dict, meeting: dict, span: MeetingSpan, method: str, now) -> bytes:
+    # The private link stays out of the calendar: an entry is seen by whoever shares or is
+    # delegated the calendar, and the link lets its holder change or cancel the registration.
     token = i18n.set_language(registration["language"])
     try:
-        description = "\n".join(
-            [
-                i18n.gettext("Your registration: %(url)s") % {"url": manage_url(registration)},
-                i18n.gettext("Agenda: %(url)s") % {"url": meeting_url(meeting)},
-            ]
-        )
+        description = i18n.gettext("Agenda: %(url)s") % {"url": meeting_url(meeting)}
     finally:
         i18n.reset_language(token)
     return invitation(
@@ -84,7 +75,7 @@ def _invitation(registration: dict, meeting: dict, span: MeetingSpan, method: st
         method=method,
         title=meeting["title"],
         span=span,
-        location=location_of(meeting),
+        location=calendar_events.location(meeting["venue_name"], meeting["venue_address"]),
         description=description,
         url=meeting_url(meeting),
         now=now,

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from piccolo.query.functions.aggregate import Count
 
+from idmevents import urls
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.services import registration_is_open
@@ -21,7 +22,6 @@ from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations.invitation import MeetingSpan
 from idmevents.registrations.labels import ACTIVE_STATUSES
 from idmevents.registrations.tables import Registration, SessionAttendance
-from idmevents.settings import get_settings
 
 TOKEN_BYTES = 32
 
@@ -79,7 +79,7 @@ def new_token() -> str:
 
 
 def manage_url(token: str) -> str:
-    return f"{get_settings().base_url}/r/{token}"
+    return urls.manage_page(token)
 
 
 def approval_categories(meeting: dict) -> list[str]:

@@ -59,7 +59,9 @@ async def test_confirmation_has_text_html_and_a_calendar_invitation():
     )
     assert str(event["STATUS"]) == "CONFIRMED"
     assert "ORGANIZER" not in event and "ATTENDEE" not in event
-    assert manage in str(event["DESCRIPTION"])
+    # The private link is in the email only, never in the calendar entry.
+    assert manage not in event.to_ical().decode()
+    assert str(event["DESCRIPTION"]) == "Agenda: https://testserver.local/meetings/test-meeting"
     [timezone] = calendar.timezones
     assert timezone.tz_name == "America/New_York"
     transitions = [
@@ -221,7 +223,8 @@ async def test_emails_are_written_in_the_persons_language():
     assert str(spanish["Subject"]) == "Está en la lista de espera: Dialogue — Genève"
     assert "en el puesto 1." in body_text(spanish)
     description = str(parse_invitation(french).events[0]["DESCRIPTION"])
-    assert description.startswith("Votre inscription\u00a0: https://testserver.local/r/")
+    assert description == f"Programme\u00a0: https://testserver.local/meetings/{meeting['slug']}"
+    assert "/r/" not in str(parse_invitation(french).to_ical())
 
 
 async def test_long_subjects_with_accents_read_back_exactly():

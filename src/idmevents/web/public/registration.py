@@ -11,13 +11,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from idmevents import urls
 from idmevents.audit import PARTICIPANT
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language
 from idmevents.meetings import services as meetings
 from idmevents.registrations import services
 from idmevents.registrations.countries import country_choices, country_name
-from idmevents.settings import get_settings
 from idmevents.web.public import registration_schemas as schemas
 
 # Handlers whose `opt` carries this key count against the per-client registration limit.
@@ -279,9 +279,7 @@ class RegistrationApi(Controller):
         meeting = await meetings.get_public_meeting(slug)
         form = schemas.form_from_json(await request.body())
         result = await services.register(meeting, form, now=_now())
-        manage_url = get_settings().base_url + request.app.route_reverse(
-            "registration_manage", token=result.token
-        )
+        manage_url = urls.manage_page(result.token)
         body = schemas.RegistrationCreated(
             status=result.status,
             waitlist_position=result.waitlist_position,

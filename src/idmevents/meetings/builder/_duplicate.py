@@ -46,6 +46,8 @@ async def duplicate_meeting(
     given = {"title": title, "city": city, "venue_name": venue_name, "venue_address": venue_address}
     values = _copy_values(source, slug=slug, starts_on=starts_on, timezone=timezone, given=given)
     errors = _validate_meeting(values, {})
+    if "ends_on" in errors:  # the copy's last day follows from its first: that is what to change
+        errors.setdefault("starts_on", errors.pop("ends_on"))
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     shift = (starts_on - source["starts_on"]).days

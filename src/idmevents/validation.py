@@ -23,16 +23,24 @@ LATEST = date(2200, 12, 31)
 MAX_SEATS = 1_000_000
 
 # How a text field may break across lines:
-# - "any": as typed (only trimmed); what every field does today;
+# - "any": as typed (only trimmed): emails, search queries, free notes no calendar shows;
 # - "single_line": no line break and no other control character (titles, names, cities);
 # - "multi_line": line breaks and tabs, but no other control character (descriptions, messages).
 Lines = Literal["any", "single_line", "multi_line"]
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
-_ALLOWED_IN_MULTI_LINE = frozenset("\n\r\t")
-# No field uses a line rule yet, so these are not in the catalogs: the change that first uses one
-# marks them for translation (gettext("...")) and runs `make messages`.
-SINGLE_LINE_MESSAGE = "One line, without line breaks."
-MULTI_LINE_MESSAGE = "Contains a character that cannot be shown."
+_ALLOWED_IN_MULTI_LINE = frozenset("\n\t")
+
+
+def _(message: str) -> str:
+    """Marks a message for the catalogs (the extractor's `_` keyword); translated where shown."""
+    return message
+
+
+# Every text that reaches a calendar (iCalendar lines), an email header or a PDF keeps one of the
+# two line rules: a line break in a title would start a new iCalendar property or header.
+SINGLE_LINE_MESSAGE = _("One line, without line breaks.")
+MULTI_LINE_MESSAGE = _("Contains a character that cannot be shown.")
+DATE_RANGE_MESSAGE = _("A date from 1900-01-01 to 2200-12-31.")
 
 
 def is_row_id(value: object) -> bool:
@@ -40,17 +48,31 @@ def is_row_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
-def _is_control(char: str) -> bool:
+def is_control(char: str) -> bool:
+    """A character no one-line text may hold: C0/C1 controls, DEL and every line break."""
     code = ord(char)
     return code < 0x20 or 0x7F <= code < 0xA0 or char in _LINE_BREAKS
 
 
+def normalise_line_ends(value: str) -> str:
+    """Windows (CR LF) and old Mac (CR) line ends as LF, the one form multi-line text is stored in."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def clean_text(value: str, lines: Lines) -> tuple[str, str | None]:
+    """A text trimmed (and, if multi-line, with LF line ends), and why it breaks its line rule."""
+    value = value.strip()
+    if lines == "multi_line":
+        value = normalise_line_ends(value)
+    return value, line_problem(value, lines)
+
+
 def line_problem(value: str, lines: Lines) -> str | None:
     """Why a text breaks the line rule, or None if it keeps it."""
-    if lines == "single_line" and any(_is_control(c) for c in value):
+    if lines == "single_line" and any(is_control(c) for c in value):
         return gettext(SINGLE_LINE_MESSAGE)
     if lines == "multi_line" and any(
-        _is_control(c) and c not in _ALLOWED_IN_MULTI_LINE for c in value
+        is_control(c) and c not in _ALLOWED_IN_MULTI_LINE for c in value
     ):
         return gettext(MULTI_LINE_MESSAGE)
     return None
@@ -74,9 +96,8 @@ def check_text(
     if not isinstance(value, str):
         errors[name] = gettext("Must be text.")
         return
-    value = value.strip()
+    value, problem = clean_text(value, lines)
     values[name] = value
-    problem = line_problem(value, lines)
     if required and not value:
         errors[name] = gettext("Required.")
     elif len(value) > limit:
@@ -96,22 +117,28 @@ def check_capacity(errors: dict, values: dict, name: str = "capacity") -> None:
 
 
 def check_aware(errors: dict, values: dict, name: str) -> None:
-    """An instant: a datetime that knows its UTC offset (a naive one is ambiguous), or None."""
+    """An instant: a datetime that knows its UTC offset (a naive one is ambiguous), or None; its
+    local day between EARLIEST and LATEST."""
     value = values.get(name)
-    if value is not None and (
-        not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None
-    ):
+    if value is None:
+        return
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         errors[name] = gettext("A date and time with its UTC offset, e.g. 2027-04-20T10:00-04:00.")
+    elif not in_date_range(value.date()):
+        errors[name] = gettext(DATE_RANGE_MESSAGE)
 
 
 def check_day(errors: dict, values: dict, name: str) -> None:
-    """A calendar day (a date, not a datetime), if the field is given."""
-    if name in values and not (
-        isinstance(values[name], date) and not isinstance(values[name], datetime)
-    ):
+    """A calendar day (a date, not a datetime) between EARLIEST and LATEST, if the field is given."""
+    if name not in values:
+        return
+    value = values[name]
+    if not (isinstance(value, date) and not isinstance(value, datetime)):
         errors[name] = gettext("A date such as 2027-04-20.")
+    elif not in_date_range(value):
+        errors[name] = gettext(DATE_RANGE_MESSAGE)
 
 
 def in_date_range(day: date) -> bool:
-    """Whether a day lies between EARLIEST and LATEST (not enforced yet by the verbs)."""
+    """Whether a day lies between EARLIEST and LATEST, the days meetings and sessions may fall on."""
     return EARLIEST <= day <= LATEST

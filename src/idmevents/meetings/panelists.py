@@ -67,13 +67,17 @@ async def get_panelist(panelist_id: int) -> dict:
 
 def _validate(values: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
-    check_text(errors, values, "name", 200, required=True)
-    check_text(errors, values, "honorific", 60, required=False)
-    check_text(errors, values, "organization", 300, required=False)
-    check_text(errors, values, "position", 2000, required=False)
-    check_text(errors, values, "bio", 20_000, required=False)
-    check_text(errors, values, "email", 320, required=False)
-    check_text(errors, values, "slug", 100, required=False)
+    # Name, honorific, position and organization make one line of every event they speak in.
+    for name, limit, required in (
+        ("name", 200, True),
+        ("honorific", 60, False),
+        ("organization", 300, False),
+        ("position", 2000, False),
+        ("email", 320, False),
+        ("slug", 100, False),
+    ):
+        check_text(errors, values, name, limit, required=required, lines="single_line")
+    check_text(errors, values, "bio", 20_000, required=False, lines="multi_line")
     if values.get("email") and "email" not in errors and not EMAIL_PATTERN.match(values["email"]):
         errors["email"] = gettext("An email address such as name@example.org.")
     if values.get("slug") and "slug" not in errors and not SLUG_PATTERN.match(values["slug"]):
@@ -209,7 +213,7 @@ async def add_unavailability(
             errors[name] = gettext("Required.")
         else:
             check_aware(errors, values, name)
-    check_text(errors, values, "note", 300, required=False)
+    check_text(errors, values, "note", 300, required=False, lines="multi_line")
     if not errors and ends_at <= starts_at:
         errors["ends_at"] = gettext("The end must come after the start.")
     if errors:

@@ -10,6 +10,7 @@ from idmevents.errors import Conflict, InvalidInput
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
 from idmevents.registrations.tables import Registration, SessionAttendance
+from idmevents.validation import MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE
 from tests.factories.meetings import NOW, make_meeting, make_session
 from tests.factories.registrations import form
 from tests.support.outbox import outbox_messages
@@ -300,21 +301,44 @@ async def test_register_cleans_what_was_typed():
         meeting,
         form(
             1,
-            given_name="  Ana\r\nBcc: victim@example.com ",
+            given_name="  Ana ",
             email=" Person1@Exämple.org ",
             country="cl",
-            accessibility_needs="Step-free access\r\nA seat near the front\x00",
+            accessibility_needs="Step-free access\r\nA seat near the front\rRamp ",
         ),
         now=NOW,
     )
     row = await services.get_by_token(result.token)
     assert {k: row[k] for k in ("given_name", "email", "email_key", "country")} == {
-        "given_name": "Ana Bcc: victim@example.com",
+        "given_name": "Ana",
         "email": "Person1@xn--exmple-cua.org",
         "email_key": "person1@xn--exmple-cua.org",
         "country": "CL",
     }
-    assert row["accessibility_needs"] == "Step-free access\nA seat near the front"
+    assert row["accessibility_needs"] == "Step-free access\nA seat near the front\nRamp"
+
+
+async def test_register_refuses_control_characters_in_any_text_field():
+    """Every text the public form takes keeps `validation`'s line rules: a 422 naming the field,
+    and nothing written."""
+    meeting = await make_meeting()
+    bad = {
+        "given_name": "Ana\r\nBcc: x@evil.example",
+        "family_name": "Rojas\tRojas",
+        "organization": "Mission\nBcc: x@evil.example",
+        "position": "First\x00Secretary",
+        "accessibility_needs": "Ramp\x1b[31m",
+    }
+    with pytest.raises(InvalidInput) as raised:
+        await services.register(meeting, form(1, **bad), now=NOW)
+    assert raised.value.fields == {
+        "given_name": SINGLE_LINE_MESSAGE,
+        "family_name": SINGLE_LINE_MESSAGE,
+        "organization": SINGLE_LINE_MESSAGE,
+        "position": SINGLE_LINE_MESSAGE,
+        "accessibility_needs": MULTI_LINE_MESSAGE,
+    }
+    assert await Registration.count() == 0
 
 
 async def test_country_is_required_for_delegations_only():

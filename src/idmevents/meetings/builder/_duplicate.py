@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
@@ -11,8 +11,15 @@ from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import gettext
 from idmevents.meetings.builder._meetings import _validate_meeting, get_meeting_any
 from idmevents.meetings.builder._sessions import new_uid
-from idmevents.meetings.builder._zones import _reanchor
+from idmevents.meetings.builder._zones import _reanchor, wall_clock
 from idmevents.meetings.tables import Meeting, MeetingSession, Room, SessionPanelist
+from idmevents.validation import (
+    DATE_RANGE_MESSAGE,
+    EARLIEST,
+    LATEST,
+    check_aware,
+    in_date_range,
+)
 
 
 async def duplicate_meeting(
@@ -39,12 +46,18 @@ async def duplicate_meeting(
     given = {"title": title, "city": city, "venue_name": venue_name, "venue_address": venue_address}
     values = _copy_values(source, slug=slug, starts_on=starts_on, timezone=timezone, given=given)
     errors = _validate_meeting(values, {})
+    if "ends_on" in errors:  # the copy's last day follows from its first: that is what to change
+        errors.setdefault("starts_on", errors.pop("ends_on"))
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     shift = (starts_on - source["starts_on"]).days
     for name in ("registration_opens_at", "registration_closes_at"):
         if source[name] is not None:
             values[name] = _reanchor(source[name], source["timezone"], timezone, shift)
+            check_aware(errors, values, name)
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    await _check_sessions_in_range(source, timezone, shift)
     async with write_transaction():
         if await Meeting.exists().where(Meeting.slug == slug):
             raise Conflict(
@@ -91,11 +104,36 @@ def _copy_values(
         "venue_address": source["venue_address"],
         "timezone": timezone,
         "starts_on": starts_on,
-        "ends_on": starts_on + length if isinstance(starts_on, date) else None,
+        "ends_on": _shifted(starts_on, length),
         "capacity": source["capacity"],
         "status": "draft",
     }
     return values | {name: value for name, value in given.items() if value is not None}
+
+
+def _shifted(starts_on: object, length: timedelta) -> date | None:
+    """The copy's last day; a first day past the range keeps its own error (`_validate_meeting`)."""
+    if not isinstance(starts_on, date) or not in_date_range(starts_on):
+        return starts_on if isinstance(starts_on, date) else None
+    try:
+        return starts_on + length
+    except OverflowError:
+        return date.max
+
+
+async def _check_sessions_in_range(source: dict, timezone: str, shift: int) -> None:
+    """Refuse a copy whose sessions would land outside the days a session may fall on."""
+    sessions = await MeetingSession.select(MeetingSession.starts_at, MeetingSession.ends_at).where(
+        (MeetingSession.meeting == source["id"]) & (MeetingSession.status != "cancelled")
+    )
+    for row in sessions:
+        for name in ("starts_at", "ends_at"):
+            local = wall_clock(row[name], source["timezone"]).date()
+            if not (EARLIEST - local).days <= shift <= (LATEST - local).days:
+                raise InvalidInput(
+                    gettext("Please correct the marked fields."),
+                    fields={"starts_on": gettext(DATE_RANGE_MESSAGE)},
+                )
 
 
 async def _copy_rooms(source: dict, copy: dict) -> dict[int, int]:

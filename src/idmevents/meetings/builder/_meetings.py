@@ -102,12 +102,12 @@ async def get_meeting_any(slug: str) -> dict:
 def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
     """Field errors for meeting values; `merged` is the meeting as it would be after the change."""
     errors: dict[str, str] = {}
-    check_text(errors, values, "title", 300, required=True)
-    check_text(errors, values, "slug", SLUG_MAX, required=True)
+    check_text(errors, values, "title", 300, required=True, lines="single_line")
+    check_text(errors, values, "slug", SLUG_MAX, required=True, lines="single_line")
     for name, limit in (("city", 100), ("venue_name", 200)):
-        check_text(errors, values, name, limit, required=False)
+        check_text(errors, values, name, limit, required=False, lines="single_line")
     for name in ("theme", "description", "venue_address"):
-        check_text(errors, values, name, 20_000, required=False)
+        check_text(errors, values, name, 20_000, required=False, lines="multi_line")
     merged.update({k: v for k, v in values.items() if k not in errors})
     if "slug" in values and "slug" not in errors and not SLUG_PATTERN.match(values["slug"]):
         errors["slug"] = gettext(

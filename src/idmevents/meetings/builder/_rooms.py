@@ -17,7 +17,7 @@ from idmevents.validation import check_capacity, check_text, is_row_id
 
 async def _check_room(meeting_id: int, values: dict, *, room_id: int | None = None) -> None:
     errors: dict[str, str] = {}
-    check_text(errors, values, "name", 200, required=True)
+    check_text(errors, values, "name", 200, required=True, lines="single_line")
     check_capacity(errors, values)
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)

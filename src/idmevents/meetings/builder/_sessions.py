@@ -93,8 +93,8 @@ async def _validate_session(
     """The values cleaned (text stripped, instants in UTC), or InvalidInput naming each bad field."""
     values = dict(values)
     errors: dict[str, str] = {}
-    check_text(errors, values, "title", 300, required=True)
-    check_text(errors, values, "description", 20_000, required=False)
+    check_text(errors, values, "title", 300, required=True, lines="single_line")
+    check_text(errors, values, "description", 20_000, required=False, lines="multi_line")
     if "kind" in values and values["kind"] not in SESSION_KINDS:
         errors["kind"] = gettext("One of: %(choices)s.") % {"choices": ", ".join(SESSION_KINDS)}
     for name in ("starts_at", "ends_at"):

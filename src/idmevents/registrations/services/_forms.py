@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +12,7 @@ from idmevents.errors import InvalidInput
 from idmevents.i18n import LANGUAGES, gettext
 from idmevents.registrations.countries import COUNTRY_CODES
 from idmevents.registrations.labels import CATEGORIES, COUNTRY_REQUIRED
+from idmevents.validation import clean_text, is_control, normalise_line_ends
 
 # The widths of the columns they go into.
 MAX_LENGTHS = {
@@ -92,15 +92,18 @@ _DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
 def single_line(value: str) -> str:
-    """One line of text: every run of white space (CR and LF included) becomes one space, and
-    other control characters go. A name can then never break a header or a CSV row."""
-    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cc" or ch.isspace())
+    """Text folded onto one line, for what is searched rather than stored (a desk query): every
+    run of white space becomes one space and other control characters (`validation.is_control`)
+    go. What a person types into a form is checked with `validation.clean_text` instead, which
+    refuses them."""
+    value = "".join(ch for ch in value if not is_control(ch) or ch.isspace())
     return _SPACES.sub(" ", value).strip()
 
 
 def multi_line(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cc" or ch in "\n\t")
+    """Text with LF line ends, without the control characters `validation` refuses in it."""
+    value = normalise_line_ends(value)
+    value = "".join(ch for ch in value if not is_control(ch) or ch in "\n\t")
     return value.strip()
 
 
@@ -127,13 +130,17 @@ def normalize_email(value: str) -> str | None:
 def _check_text(
     name: str, value: str, problems: dict[str, str], *, required: str | None, multiline=False
 ) -> str:
-    value = multi_line(value) if multiline else single_line(value)
+    """The text trimmed; a line break or control character in a one-line field (a name that would
+    break an email header: "Ana\\r\\nBcc: …") is refused, as everywhere (`validation.clean_text`)."""
+    value, problem = clean_text(value, "multi_line" if multiline else "single_line")
     if name in problems:
         return value
     if not value and required:
         problems[name] = required
     elif len(value) > MAX_LENGTHS[name]:
         problems[name] = gettext("Use at most %(limit)s characters.") % {"limit": MAX_LENGTHS[name]}
+    elif problem:
+        problems[name] = problem
     return value
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from idmevents import validation
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.meetings import builder
@@ -62,6 +63,9 @@ def parse_local_datetime(
     except ValueError:
         errors[name] = gettext("A date and time such as 2027-04-20T09:00.")
         return None
+    if not validation.in_date_range(naive.date()):
+        errors[name] = gettext(validation.DATE_RANGE_MESSAGE)
+        return None
     if naive.tzinfo is not None:
         return naive
     if not timezone or not builder.is_timezone(timezone):
@@ -103,6 +107,9 @@ def session_values(form: dict[str, str], timezone: str) -> dict[str, Any]:
     day = parse_date(_text(form, "day"))
     if day is None:
         errors["day"] = gettext("A date such as 2027-04-20.")
+    elif not validation.in_date_range(day):
+        errors["day"] = gettext(validation.DATE_RANGE_MESSAGE)
+        day = None
     for name in ("starts_at", "ends_at"):
         clock = parse_clock(_text(form, name))
         values[name] = None

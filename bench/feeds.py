@@ -114,10 +114,17 @@ def bench_build() -> list[dict]:
 
 
 def _measure_build(size: int) -> dict:
+    from idmevents.calendar_events import Party
     from idmevents.feeds.ical import CalendarInfo, calendar_bytes, clear_caches
     from idmevents.feeds.schedule import agenda_json, frab_xml
 
-    info = CalendarInfo(name="Benchmark", description="Benchmark", source_url="x", page_url="x")
+    info = CalendarInfo(
+        name="Benchmark",
+        description="Benchmark",
+        source_url="x",
+        page_url="x",
+        organizer=Party("idm@example.org"),
+    )
     agenda = synthetic_agenda(size)
     repeat = 3 if size <= 1_000 else 2
 

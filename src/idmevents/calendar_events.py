@@ -2,10 +2,18 @@
 
 A feed's session, the session attached to an agenda-change notice and the meeting invited to in a
 confirmation are all written here, so that a calendar that gets the same event from two of them
-sees the same UID, DTSTAMP, SEQUENCE, STATUS, LOCATION, URL and PRODID, and keeps one entry. Pure:
+sees the same UID, STATUS, LOCATION, URL and PRODID, and keeps one entry. Pure:
 the caller says what the event is and when this version of it was made; nothing is read from the
 clock, the database or the request. Zones come from idmevents.vtimezone, never from icalendar's
 add_missing_timezones (see that module for why).
+
+Two kinds of calendar are written. Published ones (METHOD:PUBLISH: the feeds) carry an ORGANIZER on
+every event (RFC 5546 §3.2.1) and no ATTENDEE; their versions are the session's own (SEQUENCE and
+DTSTAMP move when the session does). Scheduling messages (METHOD:REQUEST and CANCEL: the emailed
+invitation, agenda-change notices and cancellations) also name the one ATTENDEE they are sent to,
+and number their versions by when they were sent (`sequence_at`): a person's copy has a history the
+session's counter does not know (cancelled, then registered again), and each message must supersede
+the last one that person received.
 """
 
 from __future__ import annotations
@@ -13,14 +21,47 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from idmevents import __version__
 from idmevents.vtimezone import vtimezone
 
 PRODID = f"-//International Organization for Migration//idmevents {__version__}//EN"
+
+# SEQUENCE of scheduling messages: minutes since this epoch grow with time and stay well inside the
+# 32-bit integers that some clients store them in (two messages within one minute are ordered by
+# DTSTAMP, as RFC 5546 §2.1.5 says).
+_SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def sequence_at(now: datetime) -> int:
+    """The SEQUENCE of a scheduling message (REQUEST, CANCEL) made at `now`."""
+    return max(0, int((now - _SEQUENCE_EPOCH).total_seconds() // 60))
+
+
+@dataclass(frozen=True)
+class Party:
+    """Someone an event names: its ORGANIZER (the secretariat) or an ATTENDEE (a participant)."""
+
+    address: str
+    name: str = ""
+
+    @classmethod
+    def from_header(cls, value: str) -> Party:
+        """From an address as mail headers write it: `IDM Secretariat <idm@iom.int>`."""
+        name, address = parseaddr(value)
+        return cls(address=address or value.strip(), name=name)
+
+    def cal_address(self, **parameters: str) -> vCalAddress:
+        value = vCalAddress(f"mailto:{self.address}")
+        if self.name:
+            value.params["CN"] = self.name
+        for key, item in parameters.items():
+            value.params[key] = item
+        return value
 
 
 @dataclass(frozen=True)
@@ -41,6 +82,10 @@ class CalendarEvent:
     categories: tuple[str, ...] = ()
     created_at: datetime | None = None
     busy: bool = True  # TRANSP: does the event make the attendee busy to others?
+    organizer: Party | None = None  # required by RFC 5546 in every method we send
+    attendee: Party | None = None  # scheduling messages only (REQUEST, CANCEL)
+    # DTSTAMP when it is not `changed_at`: a scheduling message is stamped when it was made.
+    stamped_at: datetime | None = None
 
 
 def location(*parts: str | None) -> str:
@@ -64,7 +109,8 @@ def vevent(facts: CalendarEvent) -> Event:
     # bytes differ on every request, so no ETag or cache can hold. A stamp tied to the change
     # moves exactly when the event does, together with SEQUENCE and LAST-MODIFIED, and an email
     # carrying the same version as the feed carries the same stamp.
-    event.add("DTSTAMP", _utc(facts.changed_at))
+    # A scheduling message (REQUEST, CANCEL) is a message: its DTSTAMP is when it was made.
+    event.add("DTSTAMP", _utc(facts.stamped_at or facts.changed_at))
     if isinstance(facts.start, datetime) and isinstance(facts.end, datetime):
         zone = ZoneInfo(facts.timezone)
         event.add("DTSTART", facts.start.astimezone(zone))
@@ -87,8 +133,18 @@ def vevent(facts: CalendarEvent) -> Event:
     event.add("LAST-MODIFIED", _utc(facts.changed_at))
     event.add("STATUS", "CANCELLED" if facts.cancelled else "CONFIRMED")
     event.add("TRANSP", "OPAQUE" if facts.busy else "TRANSPARENT")
-    # No ORGANIZER and no ATTENDEE: with them, calendar apps offer "accept / decline" and mail
-    # the replies to an address nobody reads.
+    if facts.organizer is not None:
+        event.add("ORGANIZER", facts.organizer.cal_address())
+    if facts.attendee is not None:
+        # The registration is the person's answer: they are invited as having accepted
+        # (PARTSTAT=ACCEPTED), and no reply is expected (RSVP=FALSE), so calendar apps file the
+        # events without asking the person to accept each one and mailing the secretariat back.
+        event.add(
+            "ATTENDEE",
+            facts.attendee.cal_address(
+                CUTYPE="INDIVIDUAL", ROLE="REQ-PARTICIPANT", PARTSTAT="ACCEPTED", RSVP="FALSE"
+            ),
+        )
     return event
 
 

@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from idmevents.calendar_events import PRODID, location
 from idmevents.registrations.invitation import MeetingSpan, invitation, sequence_at
-from idmevents.registrations.notices import changes_calendar
+from idmevents.registrations.notices import changes_calendars
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -88,7 +88,7 @@ def test_a_cancelled_seat_cancels_the_same_event():
     )
 
 
-def test_a_change_notice_writes_the_session_as_the_feed_does():
+def test_a_change_notice_updates_the_invited_event_of_the_same_uid():
     meeting = {
         "slug": "idm-new-york",
         "title": "IDM 2027, New York",
@@ -111,24 +111,26 @@ def test_a_change_notice_writes_the_session_as_the_feed_does():
         "created_at": CREATED,
         "updated_at": CHANGED,
     }
-    head, event = whole_event(changes_calendar(meeting, [session]))
+    registration = {"given_name": "Ana", "family_name": "Rojas", "email": "ana@example.org"}
+    [attachment] = changes_calendars(meeting, [session], registration, now=NOW)
+    assert (attachment.method, attachment.filename) == ("CANCEL", "agenda-cancellations.ics")
+    head, event = whole_event(attachment.data)
     assert head == {
         "VERSION": "2.0",
         "PRODID": PRODID,
         "CALSCALE": "GREGORIAN",
-        "METHOD": "PUBLISH",
-        "X-WR-CALNAME": "IDM 2027\\, New York",
+        "METHOD": "CANCEL",
     }
     assert event == {
         "SUMMARY": "Opening",
         "DTSTART": STARTS,
         "DTEND": STARTS.replace(hour=11),
-        # The session's last change, as in the feed: not the time the notice is written.
-        "DTSTAMP": CHANGED,
+        # A scheduling message is stamped when it is made, and supersedes the last one sent.
+        "DTSTAMP": NOW,
         "UID": "session-7@idmevents",
-        "SEQUENCE": 3,
+        "SEQUENCE": sequence_at(NOW),
         "CREATED": CREATED,
-        "DESCRIPTION": "Welcome.",
+        "DESCRIPTION": "Welcome.\n\nhttps://testserver.local/meetings/idm-new-york#session-7",
         "LAST-MODIFIED": CHANGED,
         "LOCATION": (
             "Conference Room 4, United Nations Headquarters, 405 East 42nd Street, "
@@ -137,6 +139,8 @@ def test_a_change_notice_writes_the_session_as_the_feed_does():
         "STATUS": "CANCELLED",
         "TRANSP": "TRANSPARENT",
         "URL": "https://testserver.local/meetings/idm-new-york#session-7",
+        "ORGANIZER": "mailto:noreply@localhost",
+        "ATTENDEE": "mailto:ana@example.org",
     }
 
 

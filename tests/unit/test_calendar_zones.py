@@ -17,7 +17,7 @@ import vobject
 from icalendar import Calendar
 
 from idmevents.registrations.invitation import MeetingSpan, invitation
-from idmevents.registrations.notices import changes_calendar
+from idmevents.registrations.notices import changes_calendars
 from idmevents.vtimezone import vtimezone
 from tests.unit.feeds.test_ical import instants_to_check
 
@@ -64,7 +64,9 @@ def a_change_notice() -> bytes:
         "description": "",
         "status": "scheduled",
     }
-    return changes_calendar(meeting, [session])
+    registration = {"given_name": "Ana", "family_name": "Rojas", "email": "ana@example.org"}
+    [attachment] = changes_calendars(meeting, [session], registration, now=NOW)
+    return attachment.data
 
 
 @pytest.mark.parametrize("write", [an_invitation, a_change_notice])

@@ -23,6 +23,7 @@ from idmevents import urls
 from idmevents.calendar_events import (
     PRODID,
     CalendarEvent,
+    Party,
     calendar_head,
     fill,
     location,
@@ -51,6 +52,8 @@ class CalendarInfo:
     description: str  # X-WR-CALDESC and DESCRIPTION
     source_url: str  # where the feed lives (SOURCE): a client refreshes from there
     page_url: str  # the page a person reads it on (URL)
+    # Every published event's ORGANIZER (RFC 5546 §3.2.1): the secretariat (IDMEVENTS_MAIL_FROM).
+    organizer: Party
 
 
 def build_calendar(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: str) -> Calendar:
@@ -61,7 +64,7 @@ def build_calendar(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
     instead of keeping a stale copy (a vanished event is simply kept by some clients).
     """
     events = [
-        session_facts(item, meeting, base_url=base_url)
+        session_facts(item, meeting, base_url=base_url, organizer=info.organizer)
         for item, meeting in _events_in_order(agendas)
     ]
     return fill(_calendar_head(agendas, info), events)
@@ -82,7 +85,7 @@ def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
         for zone, first_year, last_year in _zone_years(agendas)
     )
     parts.extend(
-        _event_bytes(item, meeting, base_url=base_url)
+        _event_bytes(item, meeting, base_url=base_url, organizer=info.organizer)
         for item, meeting in _events_in_order(agendas)
     )
     parts.append(CALENDAR_END)
@@ -121,24 +124,24 @@ _event_cache: OrderedDict[tuple, bytes] = OrderedDict()
 _event_cache_lock = threading.Lock()
 
 
-def _event_key(item: AgendaItem, meeting: dict, base_url: str) -> tuple:
+def _event_key(item: AgendaItem, meeting: dict, base_url: str, organizer: Party) -> tuple:
     # Every field of the item, so that a field added to the event later cannot go stale here.
     values = tuple(
         tuple(value) if isinstance(value, list) else value
         for value in (getattr(item, f.name) for f in fields(item))
     )
     shown = tuple(meeting.get(name) for name in MEETING_FIELDS_IN_EVENTS)
-    return (base_url, current_language(), shown, values)
+    return (base_url, organizer, current_language(), shown, values)
 
 
-def _event_bytes(item: AgendaItem, meeting: dict, *, base_url: str) -> bytes:
-    key = _event_key(item, meeting, base_url)
+def _event_bytes(item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party) -> bytes:
+    key = _event_key(item, meeting, base_url, organizer)
     with _event_cache_lock:
         data = _event_cache.get(key)
         if data is not None:
             _event_cache.move_to_end(key)
             return data
-    data = session_event(item, meeting, base_url=base_url).to_ical()
+    data = session_event(item, meeting, base_url=base_url, organizer=organizer).to_ical()
     with _event_cache_lock:
         _event_cache[key] = data
         while len(_event_cache) > EVENT_CACHE_SIZE:
@@ -154,11 +157,13 @@ def clear_caches() -> None:
     observances.cache_clear()
 
 
-def session_event(item: AgendaItem, meeting: dict, *, base_url: str) -> Event:
-    return vevent(session_facts(item, meeting, base_url=base_url))
+def session_event(item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party) -> Event:
+    return vevent(session_facts(item, meeting, base_url=base_url, organizer=organizer))
 
 
-def session_facts(item: AgendaItem, meeting: dict, *, base_url: str) -> CalendarEvent:
+def session_facts(
+    item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party
+) -> CalendarEvent:
     """The event of one session, as every feed shows it (the DTSTAMP rule: calendar_events)."""
     cancelled = item.cancelled or meeting["status"] == "cancelled"
     page_url = urls.session_anchor(meeting["slug"], item.id, base_url=base_url)
@@ -179,6 +184,7 @@ def session_facts(item: AgendaItem, meeting: dict, *, base_url: str) -> Calendar
         created_at=item.created_at,
         # Breaks do not make the attendee busy to others; everything else does.
         busy=item.kind != "break",
+        organizer=organizer,
     )
 
 

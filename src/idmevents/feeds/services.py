@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from idmevents import urls
+from idmevents.calendar_events import Party
 from idmevents.db import write_transaction
 from idmevents.errors import NotFound
 from idmevents.feeds import schedule
@@ -30,6 +31,7 @@ from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem, get_public_meeting, load_agenda
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, SessionPanelist
 from idmevents.registrations.tables import Registration, SessionAttendance
+from idmevents.settings import get_settings
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 JSON_TYPE = "application/json"
@@ -198,6 +200,11 @@ async def _document(spec: FeedSpec) -> FeedDocument:
     return document
 
 
+def _organizer() -> Party:
+    """Every published event's ORGANIZER: the secretariat, whose address the emails come from."""
+    return Party.from_header(get_settings().mail.mail_from)
+
+
 def _meeting_state(meeting: dict) -> tuple:
     return (
         meeting["id"],
@@ -224,6 +231,7 @@ def _meeting_info(meeting: dict, base_url: str) -> CalendarInfo:
         % {"title": meeting["title"], "city": meeting["city"], "zone": meeting["timezone"]},
         source_url=urls.meeting_feed(meeting["slug"], base_url=base_url),
         page_url=urls.meeting_page(meeting["slug"], base_url=base_url),
+        organizer=_organizer(),
     )
 
 
@@ -232,7 +240,13 @@ async def meeting_calendar(slug: str, *, base_url: str) -> FeedDocument:
     meeting = await get_public_meeting(slug)
     return await _document(
         FeedSpec(
-            key=("meeting.ics", _meeting_state(meeting), current_language(), base_url),
+            key=(
+                "meeting.ics",
+                _meeting_state(meeting),
+                current_language(),
+                base_url,
+                _organizer(),
+            ),
             load=lambda: load_agenda(meeting),
             # The calendar's name and description are only needed to build it: not per request.
             render=lambda agenda: calendar_bytes(
@@ -293,6 +307,7 @@ async def session_calendar(slug: str, session_id: int, *, base_url: str) -> Feed
         description=_meeting_info(meeting, base_url).description,
         source_url=urls.session_feed(meeting["slug"], session_id, base_url=base_url),
         page_url=urls.session_anchor(meeting["slug"], session_id, base_url=base_url),
+        organizer=_organizer(),
     )
     return await _document(
         FeedSpec(
@@ -303,6 +318,7 @@ async def session_calendar(slug: str, session_id: int, *, base_url: str) -> Feed
                 row["title"],
                 current_language(),
                 base_url,
+                _organizer(),
             ),
             load=load,
             render=lambda agenda: calendar_bytes([agenda], info, base_url=base_url),
@@ -398,6 +414,7 @@ async def panelist_calendar(slug: str, *, base_url: str) -> FeedDocument:
         description=gettext("The sessions in which %(name)s takes part.") % {"name": name},
         source_url=urls.panelist_feed(panelist["slug"], base_url=base_url),
         page_url=urls.panelist_page(panelist["slug"], base_url=base_url),
+        organizer=_organizer(),
     )
     state_modified = max([_utc(panelist["updated_at"])] + [_meeting_modified(m) for m in meetings])
     return await _document(
@@ -411,6 +428,7 @@ async def panelist_calendar(slug: str, *, base_url: str) -> FeedDocument:
                 tuple(_meeting_state(m) for m in meetings),
                 current_language(),
                 base_url,
+                _organizer(),
             ),
             load=lambda: _panelist_agendas(panelist, meetings),
             render=lambda agendas: calendar_bytes(agendas, info, base_url=base_url),
@@ -470,6 +488,7 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
         % {"title": meeting["title"]},
         source_url=urls.personal_feed(registration["feed_token"], base_url=base_url),
         page_url=urls.meeting_page(meeting["slug"], base_url=base_url),
+        organizer=_organizer(),
     )
     state_modified = max(
         [_meeting_modified(meeting)] + [_utc(row["created_at"]) for row in choices]
@@ -484,6 +503,7 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
                 chosen,
                 current_language(),
                 base_url,
+                _organizer(),
             ),
             load=load,
             render=lambda agenda: calendar_bytes([agenda], info, base_url=base_url),

@@ -10,6 +10,7 @@ no longer the registration's.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +23,17 @@ from idmevents.mail.render import render_email
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.countries import country_name
-from idmevents.registrations.invitation import MeetingSpan, invitation
+from idmevents.registrations.invitation import (
+    MeetingSpan,
+    Party,
+    agenda_invitation,
+    agenda_of,
+    invitation,
+)
 from idmevents.registrations.labels import category_label, language_label, status_label
 from idmevents.registrations.tables import Registration
-from idmevents.registrations.views import meeting_span, session_choices
+from idmevents.registrations.views import meeting_span, places_held, session_choices
+from idmevents.settings import get_settings
 
 KINDS = (
     "received",
@@ -62,7 +70,34 @@ def manage_url(registration: dict) -> str:
     return urls.manage_page(registration["token"])
 
 
-def _invitation(registration: dict, meeting: dict, span: MeetingSpan, method: str, now) -> bytes:
+def organizer() -> Party:
+    """The ORGANIZER of the events we send: the secretariat, whose address the emails come from."""
+    return Party.from_header(get_settings().mail.mail_from)
+
+
+def attendee(registration: dict) -> Party:
+    name = f"{registration['given_name']} {registration['family_name']}".strip()
+    return Party(address=registration["email"], name=name)
+
+
+def _invitation(
+    registration: dict,
+    meeting: dict,
+    span: MeetingSpan,
+    method: str,
+    now: datetime,
+    chosen: Collection[int],
+) -> bytes:
+    """The person's agenda (see registrations.invitation), or the meeting's days while it has none."""
+    if span.sessions:
+        return agenda_invitation(
+            method=method,
+            meeting=meeting,
+            sessions=agenda_of(span.sessions, chosen),
+            organizer=organizer(),
+            attendee=attendee(registration),
+            now=now,
+        )
     # The private link stays out of the calendar: an entry is seen by whoever shares or is
     # delegated the calendar, and the link lets its holder change or cancel the registration.
     token = i18n.set_language(registration["language"])
@@ -79,6 +114,8 @@ def _invitation(registration: dict, meeting: dict, span: MeetingSpan, method: st
         description=description,
         url=meeting_url(meeting),
         now=now,
+        organizer=organizer(),
+        attendee=attendee(registration),
     )
 
 
@@ -92,10 +129,12 @@ def compose(
     position: int | None = None,
     sessions: list | tuple = (),
     invitation: str | None = None,
+    chosen: Collection[int] | None = None,
     **extra: Any,
 ) -> Email:
     """Email `kind` for the registration, rendered in the person's language. `invitation`:
-    "REQUEST" or "CANCEL" attaches the meeting as a calendar object."""
+    "REQUEST" or "CANCEL" attaches the person's agenda as a calendar object: the plenary sessions
+    of `span` and the side events in `chosen` (by default, those of `sessions` with a place)."""
     language = registration["language"]
     token = i18n.set_language(language)
     try:
@@ -125,7 +164,16 @@ def compose(
             Attachment(
                 filename="invitation.ics" if invitation == "REQUEST" else "cancellation.ics",
                 content_type="text/calendar",
-                data=_invitation(registration, meeting, span, invitation, now),
+                data=_invitation(
+                    registration,
+                    meeting,
+                    span,
+                    invitation,
+                    now,
+                    chosen
+                    if chosen is not None
+                    else {s.id for s in sessions if s.chosen and s.status == "confirmed"},
+                ),
                 method=invitation,
             ),
         )
@@ -153,6 +201,8 @@ async def queue(
 ) -> int:
     """Render email `kind` (see `compose`) and write it to the outbox, in the caller's
     transaction; returns the outbox row's id."""
+    if options.get("invitation") and options.get("chosen") is None and not options.get("sessions"):
+        options["chosen"] = await places_held(registration["id"])
     email = compose(kind, registration, meeting, span=span, now=now, **options)
     return await outbox.enqueue(email, now=now)
 
@@ -214,6 +264,7 @@ async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
     meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
     span = await meeting_span(meeting) if recipe["invitation"] else None
     sessions = await session_choices(meeting["id"], registration) if recipe["sessions"] else []
+    chosen = await places_held(registration["id"]) if recipe["invitation"] else None
     return compose(
         recipe["email"],
         registration,
@@ -223,6 +274,7 @@ async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
         position=recipe["position"],
         sessions=sessions,
         invitation=recipe["invitation"],
+        chosen=chosen,
         # What the template needs beyond the registration (an organizer's message); announcements
         # written by PostgreSQL's `idmevents_register` have none.
         **recipe.get("context", {}),

@@ -1,36 +1,120 @@
-"""The calendar invitation attached to confirmation emails: one event for the meeting, per registration.
+"""The calendar a participant is sent: their agenda as an invitation, its updates and its cancellation.
 
-A pure function of its inputs, so a test can parse its output back. The event's UID is stable per
-registration, so that a later invitation (promotion after a cancellation, a cancelled seat) updates
-the same entry in the person's calendar instead of adding a second one.
+A person's agenda is every plenary session of the meeting (everything but side events) and the side
+events in which they hold a place. Each session is one event with the UID the feeds give it, so that
+the invitation, a later agenda-change notice (registrations.notices) and a cancellation all speak of
+the same entries: a retimed session moves, a cancelled registration or meeting takes them away.
+Events are written by idmevents.calendar_events, as the feeds' are. Pure: a test parses the bytes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from idmevents.calendar_events import CalendarEvent, calendar
+from idmevents import urls
+from idmevents.calendar_events import CalendarEvent, Party, calendar, location, sequence_at
 
-# SEQUENCE must grow with each new version of the invitation. Minutes since this epoch grow with
-# time and stay well inside the 32-bit integers that some clients store them in.
-_SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=ZoneInfo("UTC"))
+__all__ = [
+    "MeetingSpan",
+    "Party",
+    "agenda_invitation",
+    "agenda_of",
+    "invitation",
+    "is_side_event",
+    "sequence_at",
+    "session_event",
+]
+
+SIDE_EVENT = "side-event"
 
 
 @dataclass(frozen=True)
 class MeetingSpan:
-    """When the meeting happens: from its first session to its last, or whole days without an agenda."""
+    """When the meeting happens: from its first session to its last, or whole days without an
+    agenda; and its scheduled sessions (rows with uid, kind, capacity, times, room_name...)."""
 
     timezone: str
     first_day: date
     last_day: date
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    sessions: tuple[dict, ...] = ()
 
 
-def sequence_at(now: datetime) -> int:
-    return max(0, int((now - _SEQUENCE_EPOCH).total_seconds() // 60))
+def is_side_event(session: dict) -> bool:
+    """A side event is chosen one by one (its own kind, or a capacity of its own); every other
+    session is part of everyone's agenda."""
+    return session["kind"] == SIDE_EVENT or session.get("capacity") is not None
+
+
+def agenda_of(sessions: Sequence[dict], chosen: Collection[int]) -> list[dict]:
+    """The sessions a person attends: the plenary ones, and the side events in `chosen`."""
+    return [s for s in sessions if not is_side_event(s) or s["id"] in chosen]
+
+
+def session_event(
+    meeting: dict,
+    session: dict,
+    *,
+    organizer: Party,
+    attendee: Party,
+    now: datetime,
+    cancelled: bool = False,
+) -> CalendarEvent:
+    """One session of a person's agenda in a scheduling message made `now` (see calendar_events
+    for SEQUENCE and DTSTAMP). `cancelled`: the event is taken away (METHOD:CANCEL)."""
+    url = urls.session_anchor(meeting["slug"], session["id"])
+    description = "\n\n".join(
+        part for part in ((session.get("description") or "").strip(), url) if part
+    )
+    return CalendarEvent(
+        uid=session["uid"],
+        start=session["starts_at"],
+        end=session["ends_at"],
+        timezone=meeting["timezone"],
+        summary=session["title"],
+        changed_at=session["updated_at"],
+        stamped_at=now,
+        sequence=sequence_at(now),
+        cancelled=cancelled
+        or session.get("status") == "cancelled"
+        or meeting.get("status") == "cancelled",
+        description=description,
+        location=location(
+            session.get("room_name"), meeting.get("venue_name"), meeting.get("venue_address")
+        ),
+        url=url,
+        created_at=session.get("created_at"),
+        busy=session["kind"] != "break",  # as in the feeds: a break keeps nobody busy
+        organizer=organizer,
+        attendee=attendee,
+    )
+
+
+def agenda_invitation(
+    *,
+    method: str,
+    meeting: dict,
+    sessions: Sequence[dict],
+    organizer: Party,
+    attendee: Party,
+    now: datetime,
+) -> bytes:
+    """An iCalendar object with METHOD `method` ("REQUEST" or "CANCEL") and one event per session."""
+    events = [
+        session_event(
+            meeting,
+            session,
+            organizer=organizer,
+            attendee=attendee,
+            now=now,
+            cancelled=method == "CANCEL",
+        )
+        for session in sorted(sessions, key=lambda s: (s["starts_at"], s["id"]))
+    ]
+    return calendar(method, events)
 
 
 def invitation(
@@ -43,16 +127,14 @@ def invitation(
     description: str,
     url: str,
     now: datetime,
+    organizer: Party | None = None,
+    attendee: Party | None = None,
 ) -> bytes:
-    """An iCalendar object with METHOD `method` ("REQUEST" or "CANCEL") and the one event.
-
-    Written by idmevents.calendar_events, as the feeds write theirs. This version of the invitation is
-    made `now` (the change that sends it), so `now` is its DTSTAMP and LAST-MODIFIED.
-    """
+    """The meeting as one event (METHOD `method`), for a meeting with no agenda yet: whole days
+    (DTEND is exclusive), or the span of its sessions when given."""
     timed = span.starts_at is not None and span.ends_at is not None
     event = CalendarEvent(
         uid=uid,
-        # No agenda yet: whole days (DTEND is exclusive).
         start=span.starts_at if timed else span.first_day,
         end=span.ends_at if timed else span.last_day + timedelta(days=1),
         timezone=span.timezone,
@@ -63,5 +145,7 @@ def invitation(
         description=description,
         location=location,
         url=url,
+        organizer=organizer,
+        attendee=attendee,
     )
     return calendar(method, [event])

@@ -1,7 +1,9 @@
-"""Telling participants what changed: one email each, listing their changes, with an updated .ics.
+"""Telling participants what changed: one email each, listing their changes, with their calendar updated.
 
-A participant is affected by a change if they chose that session, or if they chose no session at
-all (they follow the whole meeting). Only confirmed registrations hear about changes. The emails
+A participant is affected by a change to a session of their agenda: every plenary session, and the
+side events in which they hold a place (registrations.invitation). Only confirmed registrations
+hear about changes: theirs are the calendars the confirmation's invitation filled, and the notice
+updates those very events (same UIDs, a higher SEQUENCE), or takes cancelled ones away. The emails
 are queued in the same transaction that marks the changes notified, so pressing the button twice
 (or two organizers pressing it at once) sends nothing new the second time.
 """
@@ -12,11 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from icalendar import vText
-
 from idmevents import i18n, urls
 from idmevents.audit import Actor
-from idmevents.calendar_events import CalendarEvent, calendar_head, fill, location
+from idmevents.calendar_events import calendar_head, fill
 from idmevents.db import locked, write_transaction
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
@@ -25,6 +25,8 @@ from idmevents.mail.outbox import enqueue
 from idmevents.mail.render import render_email
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
+from idmevents.registrations.emails import attendee, organizer
+from idmevents.registrations.invitation import is_side_event, session_event
 from idmevents.registrations.tables import Registration, SessionAttendance
 
 
@@ -72,14 +74,23 @@ async def notify_participants(slug: str, *, by: Actor, now: datetime) -> NoticeR
         if registrations:
             for row in await SessionAttendance.select(
                 SessionAttendance.registration, SessionAttendance.meeting_session
-            ).where(SessionAttendance.registration.is_in([r["id"] for r in registrations])):
+            ).where(
+                SessionAttendance.registration.is_in([r["id"] for r in registrations])
+                & (SessionAttendance.status == "confirmed")
+            ):
                 chosen[row["registration"]].add(row["meeting_session"])
         sent = 0
         for registration in registrations:
-            mine = chosen.get(registration["id"])
-            relevant = [c for c in changes if not mine or c["meeting_session"] in mine]
+            mine = chosen.get(registration["id"], set())
+            relevant = [
+                c
+                for c in changes
+                if not is_side_event(sessions[c["meeting_session"]]) or c["meeting_session"] in mine
+            ]
             if relevant:
-                await enqueue(_notice_email(meeting, registration, relevant, sessions), now=now)
+                await enqueue(
+                    _notice_email(meeting, registration, relevant, sessions, now=now), now=now
+                )
                 sent += 1
         await AgendaChange.update({AgendaChange.notified_at: now}).where(
             AgendaChange.id.is_in([c["id"] for c in changes])
@@ -103,6 +114,8 @@ def _notice_email(
     registration: dict,
     changes: list[dict],
     sessions: dict[int, dict],
+    *,
+    now: datetime,
 ) -> Email:
     language = registration["language"] or "en"
     token = i18n.set_language(language)
@@ -126,7 +139,6 @@ def _notice_email(
         },
         language,
     )
-    calendar = changes_calendar(meeting, changed_sessions)
     return Email(
         kind="agenda-changed",
         to_address=registration["email"],
@@ -134,49 +146,46 @@ def _notice_email(
         subject=subject,
         text=text,
         html=html,
-        attachments=(
-            Attachment(
-                filename="agenda-changes.ics",
-                content_type="text/calendar",
-                data=calendar,
-                method="PUBLISH",
-            ),
-        ),
+        attachments=changes_calendars(meeting, changed_sessions, registration, now=now),
         meeting_id=meeting["id"],
         registration_id=registration["id"],
     )
 
 
-def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
-    """The changed sessions as they are now, with their UIDs and SEQUENCEs: calendars update them.
+def changes_calendars(
+    meeting: dict, sessions: list[dict], registration: dict, *, now: datetime
+) -> tuple[Attachment, ...]:
+    """The changed sessions as they are now, as updates of the events the person's invitation made.
 
-    Each event is written as the meeting's feed writes it (idmevents.calendar_events): same UID,
-    SEQUENCE and DTSTAMP (the session's last change, not the time of the notice), so a calendar
-    that also subscribes to the feed sees one version of each session. METHOD:PUBLISH, because
-    participants are not invitees whose replies we collect; a cancelled session (or any session of
-    a cancelled meeting) goes out with STATUS:CANCELLED so calendars strike it rather than keep the
-    old time.
+    Same UIDs as the invitation and the feeds, the person as ATTENDEE, a SEQUENCE above the last
+    message's (calendar_events): a METHOD:REQUEST moves the sessions still held, a METHOD:CANCEL
+    takes away those cancelled (or all, when the meeting is cancelled). One object per method, as
+    iTIP wants one METHOD per calendar object.
     """
-    events = [
-        CalendarEvent(
-            uid=row["uid"],
-            start=row["starts_at"],
-            end=row["ends_at"],
-            timezone=meeting["timezone"],
-            summary=row["title"],
-            changed_at=row["updated_at"],
-            sequence=row["sequence"],
-            cancelled=row["status"] == "cancelled" or meeting["status"] == "cancelled",
-            description=row["description"] or "",
-            location=location(
-                row.get("room_name"), meeting["venue_name"], meeting["venue_address"]
-            ),
-            url=urls.session_anchor(meeting["slug"], row["id"]),
-            created_at=row["created_at"],
-            busy=row["kind"] != "break",  # as in the feeds: a break keeps nobody busy
+    who, by = attendee(registration), organizer()
+
+    def cancelled(row: dict) -> bool:
+        return row["status"] == "cancelled" or meeting["status"] == "cancelled"
+
+    attachments = []
+    for method, filename, rows in (
+        ("REQUEST", "agenda-changes.ics", [r for r in sessions if not cancelled(r)]),
+        ("CANCEL", "agenda-cancellations.ics", [r for r in sessions if cancelled(r)]),
+    ):
+        if not rows:
+            continue
+        events = [
+            session_event(
+                meeting, row, organizer=by, attendee=who, now=now, cancelled=method == "CANCEL"
+            )
+            for row in rows
+        ]
+        attachments.append(
+            Attachment(
+                filename=filename,
+                content_type="text/calendar",
+                data=fill(calendar_head(method), events).to_ical(),
+                method=method,
+            )
         )
-        for row in sessions
-    ]
-    head = calendar_head("PUBLISH")
-    head.add("X-WR-CALNAME", vText(meeting["title"]))
-    return fill(head, events).to_ical()
+    return tuple(attachments)

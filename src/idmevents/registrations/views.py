@@ -217,22 +217,46 @@ async def registration_view(token: str, *, now: datetime) -> RegistrationView:
 
 
 async def meeting_span(meeting: dict) -> MeetingSpan:
-    bounds = (
+    """When the meeting happens, and its scheduled sessions (what a person's agenda is made of)."""
+    sessions = tuple(
         await MeetingSession.select(
-            MeetingSession.starts_at.as_alias("first"), MeetingSession.ends_at.as_alias("last")
+            MeetingSession.id,
+            MeetingSession.uid,
+            MeetingSession.title,
+            MeetingSession.description,
+            MeetingSession.kind,
+            MeetingSession.capacity,
+            MeetingSession.starts_at,
+            MeetingSession.ends_at,
+            MeetingSession.status,
+            MeetingSession.sequence,
+            MeetingSession.created_at,
+            MeetingSession.updated_at,
+            MeetingSession.room.name.as_alias("room_name"),
         )
         .where((MeetingSession.meeting == meeting["id"]) & (MeetingSession.status == "scheduled"))
         .order_by(MeetingSession.starts_at)
+        .order_by(MeetingSession.id)
     )
-    if not bounds:
+    if not sessions:
         return MeetingSpan(meeting["timezone"], meeting["starts_on"], meeting["ends_on"])
     return MeetingSpan(
         meeting["timezone"],
         meeting["starts_on"],
         meeting["ends_on"],
-        starts_at=bounds[0]["first"],
-        ends_at=max(row["last"] for row in bounds),
+        starts_at=sessions[0]["starts_at"],
+        ends_at=max(row["ends_at"] for row in sessions),
+        sessions=sessions,
     )
+
+
+async def places_held(registration_id: int) -> frozenset[int]:
+    """The sessions in which the registration holds a place (not those it waits for)."""
+    rows = await SessionAttendance.select(SessionAttendance.meeting_session).where(
+        (SessionAttendance.registration == registration_id)
+        & (SessionAttendance.status == "confirmed")
+    )
+    return frozenset(row["meeting_session"] for row in rows)
 
 
 async def _result(registration: dict, changed: tuple[str, ...] = ()) -> RegistrationResult:

@@ -82,21 +82,29 @@ async def test_confirmation_arrives_with_the_meeting_in_the_calendar(site, inbox
     part = calendar_part(message)
     assert (part.get_content_type(), part.get_param("method")) == ("text/calendar", "REQUEST")
     calendar = Calendar.from_ical(part.get_content())
-    [event] = calendar.events
-    opening = (
+    # The person's agenda: the meeting's sessions but its side events, one event each.
+    agenda = (
         await MeetingSession.select()
-        .where(MeetingSession.uid == "idm-new-york-opening@idmevents")
-        .first()
+        .where(
+            (MeetingSession.meeting.slug == "idm-new-york")
+            & (MeetingSession.status == "scheduled")
+            & (MeetingSession.kind != "side-event")
+            & MeetingSession.capacity.is_null()
+        )
+        .order_by(MeetingSession.starts_at)
+        .order_by(MeetingSession.id)
     )
-    assert str(event["SUMMARY"]) == (
-        "International Dialogue on Migration 2017 — First workshop, New York"
-    )
+    assert [str(e["UID"]) for e in calendar.events] == [row["uid"] for row in agenda]
+    event = next(e for e in calendar.events if str(e["UID"]) == "idm-new-york-opening@idmevents")
+    opening = next(row for row in agenda if row["uid"] == "idm-new-york-opening@idmevents")
+    assert str(event["SUMMARY"]) == opening["title"]
     # 10:00 in New York in April is 14:00 UTC, and the event says so in New York's own zone.
     assert event.start == opening["starts_at"]
     assert event.start.astimezone(UTC).hour == 14
     assert event.start.tzinfo.key == "America/New_York"
     assert [tz.tz_name for tz in calendar.timezones] == ["America/New_York"]
-    assert "ORGANIZER" not in event
+    assert str(event["ATTENDEE"]) == "mailto:person1@example.org"
+    assert "ORGANIZER" in event
 
 
 async def test_cancelling_gives_the_seat_to_the_first_waiting_who_is_emailed(site, inbox, demo):

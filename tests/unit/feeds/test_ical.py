@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import vobject
 from icalendar import Calendar
 
+from idmevents.calendar_events import Party
 from idmevents.feeds.ical import PRODID, CalendarInfo, build_calendar, calendar_bytes
 from idmevents.meetings.services import Agenda
 from tests.factories.agendas import (
@@ -27,6 +28,7 @@ INFO = CalendarInfo(
     description="The agenda, in New York time.\nSecond line; with a comma, too.",
     source_url=f"{BASE_URL}/meetings/idm-new-york/agenda.ics",
     page_url=f"{BASE_URL}/meetings/idm-new-york",
+    organizer=Party("idm@example.org", "IDM Secretariat"),
 )
 
 
@@ -336,3 +338,14 @@ def test_event_without_panelists_or_description_links_its_page():
         f"Keynote speaker: Ms Louise Arbour\n\n{BASE_URL}/meetings/idm-geneva#session-10"
     )
     assert event["DTSTART"].dt.date() == date(2027, 7, 20)
+
+
+def test_every_published_event_names_the_secretariat_as_organizer():
+    """RFC 5546 §3.2.1: an event published with METHOD:PUBLISH MUST have an ORGANIZER."""
+    calendar = parse(calendar_bytes([new_york_agenda(), geneva_agenda()], INFO, base_url=BASE_URL))
+    events = calendar.walk("VEVENT")
+    assert events
+    assert {(str(e["ORGANIZER"]), e["ORGANIZER"].params["CN"]) for e in events} == {
+        ("mailto:idm@example.org", "IDM Secretariat")
+    }
+    assert not any("ATTENDEE" in e for e in events)

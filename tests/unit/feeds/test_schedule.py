@@ -9,12 +9,19 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar
 
+from idmevents.calendar_events import Party
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
 from idmevents.feeds.schedule import agenda_json, event_guid, frab_xml
 from idmevents.meetings.services import Agenda
 from tests.factories.agendas import BASE_URL, geneva_agenda, make_item, new_york_agenda
 
-INFO = CalendarInfo(name="x", description="x", source_url=BASE_URL, page_url=BASE_URL)
+INFO = CalendarInfo(
+    name="x",
+    description="x",
+    source_url=BASE_URL,
+    page_url=BASE_URL,
+    organizer=Party("x@example.org"),
+)
 
 
 def test_json_has_the_documented_shape():

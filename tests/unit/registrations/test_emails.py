@@ -30,7 +30,9 @@ async def test_confirmation_has_text_html_and_a_calendar_invitation():
     opening = await make_session(
         meeting, "opening", starts_at=datetime(2027, 4, 20, 14, tzinfo=UTC)
     )
-    await make_session(meeting, "closing", starts_at=datetime(2027, 4, 21, 21, tzinfo=UTC))
+    closing = await make_session(
+        meeting, "closing", starts_at=datetime(2027, 4, 21, 21, tzinfo=UTC)
+    )
     result = await services.register(meeting, form(1), now=NOW)
     [message] = await outbox_messages("registration-confirmed")
     manage = f"https://testserver.local/r/{result.token}"
@@ -50,21 +52,27 @@ async def test_confirmation_has_text_html_and_a_calendar_invitation():
     )
     calendar = parse_invitation(message)
     assert str(calendar["METHOD"]) == "REQUEST"
-    [event] = calendar.events
-    assert str(event["UID"]) == f"registration-{result.registration['id']}@testserver.local"
-    assert str(event["SUMMARY"]) == "Test workshop"
-    assert event.start == opening["starts_at"]
-    assert event.start.tzinfo.key == "America/New_York"
-    assert event.start.astimezone(NEW_YORK).hour == 10
-    assert event.end == datetime(2027, 4, 21, 22, tzinfo=UTC)
-    assert str(event["LOCATION"]) == (
+    # The person's agenda: one event per session, each with the session's own UID.
+    first, last = calendar.events
+    assert [str(e["UID"]) for e in calendar.events] == [opening["uid"], closing["uid"]]
+    assert str(first["SUMMARY"]) == "Session opening"
+    assert first.start == opening["starts_at"]
+    assert first.start.tzinfo.key == "America/New_York"
+    assert first.start.astimezone(NEW_YORK).hour == 10
+    assert last.end == datetime(2027, 4, 21, 22, tzinfo=UTC)
+    assert str(first["LOCATION"]) == (
         "United Nations Headquarters, 405 East 42nd Street, New York, NY 10017"
     )
-    assert str(event["STATUS"]) == "CONFIRMED"
-    assert "ORGANIZER" not in event and "ATTENDEE" not in event
+    assert str(first["STATUS"]) == "CONFIRMED"
+    assert str(first["ORGANIZER"]) == "mailto:noreply@localhost"
+    assert first["ORGANIZER"].params["CN"] == "IDM Secretariat"
+    assert str(first["ATTENDEE"]) == "mailto:person1@example.org"
+    assert first["ATTENDEE"].params["CN"] == "Ana Person 1"
     # The private link is in the email only, never in the calendar entry.
-    assert manage not in event.to_ical().decode()
-    assert str(event["DESCRIPTION"]) == "Agenda: https://testserver.local/meetings/test-meeting"
+    assert manage not in calendar.to_ical().decode()
+    assert str(first["DESCRIPTION"]) == (
+        f"https://testserver.local/meetings/test-meeting#session-{opening['id']}"
+    )
     [timezone] = calendar.timezones
     assert timezone.tz_name == "America/New_York"
     transitions = [
@@ -87,11 +95,11 @@ async def test_waitlisted_and_pending_emails_carry_no_invitation():
     assert "at number 1" in body_text(messages[1])
 
 
-async def test_invitations_keep_one_uid_per_registration_and_a_rising_sequence():
+async def test_invitations_keep_the_sessions_uids_and_a_rising_sequence():
     meeting = await make_meeting(capacity=1)
-    await make_session(meeting, "opening")
+    opening = await make_session(meeting, "opening")
     first = await services.register(meeting, form(1), now=NOW)
-    second = await services.register(meeting, form(2), now=NOW)
+    await services.register(meeting, form(2), now=NOW)
     later = NOW + timedelta(hours=2)
     await services.cancel(first.registration["id"], by=PARTICIPANT, now=later)
     messages = await outbox_messages()
@@ -105,12 +113,10 @@ async def test_invitations_keep_one_uid_per_registration_and_a_rising_sequence()
         for m in messages
         if calendar_part(m) is not None
     ]
-    uid_1 = f"registration-{first.registration['id']}@testserver.local"
-    uid_2 = f"registration-{second.registration['id']}@testserver.local"
     assert [(subject, method, uid) for subject, method, uid, _ in found] == [
-        ("Registration confirmed: Test workshop", "REQUEST", uid_1),
-        ("Registration cancelled: Test workshop", "CANCEL", uid_1),
-        ("A seat is now yours: Test workshop", "REQUEST", uid_2),
+        ("Registration confirmed: Test workshop", "REQUEST", opening["uid"]),
+        ("Registration cancelled: Test workshop", "CANCEL", opening["uid"]),
+        ("A seat is now yours: Test workshop", "REQUEST", opening["uid"]),
     ]
     assert found[1][3] > found[0][3]
     cancelled = parse_invitation(messages[2]).events[0]
@@ -226,9 +232,15 @@ async def test_emails_are_written_in_the_persons_language():
     assert "20–21 avr. 2027" in body_text(french)
     assert str(spanish["Subject"]) == "Está en la lista de espera: Dialogue — Genève"
     assert "en el puesto 1." in body_text(spanish)
+    assert "/r/" not in str(parse_invitation(french).to_ical())
+
+
+async def test_an_invitation_without_an_agenda_says_where_the_agenda_will_be():
+    meeting = await make_meeting(capacity=1, timezone="Europe/Zurich", title="Dialogue — Genève")
+    await services.register(meeting, form(1, language="fr"), now=NOW)
+    [french] = await outbox_messages()
     description = str(parse_invitation(french).events[0]["DESCRIPTION"])
     assert description == f"Programme\u00a0: https://testserver.local/meetings/{meeting['slug']}"
-    assert "/r/" not in str(parse_invitation(french).to_ical())
 
 
 async def test_long_subjects_with_accents_read_back_exactly():

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from idmevents.audit import SYSTEM
-from idmevents.calendar_events import PRODID
+from idmevents.calendar_events import PRODID, sequence_at
 from idmevents.feeds import services as feeds
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings import builder
@@ -86,10 +86,11 @@ def event_facts(event) -> dict:
 DECODED = {"DTSTAMP", "DTSTART", "DTEND", "SEQUENCE", "CREATED", "LAST-MODIFIED"}
 
 
-def notice_calendar(row: dict) -> Calendar:
+def notice_calendars(row: dict) -> dict[str, Calendar]:
+    """The notice's calendar objects, by iTIP method."""
     message = parsed(row)
-    ics = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
-    return Calendar.from_ical(ics.get_content())
+    parts = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    return {p.get_param("method"): Calendar.from_ical(p.get_content()) for p in parts}
 
 
 def parsed(row: dict) -> email.message.EmailMessage:
@@ -97,22 +98,31 @@ def parsed(row: dict) -> email.message.EmailMessage:
 
 
 async def test_notify_sends_each_affected_participant_one_email_once():
-    meeting, first, second = await published_meeting_with_two_sessions()
-    follows_all = await register(meeting["id"], "Ana")
-    chose_first = await register(meeting["id"], "Ben", sessions=[first["id"]])
-    await register(meeting["id"], "Cleo", sessions=[second["id"]])  # not affected
+    meeting, first, _ = await published_meeting_with_two_sessions()
+    side = await builder.create_session(
+        "idm-test",
+        {"title": "Side event", "kind": "side-event", "starts_at": ny(16), "ends_at": ny(17)},
+        by=SYSTEM,
+        now=NOW,
+    )
+    await notices.notify_participants("idm-test", by=SYSTEM, now=NOW)
+    ana = await register(meeting["id"], "Ana")
+    ben = await register(meeting["id"], "Ben", sessions=[first["id"]])
+    cleo = await register(meeting["id"], "Cleo", sessions=[side["id"]])
     await register(meeting["id"], "Dan", status="pending")  # not confirmed: not told
     await builder.update_session(
         first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
     )
     await builder.set_session_status(first["id"], "cancelled", by=SYSTEM, now=LATER)
 
+    # A plenary session is on everyone's agenda, whatever side events they chose.
     result = await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
-    assert result == notices.NoticeResult(emails=2, changes=2)
+    assert result == notices.NoticeResult(emails=3, changes=2)
     rows = await OutboxMessage.select().order_by(OutboxMessage.id)
     assert [(r["to_address"], r["registration"], r["kind"]) for r in rows] == [
-        ("ana@example.org", follows_all, "agenda-changed"),
-        ("ben@example.org", chose_first, "agenda-changed"),
+        ("ana@example.org", ana, "agenda-changed"),
+        ("ben@example.org", ben, "agenda-changed"),
+        ("cleo@example.org", cleo, "agenda-changed"),
     ]
     message = parsed(rows[1])
     assert message["Subject"] == "Agenda changes: IDM test workshop"
@@ -122,33 +132,69 @@ async def test_notify_sends_each_affected_participant_one_email_once():
         in text
     )
     assert "- “Panel 1” (Apr 20, 2027 12:00–13:00 EDT) is cancelled." in text
-    ics = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
-    assert ics.get_param("method") == "PUBLISH"
-    calendar = Calendar.from_ical(ics.get_content())
-    assert (str(calendar["PRODID"]), str(calendar["METHOD"])) == (PRODID, "PUBLISH")
+    # The session is cancelled: its event is taken away from the calendar the invitation filled.
+    calendars = notice_calendars(rows[1])
+    assert list(calendars) == ["CANCEL"]
+    calendar = calendars["CANCEL"]
+    assert (str(calendar["PRODID"]), str(calendar["METHOD"])) == (PRODID, "CANCEL")
     [event] = calendar.walk("VEVENT")
     assert event_facts(event) == {
         "UID": first["uid"],
-        # The session's last change (as in the feed), not the time of the notice.
+        # A message to an attendee: stamped when it is made, numbered above the last one.
         "DTSTAMP": LATER,
         "DTSTART": ny(12),
         "DTEND": ny(13),
         "SUMMARY": "Panel 1",
+        "DESCRIPTION": f"https://testserver.local/meetings/idm-test#session-{first['id']}",
         "LOCATION": "United Nations Headquarters, 405 East 42nd Street, New York, NY 10017",
         "URL": f"https://testserver.local/meetings/idm-test#session-{first['id']}",
-        "SEQUENCE": 2,
+        "SEQUENCE": sequence_at(LATER),
         "CREATED": NOW,
         "LAST-MODIFIED": LATER,
         "STATUS": "CANCELLED",
         "TRANSP": "OPAQUE",
+        "ORGANIZER": "mailto:noreply@localhost",
+        "ATTENDEE": "mailto:ben@example.org",
     }
-    assert "ORGANIZER" not in event and "ATTENDEE" not in event
 
     again = await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
     assert again == notices.NoticeResult(emails=0, changes=0)
-    assert await OutboxMessage.count() == 2
+    assert await OutboxMessage.count() == 3
     assert await AgendaChange.count().where(AgendaChange.notified_at.is_null()) == 0
     assert (await Meeting.select(Meeting.last_notified_at).first())["last_notified_at"] == LATER
+
+
+async def test_a_side_event_change_reaches_only_those_holding_a_place_in_it():
+    meeting, _, _ = await published_meeting_with_two_sessions()
+    side = await builder.create_session(
+        "idm-test",
+        {"title": "Side event", "kind": "side-event", "starts_at": ny(16), "ends_at": ny(17)},
+        by=SYSTEM,
+        now=NOW,
+    )
+    await notices.notify_participants("idm-test", by=SYSTEM, now=NOW)
+    await register(meeting["id"], "Ana")
+    await register(meeting["id"], "Cleo", sessions=[side["id"]])
+    await builder.update_session(
+        side["id"], {"starts_at": ny(17), "ends_at": ny(18)}, by=SYSTEM, now=LATER
+    )
+    assert await notices.notify_participants("idm-test", by=SYSTEM, now=LATER) == (
+        notices.NoticeResult(emails=1, changes=1)
+    )
+    [row] = await OutboxMessage.select()
+    assert row["to_address"] == "cleo@example.org"
+    [event] = notice_calendars(row)["REQUEST"].walk("VEVENT")
+    assert (str(event["UID"]), event.decoded("DTSTART"), str(event["STATUS"])) == (
+        side["uid"],
+        ny(17),
+        "CONFIRMED",
+    )
+    attendee = event["ATTENDEE"]
+    assert (str(attendee), attendee.params["PARTSTAT"], attendee.params["RSVP"]) == (
+        "mailto:cleo@example.org",
+        "ACCEPTED",
+        "FALSE",
+    )
 
 
 async def test_notify_lists_only_changes_since_the_last_notice():
@@ -204,20 +250,26 @@ async def test_the_notice_carries_each_session_as_the_feed_does():
         first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
     )
     await builder.set_session_status(second["id"], "cancelled", by=SYSTEM, now=LATER)
-    # The notice goes out a day after the changes: its events still say when they changed.
-    await notices.notify_participants("idm-test", by=SYSTEM, now=LATER + timedelta(days=1))
+    noticed = LATER + timedelta(days=1)
+    await notices.notify_participants("idm-test", by=SYSTEM, now=noticed)
     [row] = await OutboxMessage.select()
-    sent = {str(e["UID"]): event_facts(e) for e in notice_calendar(row).walk("VEVENT")}
+    calendars = notice_calendars(row)
+    assert sorted(calendars) == ["CANCEL", "REQUEST"]
+    sent = {
+        str(e["UID"]): event_facts(e)
+        for calendar in calendars.values()
+        for e in calendar.walk("VEVENT")
+    }
     feed = await feeds.meeting_calendar("idm-test", base_url="https://testserver.local")
     published = {
         str(e["UID"]): event_facts(e) for e in Calendar.from_ical(feed.body).walk("VEVENT")
     }
-    shared = ("UID", "DTSTAMP", "DTSTART", "DTEND", "LOCATION", "URL", "SEQUENCE", "STATUS")
+    shared = ("UID", "DTSTART", "DTEND", "LOCATION", "URL", "STATUS", "ORGANIZER")
     shared += ("CREATED", "LAST-MODIFIED", "TRANSP")
     uids = [row["uid"] for row in await MeetingSession.select().order_by(MeetingSession.id)]
-    assert list(sent) == uids
+    assert sorted(sent) == sorted(uids)
     for uid in uids:
         assert {name: sent[uid][name] for name in shared} == {
             name: published[uid][name] for name in shared
         }
-    assert sent[uids[1]]["DTSTAMP"] == LATER
+        assert (sent[uid]["DTSTAMP"], sent[uid]["SEQUENCE"]) == (noticed, sequence_at(noticed))

@@ -30,6 +30,7 @@ from idmevents.registrations.tables import Registration
 from idmevents.registrations.views import (
     RegistrationResult,
     _result,
+    places_held,
     session_choices,
     waitlist_position,
 )
@@ -170,6 +171,8 @@ async def _end_registration(
             "updated_at": now,
             **{column._meta.name: value for column, value in changes.items()},
         }
+        # The calendar's cancellation takes away the person's agenda as it stood: read it first.
+        held = await places_held(registration["id"])
         await _drop_sessions(registration, now=now)
         await emails.queue(
             email_kind,
@@ -179,6 +182,7 @@ async def _end_registration(
             now=now,
             registration_open=registration_is_open(meeting.row, now),
             invitation="CANCEL" if was_confirmed else None,
+            chosen=held,
             **email_context,
         )
         await audit.write(

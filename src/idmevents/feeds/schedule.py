@@ -1,4 +1,4 @@
-"""The agenda for apps: JSON in our own documented shape, and the frab XML conference apps read.
+r"""The agenda for apps: JSON in our own documented shape, and the frab XML conference apps read.
 
 Both are pure functions of the same agenda the iCalendar feed is built from, so the three always
 agree. The JSON shape (`/meetings/{slug}/agenda.json`) is the structs below:
@@ -21,7 +21,11 @@ agree. The JSON shape (`/meetings/{slug}/agenda.json`) is the structs below:
 see. Times with a zone offset are the meeting's wall clock (its `timezone`, an IANA name).
 
 The XML follows the frab schedule format (schedule/conference/day/room/event) as validated by
-https://github.com/voc/schedule's schedule.xml.xsd, which Giggity and ConfClerk read.
+https://github.com/voc/schedule's schedule.xml.xsd, which Giggity and ConfClerk read; the same
+agenda as frab JSON (`/meetings/{slug}/schedule.json`, `frab_json`) follows voc's JSON schema
+(schedule → conference → days[] → rooms{name: [events]}). Each event's `slug` must match the
+XSD's `[a-z0-9_]{4,}-[a-z0-9\-_]{4,}` (4+ characters before the first hyphen) and the JSON
+schema's `^[a-z0-9_-]+[a-z0-9]$`: see `frab_slug`.
 """
 
 from __future__ import annotations
@@ -164,6 +168,46 @@ def event_guid(uid: str) -> str:
     return str(uuid.uuid5(GUID_NAMESPACE, uid))
 
 
+def frab_prefix(meeting_slug: str) -> str:
+    """The meeting's part of frab names: its slug without hyphens (the XSD allows none before an
+    event slug's first hyphen), 4 characters at least."""
+    prefix = re.sub(r"[^a-z0-9_]", "_", meeting_slug.lower())
+    return prefix.ljust(4, "_")
+
+
+def frab_slug(meeting_slug: str, item: AgendaItem) -> str:
+    """`idm_new_york_1-7-opening-session`: the meeting, the session's id and title. Unique (the
+    id), stable while the title is, and ends with a letter or digit."""
+    rest = "-".join(part for part in (str(item.id), _slugify(item.title)) if part)
+    if len(rest) < 4:
+        rest = f"session-{rest}"
+    return f"{frab_prefix(meeting_slug)}-{rest}"
+
+
+def _days(agenda: Agenda) -> list[tuple[date, list[AgendaItem]]]:
+    """Every day of the meeting (an empty day is still a day of it), and any day a session falls
+    on outside them, with its sessions."""
+    meeting = agenda.meeting
+    days: dict[date, list[AgendaItem]] = {}
+    day = meeting["starts_on"]
+    while day <= meeting["ends_on"]:
+        days[day] = []
+        day += timedelta(days=1)
+    for agenda_day in agenda.by_day():
+        days[agenda_day.day] = agenda_day.items
+    return sorted(days.items())
+
+
+def _day_bounds(day: date, items: list[AgendaItem], zone: ZoneInfo) -> tuple[datetime, datetime]:
+    if items:
+        return (
+            min(item.starts_at for item in items).astimezone(zone),
+            max(item.ends_at for item in items).astimezone(zone),
+        )
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+
+
 def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
     """The agenda as a frab schedule.xml: days in the meeting's zone, rooms within days."""
     meeting = agenda.meeting
@@ -183,23 +227,19 @@ def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
     _text(conference, "base_url", urls.meeting_page(slug, base_url=base_url) + "/")
     _text(conference, "time_zone_name", agenda.timezone)
 
-    for index, day in enumerate(agenda.by_day(), start=1):
-        starts = [item.starts_at.astimezone(zone) for item in day.items]
-        ends = [item.ends_at.astimezone(zone) for item in day.items]
+    for index, (day, items) in enumerate(_days(agenda), start=1):
+        start, end = _day_bounds(day, items, zone)
         day_element = ET.SubElement(
             root,
             "day",
             index=str(index),
-            date=day.day.isoformat(),
-            start=min(starts).isoformat(),
-            end=max(ends).isoformat(),
+            date=day.isoformat(),
+            start=start.isoformat(),
+            end=end.isoformat(),
         )
-        rooms: dict[str, list[AgendaItem]] = defaultdict(list)
-        for item in day.items:
-            rooms[_room_name(item, meeting)].append(item)
-        for room_name, items in rooms.items():
+        for room_name, room_items in _rooms(items, meeting).items():
             room_element = ET.SubElement(day_element, "room", name=room_name)
-            for item in items:
+            for item in room_items:
                 _frab_event(room_element, item, room_name, meeting, zone, base_url)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
@@ -221,7 +261,7 @@ def _frab_event(
     _text(event, "start", start.strftime("%H:%M"))
     _text(event, "duration", _hours_minutes(item.ends_at - item.starts_at))
     _text(event, "room", room_name)
-    _text(event, "slug", f"{meeting['slug']}-{item.id}-{_slugify(item.title)}".rstrip("-"))
+    _text(event, "slug", frab_slug(meeting["slug"], item))
     _text(event, "url", url)
     # frab has no status: a cancelled session keeps its place, marked in its title, so that an
     # app that saved it shows it as cancelled instead of silently losing it.
@@ -258,6 +298,13 @@ def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Elem
     return element
 
 
+def _rooms(items: list[AgendaItem], meeting: dict) -> dict[str, list[AgendaItem]]:
+    rooms: dict[str, list[AgendaItem]] = defaultdict(list)
+    for item in items:
+        rooms[_room_name(item, meeting)].append(item)
+    return rooms
+
+
 def _room_name(item: AgendaItem, meeting: dict) -> str:
     return item.room_name or meeting.get("venue_name") or meeting["title"]
 
@@ -274,3 +321,104 @@ def _slugify(text: str) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+# -- frab JSON ------------------------------------------------------------------------------------
+
+FRAB_JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
+
+
+def frab_document(agenda: Agenda, *, base_url: str) -> dict:
+    """The agenda as frab's schedule.json, in the shape of voc's JSON schema: the same days,
+    rooms, events, GUIDs and slugs as `frab_xml`."""
+    meeting = agenda.meeting
+    zone = ZoneInfo(agenda.timezone)
+    slug = meeting["slug"]
+    page = urls.meeting_page(slug, base_url=base_url)
+    days = []
+    room_names: dict[str, None] = {}
+    for index, (day, items) in enumerate(_days(agenda), start=1):
+        start, end = _day_bounds(day, items, zone)
+        rooms = {}
+        for room_name, room_items in _rooms(items, meeting).items():
+            room_names.setdefault(room_name)
+            rooms[room_name] = [
+                _frab_json_event(item, room_name, meeting, zone, base_url) for item in room_items
+            ]
+        days.append(
+            {
+                "index": index,
+                "date": day.isoformat(),
+                "day_start": start.isoformat(),
+                "day_end": end.isoformat(),
+                "rooms": rooms,
+            }
+        )
+    return {
+        "$schema": FRAB_JSON_SCHEMA,
+        "generator": {"name": "idmevents", "version": __version__},
+        "schedule": {
+            "version": _utc(meeting["agenda_changed_at"]).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "base_url": page + "/",
+            "conference": {
+                # The schema's acronym allows no hyphen past the first character.
+                "acronym": frab_prefix(slug),
+                "title": meeting["title"],
+                "start": meeting["starts_on"].isoformat(),
+                "end": meeting["ends_on"].isoformat(),
+                "daysCount": len(days),
+                "timeslot_duration": "00:15",
+                "time_zone_name": agenda.timezone,
+                "url": page,
+                "rooms": [
+                    {"name": name, "guid": str(uuid.uuid5(GUID_NAMESPACE, f"room:{slug}:{name}"))}
+                    for name in room_names
+                ],
+                "days": days,
+            },
+        },
+    }
+
+
+def frab_json(agenda: Agenda, *, base_url: str) -> bytes:
+    return msgspec.json.encode(frab_document(agenda, base_url=base_url))
+
+
+def _frab_json_event(
+    item: AgendaItem, room_name: str, meeting: dict, zone: ZoneInfo, base_url: str
+) -> dict:
+    start = item.starts_at.astimezone(zone)
+    cancelled = item.cancelled or meeting["status"] == "cancelled"
+    url = urls.session_anchor(meeting["slug"], item.id, base_url=base_url)
+    title = gettext("Cancelled: %(title)s") % {"title": item.title} if cancelled else item.title
+    return {
+        "id": item.id,
+        "guid": event_guid(item.uid),
+        "date": start.isoformat(),
+        "start": start.strftime("%H:%M"),
+        "duration": _hours_minutes(item.ends_at - item.starts_at),
+        "room": room_name,
+        "slug": frab_slug(meeting["slug"], item),
+        "url": url,
+        "title": title,
+        "subtitle": "",
+        "track": kind_label(item.kind),
+        "type": item.kind,
+        "language": "en",
+        "abstract": item.description,
+        "description": "\n".join(
+            f"{role_label(person.role)}: {person.display_name}"
+            + (f", {person.position}" if person.position else "")
+            for person in item.panelists
+        ),
+        # Pretalx-style persons (name, guid): the schema's frab style wants a `public_name`.
+        "persons": [
+            {
+                "id": person.panelist_id,
+                "guid": str(uuid.uuid5(GUID_NAMESPACE, f"panelist:{person.slug}")),
+                "name": person.display_name,
+            }
+            for person in item.panelists
+        ],
+        "links": [{"url": url, "title": gettext("Session on the agenda")}],
+    }

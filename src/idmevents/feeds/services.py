@@ -287,6 +287,21 @@ async def meeting_schedule_xml(slug: str, *, base_url: str) -> FeedDocument:
     )
 
 
+async def meeting_schedule_frab_json(slug: str, *, base_url: str) -> FeedDocument:
+    """The agenda as frab schedule.json (voc/schedule's JSON schema), for conference apps."""
+    meeting = await get_public_meeting(slug)
+    return await _document(
+        FeedSpec(
+            key=("schedule.json", _meeting_state(meeting), current_language(), base_url),
+            load=lambda: load_agenda(meeting),
+            render=lambda agenda: schedule.frab_json(agenda, base_url=base_url),
+            state_modified=_meeting_modified(meeting),
+            media_type=JSON_TYPE,
+            filename=None,
+        )
+    )
+
+
 async def session_calendar(slug: str, session_id: int, *, base_url: str) -> FeedDocument:
     """One session as its own calendar: what "add this session" links download."""
     meeting = await get_public_meeting(slug)

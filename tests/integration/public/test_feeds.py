@@ -24,6 +24,7 @@ from tests.factories.feeds import (
     session_id,
 )
 from tests.integration.public.test_public_pages import text_of
+from tests.support.frab import json_problems, xml_problems
 
 NEW_YORK_FEED = "/meetings/idm-new-york/agenda.ics"
 IDENTITY = {"accept-encoding": "identity"}
@@ -258,7 +259,7 @@ async def test_geneva_feed_is_in_geneva_time(client, demo):
 async def test_unknown_or_draft_meeting_feed_is_404(client, demo):
     assert (await client.get("/meetings/idm-paris/agenda.ics")).status_code == 404
     await Meeting.update({Meeting.status: "draft"}).where(Meeting.slug == "idm-geneva")
-    for path in ("agenda.ics", "agenda.json", "schedule.xml"):
+    for path in ("agenda.ics", "agenda.json", "schedule.xml", "schedule.json"):
         assert (await client.get(f"/meetings/idm-geneva/{path}")).status_code == 404
 
 
@@ -294,6 +295,28 @@ async def test_json_and_frab_xml_agree_with_the_calendar(client, demo):
     }
     assert from_xml == from_ics
     assert root.findtext("conference/time_zone_name") == "America/New_York"
+
+
+async def test_frab_json_and_xml_keep_the_validators_rules_and_agree(client, demo):
+    ics = events(await client.get(NEW_YORK_FEED))
+    response = await client.get("/meetings/idm-new-york/schedule.json")
+    assert (response.status_code, response.headers["content-type"]) == (200, "application/json")
+    assert response.headers["etag"]
+    document = json.loads(response.content)
+    assert json_problems(document) == []
+    from_json = {
+        event["guid"]: datetime.fromisoformat(event["date"]).astimezone(UTC)
+        for day in document["schedule"]["conference"]["days"]
+        for room in day["rooms"].values()
+        for event in room
+    }
+    assert from_json == {event_guid(uid): e["DTSTART"].dt.astimezone(UTC) for uid, e in ics.items()}
+    xml = await client.get("/meetings/idm-new-york/schedule.xml")
+    assert xml_problems(xml.content) == []
+    again = await client.get(
+        "/meetings/idm-new-york/schedule.json", headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
 
 
 # -- panelists -------------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_frab_xml_parses_and_has_days_rooms_events():
         "start": "10:00",
         "duration": "01:00",
         "room": "Trusteeship Council Chamber",
-        "slug": "idm-new-york-1-opening-session",
+        "slug": "idm_new_york-1-opening-session",
         "url": f"{BASE_URL}/meetings/idm-new-york#session-1",
         "title": "Opening session",
         "subtitle": "",

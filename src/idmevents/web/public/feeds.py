@@ -5,6 +5,7 @@ Feed URLs (names for url_for in brackets):
     /meetings/{slug}/sessions/{session_id}/event.ics     one session [session_feed]
     /meetings/{slug}/agenda.json                         the agenda for apps, our JSON [meeting_agenda_json]
     /meetings/{slug}/schedule.xml                        the agenda for apps, frab XML [meeting_schedule_xml]
+    /meetings/{slug}/schedule.json                       the agenda for apps, frab JSON [meeting_schedule_frab_json]
     /panelists/{slug}/agenda.ics                         a panelist's sessions everywhere [panelist_feed]
     /r/{feed_token}/agenda.ics                           a participant's own agenda [personal_feed]
 Pages and forms:
@@ -203,6 +204,19 @@ class FeedController(Controller):
     async def meeting_schedule_xml(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """The agenda for conference apps (Giggity, ConfClerk), as frab schedule XML."""
         document = await services.meeting_schedule_xml(slug, base_url=_base_url())
+        return feed_response(request, document)
+
+    @route(
+        "/meetings/{slug:str}/schedule.json",
+        http_method=FEED_METHODS,
+        name="meeting_schedule_frab_json",
+        responses=FEED_RESPONSES,
+    )
+    async def meeting_schedule_frab_json(
+        self, request: Request, slug: FromPath[str]
+    ) -> ASGIResponse:
+        """The agenda for conference apps, as frab schedule JSON (voc/schedule's JSON schema)."""
+        document = await services.meeting_schedule_frab_json(slug, base_url=_base_url())
         return feed_response(request, document)
 
     @route(

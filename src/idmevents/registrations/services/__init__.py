@@ -66,6 +66,7 @@ from idmevents.registrations.services._register import (
     LINK_RESEND_INTERVAL,
     _register_locked,
     register,
+    send_registration_link,
 )
 from idmevents.registrations.services._seats import fill_free_seats, promote
 from idmevents.registrations.views import (
@@ -127,6 +128,7 @@ __all__ = [
     "registration_view",
     "reinstate",
     "reject",
+    "send_registration_link",
     "session_choices",
     "single_line",
     "status_label",

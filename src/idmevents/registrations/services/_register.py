@@ -16,7 +16,12 @@ from idmevents.mail.outbox import message_domain
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.services import registration_is_open
 from idmevents.registrations import emails
-from idmevents.registrations.services._forms import RegistrationForm, _as_form, check_registration
+from idmevents.registrations.services._forms import (
+    RegistrationForm,
+    _as_form,
+    check_registration,
+    normalize_email,
+)
 from idmevents.registrations.services._locks import _lock_meeting, _Meeting, _registration_by_email
 from idmevents.registrations.services._seats import _add_session_choice, _decide
 from idmevents.registrations.tables import Registration
@@ -33,7 +38,27 @@ from idmevents.registrations.views import (
 LINK_RESEND_INTERVAL = timedelta(minutes=5)
 
 
-async def _send_link_again(registration: dict, meeting: _Meeting, *, now: datetime) -> None:
+async def send_registration_link(meeting: dict, email: str, *, now: datetime) -> None:
+    """Email the private link of the meeting's registration made with `email`, if there is one.
+
+    "Find my registration": whoever asks gets the same answer, whether the address is registered
+    or not, so the form tells no one who is registered; the link goes only to the registered
+    mailbox, and not more than once per LINK_RESEND_INTERVAL (the form must not be a way to fill a
+    stranger's mailbox). Addresses we could not mail are simply not found.
+    """
+    address = normalize_email(email)
+    if address is None:
+        return
+    async with db.write_transaction():
+        locked = await _lock_meeting(meeting["id"])
+        registration = await _registration_by_email(locked.id, address.lower())
+        if registration is not None:
+            await _send_link_again(registration, locked, now=now, requested=True)
+
+
+async def _send_link_again(
+    registration: dict, meeting: _Meeting, *, now: datetime, requested: bool = False
+) -> None:
     recent = await OutboxMessage.exists().where(
         (OutboxMessage.registration == registration["id"])
         & (OutboxMessage.kind == emails.kind_of("link"))
@@ -48,6 +73,7 @@ async def _send_link_again(registration: dict, meeting: _Meeting, *, now: dateti
         span=None,
         now=now,
         position=await waitlist_position(registration),
+        requested=requested,
     )
 
 

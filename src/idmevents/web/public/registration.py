@@ -13,8 +13,8 @@ from litestar.response import Redirect, Template
 
 from idmevents import urls
 from idmevents.audit import PARTICIPANT
-from idmevents.errors import Conflict, InvalidInput
-from idmevents.i18n import LANGUAGES, current_language
+from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.meetings import services as meetings
 from idmevents.registrations import services
 from idmevents.registrations.countries import country_choices, country_name
@@ -130,12 +130,64 @@ class RegistrationPages(Controller):
             status_code=303,
         )
 
+    def _find_page(
+        self,
+        meeting: dict,
+        *,
+        email: str = "",
+        sent: bool = False,
+        error: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        return Template(
+            "registrations/find.html.jinja2",
+            context={"meeting": meeting, "email": email, "sent": sent, "error": error},
+            status_code=status_code,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/meetings/{slug:str}/my-registration", name="registration_find")
+    async def find(self, slug: FromPath[str]) -> Template:
+        """ "Find my registration": the form that emails the private link again."""
+        return self._find_page(await meetings.get_public_meeting(slug))
+
+    @post(
+        "/meetings/{slug:str}/my-registration",
+        name="registration_find_submit",
+        opt={RATE_LIMITED: True},
+    )
+    async def find_submit(self, request: Request, slug: FromPath[str]) -> Template:
+        """Email the link to the address if it is registered; the same answer either way."""
+        meeting = await meetings.get_public_meeting(slug)
+        email = str((await request.form()).get("email") or "").strip()[:320]
+        if not email or "@" not in email:
+            return self._find_page(
+                meeting,
+                email=email,
+                error=gettext(
+                    "Enter the email address you registered with, like name@example.org."
+                ),
+                status_code=422,
+            )
+        await services.send_registration_link(meeting, email, now=_now())
+        return self._find_page(meeting, email=email, sent=True)
+
     @get("/r/{token:str}", name="registration_manage")
     async def manage(
         self, request: Request, token: FromPath[str], done: FromQuery[str | None] = None
     ) -> Template:
-        """A participant's private page: status, details, sessions, cancel."""
-        view = await services.registration_view(token, now=_now())
+        """A participant's private page: status, details, sessions, cancel. A link that leads to
+        no registration (mistyped, cut short, replaced) points to "Find my registration"."""
+        try:
+            view = await services.registration_view(token, now=_now())
+        except NotFound:
+            upcoming, _ = await meetings.list_public_meetings(_now())
+            return Template(
+                "registrations/lost_link.html.jinja2",
+                context={"meetings": [m for m in upcoming if m["status"] == "published"]},
+                status_code=404,
+                headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            )
         registration = view.registration
         return Template(
             "registrations/manage.html.jinja2",

@@ -18,8 +18,8 @@ from idmevents import i18n, urls
 from idmevents.audit import Actor
 from idmevents.calendar_events import calendar_head, fill
 from idmevents.db import locked, write_transaction
-from idmevents.errors import NotFound
-from idmevents.i18n import gettext
+from idmevents.errors import Conflict, NotFound
+from idmevents.i18n import LANGUAGES, gettext
 from idmevents.mail.message import Attachment, Email
 from idmevents.mail.outbox import enqueue
 from idmevents.mail.render import render_email
@@ -48,50 +48,132 @@ async def pending_changes(meeting: dict) -> list[dict]:
     )
 
 
-async def notify_participants(slug: str, *, by: Actor, now: datetime) -> NoticeResult:
-    """Queue one email per affected participant with all their changes since the last notice."""
+@dataclass(frozen=True)
+class Recipient:
+    """A participant a notice would reach, and the changes it would tell them."""
+
+    registration: dict
+    changes: list[dict]
+
+
+@dataclass(frozen=True)
+class NoticePreview:
+    """What pressing "Notify participants" would do now: who is told, and what each language reads."""
+
+    meeting: dict
+    changes: list[dict]
+    recipients: list[Recipient]
+    # language code → (subject, plain text, HTML) of the notice as a participant reads it
+    samples: dict[str, tuple[str, str, str]]
+
+    @property
+    def change_ids(self) -> list[int]:
+        return [c["id"] for c in self.changes]
+
+
+async def _audience(meeting: dict, changes: list[dict]) -> tuple[list[Recipient], dict[int, dict]]:
+    """The confirmed participants each change concerns (see the module), and the changed sessions."""
+    session_ids = sorted({c["meeting_session"] for c in changes})
+    sessions = {
+        row["id"]: row
+        for row in await MeetingSession.select(
+            MeetingSession.all_columns(), MeetingSession.room.name.as_alias("room_name")
+        ).where(MeetingSession.id.is_in(session_ids))
+    }
+    registrations = (
+        await Registration.select()
+        .where(Registration.meeting == meeting["id"])
+        .where(Registration.status == "confirmed")
+        .order_by(Registration.id)
+    )
+    chosen: dict[int, set[int]] = defaultdict(set)
+    if registrations:
+        for row in await SessionAttendance.select(
+            SessionAttendance.registration, SessionAttendance.meeting_session
+        ).where(
+            SessionAttendance.registration.is_in([r["id"] for r in registrations])
+            & (SessionAttendance.status == "confirmed")
+        ):
+            chosen[row["registration"]].add(row["meeting_session"])
+    recipients = []
+    for registration in registrations:
+        mine = chosen.get(registration["id"], set())
+        relevant = [
+            c
+            for c in changes
+            if not is_side_event(sessions[c["meeting_session"]]) or c["meeting_session"] in mine
+        ]
+        if relevant:
+            recipients.append(Recipient(registration, relevant))
+    return recipients, sessions
+
+
+# Who the preview's sample emails are addressed to; the private link is left out of them.
+SAMPLE_LINK = "https://…/r/…"
+
+
+async def preview_notice(slug: str) -> NoticePreview:
+    """Who would be told of the changes not yet announced, and the email in each language."""
+    meeting = await Meeting.select().where(Meeting.slug == slug).first()
+    if meeting is None:
+        raise NotFound(gettext("There is no meeting called “%(slug)s”.") % {"slug": slug})
+    changes = await pending_changes(meeting)
+    if not changes:
+        return NoticePreview(meeting, [], [], {})
+    recipients, sessions = await _audience(meeting, changes)
+    samples = {}
+    for language in LANGUAGES:
+        token = i18n.set_language(language)
+        try:
+            name = gettext("Participant")
+        finally:
+            i18n.reset_language(token)
+        sample = {
+            "given_name": name,
+            "family_name": "",
+            "email": "participant@example.org",
+            "token": "",
+            "language": language,
+        }
+        subject, text, html = _render_notice(
+            meeting, sample, changes, sessions, manage_url=SAMPLE_LINK
+        )
+        samples[language] = (subject, text, html)
+    return NoticePreview(meeting, changes, recipients, samples)
+
+
+async def notify_participants(
+    slug: str, *, by: Actor, now: datetime, expected: list[int] | None = None
+) -> NoticeResult:
+    """Queue one email per affected participant with all their changes since the last notice.
+
+    `expected`: the changes the organizer saw in the preview. If others have been recorded since
+    (or some were already announced), nothing is sent: Conflict, so the preview is shown again.
+    """
     async with write_transaction():
         meeting = await locked(Meeting.select().where(Meeting.slug == slug)).first()
         if meeting is None:
             raise NotFound(gettext("There is no meeting called “%(slug)s”.") % {"slug": slug})
         changes = await pending_changes(meeting)
+        if expected is not None and sorted(expected) != sorted(c["id"] for c in changes):
+            raise Conflict(
+                gettext(
+                    "The agenda changed since this preview was shown: check the new preview "
+                    "before sending."
+                ),
+                reason="stale-preview",
+            )
         if not changes:
             return NoticeResult(emails=0, changes=0)
-        session_ids = sorted({c["meeting_session"] for c in changes})
-        sessions = {
-            row["id"]: row
-            for row in await MeetingSession.select(
-                MeetingSession.all_columns(), MeetingSession.room.name.as_alias("room_name")
-            ).where(MeetingSession.id.is_in(session_ids))
-        }
-        registrations = (
-            await Registration.select()
-            .where(Registration.meeting == meeting["id"])
-            .where(Registration.status == "confirmed")
-            .order_by(Registration.id)
-        )
-        chosen: dict[int, set[int]] = defaultdict(set)
-        if registrations:
-            for row in await SessionAttendance.select(
-                SessionAttendance.registration, SessionAttendance.meeting_session
-            ).where(
-                SessionAttendance.registration.is_in([r["id"] for r in registrations])
-                & (SessionAttendance.status == "confirmed")
-            ):
-                chosen[row["registration"]].add(row["meeting_session"])
-        sent = 0
-        for registration in registrations:
-            mine = chosen.get(registration["id"], set())
-            relevant = [
-                c
-                for c in changes
-                if not is_side_event(sessions[c["meeting_session"]]) or c["meeting_session"] in mine
-            ]
-            if relevant:
-                await enqueue(
-                    _notice_email(meeting, registration, relevant, sessions, now=now), now=now
-                )
-                sent += 1
+        recipients, sessions = await _audience(meeting, changes)
+        for recipient in recipients:
+            await enqueue(
+                _notice_email(
+                    meeting, recipient.registration, recipient.changes, sessions, now=now
+                ),
+                now=now,
+            )
+        sent = len(recipients)
         await AgendaChange.update({AgendaChange.notified_at: now}).where(
             AgendaChange.id.is_in([c["id"] for c in changes])
         )
@@ -109,14 +191,14 @@ async def notify_participants(slug: str, *, by: Actor, now: datetime) -> NoticeR
     return NoticeResult(emails=sent, changes=len(changes))
 
 
-def _notice_email(
+def _render_notice(
     meeting: dict,
     registration: dict,
     changes: list[dict],
     sessions: dict[int, dict],
     *,
-    now: datetime,
-) -> Email:
+    manage_url: str,
+) -> tuple[str, str, str]:
     language = registration["language"] or "en"
     token = i18n.set_language(language)
     try:
@@ -127,7 +209,7 @@ def _notice_email(
     finally:
         i18n.reset_language(token)
     changed_sessions = [sessions[i] for i in dict.fromkeys(c["meeting_session"] for c in changes)]
-    subject, text, html = render_email(
+    return render_email(
         "agenda-changed",
         {
             "meeting": meeting,
@@ -135,10 +217,28 @@ def _notice_email(
             "lines": lines,
             "sessions": changed_sessions,
             "meeting_url": urls.meeting_page(meeting["slug"]),
-            "manage_url": urls.manage_page(registration["token"]),
+            "manage_url": manage_url,
         },
         language,
     )
+
+
+def _notice_email(
+    meeting: dict,
+    registration: dict,
+    changes: list[dict],
+    sessions: dict[int, dict],
+    *,
+    now: datetime,
+) -> Email:
+    subject, text, html = _render_notice(
+        meeting,
+        registration,
+        changes,
+        sessions,
+        manage_url=urls.manage_page(registration["token"]),
+    )
+    changed_sessions = [sessions[i] for i in dict.fromkeys(c["meeting_session"] for c in changes)]
     return Email(
         kind="agenda-changed",
         to_address=registration["email"],

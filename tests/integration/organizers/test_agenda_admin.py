@@ -212,11 +212,17 @@ async def test_admin_retime_then_notify_queues_one_email(organizer_client, demo)
     assert "What changed" in public
     assert "17:00–18:15 CEST" in public
 
+    builder_page = (await organizer_client.get("/admin/meetings/idm-geneva")).text
+    assert 'href="/admin/meetings/idm-geneva/notify"' in builder_page
+    preview = await organizer_client.get("/admin/meetings/idm-geneva/notify")
+    assert preview.status_code == 200
+    changes = re.search(r'name="changes" value="([^"]+)"', preview.text).group(1)
+    assert await OutboxMessage.count() == 0  # the preview sends nothing
     notify = await post_form(
         organizer_client,
         "/admin/meetings/idm-geneva/notify",
-        {},
-        form_url="/admin/meetings/idm-geneva",
+        {"changes": changes},
+        form_url="/admin/meetings/idm-geneva/notify",
     )
     assert notify.status_code == 303
     assert "done=notified&emails=1" in notify.headers["location"]
@@ -235,7 +241,8 @@ async def test_admin_retime_then_notify_queues_one_email(organizer_client, demo)
         p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"
     )
     assert f"UID:{session['uid']}" in calendar.get_content()
-    assert "SEQUENCE:1" in calendar.get_content()
+    sequence = int(re.search(r"SEQUENCE:(\d+)", calendar.get_content()).group(1))
+    assert sequence > 1  # above the invitation's
 
 
 async def test_admin_panelist_pages_create_and_unavailability(organizer_client):

@@ -15,11 +15,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents.audit import Actor
-from idmevents.errors import AppError, InvalidInput
+from idmevents.errors import AppError, Conflict, InvalidInput
 from idmevents.i18n import gettext, ngettext
 from idmevents.meetings import builder, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
+from idmevents.registrations.labels import language_label
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 
@@ -276,10 +277,46 @@ class MeetingAdminController(Controller):
             "error": None,
         }
 
+    @get("/{slug:str}/notify", name="admin_meeting_notify_preview")
+    async def notify_preview(self, slug: FromPath[str]) -> Template:
+        """Before notifying: who will be told (how many, and who), and the email in each language."""
+        await builder.get_meeting_any(slug)
+        return self._notify_page(await notices.preview_notice(slug))
+
+    @staticmethod
+    def _notify_page(
+        preview: notices.NoticePreview, *, error: str | None = None, status_code: int = 200
+    ) -> Template:
+        return Template(
+            "admin/meetings/notify_preview.html.jinja2",
+            context={
+                "meeting": preview.meeting,
+                "preview": preview,
+                "language_names": {code: language_label(code) for code in preview.samples},
+                "error": error,
+            },
+            status_code=status_code,
+        )
+
     @post("/{slug:str}/notify", name="admin_meeting_notify")
-    async def notify(self, request: Request, slug: FromPath[str]) -> Redirect:
-        """Email each affected participant once with their changes since the last notice."""
-        result = await notices.notify_participants(slug, by=actor(request), now=now())
+    async def notify(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        """Email each affected participant once with their changes since the last notice: the
+        changes the preview showed (`changes`), or nothing if others came since."""
+        form = await request.form()
+        expected = None
+        if "changes" in form:
+            try:
+                expected = [int(v) for v in str(form.get("changes") or "").split(",") if v]
+            except ValueError:
+                expected = [-1]  # not ids of ours: the preview is shown again
+        try:
+            result = await notices.notify_participants(
+                slug, by=actor(request), now=now(), expected=expected
+            )
+        except Conflict as exc:
+            return self._notify_page(
+                await notices.preview_notice(slug), error=exc.message, status_code=409
+            )
         done = "notified" if result.changes else "nothing-to-notify"
         return Redirect(
             request.app.route_reverse("admin_meeting", slug=slug)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import anyio
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Template
 
+from idmevents import i18n
+from idmevents.feeds.grid import day_grid
+from idmevents.feeds.programme import cached_programme_pdf
 from idmevents.i18n import current_language
 from idmevents.meetings import builder, services
 from idmevents.pagecache import PageCache, render_without_forms
@@ -54,6 +58,7 @@ class PublicMeetingController(Controller):
                 {
                     "meeting": meeting,
                     "agenda": agenda,
+                    "grids": {day.day: day_grid(day.items) for day in agenda.by_day()},
                     "changes": changes,
                     "registration_open": registration_open,
                     "is_past": is_past,
@@ -62,6 +67,29 @@ class PublicMeetingController(Controller):
             if caching:
                 MEETING_PAGES.put(key, page)
         return Response(page, media_type=MediaType.HTML)
+
+    @get("/meetings/{slug:str}/programme.pdf", name="meeting_programme_pdf")
+    async def programme(self, slug: FromPath[str]) -> Response[bytes]:
+        """The agenda as a printable PDF, in the reader's language (made once per agenda change)."""
+        meeting = await services.get_public_meeting(slug)
+        agenda = await services.load_agenda(meeting)
+        base_url = get_settings().base_url
+        key = services.meeting_state(meeting)
+        language = current_language()
+
+        def render() -> bytes:
+            token = i18n.set_language(language)  # the worker thread has its own context
+            try:
+                return cached_programme_pdf(agenda, base_url=base_url, key=key)
+            finally:
+                i18n.reset_language(token)
+
+        pdf = await anyio.to_thread.run_sync(render)
+        return Response(
+            content=pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{meeting["slug"]}-programme.pdf"'},
+        )
 
     @get("/meetings/{slug:str}/panelists", name="meeting_panelists")
     async def panelists(self, slug: FromPath[str]) -> Template:

@@ -1,0 +1,85 @@
+"""The printable programme: a meeting's agenda as a PDF (WeasyPrint), in the reader's language.
+
+A pure function of the agenda, like the other feeds, rendered from `templates/feeds/programme.html
+.jinja2` through its own Jinja environment (no request, no url_for); times are the meeting's wall
+clock. CPU-bound (about a second): the caller runs it in a thread and keeps the bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from idmevents import i18n, urls
+from idmevents.feeds.labels import kind_label, role_label
+from idmevents.meetings.services import Agenda
+from idmevents.settings import STATIC_DIR, TEMPLATES_DIR
+
+
+@functools.cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html.jinja2",)),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters.update(
+        date_range=i18n.date_range,
+        local_date=i18n.local_date,
+        local_time=i18n.local_time,
+        zone_name=i18n.zone_name,
+        kind_label=kind_label,
+        role_label=role_label,
+    )
+    return env
+
+
+def programme_html(agenda: Agenda, *, base_url: str) -> str:
+    meeting = agenda.meeting
+    return (
+        _environment()
+        .get_template("feeds/programme.html.jinja2")
+        .render(
+            meeting=meeting,
+            agenda=agenda,
+            language=i18n.current_language(),
+            page_url=urls.meeting_page(meeting["slug"], base_url=base_url),
+        )
+    )
+
+
+def programme_pdf(agenda: Agenda, *, base_url: str) -> bytes:
+    """The programme as PDF, in the current language."""
+    from weasyprint import HTML  # imported here: it loads Pango, which the web pages never need
+
+    return HTML(
+        string=programme_html(agenda, base_url=base_url), base_url=str(STATIC_DIR)
+    ).write_pdf()
+
+
+# The PDFs made, by what they show (the meeting's state, the language, the base URL): a programme
+# is rebuilt only when the agenda changes.
+_CACHE_SIZE = 64
+_cache: OrderedDict[tuple, bytes] = OrderedDict()
+_lock = threading.Lock()
+
+
+def cached_programme_pdf(agenda: Agenda, *, base_url: str, key: tuple) -> bytes:
+    full_key = (key, i18n.current_language(), base_url)
+    with _lock:
+        if full_key in _cache:
+            _cache.move_to_end(full_key)
+            return _cache[full_key]
+    data = programme_pdf(agenda, base_url=base_url)
+    with _lock:
+        _cache[full_key] = data
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return data

@@ -14,6 +14,7 @@ edit_registration), which write the participant's email and the audit entry in t
 from __future__ import annotations
 
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from idmevents.mail import services as mail
 from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations import services
 from idmevents.registrations.countries import COUNTRY_CODES
-from idmevents.registrations.labels import CATEGORIES, category_label
+from idmevents.registrations.labels import ACTIVE_STATUSES, CATEGORIES, category_label
 from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance
 
 SORTS = ("name", "-name", "date", "-date")
@@ -357,7 +358,10 @@ class SessionCount:
     starts_at: datetime
     capacity: int | None
     taken: int  # confirmed places
-    waiting: int
+    waiting: int  # on the session's waiting list: their registration is confirmed
+    # Chosen by registrations not yet decided (pending or waiting for a seat): decided with them,
+    # so neither a place taken nor a place in the session's line.
+    requested: int = 0
 
     @property
     def places_left(self) -> int | None:
@@ -418,14 +422,26 @@ async def meeting_counts(meeting: dict) -> DeskCounts:
     sessions = await services.choosable_sessions(meeting["id"])
     places = (
         await SessionAttendance.select(
-            SessionAttendance.meeting_session, SessionAttendance.status, Count(alias="n")
+            SessionAttendance.meeting_session,
+            SessionAttendance.status,
+            SessionAttendance.registration.status.as_alias("registration_status"),
+            Count(alias="n"),
         )
         .where(SessionAttendance.meeting_session.is_in(list(sessions) or [0]))
-        .group_by(SessionAttendance.meeting_session, SessionAttendance.status)
+        .group_by(
+            SessionAttendance.meeting_session,
+            SessionAttendance.status,
+            SessionAttendance.registration.status,
+        )
     )
-    taken: dict[tuple[int, str], int] = {
-        (row["meeting_session"], row["status"]): row["n"] for row in places
-    }
+    taken: dict[tuple[int, str], int] = defaultdict(int)
+    for row in places:
+        if row["status"] == "waitlisted" and row["registration_status"] != "confirmed":
+            # Not in the session's line yet: the choice is decided with the registration.
+            kind = "requested" if row["registration_status"] in ACTIVE_STATUSES else "gone"
+        else:
+            kind = row["status"]
+        taken[(row["meeting_session"], kind)] += row["n"]
     return DeskCounts(
         capacity=meeting["capacity"],
         by_status=by_status,
@@ -438,6 +454,7 @@ async def meeting_counts(meeting: dict) -> DeskCounts:
                 capacity=row["capacity"],
                 taken=taken.get((sid, "confirmed"), 0),
                 waiting=taken.get((sid, "waitlisted"), 0),
+                requested=taken.get((sid, "requested"), 0),
             )
             for sid, row in sessions.items()
         ],

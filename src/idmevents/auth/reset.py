@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from idmevents import audit, db
-from idmevents.auth import services
+from idmevents.auth import passwords
 from idmevents.auth.tables import PasswordReset, User
 from idmevents.errors import InvalidInput
 from idmevents.i18n import current_language, gettext
@@ -35,7 +35,7 @@ async def issue_link(user: dict, *, kind: str, lifetime: timedelta, now: datetim
     await PasswordReset.insert(
         PasswordReset(
             user=user["id"],
-            token_hash=services.hash_token(secret),
+            token_hash=passwords.hash_token(secret),
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -70,7 +70,7 @@ async def request_reset(email: str, *, now: datetime | None = None) -> bool:
     The caller shows the same answer either way.
     """
     now = now or datetime.now(UTC)
-    address = services.normalise_email(email)
+    address = passwords.normalise_email(email)
     if not address or len(address) > 320:
         return False
     async with db.write_transaction():
@@ -109,7 +109,7 @@ async def _open_reset(secret: str, now: datetime) -> dict | None:
             PasswordReset.user.active.as_alias("active"),
         )
         .where(
-            (PasswordReset.token_hash == services.hash_token(secret))
+            (PasswordReset.token_hash == passwords.hash_token(secret))
             & PasswordReset.used_at.is_null()
         )
         .first()
@@ -137,13 +137,13 @@ async def reset_password(
     now = now or datetime.now(UTC)
     if await _open_reset(secret, now) is None:
         raise _invalid_link()
-    services.check_new_password(password, confirm)
-    new_hash = await services.hash_password(password)
+    passwords.check_new_password(password, confirm)
+    new_hash = await passwords.hash_password(password)
     async with db.write_transaction():
         # Checked again under the lock: two submissions of one link cannot both succeed.
         row = await db.locked(
             PasswordReset.select(PasswordReset.id, PasswordReset.user).where(
-                (PasswordReset.token_hash == services.hash_token(secret))
+                (PasswordReset.token_hash == passwords.hash_token(secret))
                 & PasswordReset.used_at.is_null()
                 & (PasswordReset.expires_at > now)
             )

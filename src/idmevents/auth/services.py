@@ -2,57 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from idmevents import audit, db
+from idmevents.auth import reset
+from idmevents.auth.passwords import (
+    MAX_PASSWORD_LENGTH,
+    check_new_password,
+    check_password,
+    dummy_hash,
+    hash_password,
+    hash_token,
+    needs_rehash,
+    normalise_email,
+    unusable_password,
+    verify_password,
+)
 from idmevents.auth.tables import ApiToken, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
-from idmevents.settings import get_settings
 
 # Lowest to highest: each role may do what the roles below it may.
 ROLES = ("checkin", "organizer", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
-MIN_PASSWORD_LENGTH = 12
-# argon2 on a megabyte-long "password" is a cheap way to burn our CPU: refuse it before hashing.
-MAX_PASSWORD_LENGTH = 1024
 TOKEN_PREFIX = "idm_"
 TOKEN_PREFIX_LENGTH = 12  # "idm_" and 8 random characters: enough to tell tokens apart in a list
 # Writing last_used_at on every API call would make every read a write; once a minute is plenty.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@functools.cache
-def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
-
-
-def _hasher() -> PasswordHasher:
-    settings = get_settings().passwords
-    return _hasher_for(settings.time_cost, settings.memory_kib)
-
-
-@functools.cache
-def _dummy_hash(time_cost: int, memory_kib: int) -> str:
-    """Verified against when an email has no account, so that a wrong email costs as long as a
-    wrong password and response times do not tell who has an account."""
-    return _hasher_for(time_cost, memory_kib).hash("no account has this password")
-
-
-def _dummy() -> str:
-    settings = get_settings().passwords
-    return _dummy_hash(settings.time_cost, settings.memory_kib)
 
 
 class CurrentUser(msgspec.Struct, frozen=True):
@@ -87,18 +69,9 @@ def role_label(role: str) -> str:
     return gettext(ROLE_LABELS.get(role, role))
 
 
-def unusable_password() -> str:
-    """A password nobody knows, for an account whose owner will choose theirs through a link."""
-    return secrets.token_urlsafe(48)
-
-
 def role_allows(role: str, required: str) -> bool:
     """True when `role` ranks at or above `required` (admin > organizer > checkin)."""
     return ROLE_RANK.get(role, -1) >= ROLE_RANK[required]
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def current_user_from_row(row: dict) -> CurrentUser:
@@ -108,45 +81,6 @@ def current_user_from_row(row: dict) -> CurrentUser:
 
 
 # Passwords ------------------------------------------------------------------------------------
-
-
-async def hash_password(password: str) -> str:
-    # argon2 takes tens of milliseconds of CPU on purpose: keep it off the event loop.
-    return await asyncio.to_thread(_hasher().hash, password)
-
-
-async def verify_password(password_hash: str, password: str) -> bool:
-    def verify() -> bool:
-        try:
-            return _hasher().verify(password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-
-    return await asyncio.to_thread(verify)
-
-
-def password_stamp(password_hash: str) -> str:
-    """A short fingerprint of the hash, kept in the session: a password change logs other sessions out."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            gettext("The password is too short."),
-            fields={
-                "password": gettext("Use at least %(count)d characters.")
-                % {"count": MIN_PASSWORD_LENGTH}
-            },
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(
-            gettext("The password is too long."),
-            fields={
-                "password": gettext("Use at most %(count)d characters.")
-                % {"count": MAX_PASSWORD_LENGTH}
-            },
-        )
 
 
 def check_role(role: str) -> None:
@@ -236,8 +170,6 @@ async def create_user(
             now=now,
         )
         if invite:
-            from idmevents.auth import reset  # reset builds on this module
-
             await reset.issue_link(
                 rows[0], kind="account-invitation", lifetime=reset.INVITE_LIFETIME, now=now
             )
@@ -275,16 +207,16 @@ async def authenticate(email: str, password: str, *, now: datetime | None = None
     now = now or datetime.now(UTC)
     email = normalise_email(email)
     if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
-        await verify_password(_dummy(), "x")
+        await verify_password(dummy_hash(), "x")
         return None
     row = await User.select().where(User.email == email).first()
     if row is None or not row["active"]:
-        await verify_password(_dummy(), password)
+        await verify_password(dummy_hash(), password)
         return None
     if not await verify_password(row["password_hash"], password):
         return None
     changes: dict = {User.last_login_at: now}
-    if _hasher().check_needs_rehash(row["password_hash"]):
+    if needs_rehash(row["password_hash"]):
         new_hash = await hash_password(password)
         changes[User.password_hash] = new_hash
         row["password_hash"] = new_hash
@@ -294,10 +226,6 @@ async def authenticate(email: str, password: str, *, now: datetime | None = None
 
 
 # API tokens -----------------------------------------------------------------------------------
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def create_token(
@@ -561,12 +489,3 @@ async def change_password(
             now=now,
         )
     return new_hash
-
-
-def check_new_password(new: str, confirm: str) -> None:
-    check_password(new)
-    if new != confirm:
-        raise InvalidInput(
-            gettext("The two passwords differ."),
-            fields={"confirm_password": gettext("Type the same password twice.")},
-        )

@@ -20,7 +20,7 @@ from litestar.middleware.session.server_side import (
 from litestar.types import Empty
 from litestar.utils.dataclass import extract_dataclass_items
 
-from idmevents.auth import services
+from idmevents.auth import passwords, services
 from idmevents.web.common import API_PREFIX
 from idmevents.web.guards import INVALID_TOKEN
 
@@ -177,7 +177,7 @@ class AuthenticationMiddleware:
         if path_is_api(scope["path"]) and scope.get("method", "GET") not in SAFE_METHODS:
             return
         row = await services.load_active_user(int(session["uid"]))
-        if row is None or session.get("stamp") != services.password_stamp(row["password_hash"]):
+        if row is None or session.get("stamp") != passwords.password_stamp(row["password_hash"]):
             # Deactivated, deleted, or the password changed since: this session is over.
             scope["session"] = {}
             return

@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import audit, db
-from idmevents.auth import reset, services
+from idmevents.auth import passwords, reset, services
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
 from idmevents.meetings.services import meeting_titles
@@ -38,7 +38,7 @@ def login_limiter(request: Request) -> LoginLimiter:
 
 def start_session(request: Request, user_id: int, password_hash: str) -> None:
     """Sign the browser in under a brand-new session id (the old one may be known to others)."""
-    request.set_session({"uid": user_id, "stamp": services.password_stamp(password_hash)})
+    request.set_session({"uid": user_id, "stamp": passwords.password_stamp(password_hash)})
     rotate_session(request.scope)
 
 
@@ -88,7 +88,7 @@ class LoginController(Controller):
     ) -> Template | Redirect:
         """Check the email and password; on success start a new session and go where asked."""
         now = datetime.now(UTC)
-        email = services.normalise_email(data.email)
+        email = passwords.normalise_email(data.email)
         target = safe_next(data.next)
         limiter = login_limiter(request)
         await limiter.attempt(client_address(request), email)
@@ -170,7 +170,7 @@ class PasswordResetController(Controller):
         existing address (a link to store and an email to render) takes no longer to answer
         than an unknown one, so timing does not tell who has an account.
         """
-        address = services.normalise_email(data.email)
+        address = passwords.normalise_email(data.email)
         await login_limiter(request).reset_requested(client_address(request), address)
         return Template(
             "auth/reset_request.html.jinja2",

@@ -66,14 +66,10 @@ async def security_headers(message: Message, scope: Scope) -> None:
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
 
 
-class UnsupportedMediaType(AppError):
-    status_code = 415
-    title = "Unsupported media type"
+class UnsupportedMediaType(AppError, status=415, title="Unsupported media type"): ...
 
 
-class BadJson(AppError):
-    status_code = 400
-    title = "Bad request"
+class BadJson(AppError, status=400, title="Bad request"): ...
 
 
 def is_json_type(content_type: str) -> bool:

@@ -18,6 +18,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
 from idmevents import db, i18n, stores
@@ -39,6 +40,17 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     detail: str
     fields: dict[str, str] | None = None
     reason: str | None = None
+
+
+NO_TOKEN = "No API token, or one that is unknown or revoked"
+
+
+def error_specs(answers: dict[int, str], body: type = ErrorBody) -> dict[int, ResponseSpec]:
+    """OpenAPI answers for an API's error statuses, each a JSON error of `body`, by status."""
+    return {
+        status: ResponseSpec(data_container=body, description=description)
+        for status, description in answers.items()
+    }
 
 
 def configure_jinja(engine: TemplateEngineProtocol) -> None:

@@ -14,13 +14,12 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from idmevents.audit import Actor
 from idmevents.registrations import desk, services
 from idmevents.registrations.labels import CATEGORIES
-from idmevents.web.common import ErrorBody
+from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.guards import requires_role
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
@@ -159,35 +158,33 @@ class RegistrationPatch(msgspec.Struct, forbid_unknown_fields=True):
     accessibility_needs: Needs = None
 
 
-def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorBody, description=description)
+READ_ERRORS = error_specs(
+    {
+        401: NO_TOKEN,
+        403: "The token's user may not manage registrations (organizers and admins may)",
+        404: "No such meeting or registration",
+        422: "A filter or field that is not a possible value; `fields` names each",
+    }
+)
+ACTION_ERRORS = READ_ERRORS | error_specs(
+    {
+        409: "The registration's state forbids it; `reason`: not-pending, not-waitlisted, "
+        "not-active, or full (no free seat and `over_capacity` not set)",
+    }
+)
 
 
-READ_ERRORS = {
-    401: _error("No API token, or one that is unknown or revoked"),
-    403: _error("The token's user may not manage registrations (organizers and admins may)"),
-    404: _error("No such meeting or registration"),
-    422: _error("A filter or field that is not a possible value; `fields` names each"),
-}
-ACTION_ERRORS = READ_ERRORS | {
-    409: _error(
-        "The registration's state forbids it; `reason`: not-pending, not-waitlisted, "
-        "not-active, or full (no free seat and `over_capacity` not set)"
-    ),
-}
-
-
-EDIT_ERRORS = READ_ERRORS | {
-    409: _error(
-        "`reason`: email-taken, another registration of the meeting has the address (the "
-        "message and `fields.email` name it); nothing was changed"
-    ),
-}
-REINSTATE_ERRORS = READ_ERRORS | {
-    409: _error(
-        "`reason`: active (the registration is not cancelled or rejected) or meeting-cancelled"
-    ),
-}
+EDIT_ERRORS = READ_ERRORS | error_specs(
+    {
+        409: "`reason`: email-taken, another registration of the meeting has the address (the "
+        "message and `fields.email` name it); nothing was changed",
+    }
+)
+REINSTATE_ERRORS = READ_ERRORS | error_specs(
+    {
+        409: "`reason`: active (the registration is not cancelled or rejected) or meeting-cancelled",
+    }
+)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -22,6 +22,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
 from idmevents import db, i18n, stores
+from idmevents.audit import Actor
 from idmevents.errors import AppError
 from idmevents.feeds import links
 from idmevents.settings import get_settings
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
 API_PREFIX = "/api/"
+# Pages that carry a secret (a private link, a token shown once): no caches, no referrers.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):
@@ -40,6 +43,11 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     detail: str
     fields: dict[str, str] | None = None
     reason: str | None = None
+
+
+def request_actor(request: Request) -> Actor:
+    """The signed-in user making the request, as the audit log names them."""
+    return Actor(request.user.id, request.user.email)
 
 
 NO_TOKEN = "No API token, or one that is unknown or revoked"
@@ -88,12 +96,9 @@ def subscribe_links(feed_url: str, title: str) -> links.SubscribeLinks:
     return links.subscribe_links(feed_url, title)
 
 
-# Browsers send a handful of distinct Accept-Language values: each is weighed once, not per request.
-_pick_language = functools.lru_cache(maxsize=512)(i18n.pick_language)
-
-
-class LanguageMiddleware:
-    """Chooses the language for the whole request, rendering included: ?lang=, else Accept-Language."""
+class HttpMiddleware:
+    """An ASGI middleware for HTTP requests: other scopes (lifespan, websockets) pass straight
+    through; subclasses write `handle`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -102,6 +107,20 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+# Browsers send a handful of distinct Accept-Language values: each is weighed once, not per request.
+_pick_language = functools.lru_cache(maxsize=512)(i18n.pick_language)
+
+
+class LanguageMiddleware(HttpMiddleware):
+    """Chooses the language for the whole request, rendering included: ?lang=, else Accept-Language."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept = ""
         for name, value in scope.get("headers") or ():
             if name == b"accept-language":

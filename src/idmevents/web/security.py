@@ -18,9 +18,10 @@ from litestar.exceptions import NotFoundException
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
 from idmevents.validation import MAX_ID
+from idmevents.web.common import HttpMiddleware
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import Message, Receive, Scope, Send
 
 # Our bodies nest three or four levels; a parser must never recurse on what a client sends.
 MAX_JSON_DEPTH = 32
@@ -102,16 +103,10 @@ def check_ids(path_params: dict) -> None:
             raise NotFoundException()
 
 
-class RequestGuard:
+class RequestGuard(HttpMiddleware):
     """The id rule, then the body rules, for every routed request (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         check_ids(scope.get("path_params") or {})
         if scope.get("method") not in _BODY_METHODS:
             await self.app(scope, receive, send)

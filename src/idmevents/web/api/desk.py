@@ -16,10 +16,9 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from idmevents.audit import Actor
 from idmevents.registrations import desk, services
 from idmevents.registrations.labels import CATEGORIES
-from idmevents.web.common import NO_TOKEN, error_specs
+from idmevents.web.common import NO_TOKEN, error_specs, request_actor
 from idmevents.web.guards import requires_role
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
@@ -27,11 +26,6 @@ Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]  (one list: registrations.labels)
 Sort = Literal["name", "-name", "date", "-date"]
 Language = Literal["en", "fr", "es"]
-
-
-def _by(request: Request) -> Actor:
-    """The organizer making the request, as the audit log names them."""
-    return Actor(request.user.id, request.user.email)
 
 
 class SessionPlaceOut(msgspec.Struct):
@@ -356,7 +350,7 @@ class RegistrationDeskApi(Controller):
         await desk.get_registration(registration_id)
         await services.approve(
             registration_id,
-            by=_by(request),
+            by=request_actor(request),
             now=datetime.now(UTC),
             over_capacity=bool(data and data.over_capacity),
         )
@@ -375,7 +369,9 @@ class RegistrationDeskApi(Controller):
         """Turn a pending, confirmed or waiting registration down; the person is emailed the
         reason, and a confirmed seat goes to the next one waiting."""
         await desk.get_registration(registration_id)
-        await services.reject(registration_id, data.reason, by=_by(request), now=datetime.now(UTC))
+        await services.reject(
+            registration_id, data.reason, by=request_actor(request), now=datetime.now(UTC)
+        )
         return await _one(registration_id)
 
     @post(
@@ -389,7 +385,7 @@ class RegistrationDeskApi(Controller):
         """Cancel on the person's behalf; they are emailed, and a confirmed seat goes to the next
         one waiting."""
         await desk.get_registration(registration_id)
-        await services.cancel(registration_id, by=_by(request), now=datetime.now(UTC))
+        await services.cancel(registration_id, by=request_actor(request), now=datetime.now(UTC))
         return await _one(registration_id)
 
     @post(
@@ -410,7 +406,7 @@ class RegistrationDeskApi(Controller):
         await desk.get_registration(registration_id)
         await services.promote(
             registration_id,
-            by=_by(request),
+            by=request_actor(request),
             now=datetime.now(UTC),
             over_capacity=bool(data and data.over_capacity),
         )
@@ -430,7 +426,7 @@ class RegistrationDeskApi(Controller):
         whatever its category, its rejection reason cleared, for an organizer to approve or
         reject. The person is emailed."""
         await desk.get_registration(registration_id)
-        await services.reinstate(registration_id, by=_by(request), now=datetime.now(UTC))
+        await services.reinstate(registration_id, by=request_actor(request), now=datetime.now(UTC))
         return await _one(registration_id)
 
     @patch(
@@ -452,7 +448,7 @@ class RegistrationDeskApi(Controller):
         await services.edit_registration(
             registration_id,
             services.RegistrationEdit(**msgspec.structs.asdict(data)),
-            by=_by(request),
+            by=request_actor(request),
             now=datetime.now(UTC),
         )
         return await _one(registration_id)

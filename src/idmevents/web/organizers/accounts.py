@@ -17,6 +17,7 @@ from idmevents.auth import passwords, reset, services
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
 from idmevents.meetings.services import meeting_titles
+from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.flash import flash
 from idmevents.web.guards import current_user, requires_role, safe_next
 from idmevents.web.login_limits import LOGIN_RATE_LIMIT_STORE, LoginLimiter, LoginLimits
@@ -24,7 +25,6 @@ from idmevents.web.sessions import rotate_session
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 # Pages that show a secret (a new token, a reset form) must not be kept by caches or leak a Referer.
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def client_address(request: Request) -> str:

@@ -14,12 +14,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from idmevents.audit import Actor
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import gettext, ngettext
 from idmevents.meetings import builder, notices, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.registrations import meeting_cancellation
+from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 
@@ -51,10 +51,6 @@ DONE = {
     "notified": _("Participants were notified."),
     "nothing-to-notify": _("There are no changes participants have not heard about."),
 }
-
-
-def actor(request: Request) -> Actor:
-    return Actor(request.user.id, request.user.email)
 
 
 def now() -> datetime:
@@ -111,7 +107,9 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             meeting = await builder.create_meeting(
-                forms.meeting_values(form) | {"status": "draft"}, by=actor(request), now=now()
+                forms.meeting_values(form) | {"status": "draft"},
+                by=request_actor(request),
+                now=now(),
             )
         except AppError as exc:
             return failed("admin/meetings/form.html.jinja2", self._form_context(None, form), exc)
@@ -197,7 +195,9 @@ class MeetingAdminController(Controller):
             values = forms.meeting_values(form)
             if meeting["status"] != "draft":
                 values.pop("slug", None)
-            updated = await builder.update_meeting(slug, values, by=actor(request), now=now())
+            updated = await builder.update_meeting(
+                slug, values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             return failed(
                 "admin/meetings/form.html.jinja2",
@@ -228,7 +228,9 @@ class MeetingAdminController(Controller):
                     },
                 )
         done = "reinstated" if meeting["status"] == "cancelled" else "published"
-        await builder.publish_meeting(slug, by=actor(request), now=now(), confirm_clashes=True)
+        await builder.publish_meeting(
+            slug, by=request_actor(request), now=now(), confirm_clashes=True
+        )
         return Redirect(
             request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
             status_code=303,
@@ -250,7 +252,7 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             result = await meeting_cancellation.cancel_meeting(
-                slug, by=actor(request), now=now(), message=form.get("message", "")
+                slug, by=request_actor(request), now=now(), message=form.get("message", "")
             )
         except InvalidInput as exc:
             meeting = await builder.get_meeting_any(slug)
@@ -279,7 +281,7 @@ class MeetingAdminController(Controller):
     @post("/{slug:str}/notify", name="admin_meeting_notify")
     async def notify(self, request: Request, slug: FromPath[str]) -> Redirect:
         """Email each affected participant once with their changes since the last notice."""
-        result = await notices.notify_participants(slug, by=actor(request), now=now())
+        result = await notices.notify_participants(slug, by=request_actor(request), now=now())
         done = "notified" if result.changes else "nothing-to-notify"
         return Redirect(
             request.app.route_reverse("admin_meeting", slug=slug)
@@ -331,7 +333,7 @@ class MeetingAdminController(Controller):
                 city=form.get("city", "").strip(),
                 venue_name=form.get("venue_name", "").strip(),
                 venue_address=form.get("venue_address", "").strip(),
-                by=actor(request),
+                by=request_actor(request),
                 now=now(),
             )
         except AppError as exc:
@@ -360,7 +362,7 @@ class MeetingAdminController(Controller):
                 slug,
                 name=form.get("name", ""),
                 capacity=capacity,
-                by=actor(request),
+                by=request_actor(request),
                 now=now(),
             )
         except AppError as exc:
@@ -386,7 +388,7 @@ class MeetingAdminController(Controller):
             raise InvalidInput(gettext("That room belongs to another meeting."))
         try:
             if form.get("action") == "delete":
-                await builder.delete_room(room_id, by=actor(request), now=now())
+                await builder.delete_room(room_id, by=request_actor(request), now=now())
                 done = "room-deleted"
             else:
                 errors: dict[str, str] = {}
@@ -396,7 +398,7 @@ class MeetingAdminController(Controller):
                 await builder.update_room(
                     room_id,
                     {"name": form.get("name", ""), "capacity": capacity},
-                    by=actor(request),
+                    by=request_actor(request),
                     now=now(),
                 )
                 done = "room-saved"
@@ -422,7 +424,9 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             values = forms.session_values(form, meeting["timezone"])
-            created = await builder.create_session(slug, values, by=actor(request), now=now())
+            created = await builder.create_session(
+                slug, values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             context = await self._builder_context(
                 meeting, session_values=form, errors=exc.fields, error=exc.message
@@ -480,7 +484,7 @@ class SessionAdminController(Controller):
         form = await form_data(request)
         try:
             values = forms.session_values(form, session["timezone"])
-            await builder.update_session(session_id, values, by=actor(request), now=now())
+            await builder.update_session(session_id, values, by=request_actor(request), now=now())
         except AppError as exc:
             context = await self._context(
                 session_id, values=form, errors=exc.fields, error=exc.message
@@ -500,13 +504,17 @@ class SessionAdminController(Controller):
         session = await builder.get_session(session_id)
         action = (await form_data(request)).get("action")
         if action == "delete":
-            result = await builder.delete_session(session_id, by=actor(request), now=now())
+            result = await builder.delete_session(session_id, by=request_actor(request), now=now())
             done = "session-deleted" if result == "deleted" else "session-cancelled"
         elif action == "restore":
-            await builder.set_session_status(session_id, "scheduled", by=actor(request), now=now())
+            await builder.set_session_status(
+                session_id, "scheduled", by=request_actor(request), now=now()
+            )
             done = "session-restored"
         elif action == "cancel":
-            await builder.set_session_status(session_id, "cancelled", by=actor(request), now=now())
+            await builder.set_session_status(
+                session_id, "cancelled", by=request_actor(request), now=now()
+            )
             done = "session-cancelled"
         else:
             raise InvalidInput(fields={"action": gettext("Cancel, restore or delete.")})
@@ -525,7 +533,7 @@ class SessionAdminController(Controller):
             panelist_id = forms.parse_int(errors, form, "panelist_id", optional=False)
             if form.get("action") == "remove" and panelist_id is not None:
                 await builder.unassign_panelist(
-                    session_id, panelist_id, by=actor(request), now=now()
+                    session_id, panelist_id, by=request_actor(request), now=now()
                 )
                 done = "panelist-removed"
             else:
@@ -539,7 +547,7 @@ class SessionAdminController(Controller):
                     panelist_id,
                     role=form.get("role", "speaker"),
                     order=order,
-                    by=actor(request),
+                    by=request_actor(request),
                     now=now(),
                 )
                 done = "panelist-added"

@@ -13,13 +13,13 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from idmevents.audit import Actor
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.mail import services as mail
 from idmevents.registrations import desk, export, services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
+from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role, safe_next
 
@@ -147,11 +147,6 @@ def _edit_choices(meeting: dict) -> dict[str, Any]:
     }
 
 
-def _by(request: Request) -> Actor:
-    """The organizer making the request, as the audit log names them."""
-    return Actor(request.user.id, request.user.email)
-
-
 class DeskController(Controller):
     path = "/admin"
     guards = [requires_role("organizer")]
@@ -217,7 +212,7 @@ class DeskController(Controller):
         )
         try:
             result = await desk.approve_many(
-                meeting, [i for i in ids if i is not None], by=_by(request), now=_now()
+                meeting, [i for i in ids if i is not None], by=request_actor(request), now=_now()
             )
         except InvalidInput as error:
             flash(request, next(iter(error.fields.values()), error.message), "error")
@@ -307,7 +302,7 @@ class DeskController(Controller):
         try:
             result = await services.approve(
                 registration_id,
-                by=_by(request),
+                by=request_actor(request),
                 now=_now(),
                 over_capacity=_text(data, "over_capacity") == "yes",
             )
@@ -336,7 +331,7 @@ class DeskController(Controller):
         registration = await desk.get_registration(registration_id)
         reason = _text(data, "reason")
         try:
-            await services.reject(registration_id, reason, by=_by(request), now=_now())
+            await services.reject(registration_id, reason, by=request_actor(request), now=_now())
         except InvalidInput as error:
             return await self._detail_page(
                 request,
@@ -365,7 +360,7 @@ class DeskController(Controller):
         try:
             await services.promote(
                 registration_id,
-                by=_by(request),
+                by=request_actor(request),
                 now=_now(),
                 over_capacity=_text(data, "over_capacity") == "yes",
             )
@@ -401,7 +396,7 @@ class DeskController(Controller):
         data = await request.form()
         registration = await desk.get_registration(registration_id)
         try:
-            await services.cancel(registration_id, by=_by(request), now=_now())
+            await services.cancel(registration_id, by=request_actor(request), now=_now())
         except Conflict as error:
             flash(request, error.message, "error")
         else:
@@ -419,7 +414,9 @@ class DeskController(Controller):
         data = await request.form()
         registration = await desk.get_registration(registration_id)
         try:
-            result = await services.reinstate(registration_id, by=_by(request), now=_now())
+            result = await services.reinstate(
+                registration_id, by=request_actor(request), now=_now()
+            )
         except Conflict as error:
             flash(request, error.message, "error")
             return _back(request, data, registration_id)
@@ -493,7 +490,10 @@ class DeskController(Controller):
         typed = {name: _text(data, name) for name in services.EDIT_FIELDS if name in data}
         try:
             result = await services.edit_registration(
-                registration_id, services.RegistrationEdit(**typed), by=_by(request), now=_now()
+                registration_id,
+                services.RegistrationEdit(**typed),
+                by=request_actor(request),
+                now=_now(),
             )
         except (InvalidInput, Conflict) as error:
             if not error.fields:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from idmevents import audit, db
-from idmevents.auth import passwords
+from idmevents import db
+from idmevents.auth import history, passwords
 from idmevents.auth.tables import PasswordReset, User
 from idmevents.errors import InvalidInput
 from idmevents.i18n import current_language, gettext
@@ -78,13 +78,11 @@ async def request_reset(email: str, *, now: datetime | None = None) -> bool:
         if user is None:
             return False
         await issue_link(user, kind="password-reset", lifetime=RESET_LIFETIME, now=now)
-        await audit.record(
-            user_id=user["id"],
-            actor=user["email"],
-            action="request-password-reset",
-            entity_type="user",
-            entity_id=user["id"],
-            summary=gettext("Password reset link sent"),
+        await history.record_own(
+            user["id"],
+            user["email"],
+            "request-password-reset",
+            gettext("Password reset link sent"),
             now=now,
         )
     return True
@@ -157,13 +155,11 @@ async def reset_password(
         await PasswordReset.update({PasswordReset.used_at: now}).where(
             (PasswordReset.user == row["user"]) & PasswordReset.used_at.is_null()
         )
-        await audit.record(
-            user_id=user["id"],
-            actor=user["email"],
-            action="reset-password",
-            entity_type="user",
-            entity_id=user["id"],
-            summary=gettext("Password set through an emailed link"),
+        await history.record_own(
+            user["id"],
+            user["email"],
+            "reset-password",
+            gettext("Password set through an emailed link"),
             now=now,
         )
     user["password_hash"] = new_hash

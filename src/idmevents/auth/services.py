@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from idmevents import audit, db
-from idmevents.auth import reset
+from idmevents.auth import history, reset
 from idmevents.auth.passwords import (
     MAX_PASSWORD_LENGTH,
     check_new_password,
@@ -369,6 +369,14 @@ async def _other_active_admins(user_id: int) -> int:
     )
 
 
+async def _locked_user(user_id: int) -> dict:
+    """The account, locked until the transaction ends; NotFound when there is none."""
+    user = await db.locked(User.select().where(User.id == user_id)).first()
+    if user is None:
+        raise NotFound(gettext("There is no such account."))
+    return user
+
+
 async def change_role(
     user_id: int, role: str, *, by: CurrentUser, now: datetime | None = None
 ) -> dict:
@@ -376,9 +384,7 @@ async def change_role(
     now = now or datetime.now(UTC)
     check_role(role)
     async with db.write_transaction():
-        user = await db.locked(User.select().where(User.id == user_id)).first()
-        if user is None:
-            raise NotFound(gettext("There is no such account."))
+        user = await _locked_user(user_id)
         if user["role"] == role:
             return user
         if user["role"] == "admin" and user["active"] and not await _other_active_admins(user_id):
@@ -407,9 +413,7 @@ async def set_active(
     """Deactivate or reactivate an account. Deactivating ends its sessions and revokes its tokens."""
     now = now or datetime.now(UTC)
     async with db.write_transaction():
-        user = await db.locked(User.select().where(User.id == user_id)).first()
-        if user is None:
-            raise NotFound(gettext("There is no such account."))
+        user = await _locked_user(user_id)
         if user["active"] == active:
             return user
         if not active and user_id == by.id:
@@ -454,13 +458,11 @@ async def update_profile(
         )
     async with db.write_transaction():
         await User.update({User.display_name: display_name}).where(User.id == user.id)
-        await audit.record(
-            user_id=user.id,
-            actor=user.email,
-            action="update",
-            entity_type="user",
-            entity_id=user.id,
-            summary=gettext("Name changed to %(name)s") % {"name": display_name or "—"},
+        await history.record_own(
+            user.id,
+            user.email,
+            "update",
+            gettext("Name changed to %(name)s") % {"name": display_name or "—"},
             now=now,
         )
 
@@ -479,13 +481,11 @@ async def change_password(
     new_hash = await hash_password(new)
     async with db.write_transaction():
         await User.update({User.password_hash: new_hash}).where(User.id == user.id)
-        await audit.record(
-            user_id=user.id,
-            actor=user.email,
-            action="change-password",
-            entity_type="user",
-            entity_id=user.id,
-            summary=gettext("Password changed"),
+        await history.record_own(
+            user.id,
+            user.email,
+            "change-password",
+            gettext("Password changed"),
             now=now,
         )
     return new_hash

@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import audit, db
-from idmevents.auth import passwords, reset, services
+from idmevents.auth import history, passwords, reset, services
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
 from idmevents.meetings.services import meeting_titles
@@ -108,13 +108,11 @@ class LoginController(Controller):
             )
         await limiter.succeeded(client_address(request), email)
         async with db.write_transaction():
-            await audit.record(
-                user_id=row["id"],
-                actor=row["email"],
-                action="login",
-                entity_type="user",
-                entity_id=row["id"],
-                summary=gettext("Signed in"),
+            await history.record_own(
+                row["id"],
+                row["email"],
+                "login",
+                gettext("Signed in"),
                 data={"address": client_address(request)},
                 now=now,
             )
@@ -127,13 +125,11 @@ class LoginController(Controller):
         user = current_user(request)
         if user is not None:
             async with db.write_transaction():
-                await audit.record(
-                    user_id=user.id,
-                    actor=user.email,
-                    action="logout",
-                    entity_type="user",
-                    entity_id=user.id,
-                    summary=gettext("Signed out"),
+                await history.record_own(
+                    user.id,
+                    user.email,
+                    "logout",
+                    gettext("Signed out"),
                 )
         request.clear_session()
         return Redirect("/admin/login?signed_out=1", status_code=303)

@@ -9,6 +9,7 @@ are not theirs to make.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -185,6 +186,20 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
 
 
+async def _decided(
+    request: Request,
+    registration_id: int,
+    decide: Callable[..., Awaitable[Any]],
+    *args: Any,
+    **kwargs: Any,
+) -> RegistrationOut:
+    """Apply one decision to an existing registration as the organizer asking, and answer with the
+    registration as it now is."""
+    await desk.get_registration(registration_id)
+    await decide(registration_id, *args, by=request_actor(request), now=datetime.now(UTC), **kwargs)
+    return await _one(registration_id)
+
+
 def registration_out(
     registration: dict,
     meeting_slug: str,
@@ -347,14 +362,12 @@ class RegistrationDeskApi(Controller):
     ) -> RegistrationOut:
         """Confirmed when a seat is free, else last on the waiting list, unless `over_capacity`.
         The person is emailed."""
-        await desk.get_registration(registration_id)
-        await services.approve(
+        return await _decided(
+            request,
             registration_id,
-            by=request_actor(request),
-            now=datetime.now(UTC),
+            services.approve,
             over_capacity=bool(data and data.over_capacity),
         )
-        return await _one(registration_id)
 
     @post(
         "/registrations/{registration_id:int}/reject",
@@ -368,11 +381,7 @@ class RegistrationDeskApi(Controller):
     ) -> RegistrationOut:
         """Turn a pending, confirmed or waiting registration down; the person is emailed the
         reason, and a confirmed seat goes to the next one waiting."""
-        await desk.get_registration(registration_id)
-        await services.reject(
-            registration_id, data.reason, by=request_actor(request), now=datetime.now(UTC)
-        )
-        return await _one(registration_id)
+        return await _decided(request, registration_id, services.reject, data.reason)
 
     @post(
         "/registrations/{registration_id:int}/cancel",
@@ -384,9 +393,7 @@ class RegistrationDeskApi(Controller):
     async def cancel(self, request: Request, registration_id: FromPath[int]) -> RegistrationOut:
         """Cancel on the person's behalf; they are emailed, and a confirmed seat goes to the next
         one waiting."""
-        await desk.get_registration(registration_id)
-        await services.cancel(registration_id, by=request_actor(request), now=datetime.now(UTC))
-        return await _one(registration_id)
+        return await _decided(request, registration_id, services.cancel)
 
     @post(
         "/registrations/{registration_id:int}/promote",
@@ -403,14 +410,12 @@ class RegistrationDeskApi(Controller):
     ) -> RegistrationOut:
         """Out of turn; 409 (`full`) when no seat is free, unless `over_capacity`. The person is
         emailed."""
-        await desk.get_registration(registration_id)
-        await services.promote(
+        return await _decided(
+            request,
             registration_id,
-            by=request_actor(request),
-            now=datetime.now(UTC),
+            services.promote,
             over_capacity=bool(data and data.over_capacity),
         )
-        return await _one(registration_id)
 
     @post(
         "/registrations/{registration_id:int}/reinstate",
@@ -425,9 +430,7 @@ class RegistrationDeskApi(Controller):
         is free, else last on the waiting list. A rejected one is reconsidered: pending again,
         whatever its category, its rejection reason cleared, for an organizer to approve or
         reject. The person is emailed."""
-        await desk.get_registration(registration_id)
-        await services.reinstate(registration_id, by=request_actor(request), now=datetime.now(UTC))
-        return await _one(registration_id)
+        return await _decided(request, registration_id, services.reinstate)
 
     @patch(
         "/registrations/{registration_id:int}",
@@ -444,11 +447,9 @@ class RegistrationDeskApi(Controller):
         """Only the fields sent change. They are checked together: 422 names every bad field, and
         nothing is saved. The person is emailed their details as they now read; a change of
         category may decide a pending registration (see `category`)."""
-        await desk.get_registration(registration_id)
-        await services.edit_registration(
+        return await _decided(
+            request,
             registration_id,
+            services.edit_registration,
             services.RegistrationEdit(**msgspec.structs.asdict(data)),
-            by=request_actor(request),
-            now=datetime.now(UTC),
         )
-        return await _one(registration_id)

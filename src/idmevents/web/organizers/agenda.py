@@ -62,6 +62,15 @@ async def form_data(request: Request) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
+def done_redirect(request: Request, route: str, done: str, **params: Any) -> Redirect:
+    """To the page of `route`, saying what was `done` (and where on the page to look)."""
+    return Redirect(request.app.route_reverse(route, **params) + f"?done={done}", status_code=303)
+
+
+def to_meeting(request: Request, slug: str, done: str) -> Redirect:
+    return done_redirect(request, "admin_meeting", done, slug=slug)
+
+
 def done_message(done: str | None) -> str | None:
     return gettext(DONE[done]) if done in DONE else None
 
@@ -113,10 +122,7 @@ class MeetingAdminController(Controller):
             )
         except AppError as exc:
             return failed("admin/meetings/form.html.jinja2", self._form_context(None, form), exc)
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=meeting["slug"]) + "?done=created",
-            status_code=303,
-        )
+        return to_meeting(request, meeting["slug"], "created")
 
     @staticmethod
     def _form_context(meeting: dict | None, values: dict[str, str]) -> dict[str, Any]:
@@ -204,10 +210,7 @@ class MeetingAdminController(Controller):
                 self._form_context(meeting, forms.meeting_form_values(meeting) | form),
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=updated["slug"]) + "?done=saved",
-            status_code=303,
-        )
+        return to_meeting(request, updated["slug"], "saved")
 
     @post("/{slug:str}/publish", name="admin_meeting_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
@@ -231,10 +234,7 @@ class MeetingAdminController(Controller):
         await builder.publish_meeting(
             slug, by=request_actor(request), now=now(), confirm_clashes=True
         )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, done)
 
     @get("/{slug:str}/cancel", name="admin_meeting_cancel_confirm")
     async def confirm_cancel(self, slug: FromPath[str]) -> Template:
@@ -262,10 +262,7 @@ class MeetingAdminController(Controller):
                 exc,
             )
         done = "already-cancelled" if result.already else f"cancelled&emails={result.notified}"
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, done)
 
     @staticmethod
     async def _cancel_context(meeting: dict, values: dict[str, str]) -> dict[str, Any]:
@@ -283,11 +280,7 @@ class MeetingAdminController(Controller):
         """Email each affected participant once with their changes since the last notice."""
         result = await notices.notify_participants(slug, by=request_actor(request), now=now())
         done = "notified" if result.changes else "nothing-to-notify"
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug)
-            + f"?done={done}&emails={result.emails}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"{done}&emails={result.emails}")
 
     @get("/{slug:str}/duplicate", name="admin_meeting_duplicate")
     async def duplicate_form(self, slug: FromPath[str]) -> Template:
@@ -342,10 +335,7 @@ class MeetingAdminController(Controller):
                 {"meeting": meeting, "values": form, "timezones": builder.common_timezones()},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=copy["slug"]) + "?done=duplicated",
-            status_code=303,
-        )
+        return to_meeting(request, copy["slug"], "duplicated")
 
     # --- rooms ---------------------------------------------------------------------------------
 
@@ -372,10 +362,7 @@ class MeetingAdminController(Controller):
                 context | {"room_values": form, "room_errors": exc.fields},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + "?done=room-added#rooms",
-            status_code=303,
-        )
+        return to_meeting(request, slug, "room-added#rooms")
 
     @post("/{slug:str}/rooms/{room_id:int}", name="admin_room_update")
     async def save_room(
@@ -410,10 +397,7 @@ class MeetingAdminController(Controller):
                 | {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}#rooms",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"{done}#rooms")
 
     # --- sessions ------------------------------------------------------------------------------
 
@@ -434,11 +418,7 @@ class MeetingAdminController(Controller):
             return Template(
                 "admin/meetings/builder.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug)
-            + f"?done=session-added#session-{created['id']}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"session-added#session-{created['id']}")
 
 
 class SessionAdminController(Controller):
@@ -492,11 +472,7 @@ class SessionAdminController(Controller):
             return Template(
                 "admin/meetings/session.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
-            + f"?done=session-saved#session-{session_id}",
-            status_code=303,
-        )
+        return to_meeting(request, session["meeting_slug"], f"session-saved#session-{session_id}")
 
     @post("/{session_id:int}/status", name="admin_session_status")
     async def set_status(self, request: Request, session_id: FromPath[int]) -> Redirect:
@@ -518,11 +494,7 @@ class SessionAdminController(Controller):
             done = "session-cancelled"
         else:
             raise InvalidInput(fields={"action": gettext("Cancel, restore or delete.")})
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
-            + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, session["meeting_slug"], done)
 
     @post("/{session_id:int}/panelists", name="admin_session_panelists")
     async def assign(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
@@ -559,8 +531,4 @@ class SessionAdminController(Controller):
                 | {"panel_values": form, "panel_errors": exc.fields, "error": exc.message},
                 status_code=exc.status_code,
             )
-        return Redirect(
-            request.app.route_reverse("admin_session", session_id=session_id)
-            + f"?done={done}#panelists",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_session", f"{done}#panelists", session_id=session_id)

@@ -14,7 +14,7 @@ from idmevents.meetings.tables import Meeting
 from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
-from idmevents.web.organizers.agenda import done_message, failed, form_data, now
+from idmevents.web.organizers.agenda import done_message, done_redirect, failed, form_data, now
 
 FIELDS = ("honorific", "name", "position", "organization", "bio", "email", "slug")
 
@@ -54,10 +54,7 @@ class PanelistAdminController(Controller):
             )
         except AppError as exc:
             return failed("admin/panelists/form.html.jinja2", {"person": None, "values": form}, exc)
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=person["id"]) + "?done=saved",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_panelist", "saved", panelist_id=person["id"])
 
     async def _context(self, panelist_id: int, **extra: Any) -> dict[str, Any]:
         person = await services.get_panelist(panelist_id)
@@ -94,10 +91,7 @@ class PanelistAdminController(Controller):
         except AppError as exc:
             context = await self._context(panelist_id)
             return failed("admin/panelists/form.html.jinja2", context | {"values": form}, exc)
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id) + "?done=saved",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_panelist", "saved", panelist_id=panelist_id)
 
     @post("/{panelist_id:int}/unavailable", name="admin_panelist_unavailable")
     async def add_unavailable(
@@ -117,10 +111,8 @@ class PanelistAdminController(Controller):
             return Template(
                 "admin/panelists/form.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id)
-            + "?done=saved#unavailable",
-            status_code=303,
+        return done_redirect(
+            request, "admin_panelist", "saved#unavailable", panelist_id=panelist_id
         )
 
     @post("/unavailable/{period_id:int}/delete", name="admin_unavailable_delete")
@@ -128,8 +120,6 @@ class PanelistAdminController(Controller):
         panelist_id = await services.delete_unavailability(
             period_id, by=request_actor(request), now=now()
         )
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id)
-            + "?done=saved#unavailable",
-            status_code=303,
+        return done_redirect(
+            request, "admin_panelist", "saved#unavailable", panelist_id=panelist_id
         )

@@ -67,14 +67,7 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.filters.update(
-        local_time=i18n.local_time,
-        local_date=i18n.local_date,
-        local_datetime=i18n.local_datetime,
-        date_range=i18n.date_range,
-        zone_name=i18n.zone_name,
-        zone_abbreviation=i18n.zone_abbreviation,
-    )
+    env.filters.update(i18n.TEMPLATE_FILTERS)
     env.globals.update(
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,

@@ -147,6 +147,16 @@ class NewPasswordForm(msgspec.Struct):
     confirm_password: str = ""
 
 
+def _invalid_link_page(error: AppError) -> Template:
+    """Why a reset link no longer works (used, expired or unknown)."""
+    return Template(
+        "auth/reset_invalid.html.jinja2",
+        context={"message": error.message},
+        status_code=error.status_code,
+        headers=PRIVATE_HEADERS,
+    )
+
+
 class PasswordResetController(Controller):
     path = "/admin/password-reset"
     include_in_schema = False
@@ -180,12 +190,7 @@ class PasswordResetController(Controller):
         try:
             email = await reset.check_link(token)
         except AppError as error:
-            return Template(
-                "auth/reset_invalid.html.jinja2",
-                context={"message": error.message},
-                status_code=error.status_code,
-                headers=PRIVATE_HEADERS,
-            )
+            return _invalid_link_page(error)
         return Template(
             "auth/reset_form.html.jinja2",
             context={"token": token, "email": email, "error": None, "field_errors": {}},
@@ -201,12 +206,7 @@ class PasswordResetController(Controller):
             user = await reset.reset_password(token, data.password, data.confirm_password)
         except AppError as error:
             if "token" in error.fields:
-                return Template(
-                    "auth/reset_invalid.html.jinja2",
-                    context={"message": error.message},
-                    status_code=error.status_code,
-                    headers=PRIVATE_HEADERS,
-                )
+                return _invalid_link_page(error)
             return Template(
                 "auth/reset_form.html.jinja2",
                 context={

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 
@@ -110,6 +111,12 @@ def _actor(by: CurrentUser | None) -> tuple[int | None, str]:
     return (by.id, by.email) if by is not None else (None, CLI_ACTOR)
 
 
+async def _record(by: CurrentUser | None, **entry: Any) -> None:
+    """An audit entry for a change to accounts or tokens, naming who made it."""
+    user_id, actor = _actor(by)
+    await audit.record(user_id=user_id, actor=actor, **entry)
+
+
 async def create_user(
     email: str,
     role: str,
@@ -158,10 +165,8 @@ async def create_user(
             if "unique" in str(error).lower():
                 raise _email_taken() from error
             raise
-        user_id, actor = _actor(by)
-        await audit.record(
-            user_id=user_id,
-            actor=actor,
+        await _record(
+            by,
             action="create",
             entity_type="user",
             entity_id=rows[0]["id"],
@@ -256,10 +261,8 @@ async def create_token(
                 created_at=now,
             )
         ).returning(*ApiToken.all_columns())
-        actor_id, actor = _actor(by)
-        await audit.record(
-            user_id=actor_id,
-            actor=actor,
+        await _record(
+            by,
             action="create",
             entity_type="token",
             entity_id=rows[0]["id"],
@@ -297,10 +300,8 @@ async def revoke_token(
         if row["revoked_at"] is None:
             await ApiToken.update({ApiToken.revoked_at: now}).where(ApiToken.id == token_id)
             row["revoked_at"] = now
-            actor_id, actor = _actor(by)
-            await audit.record(
-                user_id=actor_id,
-                actor=actor,
+            await _record(
+                by,
                 action="revoke",
                 entity_type="token",
                 entity_id=token_id,
@@ -393,9 +394,8 @@ async def change_role(
                 fields={"role": gettext("At least one active administrator must remain.")},
             )
         await User.update({User.role: role}).where(User.id == user_id)
-        await audit.record(
-            user_id=by.id,
-            actor=by.email,
+        await _record(
+            by,
             action="change-role",
             entity_type="user",
             entity_id=user_id,
@@ -433,9 +433,8 @@ async def set_active(
             await ApiToken.update({ApiToken.revoked_at: now}).where(
                 (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
             )
-        await audit.record(
-            user_id=by.id,
-            actor=by.email,
+        await _record(
+            by,
             action="activate" if active else "deactivate",
             entity_type="user",
             entity_id=user_id,

@@ -18,9 +18,10 @@ from litestar.exceptions import NotFoundException
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
 from idmevents.validation import MAX_ID
+from idmevents.web.common import HttpMiddleware
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import Message, Receive, Scope, Send
 
 # Our bodies nest three or four levels; a parser must never recurse on what a client sends.
 MAX_JSON_DEPTH = 32
@@ -66,14 +67,10 @@ async def security_headers(message: Message, scope: Scope) -> None:
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
 
 
-class UnsupportedMediaType(AppError):
-    status_code = 415
-    title = "Unsupported media type"
+class UnsupportedMediaType(AppError, status=415, title="Unsupported media type"): ...
 
 
-class BadJson(AppError):
-    status_code = 400
-    title = "Bad request"
+class BadJson(AppError, status=400, title="Bad request"): ...
 
 
 def is_json_type(content_type: str) -> bool:
@@ -106,16 +103,10 @@ def check_ids(path_params: dict) -> None:
             raise NotFoundException()
 
 
-class RequestGuard:
+class RequestGuard(HttpMiddleware):
     """The id rule, then the body rules, for every routed request (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         check_ids(scope.get("path_params") or {})
         if scope.get("method") not in _BODY_METHODS:
             await self.app(scope, receive, send)

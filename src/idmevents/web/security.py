@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import NotFoundException
 
 from idmevents.errors import AppError
@@ -56,15 +56,31 @@ def _security_headers(path: str) -> dict[str, str]:
     return headers
 
 
+@functools.cache
+def _raw_headers(private: bool, secret: bool) -> dict[bytes, bytes]:
+    """The headers for one kind of path, encoded once (this runs on every answer)."""
+    # Every secret-URL prefix is also a private one; a path standing for each kind.
+    path = "/r/" if secret else "/admin" if private else "/"
+    return {
+        name.lower().encode(): value.encode() for name, value in _security_headers(path).items()
+    }
+
+
+_DEFAULT_REFERRER_POLICY = (b"referrer-policy", b"strict-origin-when-cross-origin")
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """Add the headers to every answer's start; a page's own stricter Referrer-Policy stays."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in _security_headers(scope.get("path", "")).items():
-        headers[name] = value
-    if "referrer-policy" not in headers:
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    path = scope.get("path", "")
+    ours = _raw_headers(path.startswith(PRIVATE_PREFIXES), path.startswith(SECRET_URL_PREFIXES))
+    # Raw header pairs, not MutableScopeHeaders: its per-name search cost more than the feed.
+    raw = [(name, value) for name, value in message.get("headers", ()) if name.lower() not in ours]
+    raw.extend(ours.items())
+    if not any(name.lower() == b"referrer-policy" for name, _ in raw):
+        raw.append(_DEFAULT_REFERRER_POLICY)
+    message["headers"] = raw
 
 
 class UnsupportedMediaType(AppError, status=415, title="Unsupported media type"): ...

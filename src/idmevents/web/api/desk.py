@@ -269,6 +269,17 @@ async def _one(registration_id: int) -> RegistrationOut:
     )
 
 
+def decision_route(action: str, *, name: str, summary: str, responses: dict = ACTION_ERRORS):
+    """`POST /registrations/{id}/<action>`: a decision on one registration, answered 200."""
+    return post(
+        f"/registrations/{{registration_id:int}}/{action}",
+        name=name,
+        status_code=200,
+        responses=responses,
+        summary=summary,
+    )
+
+
 class RegistrationDeskApi(Controller):
     path = "/api/v1"
     tags = ["registrations"]
@@ -347,12 +358,8 @@ class RegistrationDeskApi(Controller):
         """A registration with its waiting-list position and chosen sessions."""
         return await _one(registration_id)
 
-    @post(
-        "/registrations/{registration_id:int}/approve",
-        name="api_registration_approve",
-        status_code=200,
-        responses=ACTION_ERRORS,
-        summary="Approve a pending registration",
+    @decision_route(
+        "approve", name="api_registration_approve", summary="Approve a pending registration"
     )
     async def approve(
         self,
@@ -369,12 +376,8 @@ class RegistrationDeskApi(Controller):
             over_capacity=bool(data and data.over_capacity),
         )
 
-    @post(
-        "/registrations/{registration_id:int}/reject",
-        name="api_registration_reject",
-        status_code=200,
-        responses=ACTION_ERRORS,
-        summary="Reject a registration with a reason",
+    @decision_route(
+        "reject", name="api_registration_reject", summary="Reject a registration with a reason"
     )
     async def reject(
         self, request: Request, registration_id: FromPath[int], data: JSONBody[RejectIn]
@@ -383,23 +386,15 @@ class RegistrationDeskApi(Controller):
         reason, and a confirmed seat goes to the next one waiting."""
         return await _decided(request, registration_id, services.reject, data.reason)
 
-    @post(
-        "/registrations/{registration_id:int}/cancel",
-        name="api_registration_cancel",
-        status_code=200,
-        responses=ACTION_ERRORS,
-        summary="Cancel a registration",
-    )
+    @decision_route("cancel", name="api_registration_cancel", summary="Cancel a registration")
     async def cancel(self, request: Request, registration_id: FromPath[int]) -> RegistrationOut:
         """Cancel on the person's behalf; they are emailed, and a confirmed seat goes to the next
         one waiting."""
         return await _decided(request, registration_id, services.cancel)
 
-    @post(
-        "/registrations/{registration_id:int}/promote",
+    @decision_route(
+        "promote",
         name="api_registration_promote",
-        status_code=200,
-        responses=ACTION_ERRORS,
         summary="Give a seat to someone on the waiting list",
     )
     async def promote(
@@ -417,12 +412,11 @@ class RegistrationDeskApi(Controller):
             over_capacity=bool(data and data.over_capacity),
         )
 
-    @post(
-        "/registrations/{registration_id:int}/reinstate",
+    @decision_route(
+        "reinstate",
         name="api_registration_reinstate",
-        status_code=200,
-        responses=REINSTATE_ERRORS,
         summary="Take up a cancelled registration again, or reconsider a rejected one",
+        responses=REINSTATE_ERRORS,
     )
     async def reinstate(self, request: Request, registration_id: FromPath[int]) -> RegistrationOut:
         """A cancelled registration is decided as a newcomer's would be now, even when

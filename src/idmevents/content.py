@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from idmevents.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext
+from markupsafe import Markup, escape
+
+from idmevents.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, gettext
 from idmevents.validation import check_text
 
 # The translatable fields of each kind of row: (longest text, "single_line" | "multi_line").
@@ -75,6 +77,30 @@ def resolve(row: Any, field: str, lang: str, *, original: str | None = None) -> 
 
 def text(row: Any, field: str, lang: str, *, original: str | None = None) -> str:
     return resolve(row, field, lang, original=original)[0]
+
+
+# For templates: the reader's language is the request's (or the email's) current language. -------
+
+
+def plain(row: Any, field: str, original: str | None = None) -> str:
+    """`tx(row, "title")`: the text alone, for <title>, attributes and feeds' titles."""
+    return text(row, field, current_language(), original=original)
+
+
+def marked(row: Any, field: str, original: str | None = None) -> Markup:
+    """`t(row, "title")`: the text, inside <span lang="…"> when it is not in the reader's language."""
+    value, lang = resolve(row, field, current_language(), original=original)
+    if lang == current_language() or not value:
+        return escape(value)
+    return Markup('<span lang="%s">%s</span>') % (lang, value)
+
+
+def lang_attribute(row: Any, field: str, original: str | None = None) -> Markup:
+    """`tlang(row, "description")`: ` lang="en"` for the element holding a fallback text, else ""."""
+    value, lang = resolve(row, field, current_language(), original=original)
+    if lang == current_language() or not value:
+        return Markup("")
+    return Markup(' lang="%s"') % lang
 
 
 def localized(row: dict, fields: Any, lang: str, *, original: str | None = None) -> dict:

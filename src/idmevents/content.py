@@ -161,3 +161,42 @@ def merge(current: Any, changes: dict[str, dict[str, str]]) -> dict[str, dict[st
         if not target:
             merged.pop(lang)
     return merged
+
+
+def language_name(code: str) -> str:
+    """The language's name in the reader's language (organizers' forms)."""
+    names = {"en": gettext("English"), "fr": gettext("French"), "es": gettext("Spanish")}
+    return names.get(code, code)
+
+
+def other_languages(original: str) -> tuple[str, ...]:
+    """The languages a translation may be in: ours but the original."""
+    return tuple(lang for lang in LANGUAGES if lang != original)
+
+
+def form_field(lang: str, name: str) -> str:
+    """The form field (and error key) of a translation: "translations.fr.title"."""
+    return f"translations.{lang}.{name}"
+
+
+def from_form(form: dict[str, str], fields: Any, original: str) -> dict[str, dict[str, str]] | None:
+    """The translations an organizer's form sends (every field, "" for an empty one: that
+    removes it), or None when the form has no translation fields at all."""
+    found = {
+        lang: {
+            name: form[form_field(lang, name)] for name in fields if form_field(lang, name) in form
+        }
+        for lang in other_languages(original)
+    }
+    found = {lang: texts for lang, texts in found.items() if texts}
+    return found or None
+
+
+def to_form(row: Any, fields: Any) -> dict[str, str]:
+    """A row's translations as form values keyed by `form_field`."""
+    return {
+        form_field(lang, name): value
+        for lang, texts in load(_get(row, "translations")).items()
+        for name, value in texts.items()
+        if name in fields
+    }

@@ -65,6 +65,8 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
         t=content.marked,
         tx=content.plain,
         tlang=content.lang_attribute,
+        language_name=content.language_name,
+        other_languages=content.other_languages,
         # Session kinds and panelist roles are fixed lists: translated by gettext. (role_label is
         # the organizer accounts' roles: see web/organizers/nav.py.)
         session_kind=kind_label,

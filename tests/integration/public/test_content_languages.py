@@ -93,3 +93,24 @@ async def test_registration_and_private_pages_in_the_readers_language(client, de
     assert private.status_code == 200
     assert "Dialogue international sur la migration 2017 — Deuxième atelier, Genève" in private.text
     assert "Avenue de la Paix 8-14, 1211 Genève, Suisse" in private.text
+
+
+async def test_badge_names_the_meeting_in_the_badges_language(client, demo):
+    from tests.factories.badges import add_registration
+    from tests.factories.badges import meeting as badge_meeting
+
+    person = await add_registration(await badge_meeting(), given_name="Ana", family_name="Silva")
+    slug = (await Meeting.select(Meeting.slug).where(Meeting.id == person["meeting"]).first())[
+        "slug"
+    ]
+    titles = {
+        "idm-new-york": ("Premier atelier, New York", "Primer taller, Nueva York"),
+        "idm-geneva": ("Deuxième atelier, Genève", "Segundo taller, Ginebra"),
+    }[slug]
+    french = await client.get(f"/r/{person['token']}/badge?lang=fr")
+    assert french.status_code == 200
+    badge = french.text[french.text.index("<article") : french.text.index("</article>")]
+    assert titles[0] in badge
+    spanish = await client.get(f"/r/{person['token']}/badge?lang=es")
+    badge = spanish.text[spanish.text.index("<article") : spanish.text.index("</article>")]
+    assert titles[1] in badge

@@ -15,12 +15,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import content
-from idmevents.audit import Actor
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import LANGUAGES, gettext, ngettext
 from idmevents.meetings import builder, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
+from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 
@@ -66,10 +66,6 @@ DONE = {
 }
 
 
-def actor(request: Request) -> Actor:
-    return Actor(request.user.id, request.user.email)
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -77,6 +73,15 @@ def now() -> datetime:
 async def form_data(request: Request) -> dict[str, str]:
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def done_redirect(request: Request, route: str, done: str, **params: Any) -> Redirect:
+    """To the page of `route`, saying what was `done` (and where on the page to look)."""
+    return Redirect(request.app.route_reverse(route, **params) + f"?done={done}", status_code=303)
+
+
+def to_meeting(request: Request, slug: str, done: str) -> Redirect:
+    return done_redirect(request, "admin_meeting", done, slug=slug)
 
 
 def done_message(done: str | None) -> str | None:
@@ -124,14 +129,13 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             meeting = await builder.create_meeting(
-                forms.meeting_values(form) | {"status": "draft"}, by=actor(request), now=now()
+                forms.meeting_values(form) | {"status": "draft"},
+                by=request_actor(request),
+                now=now(),
             )
         except AppError as exc:
             return failed("admin/meetings/form.html.jinja2", self._form_context(None, form), exc)
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=meeting["slug"]) + "?done=created",
-            status_code=303,
-        )
+        return to_meeting(request, meeting["slug"], "created")
 
     @staticmethod
     def _form_context(meeting: dict | None, values: dict[str, str]) -> dict[str, Any]:
@@ -220,17 +224,16 @@ class MeetingAdminController(Controller):
             values = forms.meeting_values(form)
             if meeting["status"] != "draft":
                 values.pop("slug", None)
-            updated = await builder.update_meeting(slug, values, by=actor(request), now=now())
+            updated = await builder.update_meeting(
+                slug, values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             return failed(
                 "admin/meetings/form.html.jinja2",
                 self._form_context(meeting, forms.meeting_form_values(meeting) | form),
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=updated["slug"]) + "?done=saved",
-            status_code=303,
-        )
+        return to_meeting(request, updated["slug"], "saved")
 
     @post("/{slug:str}/publish", name="admin_meeting_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
@@ -251,11 +254,10 @@ class MeetingAdminController(Controller):
                     },
                 )
         done = "reinstated" if meeting["status"] == "cancelled" else "published"
-        await builder.publish_meeting(slug, by=actor(request), now=now(), confirm_clashes=True)
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
-            status_code=303,
+        await builder.publish_meeting(
+            slug, by=request_actor(request), now=now(), confirm_clashes=True
         )
+        return to_meeting(request, slug, done)
 
     @get("/{slug:str}/cancel", name="admin_meeting_cancel_confirm")
     async def confirm_cancel(self, slug: FromPath[str]) -> Template:
@@ -273,7 +275,7 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             result = await meeting_cancellation.cancel_meeting(
-                slug, by=actor(request), now=now(), message=form.get("message", "")
+                slug, by=request_actor(request), now=now(), message=form.get("message", "")
             )
         except InvalidInput as exc:
             meeting = await builder.get_meeting_any(slug)
@@ -283,10 +285,7 @@ class MeetingAdminController(Controller):
                 exc,
             )
         done = "already-cancelled" if result.already else f"cancelled&emails={result.notified}"
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, done)
 
     @staticmethod
     async def _cancel_context(meeting: dict, values: dict[str, str]) -> dict[str, Any]:
@@ -302,13 +301,9 @@ class MeetingAdminController(Controller):
     @post("/{slug:str}/notify", name="admin_meeting_notify")
     async def notify(self, request: Request, slug: FromPath[str]) -> Redirect:
         """Email each affected participant once with their changes since the last notice."""
-        result = await notices.notify_participants(slug, by=actor(request), now=now())
+        result = await notices.notify_participants(slug, by=request_actor(request), now=now())
         done = "notified" if result.changes else "nothing-to-notify"
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug)
-            + f"?done={done}&emails={result.emails}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"{done}&emails={result.emails}")
 
     @get("/{slug:str}/duplicate", name="admin_meeting_duplicate")
     async def duplicate_form(self, slug: FromPath[str]) -> Template:
@@ -354,7 +349,7 @@ class MeetingAdminController(Controller):
                 city=form.get("city", "").strip(),
                 venue_name=form.get("venue_name", "").strip(),
                 venue_address=form.get("venue_address", "").strip(),
-                by=actor(request),
+                by=request_actor(request),
                 now=now(),
             )
         except AppError as exc:
@@ -363,10 +358,7 @@ class MeetingAdminController(Controller):
                 {"meeting": meeting, "values": form, "timezones": builder.common_timezones()},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=copy["slug"]) + "?done=duplicated",
-            status_code=303,
-        )
+        return to_meeting(request, copy["slug"], "duplicated")
 
     # --- rooms ---------------------------------------------------------------------------------
 
@@ -386,7 +378,7 @@ class MeetingAdminController(Controller):
                 translations=content.from_form(
                     form, content.ROOM_TEXT, content.original_language(meeting)
                 ),
-                by=actor(request),
+                by=request_actor(request),
                 now=now(),
             )
         except AppError as exc:
@@ -396,10 +388,7 @@ class MeetingAdminController(Controller):
                 context | {"room_values": form, "room_errors": exc.fields},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + "?done=room-added#rooms",
-            status_code=303,
-        )
+        return to_meeting(request, slug, "room-added#rooms")
 
     @post("/{slug:str}/rooms/{room_id:int}", name="admin_room_update")
     async def save_room(
@@ -412,7 +401,7 @@ class MeetingAdminController(Controller):
             raise InvalidInput(gettext("That room belongs to another meeting."))
         try:
             if form.get("action") == "delete":
-                await builder.delete_room(room_id, by=actor(request), now=now())
+                await builder.delete_room(room_id, by=request_actor(request), now=now())
                 done = "room-deleted"
             else:
                 errors: dict[str, str] = {}
@@ -428,7 +417,7 @@ class MeetingAdminController(Controller):
                 await builder.update_room(
                     room_id,
                     values,
-                    by=actor(request),
+                    by=request_actor(request),
                     now=now(),
                 )
                 done = "room-saved"
@@ -440,10 +429,7 @@ class MeetingAdminController(Controller):
                 | {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}#rooms",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"{done}#rooms")
 
     # --- sessions ------------------------------------------------------------------------------
 
@@ -456,7 +442,9 @@ class MeetingAdminController(Controller):
             values = forms.session_values(
                 form, meeting["timezone"], content.original_language(meeting)
             )
-            created = await builder.create_session(slug, values, by=actor(request), now=now())
+            created = await builder.create_session(
+                slug, values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             context = await self._builder_context(
                 meeting, session_values=form, errors=exc.fields, error=exc.message
@@ -464,11 +452,7 @@ class MeetingAdminController(Controller):
             return Template(
                 "admin/meetings/builder.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug)
-            + f"?done=session-added#session-{created['id']}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"session-added#session-{created['id']}")
 
 
 class SessionAdminController(Controller):
@@ -518,7 +502,7 @@ class SessionAdminController(Controller):
             values = forms.session_values(
                 form, session["timezone"], content.original_language(meeting)
             )
-            await builder.update_session(session_id, values, by=actor(request), now=now())
+            await builder.update_session(session_id, values, by=request_actor(request), now=now())
         except AppError as exc:
             context = await self._context(
                 session_id, values=form, errors=exc.fields, error=exc.message
@@ -526,11 +510,7 @@ class SessionAdminController(Controller):
             return Template(
                 "admin/meetings/session.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
-            + f"?done=session-saved#session-{session_id}",
-            status_code=303,
-        )
+        return to_meeting(request, session["meeting_slug"], f"session-saved#session-{session_id}")
 
     @post("/{session_id:int}/status", name="admin_session_status")
     async def set_status(self, request: Request, session_id: FromPath[int]) -> Redirect:
@@ -538,21 +518,21 @@ class SessionAdminController(Controller):
         session = await builder.get_session(session_id)
         action = (await form_data(request)).get("action")
         if action == "delete":
-            result = await builder.delete_session(session_id, by=actor(request), now=now())
+            result = await builder.delete_session(session_id, by=request_actor(request), now=now())
             done = "session-deleted" if result == "deleted" else "session-cancelled"
         elif action == "restore":
-            await builder.set_session_status(session_id, "scheduled", by=actor(request), now=now())
+            await builder.set_session_status(
+                session_id, "scheduled", by=request_actor(request), now=now()
+            )
             done = "session-restored"
         elif action == "cancel":
-            await builder.set_session_status(session_id, "cancelled", by=actor(request), now=now())
+            await builder.set_session_status(
+                session_id, "cancelled", by=request_actor(request), now=now()
+            )
             done = "session-cancelled"
         else:
             raise InvalidInput(fields={"action": gettext("Cancel, restore or delete.")})
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
-            + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, session["meeting_slug"], done)
 
     @post("/{session_id:int}/panelists", name="admin_session_panelists")
     async def assign(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
@@ -563,7 +543,7 @@ class SessionAdminController(Controller):
             panelist_id = forms.parse_int(errors, form, "panelist_id", optional=False)
             if form.get("action") == "remove" and panelist_id is not None:
                 await builder.unassign_panelist(
-                    session_id, panelist_id, by=actor(request), now=now()
+                    session_id, panelist_id, by=request_actor(request), now=now()
                 )
                 done = "panelist-removed"
             else:
@@ -577,7 +557,7 @@ class SessionAdminController(Controller):
                     panelist_id,
                     role=form.get("role", "speaker"),
                     order=order,
-                    by=actor(request),
+                    by=request_actor(request),
                     now=now(),
                 )
                 done = "panelist-added"
@@ -589,8 +569,4 @@ class SessionAdminController(Controller):
                 | {"panel_values": form, "panel_errors": exc.fields, "error": exc.message},
                 status_code=exc.status_code,
             )
-        return Redirect(
-            request.app.route_reverse("admin_session", session_id=session_id)
-            + f"?done={done}#panelists",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_session", f"{done}#panelists", session_id=session_id)

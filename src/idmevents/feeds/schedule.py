@@ -42,8 +42,8 @@ import msgspec
 
 from idmevents import __version__, urls
 from idmevents.feeds.labels import kind_label, role_label
-from idmevents.i18n import gettext
-from idmevents.meetings.services import Agenda, AgendaItem
+from idmevents.i18n import current_language, gettext
+from idmevents.meetings.services import Agenda, AgendaItem, localize_agenda
 
 SCHEDULE_VERSION = 1
 # frab event GUIDs are UUIDs; ours derive from the never-changing UID, so they never change either.
@@ -103,6 +103,8 @@ class AgendaJSON(msgspec.Struct):
 
 
 def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
+    """The agenda as JSON, its content in the current language (?lang=) where translated."""
+    agenda = localize_agenda(agenda, current_language())
     meeting = agenda.meeting
     zone = ZoneInfo(agenda.timezone)
     slug = meeting["slug"]
@@ -175,10 +177,12 @@ def frab_prefix(meeting_slug: str) -> str:
     return prefix.ljust(4, "_")
 
 
-def frab_slug(meeting_slug: str, item: AgendaItem) -> str:
-    """`idm_new_york_1-7-opening-session`: the meeting, the session's id and title. Unique (the
-    id), stable while the title is, and ends with a letter or digit."""
-    rest = "-".join(part for part in (str(item.id), _slugify(item.title)) if part)
+def frab_slug(meeting_slug: str, item: AgendaItem, original_title: str | None = None) -> str:
+    """`idm_new_york_1-7-opening-session`: the meeting, the session's id and its title in the
+    original language (a slug must not change with the reader). Unique (the id), stable while
+    the title is, and ends with a letter or digit."""
+    title = original_title if original_title is not None else item.title
+    rest = "-".join(part for part in (str(item.id), _slugify(title)) if part)
     if len(rest) < 4:
         rest = f"session-{rest}"
     return f"{frab_prefix(meeting_slug)}-{rest}"
@@ -209,7 +213,11 @@ def _day_bounds(day: date, items: list[AgendaItem], zone: ZoneInfo) -> tuple[dat
 
 
 def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
-    """The agenda as a frab schedule.xml: days in the meeting's zone, rooms within days."""
+    """The agenda as a frab schedule.xml: days in the meeting's zone, rooms within days; content
+    in the current language (?lang=) where translated, each event's <language> the one its title
+    is in. Event slugs keep the original title: they must not change with the reader."""
+    original_titles = {item.id: item.title for item in agenda.items}
+    agenda = localize_agenda(agenda, current_language())
     meeting = agenda.meeting
     zone = ZoneInfo(agenda.timezone)
     slug = meeting["slug"]
@@ -240,7 +248,7 @@ def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
         for room_name, room_items in _rooms(items, meeting).items():
             room_element = ET.SubElement(day_element, "room", name=room_name)
             for item in room_items:
-                _frab_event(room_element, item, room_name, meeting, zone, base_url)
+                _frab_event(room_element, item, room_name, meeting, zone, base_url, original_titles)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -252,6 +260,7 @@ def _frab_event(
     meeting: dict,
     zone: ZoneInfo,
     base_url: str,
+    original_titles: dict[int, str],
 ) -> None:
     start = item.starts_at.astimezone(zone)
     cancelled = item.cancelled or meeting["status"] == "cancelled"
@@ -261,7 +270,7 @@ def _frab_event(
     _text(event, "start", start.strftime("%H:%M"))
     _text(event, "duration", _hours_minutes(item.ends_at - item.starts_at))
     _text(event, "room", room_name)
-    _text(event, "slug", frab_slug(meeting["slug"], item))
+    _text(event, "slug", frab_slug(meeting["slug"], item, original_titles.get(item.id)))
     _text(event, "url", url)
     # frab has no status: a cancelled session keeps its place, marked in its title, so that an
     # app that saved it shows it as cancelled instead of silently losing it.
@@ -270,7 +279,7 @@ def _frab_event(
     _text(event, "subtitle", "")
     _text(event, "track", kind_label(item.kind))
     _text(event, "type", item.kind)
-    _text(event, "language", "en")
+    _text(event, "language", item.title_language or item.original_language)
     _text(event, "abstract", item.description)
     _text(
         event,
@@ -330,7 +339,9 @@ FRAB_JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
 
 def frab_document(agenda: Agenda, *, base_url: str) -> dict:
     """The agenda as frab's schedule.json, in the shape of voc's JSON schema: the same days,
-    rooms, events, GUIDs and slugs as `frab_xml`."""
+    rooms, events, GUIDs and slugs as `frab_xml`, content in the current language."""
+    original_titles = {item.id: item.title for item in agenda.items}
+    agenda = localize_agenda(agenda, current_language())
     meeting = agenda.meeting
     zone = ZoneInfo(agenda.timezone)
     slug = meeting["slug"]
@@ -343,7 +354,8 @@ def frab_document(agenda: Agenda, *, base_url: str) -> dict:
         for room_name, room_items in _rooms(items, meeting).items():
             room_names.setdefault(room_name)
             rooms[room_name] = [
-                _frab_json_event(item, room_name, meeting, zone, base_url) for item in room_items
+                _frab_json_event(item, room_name, meeting, zone, base_url, original_titles)
+                for item in room_items
             ]
         days.append(
             {
@@ -385,7 +397,12 @@ def frab_json(agenda: Agenda, *, base_url: str) -> bytes:
 
 
 def _frab_json_event(
-    item: AgendaItem, room_name: str, meeting: dict, zone: ZoneInfo, base_url: str
+    item: AgendaItem,
+    room_name: str,
+    meeting: dict,
+    zone: ZoneInfo,
+    base_url: str,
+    original_titles: dict[int, str],
 ) -> dict:
     start = item.starts_at.astimezone(zone)
     cancelled = item.cancelled or meeting["status"] == "cancelled"
@@ -398,7 +415,7 @@ def _frab_json_event(
         "start": start.strftime("%H:%M"),
         "duration": _hours_minutes(item.ends_at - item.starts_at),
         "room": room_name,
-        "slug": frab_slug(meeting["slug"], item),
+        "slug": frab_slug(meeting["slug"], item, original_titles.get(item.id)),
         "url": url,
         "title": title,
         "subtitle": "",

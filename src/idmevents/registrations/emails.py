@@ -11,12 +11,13 @@ no longer the registration's.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Max
 
-from idmevents import calendar_events, i18n, urls
+from idmevents import calendar_events, content, i18n, urls
 from idmevents.mail import outbox, recipes
 from idmevents.mail.message import Attachment, Email
 from idmevents.mail.render import render_email
@@ -32,7 +33,12 @@ from idmevents.registrations.invitation import (
 )
 from idmevents.registrations.labels import category_label, language_label, status_label
 from idmevents.registrations.tables import Registration
-from idmevents.registrations.views import meeting_span, places_held, session_choices
+from idmevents.registrations.views import (
+    SessionChoice,
+    meeting_span,
+    places_held,
+    session_choices,
+)
 from idmevents.settings import get_settings
 
 KINDS = (
@@ -93,7 +99,16 @@ def _invitation(
         return agenda_invitation(
             method=method,
             meeting=meeting,
-            sessions=agenda_of(span.sessions, chosen),
+            # Titles and descriptions in the person's language where translated.
+            sessions=[
+                content.localized(
+                    row,
+                    content.SESSION_TEXT,
+                    registration["language"],
+                    original=content.original_language(meeting),
+                )
+                for row in agenda_of(span.sessions, chosen)
+            ],
             organizer=organizer(),
             attendee=attendee(registration),
             now=now,
@@ -136,6 +151,15 @@ def compose(
     "REQUEST" or "CANCEL" attaches the person's agenda as a calendar object: the plenary sessions
     of `span` and the side events in `chosen` (by default, those of `sessions` with a place)."""
     language = registration["language"]
+    # Meeting content in the person's language where it is translated (idmevents.content).
+    original = content.original_language(meeting)
+    meeting = content.localized(meeting, content.MEETING_TEXT, language)
+    sessions = [
+        replace(s, title=content.text(s, "title", language, original=original))
+        if isinstance(s, SessionChoice)
+        else s
+        for s in sessions
+    ]
     token = i18n.set_language(language)
     try:
         labels = {

@@ -6,6 +6,7 @@ import contextvars
 import functools
 import io
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -18,6 +19,28 @@ from idmevents.settings import LOCALE_DIR
 
 LANGUAGES = ("en", "fr", "es")
 DEFAULT_LANGUAGE = "en"
+# Each language in its own name, as the language switch offers it: a reader looks for theirs.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+
+# Languages added at run time with their own locale directory (`add_language`): the hook that lets
+# a test try a language we do not ship (Arabic, right to left) without touching locale/.
+_extra_languages: dict[str, Path] = {}
+
+
+def add_language(language: str, locale_dir: Path) -> None:
+    """Accept `language` too, its catalog read from `locale_dir`/<language>/LC_MESSAGES."""
+    _extra_languages[language] = locale_dir
+    translations.cache_clear()
+
+
+def remove_language(language: str) -> None:
+    _extra_languages.pop(language, None)
+    translations.cache_clear()
+
+
+def available_languages() -> tuple[str, ...]:
+    return LANGUAGES + tuple(code for code in _extra_languages if code not in LANGUAGES)
+
 
 _current_language: contextvars.ContextVar[str] = contextvars.ContextVar(
     "idmevents_language", default=DEFAULT_LANGUAGE
@@ -27,7 +50,7 @@ _current_language: contextvars.ContextVar[str] = contextvars.ContextVar(
 @functools.cache
 def translations(language: str) -> NullTranslations:
     """The catalog for a language, compiled in memory from its .po file (no build step)."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    path = _extra_languages.get(language, LOCALE_DIR) / language / "LC_MESSAGES" / "messages.po"
     if not path.exists():
         return NullTranslations()
     with path.open("rb") as handle:
@@ -39,7 +62,8 @@ def translations(language: str) -> NullTranslations:
 
 
 def set_language(language: str) -> contextvars.Token:
-    return _current_language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    known = language in LANGUAGES or language in _extra_languages
+    return _current_language.set(language if known else DEFAULT_LANGUAGE)
 
 
 def reset_language(token: contextvars.Token) -> None:
@@ -60,7 +84,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def pick_language(accept_language: str | None, requested: str | None = None) -> str:
     """The language from ?lang= if it is one of ours, else the best match in Accept-Language."""
-    if requested in LANGUAGES:
+    languages = available_languages()
+    if requested in languages:
         return requested
     if accept_language:
         weighted = []
@@ -74,9 +99,14 @@ def pick_language(accept_language: str | None, requested: str | None = None) -> 
                     quality = 0.0
             weighted.append((quality, tag.strip().lower().split("-")[0]))
         for _, tag in sorted(weighted, key=lambda item: -item[0]):
-            if tag in LANGUAGES:
+            if tag in languages:
                 return tag
     return DEFAULT_LANGUAGE
+
+
+def text_direction(language: str | None = None) -> str:
+    """ "ltr" or "rtl": how the language is written, for <html dir>."""
+    return Locale.parse(language or current_language()).text_direction
 
 
 def _locale() -> Locale:

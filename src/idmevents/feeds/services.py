@@ -26,7 +26,7 @@ from idmevents.db import write_transaction
 from idmevents.errors import NotFound
 from idmevents.feeds import schedule
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
-from idmevents.i18n import current_language, gettext
+from idmevents.i18n import current_language, gettext, reset_language, set_language
 from idmevents.meetings.services import Agenda, AgendaItem, get_public_meeting, load_agenda
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, SessionPanelist
 from idmevents.registrations.tables import Registration, SessionAttendance
@@ -431,7 +431,11 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
     ends up in calendar apps and their sync services, and must not let anyone change anything."""
     registration = (
         await Registration.select(
-            Registration.id, Registration.meeting, Registration.status, Registration.feed_token
+            Registration.id,
+            Registration.meeting,
+            Registration.status,
+            Registration.feed_token,
+            Registration.language,
         )
         .where(Registration.feed_token == feed_token)
         .first()
@@ -445,6 +449,15 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
     )
     if meeting is None:
         raise NotFound(gettext("There is no calendar at this address."))
+    # In the participant's language, as their emails and pages: not the calendar app's.
+    language = set_language(registration["language"] or "en")
+    try:
+        return await _personal_calendar(registration, meeting, base_url=base_url)
+    finally:
+        reset_language(language)
+
+
+async def _personal_calendar(registration: dict, meeting: dict, *, base_url: str) -> FeedDocument:
     choices = await SessionAttendance.select(
         SessionAttendance.meeting_session, SessionAttendance.created_at
     ).where(

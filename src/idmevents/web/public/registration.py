@@ -18,7 +18,7 @@ from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language, set_language
 from idmevents.meetings import services as meetings
 from idmevents.registrations import services
-from idmevents.registrations.countries import country_choices, country_name
+from idmevents.registrations.countries import country_name, state_choices, territory_choices
 from idmevents.web.public import registration_schemas as schemas
 
 # Handlers whose `opt` carries this key count against the per-client registration limit.
@@ -33,12 +33,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _choices() -> dict[str, Any]:
-    """Lists the form's select and radio fields offer, in the reader's language."""
+def _choices(category: str | None = None) -> dict[str, Any]:
+    """Lists the form's select and radio fields offer, in the reader's language; for a category
+    fixed as a government's (a registration's details), the States only."""
     language = current_language()
+    government = category in services.COUNTRY_REQUIRED
     return {
         "categories": [(code, services.category_label(code)) for code in services.CATEGORIES],
-        "countries": country_choices(language),
+        "states": state_choices(language),
+        "territories": () if government else territory_choices(language),
         "languages": [(code, services.language_label(code)) for code in LANGUAGES],
         "country_required": sorted(services.COUNTRY_REQUIRED),
     }
@@ -210,7 +213,7 @@ class RegistrationPages(Controller):
                 "meeting": view.meeting,
                 "values": values or view.registration,
                 "errors": errors or {},
-                **_choices(),
+                **_choices(view.registration["category"]),
             },
             status_code=status_code,
             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import io
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -113,18 +114,28 @@ def _locale() -> Locale:
     return Locale.parse(current_language())
 
 
+MINUS = "\u2212"
+
+
+def utc_offset(moment: datetime, timezone: str) -> str:
+    """ "UTC−4", "UTC+5:30", "UTC": the zone's offset at that instant, with a real minus sign."""
+    offset = moment.astimezone(ZoneInfo(timezone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else MINUS), abs(minutes)
+    hours, minutes = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
 def zone_abbreviation(moment: datetime, timezone: str) -> str:
     """The zone's abbreviation at that instant, as the tz database has it: EDT, CEST; where it
-    has none (it writes "+07" for Bangkok), the offset from UTC: "UTC+7", "UTC+5:30"."""
+    has none (it writes "+07" for Bangkok), the offset from UTC: "UTC+7", "UTC+5:30", "UTC−3"."""
     local = moment.astimezone(ZoneInfo(timezone))
     name = local.tzname() or timezone
     if name[:1] not in "+-":
         return name
-    offset = local.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    hours, minutes = divmod(minutes, 60)
-    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+    return utc_offset(moment, timezone)
 
 
 def local_time(moment: datetime, timezone: str, *, with_zone: bool = True) -> str:
@@ -156,6 +167,43 @@ def date_range(first: date, last: date) -> str:
     return format_interval(first, last, "yMMMd", locale=_locale())
 
 
-def zone_name(timezone: str) -> str:
-    """A readable name for the zone: "New York Time", "Zurich Time"."""
-    return get_timezone_location(ZoneInfo(timezone), locale=_locale())
+def zone_name(timezone: str, when: date | datetime | None = None) -> str:
+    """The zone as people say it, with its offset from UTC on that day (now if none):
+    "New York time (UTC−4)", "heure de New York (UTC−4)", "hora de Nueva York (UTC−4)"."""
+    zone = ZoneInfo(timezone)
+    if when is None:
+        moment = datetime.now(zone)
+    elif isinstance(when, datetime):
+        moment = when if when.tzinfo else when.replace(tzinfo=zone)
+    else:  # a day: its noon, well away from the night's clock changes
+        moment = datetime(when.year, when.month, when.day, 12, tzinfo=zone)
+    if timezone in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
+        return "UTC"
+    city = get_timezone_location(zone, locale=_locale(), return_city=True)
+    name = gettext("%(city)s time") % {"city": city}
+    if current_language() == "fr":
+        name = _elide_french(name, city)
+    return f"{name} ({utc_offset(moment, timezone)})"
+
+
+def _elide_french(name: str, city: str) -> str:
+    """ "heure de Amman" → "heure d’Amman": French elides "de" before a vowel or a mute h."""
+    first = unicodedata.normalize("NFKD", city[:1]).lower()[:1]
+    if first in "aeiouyh" and name.endswith(f"de {city}"):
+        return name[: -len(f"de {city}")] + f"d\u2019{city}"
+    return name
+
+
+# Before these marks French sets a space that never breaks: U+00A0 before a colon, a narrow one
+# (U+202F) before ; ! ?. Other languages set none.
+_FRENCH_SPACES = {":": "\u00a0", ";": "\u202f", "!": "\u202f", "?": "\u202f"}
+
+
+def punctuation(mark: str) -> str:
+    """The mark as the current language sets it after a word: ":" or, in French, "\u00a0:"."""
+    return (_FRENCH_SPACES.get(mark, "") if current_language() == "fr" else "") + mark
+
+
+def colon() -> str:
+    """ "Status" + colon() + " Confirmed": ":" in English and Spanish, "\u00a0:" in French."""
+    return punctuation(":")

@@ -185,6 +185,7 @@ def _environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(date_range=i18n.date_range)
+    env.globals.update(colon=i18n.colon)
     return env
 
 

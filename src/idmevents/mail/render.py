@@ -44,6 +44,7 @@ def _environment(autoescape: bool) -> Environment:
         zone_name=i18n.zone_name,
         zone_abbreviation=i18n.zone_abbreviation,
     )
+    env.globals.update(colon=i18n.colon)
     return env
 
 

@@ -60,6 +60,7 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
         site_languages=i18n.LANGUAGES,
         language_names=i18n.LANGUAGE_NAMES,
         text_direction=i18n.text_direction,
+        colon=i18n.colon,
         absolute_url=absolute_url,
         subscribe_links=subscribe_links,
     )

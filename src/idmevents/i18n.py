@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from idmevents.settings import LOCALE_DIR
+from idmevents.settings import LOCALE_DIR, extra_locale_dir
 
 LANGUAGES = ("en", "fr", "es")
 DEFAULT_LANGUAGE = "en"
@@ -37,6 +37,14 @@ def add_language(language: str, locale_dir: Path) -> None:
 def remove_language(language: str) -> None:
     _extra_languages.pop(language, None)
     translations.cache_clear()
+
+
+def _add_extra_languages() -> None:
+    directory = extra_locale_dir()
+    if directory is None or not directory.is_dir():
+        return
+    for catalog in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        add_language(catalog.parent.parent.name, directory)
 
 
 def available_languages() -> tuple[str, ...]:
@@ -207,3 +215,6 @@ def punctuation(mark: str) -> str:
 def colon() -> str:
     """ "Status" + colon() + " Confirmed": ":" in English and Spanish, "\u00a0:" in French."""
     return punctuation(":")
+
+
+_add_extra_languages()

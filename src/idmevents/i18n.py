@@ -217,4 +217,16 @@ def colon() -> str:
     return punctuation(":")
 
 
+# The filters every Jinja environment (pages and emails) gets: dates and times in the reader's
+# language, zones by name.
+TEMPLATE_FILTERS = {
+    "local_time": local_time,
+    "local_date": local_date,
+    "local_datetime": local_datetime,
+    "date_range": date_range,
+    "zone_name": zone_name,
+    "zone_abbreviation": zone_abbreviation,
+}
+
+
 _add_extra_languages()

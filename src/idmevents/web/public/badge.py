@@ -8,14 +8,11 @@ from litestar.response import Template
 
 from idmevents.badges import services
 from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE
+from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.public.registration import language_form, speak_as_token
 
 # A badge page shows a code that gets its holder in: no caches, no referrers, no search engines.
-PRIVATE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-}
+BADGE_HEADERS = {**PRIVATE_HEADERS, "X-Robots-Tag": "noindex"}
 
 
 class BadgePageController(Controller):
@@ -38,5 +35,5 @@ class BadgePageController(Controller):
                 "sizes": BADGE_SIZES,
                 "language_form": language_form(request, token),
             },
-            headers=PRIVATE_HEADERS,
+            headers=BADGE_HEADERS,
         )

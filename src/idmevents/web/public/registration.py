@@ -19,6 +19,7 @@ from idmevents.i18n import LANGUAGES, current_language, set_language
 from idmevents.meetings import services as meetings
 from idmevents.registrations import services
 from idmevents.registrations.countries import country_name, state_choices, territory_choices
+from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.public import registration_schemas as schemas
 
 # Handlers whose `opt` carries this key count against the per-client registration limit.
@@ -190,7 +191,7 @@ class RegistrationPages(Controller):
                 "has_feed": _route_exists(request, "personal_feed"),
                 "has_feed_replace": _route_exists(request, "replace_personal_feed"),
             },
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            headers=PRIVATE_HEADERS,
         )
 
     async def _details_page(
@@ -216,7 +217,7 @@ class RegistrationPages(Controller):
                 **_choices(view.registration["category"]),
             },
             status_code=status_code,
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            headers=PRIVATE_HEADERS,
         )
 
     @get("/r/{token:str}/details", name="registration_edit_details")
@@ -259,7 +260,7 @@ class RegistrationPages(Controller):
                 "meeting": view.meeting,
                 "language_form": language_form(request, token),
             },
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            headers=PRIVATE_HEADERS,
         )
 
     @post("/r/{token:str}/cancel", name="registration_cancel")

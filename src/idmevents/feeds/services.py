@@ -476,6 +476,10 @@ async def _personal_calendar(registration: dict, *, base_url: str) -> FeedDocume
     )
     if meeting is None:
         raise NotFound(gettext("There is no calendar at this address."))
+    return await _personal_agenda(registration, meeting, base_url=base_url)
+
+
+async def _personal_agenda(registration: dict, meeting: dict, *, base_url: str) -> FeedDocument:
     choices = await SessionAttendance.select(
         SessionAttendance.meeting_session, SessionAttendance.created_at
     ).where(

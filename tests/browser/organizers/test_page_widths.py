@@ -18,7 +18,7 @@ from idmevents.registrations.tables import Registration
 from tests.browser.organizers.test_admin_auth import sign_in
 from tests.factories.registrations import desk_meeting
 
-ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts" / "widths"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts" / "widths"
 WIDTHS = (390, 1280)
 SKIPPED_PREFIXES = ("/api/", "/schema", "/static/", "/health")
 PARAMETER = re.compile(r"\{(\w+):\w+\}")

@@ -42,6 +42,7 @@ from idmevents.registrations.labels import (
 )
 from idmevents.registrations.services._changes import (
     _save_changes,
+    change_language,
     choose_sessions,
     edit_registration,
     update_details,
@@ -109,6 +110,7 @@ __all__ = [
     "approve",
     "cancel",
     "category_label",
+    "change_language",
     "check_details",
     "check_registration",
     "choosable_sessions",

@@ -10,8 +10,9 @@ import msgspec
 
 from idmevents.errors import InvalidInput
 from idmevents.i18n import LANGUAGES, gettext
-from idmevents.registrations.countries import COUNTRY_CODES
+from idmevents.registrations.countries import ALL_CODES
 from idmevents.registrations.labels import CATEGORIES, COUNTRY_REQUIRED
+from idmevents.states import is_state
 from idmevents.validation import clean_text, is_control, normalise_line_ends
 
 # The widths of the columns they go into.
@@ -150,11 +151,17 @@ def _check_country(
     value = value.strip().upper()
     if "country" in problems:
         return value
-    if value and value not in COUNTRY_CODES:
+    if value and value not in ALL_CODES:
         problems["country"] = gettext("Use a two-letter ISO 3166 country code, such as CH or US.")
     elif not value and category_known and category in COUNTRY_REQUIRED:
         problems["country"] = gettext(
             "Choose the country of your delegation: Member States and Observers must name it."
+        )
+    elif value and category_known and category in COUNTRY_REQUIRED and not is_state(value):
+        # A delegation speaks for a government: only a State on the UN's list has one here.
+        problems["country"] = gettext(
+            "Choose a State from the list: a Member State or Observer delegation represents one "
+            "of the UN Member States or observer States."
         )
     return value
 

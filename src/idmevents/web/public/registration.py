@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.lists import format_list
 from litestar import Controller, Request, Response, get, post
@@ -14,10 +15,10 @@ from litestar.response import Redirect, Template
 from idmevents import urls
 from idmevents.audit import PARTICIPANT
 from idmevents.errors import Conflict, InvalidInput
-from idmevents.i18n import LANGUAGES, current_language
+from idmevents.i18n import LANGUAGES, current_language, set_language
 from idmevents.meetings import services as meetings
 from idmevents.registrations import services
-from idmevents.registrations.countries import country_choices, country_name
+from idmevents.registrations.countries import country_name, state_choices, territory_choices
 from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.public import registration_schemas as schemas
 
@@ -33,19 +34,51 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _choices() -> dict[str, Any]:
-    """Lists the form's select and radio fields offer, in the reader's language."""
+def _choices(category: str | None = None) -> dict[str, Any]:
+    """Lists the form's select and radio fields offer, in the reader's language; for a category
+    fixed as a government's (a registration's details), the States only."""
     language = current_language()
+    government = category in services.COUNTRY_REQUIRED
     return {
         "categories": [(code, services.category_label(code)) for code in services.CATEGORIES],
-        "countries": country_choices(language),
+        "states": state_choices(language),
+        "territories": () if government else territory_choices(language),
         "languages": [(code, services.language_label(code)) for code in LANGUAGES],
         "country_required": sorted(services.COUNTRY_REQUIRED),
     }
 
 
+def speak_as_registration(registration: dict) -> None:
+    """A registration's pages speak the language the participant chose (registrations.language),
+    whatever the browser or the language cookie says; the middleware puts the request's own back
+    when the request ends."""
+    set_language(registration["language"] or "en")
+
+
+async def speak_as_token(token: str) -> dict:
+    """The registration behind a private link, its language now the page's (NotFound if none)."""
+    registration = await services.get_by_token(token)
+    speak_as_registration(registration)
+    return registration
+
+
+def language_form(request: Request, token: str) -> str:
+    """Where the language switch of a registration's pages posts."""
+    return request.app.route_reverse("registration_language", token=token)
+
+
 def _route_exists(request: Request, name: str) -> bool:
     return request.app.get_handler_index_by_name(name) is not None
+
+
+def _same_site_path(request: Request, token: str, back: Any) -> str:
+    """The registration page the switch was pressed on (the form's `back`; these pages send no
+    Referer) when it is one of this registration's pages, else the private page."""
+    home = request.app.route_reverse("registration_manage", token=token)
+    path = urlsplit(back).path if isinstance(back, str) else ""
+    if path == home or path.startswith(home + "/"):
+        return path
+    return home
 
 
 class RegistrationPages(Controller):
@@ -138,9 +171,11 @@ class RegistrationPages(Controller):
         """A participant's private page: status, details, sessions, cancel."""
         view = await services.registration_view(token, now=_now())
         registration = view.registration
+        speak_as_registration(registration)
         return Template(
             "registrations/manage.html.jinja2",
             context={
+                "language_form": language_form(request, token),
                 "view": view,
                 "registration": registration,
                 "meeting": view.meeting,
@@ -161,6 +196,7 @@ class RegistrationPages(Controller):
 
     async def _details_page(
         self,
+        request: Request,
         token: str,
         *,
         values: dict[str, Any] | None = None,
@@ -168,24 +204,26 @@ class RegistrationPages(Controller):
         status_code: int = 200,
     ) -> Template:
         view = await services.registration_view(token, now=_now())
+        speak_as_registration(view.registration)
         return Template(
             "registrations/details.html.jinja2",
             context={
+                "language_form": language_form(request, token),
                 "view": view,
                 "registration": view.registration,
                 "meeting": view.meeting,
                 "values": values or view.registration,
                 "errors": errors or {},
-                **_choices(),
+                **_choices(view.registration["category"]),
             },
             status_code=status_code,
             headers=PRIVATE_HEADERS,
         )
 
     @get("/r/{token:str}/details", name="registration_edit_details")
-    async def edit_details(self, token: FromPath[str]) -> Template:
+    async def edit_details(self, request: Request, token: FromPath[str]) -> Template:
         """The form to change one's details."""
-        return await self._details_page(token)
+        return await self._details_page(request, token)
 
     @post("/r/{token:str}/details", name="registration_update_details")
     async def update_details(self, request: Request, token: FromPath[str]) -> Template | Redirect:
@@ -197,7 +235,7 @@ class RegistrationPages(Controller):
         except InvalidInput as exc:
             values = registration | {name: getattr(form, name) for name in services.DETAIL_FIELDS}
             return await self._details_page(
-                token, values=values, errors=exc.fields, status_code=exc.status_code
+                request, token, values=values, errors=exc.fields, status_code=exc.status_code
             )
         return self._back(request, token, "details")
 
@@ -210,12 +248,18 @@ class RegistrationPages(Controller):
         return self._back(request, token, "sessions", anchor="sessions-heading")
 
     @get("/r/{token:str}/cancel", name="registration_cancel_confirm")
-    async def confirm_cancel(self, token: FromPath[str]) -> Template:
+    async def confirm_cancel(self, request: Request, token: FromPath[str]) -> Template:
         """Are you sure? Cancelling gives the seat away."""
         view = await services.registration_view(token, now=_now())
+        speak_as_registration(view.registration)
         return Template(
             "registrations/cancel.html.jinja2",
-            context={"view": view, "registration": view.registration, "meeting": view.meeting},
+            context={
+                "view": view,
+                "registration": view.registration,
+                "meeting": view.meeting,
+                "language_form": language_form(request, token),
+            },
             headers=PRIVATE_HEADERS,
         )
 
@@ -232,6 +276,21 @@ class RegistrationPages(Controller):
         registration = await services.get_by_token(token)
         await services.reinstate(registration["id"], now=_now())
         return self._back(request, token, "reinstated")
+
+    @post("/r/{token:str}/language", name="registration_language")
+    async def change_language(self, request: Request, token: FromPath[str]) -> Redirect:
+        """The language switch of a registration's pages: the registration's language changes
+        (its pages, emails and personal feed follow); back to the page it was pressed on."""
+        registration = await services.get_by_token(token)
+        data = await request.form()
+        language = data.get("language")
+        await services.change_language(
+            registration["id"],
+            language if isinstance(language, str) else "",
+            by=PARTICIPANT,
+            now=_now(),
+        )
+        return Redirect(path=_same_site_path(request, token, data.get("back")), status_code=303)
 
     @staticmethod
     def _back(request: Request, token: str, done: str, anchor: str = "") -> Redirect:

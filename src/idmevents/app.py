@@ -25,6 +25,7 @@ from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.stores import redis_client, shared_stores
 from idmevents.web.api.agenda import AgendaApiController
 from idmevents.web.api.checkin import CheckInApiController
+from idmevents.web.api.delegations import DelegationsApi
 from idmevents.web.api.desk import RegistrationDeskApi
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
@@ -160,6 +161,7 @@ def create_app(
             DeskController,
             OutboxController,
             OutboxApi,
+            DelegationsApi,
             # Only the registration routes carry the registration rate limit. The organizers'
             # registration API shares one of their paths, so it is registered in the same router
             # (the limit applies only to handlers marked with RATE_LIMITED).

@@ -8,6 +8,19 @@ from idmevents.auth.tables import User
 from idmevents.meetings.tables import Meeting, MeetingSession
 
 
+class SeatHold(Table, tablename="seat_hold"):
+    """Seats of a meeting kept for people not named yet (a delegation's quota).
+
+    Until the meeting's `held_seats_release_at`, the part of `seats` not taken by the active
+    registrations made into the hold is not free for anyone else (see `services._locks`).
+    Registrations own this table so that the seat rules read it without knowing who asked for it.
+    """
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    seats = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Registration(Table, tablename="registration"):
     meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
     token = Varchar(length=64, unique=True, index=True)  # the private /r/{token} link
@@ -37,6 +50,8 @@ class Registration(Table, tablename="registration"):
     # The random half of the badge's check-in code (badges/codes.py); given when the badge is first
     # shown or printed, replaced to void a lost badge. UNIQUE: an index made in its migration.
     checkin_id = Varchar(length=16, null=True, default=None)
+    # The held seats this registration was made into (a delegate named by a focal point).
+    seat_hold = ForeignKey(references=SeatHold, null=True, on_delete=OnDelete.set_null, index=True)
     # UNIQUE (meeting, email_key): a unique index made in the initial migration (works on SQLite too).
 
 

@@ -46,12 +46,14 @@ from idmevents.web.organizers.accounts import (
 from idmevents.web.organizers.agenda import MeetingAdminController, SessionAdminController
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
 from idmevents.web.organizers.dashboard import DashboardController
+from idmevents.web.organizers.delegations import DelegationAdminController
 from idmevents.web.organizers.desk import DeskController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
+from idmevents.web.public.delegations import NominationPages
 from idmevents.web.public.feeds import (
     FeedController,
     PanelistPageController,
@@ -162,6 +164,8 @@ def create_app(
             OutboxController,
             OutboxApi,
             DelegationsApi,
+            DelegationAdminController,
+            NominationPages,
             # Only the registration routes carry the registration rate limit. The organizers'
             # registration API shares one of their paths, so it is registered in the same router
             # (the limit applies only to handlers marked with RATE_LIMITED).

@@ -22,6 +22,7 @@ from idmevents.audit import Actor
 from idmevents.delegations.tables import Delegate, Delegation
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import current_language, gettext
+from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services as registrations
 from idmevents.registrations.labels import ACTIVE_STATUSES
 from idmevents.registrations.tables import SeatHold
@@ -404,3 +405,29 @@ async def held_seats(meeting_id: int) -> int:
     holds = await SeatHold.select(SeatHold.id, SeatHold.seats).where(SeatHold.meeting == meeting_id)
     used = await registrations.holds_used([hold["id"] for hold in holds])
     return sum(max(0, hold["seats"] - used.get(hold["id"], 0)) for hold in holds)
+
+
+async def set_release_date(
+    meeting: dict, release_at: datetime | None, *, by: Actor, now: datetime
+) -> None:
+    """When the seats delegations have not filled go back to everyone (None: they stay held).
+    A date already past releases them now: the waiting list moves into them at once."""
+    if release_at is not None and release_at.tzinfo is None:
+        raise InvalidInput(
+            gettext("Some fields need your attention."),
+            fields={"release_at": gettext("A date and time with its time zone.")},
+        )
+    await Meeting.update({Meeting.held_seats_release_at: release_at}).where(
+        Meeting.id == meeting["id"]
+    )
+    await audit.write(
+        by,
+        "delegation.release-date",
+        "meeting",
+        meeting["id"],
+        meeting_slug=meeting["slug"],
+        now=now,
+        summary=release_at.isoformat() if release_at else "",
+    )
+    if release_at is not None and release_at <= now:
+        await registrations.fill_free_seats(meeting["id"], now=now)

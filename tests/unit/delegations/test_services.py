@@ -246,3 +246,22 @@ async def test_next_registration_after_the_release_date_moves_the_waiting_list()
         Registration.email == "person1@example.org"
     )
     assert (first[0]["status"], later.status) == ("confirmed", "confirmed")
+
+
+async def test_the_worker_releases_held_seats_after_the_date():
+    from idmevents import wiring
+    from idmevents.mail import worker
+
+    wiring.register_mail_renderers()
+    release = NOW + timedelta(days=1)
+    meeting = await make_meeting(capacity=1)
+    await Meeting.update({Meeting.held_seats_release_at: release}).where(
+        Meeting.id == meeting["id"]
+    )
+    meeting = await Meeting.select().where(Meeting.id == meeting["id"]).first()
+    await make_delegation(meeting, quota=1)
+    await registrations.register(meeting, form(1), now=NOW)
+    await worker.run_periodic(NOW)
+    assert await statuses(meeting["id"]) == {"waitlisted": 1}
+    await worker.run_periodic(release)
+    assert await statuses(meeting["id"]) == {"confirmed": 1}

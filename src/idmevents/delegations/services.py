@@ -31,6 +31,15 @@ from idmevents.validation import clean_text
 # A delegation bigger than this is a typing mistake, not a delegation.
 MAX_QUOTA = 500
 HONORIFIC_LENGTH = 50
+# What `check_delegation` reads.
+FORM_FIELDS = (
+    "country",
+    "organization",
+    "focal_point_name",
+    "focal_point_email",
+    "focal_point_mission",
+    "quota",
+)
 CSV_COLUMNS = ("country", "focal_point_name", "focal_point_email", "quota")
 # A CSV of focal points has at most one line per State and a few organizations.
 MAX_CSV_LINES = 1000
@@ -116,8 +125,11 @@ def check_delegation(data: Mapping[str, Any]) -> DelegationForm:
     return DelegationForm(country, organization, name, email, mission, quota)
 
 
-async def _insert(meeting: dict, form: DelegationForm, *, by: Actor, now: datetime) -> dict:
-    """Write one delegation and its held seats, in the caller's transaction (meeting locked)."""
+async def insert_delegation(
+    meeting: dict, form: DelegationForm, *, by: Actor, now: datetime
+) -> dict:
+    """Write one delegation and its held seats, in the caller's write transaction (the meeting
+    locked by the caller, or a loader that runs alone)."""
     if form.country and await Delegation.exists().where(
         (Delegation.meeting == meeting["id"]) & (Delegation.country == form.country)
     ):
@@ -163,7 +175,7 @@ async def create_delegation(
     form = check_delegation(data)
     async with db.write_transaction():
         await registrations._lock_meeting(meeting["id"])
-        return await _insert(meeting, form, by=by, now=now)
+        return await insert_delegation(meeting, form, by=by, now=now)
 
 
 async def create_member_states(
@@ -196,7 +208,7 @@ async def create_member_states(
             if code in invited or states.iom_status(code) != "member":
                 continue
             form = DelegationForm(code, "", "", focal_point_email, "", quota)
-            await _insert(meeting, form, by=by, now=now)
+            await insert_delegation(meeting, form, by=by, now=now)
             created += 1
     return created
 
@@ -234,7 +246,7 @@ async def import_focal_points(meeting: dict, text: str, *, by: Actor, now: datet
     async with db.write_transaction():
         await registrations._lock_meeting(meeting["id"])
         for form in forms:
-            await _insert(meeting, form, by=by, now=now)
+            await insert_delegation(meeting, form, by=by, now=now)
     return len(forms)
 
 

@@ -4,7 +4,7 @@ the `delegation` and `delegate` tables. The next migration adds their indexes an
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns.column_types import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -119,4 +119,14 @@ async def forwards():
         schema=None,
     )
 
+    manager.add_column(
+        table_class_name="Registration",
+        tablename="registration",
+        column_name="list_consent",
+        db_column_name="list_consent",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params=_params(default=False),
+        schema=None,
+    )
     return manager

@@ -29,6 +29,16 @@ HELD_CHECK = """
 ANCHOR = "    PERFORM 1 FROM registration r\n"
 
 
+LIST_CONSENT = (
+    ("accessibility_needs, status,", "accessibility_needs, list_consent, status,"),
+    (
+        "p_values->>'accessibility_needs',\n        v_status,",
+        "p_values->>'accessibility_needs',\n"
+        "        coalesce((p_values->>'list_consent')::boolean, false), v_status,",
+    ),
+)
+
+
 class RawTable(Table):
     pass
 
@@ -54,7 +64,13 @@ def _function_with_held_check() -> str:
     previous = _previous_function()
     if ANCHOR not in previous:  # pragma: no cover - the earlier migration never changes
         raise RuntimeError("idmevents_register: anchor for the held-seats check not found")
-    return previous.replace(ANCHOR, HELD_CHECK + ANCHOR, 1)
+    function = previous.replace(ANCHOR, HELD_CHECK + ANCHOR, 1)
+    # The consent to appear on the list of participants (added by the previous migration).
+    for old, new in LIST_CONSENT:
+        if old not in function:  # pragma: no cover - the earlier migration never changes
+            raise RuntimeError(f"idmevents_register: {old!r} not found")
+        function = function.replace(old, new, 1)
+    return function
 
 
 async def forwards():

@@ -46,7 +46,10 @@ from idmevents.web.organizers.accounts import (
 from idmevents.web.organizers.agenda import MeetingAdminController, SessionAdminController
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
 from idmevents.web.organizers.dashboard import DashboardController
-from idmevents.web.organizers.delegations import DelegationAdminController
+from idmevents.web.organizers.delegations import (
+    DelegationAdminController,
+    ParticipantsListController,
+)
 from idmevents.web.organizers.desk import DeskController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
@@ -165,6 +168,7 @@ def create_app(
             OutboxApi,
             DelegationsApi,
             DelegationAdminController,
+            ParticipantsListController,
             NominationPages,
             # Only the registration routes carry the registration rate limit. The organizers'
             # registration API shares one of their paths, so it is registered in the same router

@@ -327,6 +327,7 @@ class Nominee:
     position: str = ""
     head: bool = False
     language: str = "en"
+    list_consent: bool = False
 
 
 async def nominate(
@@ -366,6 +367,7 @@ async def nominate(
         category=_category(delegation),
         country=delegation["country"],
         language=nominee.language,
+        list_consent=nominee.list_consent,
     )
     was_head = replacing is not None and replacing == delegation["head"]
 

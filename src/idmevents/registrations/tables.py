@@ -1,6 +1,6 @@
 """Registrations, the sessions each participant will attend, and check-ins at the door (one each)."""
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -42,6 +42,8 @@ class Registration(Table, tablename="registration"):
     waitlist_seq = Integer(null=True, default=None)
     rejection_reason = Text(default="")
     consented_at = Timestamptz(default=TimestamptzNow())
+    # A separate, explicit consent to appear on the published list of participants.
+    list_consent = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     confirmed_at = Timestamptz(null=True, default=None)

@@ -92,3 +92,25 @@ async def test_replacing_someone_not_in_the_delegation_is_404(client):
     meeting = await make_meeting()
     delegation = await make_delegation(meeting)
     assert (await client.get(f"/d/{delegation['token']}/replace/999")).status_code == 404
+
+
+async def test_registration_form_asks_for_list_consent_separately(client, demo):
+    from idmevents.registrations.tables import Registration
+    from tests.factories.registrations import form
+
+    path = "/meetings/idm-geneva/register"
+    page = await client.get(path)
+    assert 'name="list_consent"' in page.text
+    for n, answer in ((1, "yes"), (2, "")):
+        values = form(n) | {"consent": "yes", "list_consent": answer}
+        values.pop("sessions")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+        response = await client.post(
+            path, data=values | {"_csrf_token": token}, follow_redirects=False
+        )
+        assert response.status_code == 303
+    stored = await Registration.select(Registration.email, Registration.list_consent)
+    assert {r["email"]: r["list_consent"] for r in stored} == {
+        "person1@example.org": True,
+        "person2@example.org": False,
+    }

@@ -54,6 +54,7 @@ class HeldPerson(msgspec.Struct, kw_only=True):
     category: str = "member-state"
     country: str = ""
     language: str = "en"
+    list_consent: bool = False
 
 
 def check_held_person(person: HeldPerson) -> HeldPerson:
@@ -89,6 +90,7 @@ def check_held_person(person: HeldPerson) -> HeldPerson:
         category=person.category,
         country=country,
         language=language,
+        list_consent=person.list_consent is True,
     )
 
 
@@ -204,6 +206,7 @@ async def register_in_hold(
             "accessibility_needs": "",
             "rejection_reason": "",
             "consented_at": now,
+            "list_consent": person.list_consent,
             "created_at": now,
             "updated_at": now,
             "cancelled_at": None,

@@ -7,13 +7,15 @@ point's private page: give it to them, not to anyone else.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
+from idmevents.delegations import participants as participants_list
 from idmevents.delegations import services
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, _by, _error, registration_out
@@ -91,6 +93,10 @@ class DelegateIn(msgspec.Struct, forbid_unknown_fields=True):
     position: Annotated[str, msgspec.Meta(max_length=300)] | None = None
     head: Annotated[bool, msgspec.Meta(description="Make this delegate the head")] = False
     language: Language = "en"
+    list_consent: Annotated[
+        bool,
+        msgspec.Meta(description="The delegate agreed to appear on the list of participants"),
+    ] = False
     replaces: (
         Annotated[
             int,
@@ -110,6 +116,33 @@ class DelegateOut(msgspec.Struct):
     honorific: str
     head: bool
     registration: RegistrationOut
+
+
+class ParticipantOut(msgspec.Struct):
+    honorific: str
+    given_name: str
+    family_name: str
+    position: str
+    organization: str
+    head: bool
+
+
+class ParticipantGroupOut(msgspec.Struct):
+    name: str
+    people: list[ParticipantOut]
+
+
+class ParticipantCategoryOut(msgspec.Struct):
+    code: str
+    label: str
+    groups: list[ParticipantGroupOut]
+
+
+class ParticipantsOut(msgspec.Struct):
+    meeting: str
+    edition: Literal["provisional", "final"]
+    language: str
+    categories: list[ParticipantCategoryOut]
 
 
 DELEGATION_ERRORS = READ_ERRORS | {
@@ -194,6 +227,36 @@ class DelegationsApi(Controller):
             seats_held=await services.held_seats(meeting["id"]),
         )
 
+    @get(
+        "/meetings/{slug:str}/participants",
+        name="api_participants",
+        responses=READ_ERRORS,
+        summary="The list of participants",
+    )
+    async def participants(
+        self,
+        slug: FromPath[str],
+        edition: FromQuery[Literal["provisional", "final"]] = "provisional",
+        language: FromQuery[Literal["en", "fr", "es"]] = "en",
+    ) -> ParticipantsOut:
+        """Only people who agreed to appear on it: `provisional` lists everyone confirmed,
+        `final` those checked in. Grouped by category, then by delegation (or organization) in
+        the order of `language`, the head of delegation first. Cancelled and replaced people
+        never appear."""
+        meeting = await desk.get_meeting(slug)
+        categories = await participants_list.participants(
+            meeting["id"], edition=edition, language=language
+        )
+        return msgspec.convert(
+            {
+                "meeting": meeting["slug"],
+                "edition": edition,
+                "language": language,
+                "categories": [asdict(c) for c in categories],
+            },
+            ParticipantsOut,
+        )
+
     @post(
         "/delegations/{delegation_id:int}/delegates",
         name="api_delegate_create",
@@ -218,6 +281,7 @@ class DelegationsApi(Controller):
                 position=data.position or "",
                 head=data.head,
                 language=data.language,
+                list_consent=data.list_consent,
             ),
             by=_by(request),
             now=datetime.now(UTC),

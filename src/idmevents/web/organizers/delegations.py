@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import states
+from idmevents.delegations import participants as participants_list
 from idmevents.delegations import services
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
@@ -177,3 +178,40 @@ class DelegationAdminController(Controller):
         except AppError as exc:
             return await self._failed(slug, exc, release_errors=exc.fields, release_value=value)
         return self._back(request, slug, "release")
+
+
+class ParticipantsListController(Controller):
+    """The list of participants, provisional or final, as a page and as CSV."""
+
+    path = "/admin/meetings/{slug:str}/participants"
+    guards = [requires_role("organizer")]
+    include_in_schema = False
+
+    @get("/", name="admin_participants")
+    async def page(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Template:
+        meeting = await desk.get_meeting(slug)
+        edition = edition if edition in participants_list.EDITIONS else "provisional"
+        categories = await participants_list.participants(
+            meeting["id"], edition=edition, language=current_language()
+        )
+        return Template(
+            "admin/delegations/participants.html.jinja2",
+            context={"meeting": meeting, "edition": edition, "categories": categories},
+        )
+
+    @get("/csv", name="admin_participants_csv")
+    async def csv(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Response:
+        meeting = await desk.get_meeting(slug)
+        edition = edition if edition in participants_list.EDITIONS else "provisional"
+        categories = await participants_list.participants(
+            meeting["id"], edition=edition, language=current_language()
+        )
+        return Response(
+            participants_list.as_csv(categories),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="participants-{meeting["slug"]}'
+                f'-{edition}.csv"',
+                "Cache-Control": "no-store",
+            },
+        )

@@ -47,6 +47,7 @@ def _nominee(form: dict[str, str], *, head: bool) -> services.Nominee:
         position=form.get("position", ""),
         head=head,
         language=current_language(),
+        list_consent=form.get("list_consent") == "on",
     )
 
 

@@ -18,7 +18,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from idmevents.delegations import participants as participants_list
 from idmevents.delegations import services
 from idmevents.registrations import desk
-from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, _by, _error, registration_out
+from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
+from idmevents.web.common import error_specs, request_actor
 from idmevents.web.guards import requires_role
 
 Language = Annotated[str, msgspec.Meta(pattern="^(en|fr|es)$")]
@@ -145,15 +146,15 @@ class ParticipantsOut(msgspec.Struct):
     categories: list[ParticipantCategoryOut]
 
 
-DELEGATION_ERRORS = READ_ERRORS | {
-    409: _error("`reason`: duplicate (the State already has a delegation at the meeting)"),
-}
-DELEGATE_ERRORS = READ_ERRORS | {
-    409: _error(
-        "`reason`: quota (every seat of the delegation's quota is taken) or duplicate (the "
+DELEGATION_ERRORS = READ_ERRORS | error_specs(
+    {409: "`reason`: duplicate (the State already has a delegation at the meeting)"}
+)
+DELEGATE_ERRORS = READ_ERRORS | error_specs(
+    {
+        409: "`reason`: quota (every seat of the delegation's quota is taken) or duplicate (the "
         "email address is already registered for the meeting); nothing was written"
-    ),
-}
+    }
+)
 
 
 def delegation_out(row: dict, slug: str) -> DelegationOut:
@@ -206,7 +207,7 @@ class DelegationsApi(Controller):
                 "focal_point_mission": data.focal_point.mission,
                 "quota": data.quota,
             },
-            by=_by(request),
+            by=request_actor(request),
             now=datetime.now(UTC),
         )
         return delegation_out(row | {"used": 0, "seats_left": row["quota"]}, meeting["slug"])
@@ -283,7 +284,7 @@ class DelegationsApi(Controller):
                 language=data.language,
                 list_consent=data.list_consent,
             ),
-            by=_by(request),
+            by=request_actor(request),
             now=datetime.now(UTC),
             replacing=data.replaces,
         )

@@ -19,8 +19,9 @@ from idmevents.delegations import services
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
+from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import requires_role
-from idmevents.web.organizers.agenda import actor, form_data, now
+from idmevents.web.organizers.agenda import form_data, now
 
 TEMPLATE = "admin/delegations/list.html.jinja2"
 FIELDS = (

@@ -80,6 +80,11 @@ COLUMNS = {
         ("honorific", Varchar, _params(length=50, default="")),
         ("created_at", Timestamptz, _params(default=TimestamptzNow())),
     ],
+    ("VisaLetter", "visa_letter"): [
+        ("registration", ForeignKey, _fk(Registration, OnDelete.cascade, index=True)),
+        ("code", Varchar, _params(length=32, default="", unique=True)),
+        ("created_at", Timestamptz, _params(default=TimestamptzNow())),
+    ],
 }
 
 

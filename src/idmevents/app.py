@@ -56,7 +56,7 @@ from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
-from idmevents.web.public.delegations import NominationPages
+from idmevents.web.public.delegations import NominationPages, VisaLetterCheckPage
 from idmevents.web.public.feeds import (
     FeedController,
     PanelistPageController,
@@ -170,6 +170,7 @@ def create_app(
             DelegationAdminController,
             ParticipantsListController,
             NominationPages,
+            VisaLetterCheckPage,
             # Only the registration routes carry the registration rate limit. The organizers'
             # registration API shares one of their paths, so it is registered in the same router
             # (the limit applies only to handlers marked with RATE_LIMITED).

@@ -4,7 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from idmevents.audit.tables import AuditEntry
 from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
-from idmevents.delegations.tables import Delegate, Delegation
+from idmevents.delegations.tables import Delegate, Delegation, VisaLetter
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import (
     AgendaChange,
@@ -38,6 +38,7 @@ TABLES = [
     CheckIn,
     Delegation,
     Delegate,
+    VisaLetter,
     OutboxMessage,
 ]
 

@@ -43,3 +43,15 @@ class Delegate(Table, tablename="delegate"):
     )
     honorific = Varchar(length=50, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class VisaLetter(Table, tablename="visa_letter"):
+    """A visa invitation letter issued for a registration; `code` is printed on it and verified at
+    /verify/{code}, which says only the name, the meeting and whether the letter is still valid
+    (it is not once the registration is no longer confirmed: cancelled or replaced)."""
+
+    registration = ForeignKey(
+        references=Registration, null=False, on_delete=OnDelete.cascade, index=True
+    )
+    code = Varchar(length=32, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -16,7 +16,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.delegations import participants as participants_list
-from idmevents.delegations import services
+from idmevents.delegations import services, visa_letters
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
 from idmevents.web.common import error_specs, request_actor
@@ -146,6 +146,14 @@ class ParticipantsOut(msgspec.Struct):
     categories: list[ParticipantCategoryOut]
 
 
+class VisaLetterOut(msgspec.Struct):
+    code: str
+    url: str
+
+
+VISA_ERRORS = READ_ERRORS | error_specs(
+    {409: "`reason`: not-confirmed (only a confirmed registration gets a letter)"}
+)
 DELEGATION_ERRORS = READ_ERRORS | error_specs(
     {409: "`reason`: duplicate (the State already has a delegation at the meeting)"}
 )
@@ -299,3 +307,20 @@ class DelegationsApi(Controller):
                 registration, meeting["slug"], result.waitlist_position, [], None
             ),
         )
+
+    @post(
+        "/registrations/{registration_id:int}/visa-letter",
+        name="api_visa_letter",
+        status_code=201,
+        responses=VISA_ERRORS,
+        summary="Issue a visa letter's verification code",
+    )
+    async def visa_letter(self, request: Request, registration_id: FromPath[int]) -> VisaLetterOut:
+        """A new code for a confirmed registration's visa invitation letter, and the public
+        `url` (/verify/{code}) where a consulate checks it: it shows only the name, the meeting
+        and whether the letter is valid, which it stops being once the person is cancelled or
+        replaced."""
+        letter = await visa_letters.issue(
+            registration_id, by=request_actor(request), now=datetime.now(UTC)
+        )
+        return VisaLetterOut(code=letter["code"], url=letter["url"])

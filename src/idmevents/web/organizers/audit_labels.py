@@ -58,6 +58,7 @@ ACTIONS: dict[str, str] = {
     "panelist.available": _("Panelist available"),
     "panelist.unavailable": _("Panelist unavailable"),
     "registration.replaced": _("Delegate replaced"),
+    "registration.visa-letter": _("Visa letter issued"),
     "delegation.created": _("Delegation invited"),
     "delegation.head": _("Head of delegation named"),
     "delegation.link-renewed": _("Nomination link renewed"),

@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents.audit import Actor
-from idmevents.delegations import services
+from idmevents.delegations import services, visa_letters
 from idmevents.errors import AppError, NotFound
 from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
@@ -152,3 +152,17 @@ class NominationPages(Controller):
             delegation, int(chosen), by=_focal_point(delegation), now=datetime.now(UTC)
         )
         return self._back(request, token, "head")
+
+
+class VisaLetterCheckPage(Controller):
+    include_in_schema = False
+
+    @get("/verify/{code:str}", name="visa_letter_check")
+    async def check(self, code: FromPath[str]) -> Template:
+        """Whether a visa letter is valid: the name and the meeting, nothing else."""
+        result = await visa_letters.check(code)
+        return Template(
+            "delegations/verify.html.jinja2",
+            context={"letter": result},
+            headers={"Cache-Control": "no-store"},
+        )

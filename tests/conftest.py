@@ -53,10 +53,11 @@ async def clean_database():
 
 @pytest.fixture
 async def demo(clean_database):
-    """The IDM 2017 demo, placed in the coming year."""
+    """The IDM 2017 demo, placed in the coming year, without its illustrative delegations (their
+    quotas hold seats; tests/unit/demo and tests/unit/delegations load and test them)."""
     from idmevents.demo import load_demo
 
-    await load_demo()
+    await load_demo(delegations=False)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.stores import redis_client, shared_stores
 from idmevents.web.api.agenda import AgendaApiController
 from idmevents.web.api.checkin import CheckInApiController
+from idmevents.web.api.delegations import DelegationsApi
 from idmevents.web.api.desk import RegistrationDeskApi
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
@@ -45,12 +46,17 @@ from idmevents.web.organizers.accounts import (
 from idmevents.web.organizers.agenda import MeetingAdminController, SessionAdminController
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
 from idmevents.web.organizers.dashboard import DashboardController
+from idmevents.web.organizers.delegations import (
+    DelegationAdminController,
+    ParticipantsListController,
+)
 from idmevents.web.organizers.desk import DeskController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
+from idmevents.web.public.delegations import NominationPages, VisaLetterCheckPage
 from idmevents.web.public.feeds import (
     FeedController,
     PanelistPageController,
@@ -160,6 +166,11 @@ def create_app(
             DeskController,
             OutboxController,
             OutboxApi,
+            DelegationsApi,
+            DelegationAdminController,
+            ParticipantsListController,
+            NominationPages,
+            VisaLetterCheckPage,
             # Only the registration routes carry the registration rate limit. The organizers'
             # registration API shares one of their paths, so it is registered in the same router
             # (the limit applies only to handlers marked with RATE_LIMITED).

@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from idmevents.audit.tables import AuditEntry
 from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
+from idmevents.delegations.tables import Delegate, Delegation, VisaLetter
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import (
     AgendaChange,
@@ -14,7 +15,7 @@ from idmevents.meetings.tables import (
     Room,
     SessionPanelist,
 )
-from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance
+from idmevents.registrations.tables import CheckIn, Registration, SeatHold, SessionAttendance
 from idmevents.settings import MIGRATIONS_DIR
 
 # In dependency order: a table comes after every table it references.
@@ -31,9 +32,13 @@ TABLES = [
     Panelist,
     SessionPanelist,
     PanelistUnavailability,
+    SeatHold,
     Registration,
     SessionAttendance,
     CheckIn,
+    Delegation,
+    Delegate,
+    VisaLetter,
     OutboxMessage,
 ]
 

@@ -7,9 +7,18 @@ their renderers; the program registers them here, once, from every place it star
 
 from __future__ import annotations
 
+from idmevents.mail import worker
 from idmevents.registrations import emails as registration_emails
+from idmevents.registrations import services as registrations
 
 
 def register_mail_renderers() -> None:
     """Register every domain's renderers of emails queued as recipes; calling it again is harmless."""
     registration_emails.register_mail_renderers()
+    # And the worker's periodic jobs, registered from the same places: seats held for
+    # delegations go to the waiting list once the meeting's release date has passed.
+    worker.register_periodic(_release_due_holds)
+
+
+async def _release_due_holds(now) -> None:
+    await registrations.release_due_holds(now=now)

@@ -34,6 +34,7 @@ ENTITY_TYPES = (
     "mail",
     "user",
     "token",
+    "delegation",
 )
 
 

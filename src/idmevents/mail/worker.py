@@ -28,7 +28,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
@@ -64,6 +64,26 @@ RETRY_JITTER = 0.25
 RECORD_ATTEMPTS = 3
 # After failed passes (the database is down), the idle wait doubles up to this.
 MAX_IDLE_SECONDS = 30.0
+
+# Jobs of the domains above mail that must run now and then whatever the traffic (held seats
+# released at their date). Registered by the wiring, as renderers are: mail names none of them.
+PERIODIC_SECONDS = 60.0
+_periodic: list[Callable[[datetime], Awaitable[object]]] = []
+
+
+def register_periodic(job: Callable[[datetime], Awaitable[object]]) -> None:
+    """Run `job(now)` from the worker's loop about every PERIODIC_SECONDS; registering twice is harmless."""
+    if job not in _periodic:
+        _periodic.append(job)
+
+
+async def run_periodic(now: datetime) -> None:
+    """Every registered job once; one that fails is logged and does not stop the others."""
+    for job in list(_periodic):
+        try:
+            await job(now)
+        except Exception:
+            log.exception("worker: periodic job %s failed", getattr(job, "__name__", job))
 
 
 def retry_delay(attempts: int, *, rand: Callable[[], float] = random.random) -> timedelta:
@@ -294,7 +314,11 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     sender = sender_from_settings(settings)
     log.info("outbox worker started; mail goes to %s", sender.describe())
     failures = 0
+    next_periodic = 0.0
     while not stop.is_set():
+        if _periodic and time.monotonic() >= next_periodic:
+            next_periodic = time.monotonic() + PERIODIC_SECONDS
+            await run_periodic(datetime.now(UTC))
         try:
             handled = await deliver_due(
                 sender,

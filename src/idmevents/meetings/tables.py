@@ -29,6 +29,9 @@ class Meeting(Table, tablename="meeting"):
     registration_opens_at = Timestamptz(null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
     capacity = Integer(null=True, default=None)
+    # Seats held for delegations (registrations.tables.SeatHold) that are not filled by then go
+    # back to everyone; None: they stay held.
+    held_seats_release_at = Timestamptz(null=True, default=None)
     # Categories whose registrations wait for an organizer's approval, e.g. ["civil-society", "media"].
     approval_categories = JSON(default="[]")
     status = Varchar(length=20, default="draft")  # draft | published | cancelled

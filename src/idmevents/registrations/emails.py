@@ -162,7 +162,9 @@ async def queue(
     **options: Any,
 ) -> int:
     """Render email `kind` (see `compose`) and write it to the outbox, in the caller's
-    transaction; returns the outbox row's id."""
+    transaction; returns the outbox row's id (0: a person without an address, told nothing)."""
+    if not registration["email"]:
+        return 0
     email = compose(kind, registration, meeting, span=span, now=now, **options)
     return await outbox.enqueue(email, now=now)
 
@@ -198,7 +200,10 @@ async def queue_announcement(
     registration: dict, *, now: datetime, position: int | None, with_sessions: bool
 ) -> int:
     """Queue the announcement as a recipe: rendering it is left to the worker, out of the request
-    and out of the meeting's lock."""
+    and out of the meeting's lock. A person without an address (a delegate named by their
+    focal point) is told nothing: 0."""
+    if not registration["email"]:
+        return 0
     recipe = announcement_recipe(registration, position=position, with_sessions=with_sessions)
     return await recipes.enqueue_recipe(
         RENDERER,
@@ -320,6 +325,7 @@ async def queue_meeting_cancelled(meeting_id: int, *, message: str, now: datetim
             )
         )
         for registration in audience
+        if registration["email"]  # a delegate without an address is told by their focal point
     ]
     for start in range(0, len(rows), _BATCH):
         await OutboxMessage.insert(*rows[start : start + _BATCH])

@@ -68,6 +68,7 @@ async def notify_participants(slug: str, *, by: Actor, now: datetime) -> NoticeR
             await Registration.select()
             .where(Registration.meeting == meeting["id"])
             .where(Registration.status == "confirmed")
+            .where(Registration.email != "")  # delegates named without an address
             .order_by(Registration.id)
         )
         chosen: dict[int, set[int]] = defaultdict(set)

@@ -23,11 +23,17 @@ Sessions with their own capacity (side events) keep their own list the same way,
 choices wait (`waitlisted`, in order of choosing) and take a place, in that order, when one is
 free and their registration is confirmed. Sessions without a capacity never wait.
 
+Held seats. A `SeatHold` keeps seats for people not named yet (the delegations domain makes one
+per delegation): until the meeting's `held_seats_release_at`, the part of a hold not filled by
+its active registrations counts as taken for everyone else, under the same meeting lock. After
+the release date those seats are free and the waiting list moves into them.
+
 Every change of state writes its email to the outbox inside the same transaction.
 
 The code lives in private modules, by job; this package is their one interface:
 `_forms` (what a valid form is), `_locks` (the meeting lock), `_seats` (seats and waiting lists),
-`_register` (newcomers), `_decisions` (approve, reject, cancel, reinstate), `_changes` (details,
+`_register` (newcomers), `_holds` (seats held for people named later: a delegation's quota, the
+registrations made into it, their release date), `_decisions` (approve, reject, cancel, reinstate), `_changes` (details,
 address, category, sessions). The read models are in `registrations.views`, below the emails.
 """
 
@@ -62,7 +68,21 @@ from idmevents.registrations.services._forms import (
     normalize_email,
     single_line,
 )
-from idmevents.registrations.services._locks import _lock_meeting, _lock_registration
+from idmevents.registrations.services._holds import (
+    HeldPerson,
+    check_held_person,
+    create_hold,
+    hold_used,
+    holds_used,
+    register_in_hold,
+    release_due_holds,
+    set_hold_seats,
+)
+from idmevents.registrations.services._locks import (
+    _lock_meeting,
+    _lock_registration,
+    holds_released,
+)
 from idmevents.registrations.services._register import (
     LINK_RESEND_INTERVAL,
     _register_locked,
@@ -96,6 +116,7 @@ __all__ = [
     "STATUSES",
     "TOKEN_BYTES",
     "DetailsForm",
+    "HeldPerson",
     "RegistrationEdit",
     "RegistrationForm",
     "RegistrationResult",
@@ -112,12 +133,17 @@ __all__ = [
     "category_label",
     "change_language",
     "check_details",
+    "check_held_person",
     "check_registration",
     "choosable_sessions",
     "choose_sessions",
+    "create_hold",
     "edit_registration",
     "fill_free_seats",
     "get_by_token",
+    "hold_used",
+    "holds_released",
+    "holds_used",
     "language_label",
     "manage_url",
     "meeting_span",
@@ -126,10 +152,13 @@ __all__ = [
     "normalize_email",
     "promote",
     "register",
+    "register_in_hold",
     "registration_view",
     "reinstate",
     "reject",
+    "release_due_holds",
     "session_choices",
+    "set_hold_seats",
     "single_line",
     "status_label",
     "update_details",

@@ -16,6 +16,7 @@ from idmevents.registrations.services._locks import (
     _lock_registration,
     _Meeting,
     _next_waitlist_seq,
+    _seats_left,
     _status_counts,
 )
 from idmevents.registrations.services._register import _closed_conflict
@@ -52,7 +53,8 @@ async def approve(
             )
         await _fill_seats(meeting, now=now)
         counts = await _status_counts(meeting.id)
-        full = meeting.capacity is not None and counts.get("confirmed", 0) >= meeting.capacity
+        left = await _seats_left(meeting, counts, now)
+        full = left is not None and left <= 0
         if not full or over_capacity:
             registration = await _confirm(
                 registration,
@@ -156,43 +158,72 @@ async def _end_registration(
     and — when they held a seat — the waiting list moving up, all in one transaction."""
     async with db.write_transaction():
         registration, meeting = await _lock_registration(registration_id)
-        if registration["status"] not in ACTIVE_STATUSES:
-            raise Conflict(
-                gettext("This registration is already cancelled or turned down."),
-                reason="not-active",
-            )
-        was_confirmed = registration["status"] == "confirmed"
-        await Registration.update(
-            {Registration.status: status, Registration.updated_at: now, **changes}
-        ).where(Registration.id == registration_id)
-        registration = registration | {
-            "status": status,
-            "updated_at": now,
-            **{column._meta.name: value for column, value in changes.items()},
-        }
-        await _drop_sessions(registration, now=now)
-        await emails.queue(
-            email_kind,
+        registration = await _end_locked(
             registration,
-            meeting.row,
-            span=await meeting.span() if was_confirmed else None,
-            now=now,
-            registration_open=registration_is_open(meeting.row, now),
-            invitation="CANCEL" if was_confirmed else None,
-            **email_context,
-        )
-        await audit.write(
-            by,
-            action,
-            "registration",
-            registration["id"],
-            meeting_slug=meeting.row["slug"],
-            now=now,
+            meeting,
+            status=status,
+            changes=changes,
+            email_kind=email_kind,
+            email_context=email_context,
+            action=action,
             summary=summary,
+            by=by,
+            now=now,
         )
-        if was_confirmed:
-            await _fill_seats(meeting, now=now)
         return await _result(registration)
+
+
+async def _end_locked(
+    registration: dict,
+    meeting: _Meeting,
+    *,
+    status: str,
+    changes: dict,
+    email_kind: str,
+    email_context: dict,
+    action: str,
+    summary: str,
+    by: Actor,
+    now: datetime,
+) -> dict:
+    """`_end_registration` inside the caller's transaction, the meeting locked."""
+    if registration["status"] not in ACTIVE_STATUSES:
+        raise Conflict(
+            gettext("This registration is already cancelled or turned down."),
+            reason="not-active",
+        )
+    was_confirmed = registration["status"] == "confirmed"
+    await Registration.update(
+        {Registration.status: status, Registration.updated_at: now, **changes}
+    ).where(Registration.id == registration["id"])
+    registration = registration | {
+        "status": status,
+        "updated_at": now,
+        **{column._meta.name: value for column, value in changes.items()},
+    }
+    await _drop_sessions(registration, now=now)
+    await emails.queue(
+        email_kind,
+        registration,
+        meeting.row,
+        span=await meeting.span() if was_confirmed else None,
+        now=now,
+        registration_open=registration_is_open(meeting.row, now),
+        invitation="CANCEL" if was_confirmed else None,
+        **email_context,
+    )
+    await audit.write(
+        by,
+        action,
+        "registration",
+        registration["id"],
+        meeting_slug=meeting.row["slug"],
+        now=now,
+        summary=summary,
+    )
+    if was_confirmed:
+        await _fill_seats(meeting, now=now)
+    return registration
 
 
 async def reinstate(

@@ -54,6 +54,7 @@ class RegistrationForm(msgspec.Struct, kw_only=True):
     language: str = "en"
     accessibility_needs: str = ""
     consent: bool = False
+    list_consent: bool = False
     sessions: list[int] = []
     problems: dict[str, str] = {}
 
@@ -253,6 +254,7 @@ def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) ->
         language=language,
         accessibility_needs=needs,
         consent=True,
+        list_consent=form.list_consent is True,
         sessions=sessions,
     )
 

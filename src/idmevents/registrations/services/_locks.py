@@ -9,7 +9,8 @@ from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.invitation import MeetingSpan
-from idmevents.registrations.tables import Registration
+from idmevents.registrations.labels import ACTIVE_STATUSES
+from idmevents.registrations.tables import Registration, SeatHold
 from idmevents.registrations.views import meeting_span
 
 
@@ -73,3 +74,37 @@ async def _next_waitlist_seq(meeting_id: int) -> int:
         Registration.meeting == meeting_id
     )
     return (row[0]["top"] or 0) + 1 if row else 1
+
+
+def holds_released(meeting_row: dict, now) -> bool:
+    """Whether the meeting's held seats went back to everyone (its release date has passed)."""
+    release = meeting_row.get("held_seats_release_at")
+    return release is not None and now >= release
+
+
+async def _held_seats(meeting: _Meeting, now) -> int:
+    """Seats kept for holds and not yet taken by them, read under the meeting lock: the part of
+    each hold's seats that its active registrations do not fill (0 once they are released)."""
+    if holds_released(meeting.row, now):
+        return 0
+    holds = await SeatHold.select(SeatHold.id, SeatHold.seats).where(SeatHold.meeting == meeting.id)
+    if not holds:
+        return 0
+    used = await (
+        Registration.select(Registration.seat_hold, Count())
+        .where(
+            (Registration.meeting == meeting.id)
+            & Registration.seat_hold.is_not_null()
+            & Registration.status.is_in(list(ACTIVE_STATUSES))
+        )
+        .group_by(Registration.seat_hold)
+    )
+    taken = {row["seat_hold"]: row["count"] for row in used}
+    return sum(max(0, hold["seats"] - taken.get(hold["id"], 0)) for hold in holds)
+
+
+async def _seats_left(meeting: _Meeting, counts: dict[str, int], now) -> int | None:
+    """Seats anyone may still take: the capacity less those confirmed and those held (None: no limit)."""
+    if meeting.capacity is None:
+        return None
+    return meeting.capacity - counts.get("confirmed", 0) - await _held_seats(meeting, now)

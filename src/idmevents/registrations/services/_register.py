@@ -118,6 +118,7 @@ def _new_registration(
         "accessibility_needs": form.accessibility_needs,
         "rejection_reason": "",
         "consented_at": now,
+        "list_consent": form.list_consent,
         "created_at": now,
         "updated_at": now,
         "cancelled_at": None,
@@ -132,6 +133,7 @@ async def _register_in_one_statement(
     migration) in one round trip. None: a case it leaves to `_register_locked`."""
     values = _new_registration(meeting_id, form, email_key, now=now)
     text_values = {name: value for name, value in values.items() if isinstance(value, str)}
+    text_values["list_consent"] = "true" if form.list_consent else "false"
     rows = await Registration.raw(
         "SELECT * FROM idmevents_register({}, {}, {}, {})",
         meeting_id,

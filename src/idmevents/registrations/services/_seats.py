@@ -17,6 +17,7 @@ from idmevents.registrations.services._locks import (
     _lock_registration,
     _Meeting,
     _next_waitlist_seq,
+    _seats_left,
     _status_counts,
 )
 from idmevents.registrations.tables import Registration, SessionAttendance
@@ -34,7 +35,7 @@ async def _fill_seats(meeting: _Meeting, *, now: datetime) -> None:
         waiting_limit = None
     else:
         counts = await _status_counts(meeting.id)
-        free = meeting.capacity - counts.get("confirmed", 0)
+        free = await _seats_left(meeting, counts, now)
         if free <= 0 or not counts.get("waitlisted"):
             return
         waiting_limit = free
@@ -209,12 +210,13 @@ async def _decide(meeting: _Meeting, category: str, *, now: datetime) -> tuple[s
     if meeting.capacity is None:
         return "confirmed", None
     counts = await _status_counts(meeting.id)
-    if counts.get("waitlisted") and counts.get("confirmed", 0) < meeting.capacity:
-        # Seats came free without anyone moving up (the capacity was raised): those waiting
-        # were here first.
+    if counts.get("waitlisted") and await _seats_left(meeting, counts, now) > 0:
+        # Seats came free without anyone moving up (the capacity was raised, held seats were
+        # released): those waiting were here first.
         await _fill_seats(meeting, now=now)
         counts = await _status_counts(meeting.id)
-    if counts.get("confirmed", 0) < meeting.capacity:
+    # Seats held for delegations are not free, even when nobody sits in them yet.
+    if await _seats_left(meeting, counts, now) > 0:
         return "confirmed", None
     return "waitlisted", await _next_waitlist_seq(meeting.id)
 
@@ -235,7 +237,8 @@ async def promote(
                 reason="not-waitlisted",
             )
         counts = await _status_counts(meeting.id)
-        full = meeting.capacity is not None and counts.get("confirmed", 0) >= meeting.capacity
+        left = await _seats_left(meeting, counts, now)
+        full = left is not None and left <= 0
         if full and not over_capacity:
             raise Conflict(
                 gettext("The meeting is full: there is no free seat to promote anyone to."),

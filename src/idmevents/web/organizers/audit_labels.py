@@ -57,6 +57,12 @@ ACTIONS: dict[str, str] = {
     "panelist.update": _("Panelist changed"),
     "panelist.available": _("Panelist available"),
     "panelist.unavailable": _("Panelist unavailable"),
+    "registration.replaced": _("Delegate replaced"),
+    "registration.visa-letter": _("Visa letter issued"),
+    "delegation.created": _("Delegation invited"),
+    "delegation.head": _("Head of delegation named"),
+    "delegation.link-renewed": _("Nomination link renewed"),
+    "delegation.release-date": _("Release date of held seats set"),
 }
 
 KINDS: dict[str, str] = {
@@ -69,6 +75,7 @@ KINDS: dict[str, str] = {
     "session": _("Session"),
     "room": _("Room"),
     "panelist": _("Panelist"),
+    "delegation": _("Delegation"),
 }
 
 

@@ -145,6 +145,7 @@ class RegistrationPages(Controller):
                 "language",
                 "accessibility_needs",
                 "consent",
+                "list_consent",
                 "sessions",
             )
         }

@@ -55,6 +55,13 @@ class RegistrationIn(msgspec.Struct, kw_only=True):
     ) = None
     language: Literal["en", "fr", "es"] = "en"
     accessibility_needs: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    list_consent: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Whether the person agrees to appear on the published list of "
+            "participants (separate from `consent`; false when left out)"
+        ),
+    ] = False
     sessions: Annotated[
         list[int], msgspec.Meta(description="Ids of the meeting's sessions the person will attend")
     ] = []
@@ -89,6 +96,7 @@ _JSON_FIELDS: dict[str, tuple[Any, str]] = {
     "language": _TEXT,
     "accessibility_needs": _TEXT,
     "consent": (bool, "Must be true or false."),
+    "list_consent": (bool, "Must be true or false."),
     "sessions": (list[int] | None, "Must be a list of session ids (whole numbers)."),
 }
 
@@ -162,6 +170,7 @@ def form_from_html(data: FormMultiDict) -> RegistrationForm:
         email=_text(data, "email"),
         category=_text(data, "category"),
         consent=_text(data, "consent") == "yes",
+        list_consent=_text(data, "list_consent") == "yes",
         sessions=sessions,
         problems=problems,
     )

@@ -3,13 +3,27 @@
 The outbox (`mail.recipes`) sits below the domains that queue emails as recipes, so it cannot name
 their renderers; the program registers them here, once, from every place it starts: the app
 (`create_app`, which also runs the embedded worker), the `idmevents worker` command, the tests.
+The worker also gets the domains' periodic chores (erasing personal data past its lifetime).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from idmevents.mail.worker import register_chore
 from idmevents.registrations import emails as registration_emails
+from idmevents.registrations import retention
+
+# How often the worker looks for meetings whose personal data is due for erasure.
+RETENTION_EVERY = timedelta(hours=1)
 
 
 def register_mail_renderers() -> None:
     """Register every domain's renderers of emails queued as recipes; calling it again is harmless."""
     registration_emails.register_mail_renderers()
+
+
+def register_worker_chores() -> None:
+    """Give the outbox worker the domains' periodic chores: erasing personal data past its
+    meeting's retention period (registrations/retention.py)."""
+    register_chore("retention", RETENTION_EVERY, retention.erase_expired)

@@ -28,7 +28,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
@@ -285,6 +285,29 @@ async def deliver_due(
     return handled
 
 
+# Chores the worker runs between passes, registered by the program (`idmevents.wiring`): mail
+# cannot name the domains above it. Each is `(name, every, chore(now))`.
+Chore = Callable[[datetime], Awaitable[object]]
+_chores: dict[str, tuple[timedelta, Chore]] = {}
+
+
+def register_chore(name: str, every: timedelta, chore: Chore) -> None:
+    """Run `chore(now)` from the worker loop at most once per `every`; registering again replaces."""
+    _chores[name] = (every, chore)
+
+
+async def run_due_chores(now: datetime, last_run: dict[str, datetime]) -> None:
+    """Run the chores whose interval has passed since `last_run` (updated); errors are logged."""
+    for name, (every, chore) in list(_chores.items()):
+        if name in last_run and now - last_run[name] < every:
+            continue
+        last_run[name] = now
+        try:
+            await chore(now)
+        except Exception:
+            log.exception("worker chore %s failed; it runs again later", name)
+
+
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Send the outbox until `stop` is set: the loop of `idmevents worker` and of `serve`'s worker.
 
@@ -294,7 +317,9 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     sender = sender_from_settings(settings)
     log.info("outbox worker started; mail goes to %s", sender.describe())
     failures = 0
+    chores_run: dict[str, datetime] = {}
     while not stop.is_set():
+        await run_due_chores(datetime.now(UTC), chores_run)
         try:
             handled = await deliver_due(
                 sender,

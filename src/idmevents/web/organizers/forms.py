@@ -89,6 +89,10 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
         if raw and values[name] is None:
             errors[name] = gettext("A date such as 2027-04-20.")
     values["capacity"] = parse_int(errors, form, "capacity")
+    if "retention_days" in form:
+        retention = parse_int(errors, form, "retention_days", optional=False)
+        if retention is not None:
+            values["retention_days"] = retention
     for name in ("registration_opens_at", "registration_closes_at"):
         values[name] = parse_local_datetime(errors, form, name, timezone)
     if errors:
@@ -150,6 +154,7 @@ def meeting_form_values(meeting: dict) -> dict[str, str]:
     values["starts_on"] = meeting["starts_on"].isoformat()
     values["ends_on"] = meeting["ends_on"].isoformat()
     values["capacity"] = "" if meeting["capacity"] is None else str(meeting["capacity"])
+    values["retention_days"] = str(meeting["retention_days"])
     for name in ("registration_opens_at", "registration_closes_at"):
         moment = meeting[name]
         values[name] = (

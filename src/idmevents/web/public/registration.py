@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from idmevents.audit import PARTICIPANT
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language
 from idmevents.meetings import services as meetings
-from idmevents.registrations import services
+from idmevents.registrations import retention, services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.web.public import registration_schemas as schemas
 
@@ -156,6 +157,20 @@ class RegistrationPages(Controller):
                 "has_feed_replace": _route_exists(request, "replace_personal_feed"),
             },
             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
+
+    @get("/r/{token:str}/data.json", name="registration_data")
+    async def data(self, token: FromPath[str]) -> Response[bytes]:
+        """Everything held about the person behind the link, as a JSON file to download."""
+        body = json.dumps(await retention.personal_data(token), ensure_ascii=False, indent=2)
+        return Response(
+            body.encode(),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": 'attachment; filename="my-registration.json"',
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+            },
         )
 
     async def _details_page(

@@ -43,12 +43,17 @@ class Meeting(Table, tablename="meeting"):
     # (registrations/retention.py), which marks the meeting done with `personal_data_erased_at`.
     retention_days = Integer(default=180)
     personal_data_erased_at = Timestamptz(null=True, default=None)
+    # The language the text columns are written in; the others live in `translations`
+    # ({"fr": {"title": …}, "es": {…}}), read through idmevents.content.
+    original_language = Varchar(length=8, default="en")
+    translations = JSON(default="{}")
 
 
 class Room(Table, tablename="room"):
     meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=200)
     capacity = Integer(null=True, default=None)
+    translations = JSON(default="{}")  # {"fr": {"name": …}}: see idmevents.content
 
 
 class MeetingSession(Table, tablename="meeting_session"):
@@ -68,6 +73,7 @@ class MeetingSession(Table, tablename="meeting_session"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     illustrative = Boolean(default=False)
+    translations = JSON(default="{}")  # {"fr": {"title": …, "description": …}}
 
 
 class AgendaChange(Table, tablename="agenda_change"):
@@ -91,6 +97,7 @@ class Panelist(Table, tablename="panelist"):
     organization = Varchar(length=300, default="")
     bio = Text(default="")
     email = Varchar(length=320, default="")  # private: never shown on public pages or feeds
+    translations = JSON(default="{}")  # {"fr": {"position": …, "bio": …}}
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -14,12 +14,13 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from idmevents.audit import Actor
+from idmevents import content
 from idmevents.errors import AppError, InvalidInput
-from idmevents.i18n import gettext, ngettext
+from idmevents.i18n import LANGUAGES, gettext, ngettext
 from idmevents.meetings import builder, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
+from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 from idmevents.web.scope import only_visible, visible_meeting_ids
@@ -29,6 +30,18 @@ def _(message: str) -> str:
     """Marks a message for the catalog; it is translated when shown."""
     return message
 
+
+# The content fields organizers translate: (field, label, several lines), see
+# templates/admin/_translations.html.jinja2.
+MEETING_TRANSLATED = (
+    ("title", _("Title"), False),
+    ("city", _("City"), False),
+    ("venue_name", _("Venue"), False),
+    ("venue_address", _("Venue address"), True),
+    ("theme", _("Theme"), True),
+    ("description", _("Description"), True),
+)
+SESSION_TRANSLATED = (("title", _("Title"), False), ("description", _("Description"), True))
 
 # What a `?done=` note says once the change it names went through.
 DONE = {
@@ -54,10 +67,6 @@ DONE = {
 }
 
 
-def actor(request: Request) -> Actor:
-    return Actor(request.user.id, request.user.email)
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -65,6 +74,15 @@ def now() -> datetime:
 async def form_data(request: Request) -> dict[str, str]:
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def done_redirect(request: Request, route: str, done: str, **params: Any) -> Redirect:
+    """To the page of `route`, saying what was `done` (and where on the page to look)."""
+    return Redirect(request.app.route_reverse(route, **params) + f"?done={done}", status_code=303)
+
+
+def to_meeting(request: Request, slug: str, done: str) -> Redirect:
+    return done_redirect(request, "admin_meeting", done, slug=slug)
 
 
 def done_message(done: str | None) -> str | None:
@@ -113,14 +131,13 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             meeting = await builder.create_meeting(
-                forms.meeting_values(form) | {"status": "draft"}, by=actor(request), now=now()
+                forms.meeting_values(form) | {"status": "draft"},
+                by=request_actor(request),
+                now=now(),
             )
         except AppError as exc:
             return failed("admin/meetings/form.html.jinja2", self._form_context(None, form), exc)
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=meeting["slug"]) + "?done=created",
-            status_code=303,
-        )
+        return to_meeting(request, meeting["slug"], "created")
 
     @staticmethod
     def _form_context(meeting: dict | None, values: dict[str, str]) -> dict[str, Any]:
@@ -130,6 +147,8 @@ class MeetingAdminController(Controller):
             "errors": {},
             "error": None,
             "timezones": builder.common_timezones(),
+            "language_choices": [(lang, content.language_name(lang)) for lang in LANGUAGES],
+            "meeting_text": MEETING_TRANSLATED,
         }
 
     @get("/{slug:str}", name="admin_meeting")
@@ -165,10 +184,18 @@ class MeetingAdminController(Controller):
         agenda = await services.load_agenda(meeting)
         clashes = await builder.meeting_clashes(meeting)
         days = meeting_days(meeting)
+        rooms = await services.rooms_of(meeting["id"])
         return {
             "meeting": meeting,
             "agenda": agenda,
-            "rooms": await services.rooms_of(meeting["id"]),
+            "rooms": rooms,
+            # Each room's form: its name, seats and names in the meeting's other languages.
+            "room_forms": {
+                r["id"]: {"name": r["name"], "capacity": r["capacity"]}
+                | content.to_form(r, content.ROOM_TEXT)
+                for r in rooms
+            },
+            "room_languages": content.other_languages(content.original_language(meeting)),
             "clashes": [(c, builder.describe_clash(c, meeting["timezone"])) for c in clashes],
             "clashing_ids": {i for c in clashes for i in c.session_ids},
             "pending": await notices.pending_changes(meeting),
@@ -199,17 +226,16 @@ class MeetingAdminController(Controller):
             values = forms.meeting_values(form)
             if meeting["status"] != "draft":
                 values.pop("slug", None)
-            updated = await builder.update_meeting(slug, values, by=actor(request), now=now())
+            updated = await builder.update_meeting(
+                slug, values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             return failed(
                 "admin/meetings/form.html.jinja2",
                 self._form_context(meeting, forms.meeting_form_values(meeting) | form),
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=updated["slug"]) + "?done=saved",
-            status_code=303,
-        )
+        return to_meeting(request, updated["slug"], "saved")
 
     @post("/{slug:str}/publish", name="admin_meeting_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
@@ -230,11 +256,10 @@ class MeetingAdminController(Controller):
                     },
                 )
         done = "reinstated" if meeting["status"] == "cancelled" else "published"
-        await builder.publish_meeting(slug, by=actor(request), now=now(), confirm_clashes=True)
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
-            status_code=303,
+        await builder.publish_meeting(
+            slug, by=request_actor(request), now=now(), confirm_clashes=True
         )
+        return to_meeting(request, slug, done)
 
     @get("/{slug:str}/cancel", name="admin_meeting_cancel_confirm")
     async def confirm_cancel(self, slug: FromPath[str]) -> Template:
@@ -252,7 +277,7 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             result = await meeting_cancellation.cancel_meeting(
-                slug, by=actor(request), now=now(), message=form.get("message", "")
+                slug, by=request_actor(request), now=now(), message=form.get("message", "")
             )
         except InvalidInput as exc:
             meeting = await builder.get_meeting_any(slug)
@@ -262,10 +287,7 @@ class MeetingAdminController(Controller):
                 exc,
             )
         done = "already-cancelled" if result.already else f"cancelled&emails={result.notified}"
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, done)
 
     @staticmethod
     async def _cancel_context(meeting: dict, values: dict[str, str]) -> dict[str, Any]:
@@ -281,13 +303,9 @@ class MeetingAdminController(Controller):
     @post("/{slug:str}/notify", name="admin_meeting_notify")
     async def notify(self, request: Request, slug: FromPath[str]) -> Redirect:
         """Email each affected participant once with their changes since the last notice."""
-        result = await notices.notify_participants(slug, by=actor(request), now=now())
+        result = await notices.notify_participants(slug, by=request_actor(request), now=now())
         done = "notified" if result.changes else "nothing-to-notify"
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug)
-            + f"?done={done}&emails={result.emails}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"{done}&emails={result.emails}")
 
     @get("/{slug:str}/duplicate", name="admin_meeting_duplicate")
     async def duplicate_form(self, slug: FromPath[str]) -> Template:
@@ -333,7 +351,7 @@ class MeetingAdminController(Controller):
                 city=form.get("city", "").strip(),
                 venue_name=form.get("venue_name", "").strip(),
                 venue_address=form.get("venue_address", "").strip(),
-                by=actor(request),
+                by=request_actor(request),
                 now=now(),
             )
         except AppError as exc:
@@ -342,10 +360,7 @@ class MeetingAdminController(Controller):
                 {"meeting": meeting, "values": form, "timezones": builder.common_timezones()},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=copy["slug"]) + "?done=duplicated",
-            status_code=303,
-        )
+        return to_meeting(request, copy["slug"], "duplicated")
 
     # --- rooms ---------------------------------------------------------------------------------
 
@@ -362,7 +377,10 @@ class MeetingAdminController(Controller):
                 slug,
                 name=form.get("name", ""),
                 capacity=capacity,
-                by=actor(request),
+                translations=content.from_form(
+                    form, content.ROOM_TEXT, content.original_language(meeting)
+                ),
+                by=request_actor(request),
                 now=now(),
             )
         except AppError as exc:
@@ -372,10 +390,7 @@ class MeetingAdminController(Controller):
                 context | {"room_values": form, "room_errors": exc.fields},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + "?done=room-added#rooms",
-            status_code=303,
-        )
+        return to_meeting(request, slug, "room-added#rooms")
 
     @post("/{slug:str}/rooms/{room_id:int}", name="admin_room_update")
     async def save_room(
@@ -388,17 +403,23 @@ class MeetingAdminController(Controller):
             raise InvalidInput(gettext("That room belongs to another meeting."))
         try:
             if form.get("action") == "delete":
-                await builder.delete_room(room_id, by=actor(request), now=now())
+                await builder.delete_room(room_id, by=request_actor(request), now=now())
                 done = "room-deleted"
             else:
                 errors: dict[str, str] = {}
                 capacity = forms.parse_int(errors, form, "capacity")
                 if errors:
                     raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+                values: dict[str, Any] = {"name": form.get("name", ""), "capacity": capacity}
+                translations = content.from_form(
+                    form, content.ROOM_TEXT, content.original_language(meeting)
+                )
+                if translations is not None:
+                    values["translations"] = translations
                 await builder.update_room(
                     room_id,
-                    {"name": form.get("name", ""), "capacity": capacity},
-                    by=actor(request),
+                    values,
+                    by=request_actor(request),
                     now=now(),
                 )
                 done = "room-saved"
@@ -410,10 +431,7 @@ class MeetingAdminController(Controller):
                 | {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}#rooms",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"{done}#rooms")
 
     # --- sessions ------------------------------------------------------------------------------
 
@@ -423,8 +441,12 @@ class MeetingAdminController(Controller):
         meeting = await builder.get_meeting_any(slug)
         form = await form_data(request)
         try:
-            values = forms.session_values(form, meeting["timezone"])
-            created = await builder.create_session(slug, values, by=actor(request), now=now())
+            values = forms.session_values(
+                form, meeting["timezone"], content.original_language(meeting)
+            )
+            created = await builder.create_session(
+                slug, values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             context = await self._builder_context(
                 meeting, session_values=form, errors=exc.fields, error=exc.message
@@ -432,11 +454,7 @@ class MeetingAdminController(Controller):
             return Template(
                 "admin/meetings/builder.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug)
-            + f"?done=session-added#session-{created['id']}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"session-added#session-{created['id']}")
 
 
 class SessionAdminController(Controller):
@@ -461,6 +479,7 @@ class SessionAdminController(Controller):
             "rooms": await services.rooms_of(meeting["id"]),
             "kinds": SESSION_KINDS,
             "roles": PANELIST_ROLES,
+            "session_text": SESSION_TRANSLATED,
             "days": meeting_days(meeting),
             "assigned": await builder.session_panelists(session_id),
             "everyone": await panelists.list_panelists(),
@@ -479,10 +498,13 @@ class SessionAdminController(Controller):
     async def save(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
         """Save a session's time, room and details."""
         session = await builder.get_session(session_id)
+        meeting = await builder.get_meeting_any(session["meeting_slug"])
         form = await form_data(request)
         try:
-            values = forms.session_values(form, session["timezone"])
-            await builder.update_session(session_id, values, by=actor(request), now=now())
+            values = forms.session_values(
+                form, session["timezone"], content.original_language(meeting)
+            )
+            await builder.update_session(session_id, values, by=request_actor(request), now=now())
         except AppError as exc:
             context = await self._context(
                 session_id, values=form, errors=exc.fields, error=exc.message
@@ -490,11 +512,7 @@ class SessionAdminController(Controller):
             return Template(
                 "admin/meetings/session.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
-            + f"?done=session-saved#session-{session_id}",
-            status_code=303,
-        )
+        return to_meeting(request, session["meeting_slug"], f"session-saved#session-{session_id}")
 
     @post("/{session_id:int}/status", name="admin_session_status")
     async def set_status(self, request: Request, session_id: FromPath[int]) -> Redirect:
@@ -502,21 +520,21 @@ class SessionAdminController(Controller):
         session = await builder.get_session(session_id)
         action = (await form_data(request)).get("action")
         if action == "delete":
-            result = await builder.delete_session(session_id, by=actor(request), now=now())
+            result = await builder.delete_session(session_id, by=request_actor(request), now=now())
             done = "session-deleted" if result == "deleted" else "session-cancelled"
         elif action == "restore":
-            await builder.set_session_status(session_id, "scheduled", by=actor(request), now=now())
+            await builder.set_session_status(
+                session_id, "scheduled", by=request_actor(request), now=now()
+            )
             done = "session-restored"
         elif action == "cancel":
-            await builder.set_session_status(session_id, "cancelled", by=actor(request), now=now())
+            await builder.set_session_status(
+                session_id, "cancelled", by=request_actor(request), now=now()
+            )
             done = "session-cancelled"
         else:
             raise InvalidInput(fields={"action": gettext("Cancel, restore or delete.")})
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
-            + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, session["meeting_slug"], done)
 
     @post("/{session_id:int}/panelists", name="admin_session_panelists")
     async def assign(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
@@ -527,7 +545,7 @@ class SessionAdminController(Controller):
             panelist_id = forms.parse_int(errors, form, "panelist_id", optional=False)
             if form.get("action") == "remove" and panelist_id is not None:
                 await builder.unassign_panelist(
-                    session_id, panelist_id, by=actor(request), now=now()
+                    session_id, panelist_id, by=request_actor(request), now=now()
                 )
                 done = "panelist-removed"
             else:
@@ -541,7 +559,7 @@ class SessionAdminController(Controller):
                     panelist_id,
                     role=form.get("role", "speaker"),
                     order=order,
-                    by=actor(request),
+                    by=request_actor(request),
                     now=now(),
                 )
                 done = "panelist-added"
@@ -553,8 +571,4 @@ class SessionAdminController(Controller):
                 | {"panel_values": form, "panel_errors": exc.fields, "error": exc.message},
                 status_code=exc.status_code,
             )
-        return Redirect(
-            request.app.route_reverse("admin_session", session_id=session_id)
-            + f"?done={done}#panelists",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_session", f"{done}#panelists", session_id=session_id)

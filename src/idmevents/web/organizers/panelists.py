@@ -8,13 +8,15 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from idmevents import content
 from idmevents.errors import AppError
 from idmevents.meetings import panelists as services
 from idmevents.meetings import teams
 from idmevents.meetings.tables import Meeting
+from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
-from idmevents.web.organizers.agenda import actor, done_message, failed, form_data, now
+from idmevents.web.organizers.agenda import done_message, done_redirect, failed, form_data, now
 from idmevents.web.scope import visible_meeting_ids
 
 FIELDS = ("honorific", "name", "position", "organization", "bio", "email", "slug")
@@ -24,6 +26,15 @@ async def zone_choices() -> list[str]:
     """The zones of existing meetings first (where unavailability usually is), then UTC."""
     zones = [r["timezone"] for r in await Meeting.select(Meeting.timezone).distinct()]
     return [*sorted(set(zones)), "UTC"]
+
+
+def _values(form: dict[str, str]) -> dict[str, Any]:
+    """The form's fields, with the position and biography in French and Spanish."""
+    values: dict[str, Any] = {k: form.get(k, "") for k in FIELDS}
+    translations = content.from_form(form, content.PANELIST_TEXT, "en")
+    if translations is not None:
+        values["translations"] = translations
+    return values
 
 
 class PanelistAdminController(Controller):
@@ -54,20 +65,18 @@ class PanelistAdminController(Controller):
         form = await form_data(request)
         try:
             person = await services.create_panelist(
-                {k: form.get(k, "") for k in FIELDS}, by=actor(request), now=now()
+                _values(form), by=request_actor(request), now=now()
             )
         except AppError as exc:
             return failed("admin/panelists/form.html.jinja2", {"person": None, "values": form}, exc)
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=person["id"]) + "?done=saved",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_panelist", "saved", panelist_id=person["id"])
 
     async def _context(self, panelist_id: int, **extra: Any) -> dict[str, Any]:
         person = await services.get_panelist(panelist_id)
         return {
             "person": person,
-            "values": {k: person[k] for k in FIELDS},
+            "values": {k: person[k] for k in FIELDS}
+            | content.to_form(person, content.PANELIST_TEXT),
             "errors": {},
             "error": None,
             "sessions": await services.panelist_sessions(panelist_id),
@@ -90,15 +99,12 @@ class PanelistAdminController(Controller):
         form = await form_data(request)
         try:
             await services.update_panelist(
-                panelist_id, {k: form.get(k, "") for k in FIELDS}, by=actor(request), now=now()
+                panelist_id, _values(form), by=request_actor(request), now=now()
             )
         except AppError as exc:
             context = await self._context(panelist_id)
             return failed("admin/panelists/form.html.jinja2", context | {"values": form}, exc)
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id) + "?done=saved",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_panelist", "saved", panelist_id=panelist_id)
 
     @post("/{panelist_id:int}/unavailable", name="admin_panelist_unavailable")
     async def add_unavailable(
@@ -108,7 +114,9 @@ class PanelistAdminController(Controller):
         form = await form_data(request)
         try:
             values = forms.unavailability_values(form)
-            await services.add_unavailability(panelist_id, **values, by=actor(request), now=now())
+            await services.add_unavailability(
+                panelist_id, **values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             context = await self._context(
                 panelist_id, away_values=form, away_errors=exc.fields, error=exc.message
@@ -116,17 +124,15 @@ class PanelistAdminController(Controller):
             return Template(
                 "admin/panelists/form.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id)
-            + "?done=saved#unavailable",
-            status_code=303,
+        return done_redirect(
+            request, "admin_panelist", "saved#unavailable", panelist_id=panelist_id
         )
 
     @post("/unavailable/{period_id:int}/delete", name="admin_unavailable_delete")
     async def delete_unavailable(self, request: Request, period_id: FromPath[int]) -> Redirect:
-        panelist_id = await services.delete_unavailability(period_id, by=actor(request), now=now())
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id)
-            + "?done=saved#unavailable",
-            status_code=303,
+        panelist_id = await services.delete_unavailability(
+            period_id, by=request_actor(request), now=now()
+        )
+        return done_redirect(
+            request, "admin_panelist", "saved#unavailable", panelist_id=panelist_id
         )

@@ -10,9 +10,10 @@ from idmevents.auth.services import role_label
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, teams
+from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role
-from idmevents.web.organizers.agenda import actor, form_data, now
+from idmevents.web.organizers.agenda import form_data, now
 
 
 def _page(request: Request, slug: str) -> str:
@@ -48,7 +49,9 @@ class MeetingTeamController(Controller):
         raw = form.get("user", "")
         user_id = int(raw) if raw.isdigit() and len(raw) < 11 else 0
         try:
-            user = await teams.add_member(meeting["id"], user_id, by=actor(request), now=now())
+            user = await teams.add_member(
+                meeting["id"], user_id, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             flash(request, next(iter(exc.fields.values()), exc.message), "error")
         else:
@@ -63,6 +66,6 @@ class MeetingTeamController(Controller):
     ) -> Redirect:
         """Take an account out of the team: it no longer sees the meeting."""
         meeting = await builder.get_meeting_any(slug)
-        await teams.remove_member(meeting["id"], user_id, by=actor(request), now=now())
+        await teams.remove_member(meeting["id"], user_id, by=request_actor(request), now=now())
         flash(request, gettext("Removed from the team."))
         return Redirect(_page(request, slug), status_code=303)

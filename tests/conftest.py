@@ -58,6 +58,12 @@ async def demo(clean_database):
     from idmevents.demo import load_demo
 
     await load_demo(delegations=False)
+    # Accounts made before the demo (fixtures run in any order) work on its meetings too.
+    from idmevents.meetings.tables import Meeting
+    from tests.factories.teams import take_in_everyone
+
+    for row in await Meeting.select(Meeting.id):
+        await take_in_everyone(row["id"])
 
 
 @pytest.fixture

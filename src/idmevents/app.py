@@ -54,6 +54,7 @@ from idmevents.web.organizers.desk import DeskController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
+from idmevents.web.organizers.teams import MeetingTeamController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
 from idmevents.web.public.delegations import NominationPages, VisaLetterCheckPage
@@ -114,6 +115,7 @@ def create_app(
     registration rate limit's counters); `login_limits` the sign-in rate limits."""
     settings = settings or get_settings()
     wiring.register_mail_renderers()  # the outbox page and the embedded worker render recipes
+    wiring.register_worker_chores()  # the embedded worker's erasure of expired personal data
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
     # The one place the shared stores are chosen: Redis when IDMEVENTS_REDIS_URL is set.
@@ -155,6 +157,7 @@ def create_app(
             AccountController,
             UsersController,
             MeetingAdminController,
+            MeetingTeamController,
             SessionAdminController,
             PanelistAdminController,
             AgendaApiController,

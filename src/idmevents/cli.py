@@ -106,6 +106,7 @@ async def worker() -> None:
     from idmevents.settings import get_settings
 
     wiring.register_mail_renderers()
+    wiring.register_worker_chores()
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

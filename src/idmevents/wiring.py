@@ -3,21 +3,35 @@
 The outbox (`mail.recipes`) sits below the domains that queue emails as recipes, so it cannot name
 their renderers; the program registers them here, once, from every place it starts: the app
 (`create_app`, which also runs the embedded worker), the `idmevents worker` command, the tests.
+The worker also gets the domains' periodic chores (erasing personal data past its lifetime).
 """
 
 from __future__ import annotations
 
-from idmevents.mail import worker
+from datetime import timedelta
+
+from idmevents.mail.worker import register_chore
 from idmevents.registrations import emails as registration_emails
+from idmevents.registrations import retention
 from idmevents.registrations import services as registrations
+
+# How often the worker looks for meetings whose personal data is due for erasure, and for seats
+# held for delegations whose release date has passed.
+RETENTION_EVERY = timedelta(hours=1)
+HOLD_RELEASE_EVERY = timedelta(minutes=1)
 
 
 def register_mail_renderers() -> None:
     """Register every domain's renderers of emails queued as recipes; calling it again is harmless."""
     registration_emails.register_mail_renderers()
-    # And the worker's periodic jobs, registered from the same places: seats held for
-    # delegations go to the waiting list once the meeting's release date has passed.
-    worker.register_periodic(_release_due_holds)
+
+
+def register_worker_chores() -> None:
+    """Give the outbox worker the domains' periodic chores: erasing personal data past its
+    meeting's retention period (registrations/retention.py), and giving seats held for
+    delegations back to the waiting list once the meeting's release date has passed."""
+    register_chore("retention", RETENTION_EVERY, retention.erase_expired)
+    register_chore("release-held-seats", HOLD_RELEASE_EVERY, _release_due_holds)
 
 
 async def _release_due_holds(now) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from idmevents.meetings.tables import Meeting, MeetingSession
+from tests.factories.teams import take_in_everyone
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -38,6 +39,7 @@ async def make_meeting(
             status=status,
         )
     ).returning(Meeting.id)
+    await take_in_everyone(rows[0]["id"])
     return await Meeting.select().where(Meeting.id == rows[0]["id"]).first()
 
 

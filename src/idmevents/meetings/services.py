@@ -279,6 +279,14 @@ async def meeting_titles() -> dict[str, str]:
     return {row["slug"]: row["title"] for row in rows}
 
 
+async def meeting_slugs(meeting_ids: frozenset[int]) -> list[str]:
+    """The slugs of these meetings."""
+    if not meeting_ids:
+        return []
+    rows = await Meeting.select(Meeting.slug).where(Meeting.id.is_in(sorted(meeting_ids)))
+    return [row["slug"] for row in rows]
+
+
 async def rooms_of(meeting_id: int) -> list[dict]:
     return await Room.select().where(Room.meeting == meeting_id).order_by(Room.name)
 

@@ -14,6 +14,8 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from idmevents.auth.tables import User
+
 
 class Meeting(Table, tablename="meeting"):
     slug = Varchar(length=100, unique=True, index=True)
@@ -40,6 +42,10 @@ class Meeting(Table, tablename="meeting"):
     # Moves whenever anything a calendar or the agenda page shows changes: feeds cache on it.
     agenda_changed_at = Timestamptz(default=TimestamptzNow())
     last_notified_at = Timestamptz(null=True, default=None)
+    # Personal data is kept this many days after the last day, then erased by the worker
+    # (registrations/retention.py), which marks the meeting done with `personal_data_erased_at`.
+    retention_days = Integer(default=180)
+    personal_data_erased_at = Timestamptz(null=True, default=None)
     # The language the text columns are written in; the others live in `translations`
     # ({"fr": {"title": …}, "es": {…}}), read through idmevents.content.
     original_language = Varchar(length=8, default="en")
@@ -116,3 +122,12 @@ class PanelistUnavailability(Table, tablename="panelist_unavailability"):
     starts_at = Timestamptz()
     ends_at = Timestamptz()
     note = Varchar(length=300, default="")
+
+
+class MeetingTeam(Table, tablename="meeting_team"):
+    """Who works on a meeting: organizers and check-in staff see only their meetings (admins all)."""
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    added_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (meeting, user): a unique index made in its migration (works on SQLite too).

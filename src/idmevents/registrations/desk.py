@@ -570,3 +570,13 @@ async def approve_many(
             continue
         (result.confirmed if outcome.status == "confirmed" else result.waitlisted).append(name)
     return result
+
+
+async def owners_of_registration(registration_id: int) -> frozenset[int] | None:
+    """The meeting a registration belongs to, as a set (None: no such registration)."""
+    row = (
+        await Registration.select(Registration.meeting)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    return None if row is None else frozenset({row["meeting"]})

@@ -10,6 +10,8 @@ no longer the registration's.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -27,6 +29,7 @@ from idmevents.registrations.invitation import MeetingSpan, invitation
 from idmevents.registrations.labels import category_label, language_label, status_label
 from idmevents.registrations.tables import Registration
 from idmevents.registrations.views import SessionChoice, meeting_span, session_choices
+from idmevents.settings import get_settings
 
 KINDS = (
     "received",
@@ -51,8 +54,18 @@ def kind_of(name: str) -> str:
 
 
 def invitation_uid(registration: dict) -> str:
-    """One UID per registration, so each new invitation updates the same calendar entry."""
-    return f"registration-{registration['id']}@{outbox.message_domain()}"
+    """One UID per registration, so each new invitation updates the same calendar entry.
+
+    Derived from the registration's id by an HMAC under the site's secret key: stable for the
+    registration, but it does not tell whoever sees an invitation how many registrations came
+    before it (a plain `registration-42` did) nor lead to another one's UID.
+    """
+    digest = hmac.new(
+        get_settings().secret_key.encode(),
+        f"invitation-uid:{registration['id']}".encode(),
+        hashlib.sha256,
+    ).hexdigest()[:32]
+    return f"registration-{digest}@{outbox.message_domain()}"
 
 
 def meeting_url(meeting: dict) -> str:

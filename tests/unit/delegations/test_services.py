@@ -253,6 +253,7 @@ async def test_the_worker_releases_held_seats_after_the_date():
     from idmevents.mail import worker
 
     wiring.register_mail_renderers()
+    wiring.register_worker_chores()
     release = NOW + timedelta(days=1)
     meeting = await make_meeting(capacity=1)
     await Meeting.update({Meeting.held_seats_release_at: release}).where(
@@ -261,7 +262,8 @@ async def test_the_worker_releases_held_seats_after_the_date():
     meeting = await Meeting.select().where(Meeting.id == meeting["id"]).first()
     await make_delegation(meeting, quota=1)
     await registrations.register(meeting, form(1), now=NOW)
-    await worker.run_periodic(NOW)
+    chores_run: dict = {}
+    await worker.run_due_chores(NOW, chores_run)
     assert await statuses(meeting["id"]) == {"waitlisted": 1}
-    await worker.run_periodic(release)
+    await worker.run_due_chores(release, chores_run)
     assert await statuses(meeting["id"]) == {"confirmed": 1}

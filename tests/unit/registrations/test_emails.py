@@ -1,5 +1,6 @@
 """The registration emails as a mail client reads them: headers, both bodies, the invitation."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from idmevents.audit import PARTICIPANT, SYSTEM
 from idmevents.errors import InvalidInput
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
-from idmevents.registrations import services
+from idmevents.registrations import emails, services
 from idmevents.validation import SINGLE_LINE_MESSAGE
 from tests.factories.meetings import NOW, make_meeting, make_session
 from tests.factories.registrations import form
@@ -51,7 +52,10 @@ async def test_confirmation_has_text_html_and_a_calendar_invitation():
     calendar = parse_invitation(message)
     assert str(calendar["METHOD"]) == "REQUEST"
     [event] = calendar.events
-    assert str(event["UID"]) == f"registration-{result.registration['id']}@testserver.local"
+    uid = str(event["UID"])
+    assert uid == emails.invitation_uid(result.registration)
+    # No sequential id in it: "registration-" and 32 hex digits of an HMAC under the secret key.
+    assert re.fullmatch(r"registration-[0-9a-f]{32}@testserver\.local", uid), uid
     assert str(event["SUMMARY"]) == "Test workshop"
     assert event.start == opening["starts_at"]
     assert event.start.tzinfo.key == "America/New_York"
@@ -105,8 +109,10 @@ async def test_invitations_keep_one_uid_per_registration_and_a_rising_sequence()
         for m in messages
         if calendar_part(m) is not None
     ]
-    uid_1 = f"registration-{first.registration['id']}@testserver.local"
-    uid_2 = f"registration-{second.registration['id']}@testserver.local"
+    uid_1 = emails.invitation_uid(first.registration)
+    uid_2 = emails.invitation_uid(second.registration)
+    assert uid_1 != uid_2
+    assert uid_1 == emails.invitation_uid({"id": first.registration["id"]})  # stable
     assert [(subject, method, uid) for subject, method, uid, _ in found] == [
         ("Registration confirmed: Test workshop", "REQUEST", uid_1),
         ("Registration cancelled: Test workshop", "CANCEL", uid_1),

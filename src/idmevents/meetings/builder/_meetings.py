@@ -29,7 +29,14 @@ from idmevents.meetings.builder._clash_report import clash_summary, meeting_clas
 from idmevents.meetings.builder._zones import _reanchor, is_timezone
 from idmevents.meetings.services import MEETING_STATUSES
 from idmevents.meetings.tables import Meeting, MeetingSession
-from idmevents.validation import check_aware, check_capacity, check_day, check_text
+from idmevents.meetings.teams import join_creator
+from idmevents.validation import (
+    check_aware,
+    check_capacity,
+    check_day,
+    check_retention,
+    check_text,
+)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 100
@@ -55,6 +62,7 @@ MEETING_FIELDS = (
     "status",
     "registration_opens_at",
     "registration_closes_at",
+    "retention_days",
     "original_language",
     "translations",
 )
@@ -142,6 +150,7 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
     ):
         errors["ends_on"] = gettext("The last day cannot come before the first.")
     check_capacity(errors, values)
+    check_retention(errors, values)
     for name in ("registration_opens_at", "registration_closes_at"):
         check_aware(errors, values, name)
     opens, closes = merged.get("registration_opens_at"), merged.get("registration_closes_at")
@@ -216,6 +225,7 @@ async def create_meeting(values: dict, *, by: Actor, now: datetime) -> dict:
             Meeting(**values, created_at=now, updated_at=now, agenda_changed_at=now)
         ).returning(*Meeting.all_columns())
         meeting = rows[0]
+        await join_creator(meeting["id"], by, now=now)
         await audit(
             by,
             "meeting.create",

@@ -21,11 +21,12 @@ from idmevents import content
 from idmevents.audit import Actor
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
-from idmevents.meetings import builder, panelists, services
+from idmevents.meetings import builder, panelists, services, teams
 from idmevents.registrations import meeting_cancellation
 from idmevents.validation import MAX_ID
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.guards import requires_role
+from idmevents.web.scope import only_visible, visible_meeting_ids
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
@@ -37,6 +38,14 @@ Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Seats = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+RetentionDays = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1,
+        le=3650,
+        description="Days after the meeting's last day before its personal data is erased",
+    ),
+]
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 MeetingStatus = Literal["draft", "published", "cancelled"]
 SessionKind = Literal["opening", "keynote", "panel", "plenary", "break", "side-event", "closing"]
@@ -97,6 +106,7 @@ class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
     venue: Annotated[str, msgspec.Meta(max_length=200)] = ""
     venue_address: LongText = ""
     capacity: Seats | None = None
+    retention_days: RetentionDays = 180
     status: Literal["draft", "published"] = "draft"
     registration_opens_at: Instant | None = None
     registration_closes_at: Instant | None = None
@@ -118,6 +128,7 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
     starts_on: date | Unset = UNSET
     ends_on: date | Unset = UNSET
     capacity: Seats | Unset | None = UNSET
+    retention_days: RetentionDays | Unset = UNSET
     status: MeetingStatus | Unset = UNSET
     registration_opens_at: Instant | Unset | None = UNSET
     registration_closes_at: Instant | Unset | None = UNSET
@@ -236,6 +247,7 @@ class MeetingOut(msgspec.Struct):
     starts_on: date
     ends_on: date
     capacity: int | None
+    retention_days: int
     status: str
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
@@ -393,6 +405,7 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         starts_on=meeting["starts_on"],
         ends_on=meeting["ends_on"],
         capacity=meeting["capacity"],
+        retention_days=meeting["retention_days"],
         status=meeting["status"],
         registration_opens_at=_local(meeting["registration_opens_at"], zone),
         registration_closes_at=_local(meeting["registration_closes_at"], zone),
@@ -440,9 +453,11 @@ class AgendaApiController(Controller):
     security = [{"BearerToken": []}]
 
     @get("/meetings", name="api_meetings", responses=ERRORS)
-    async def list_meetings(self) -> list[MeetingOut]:
-        """Every meeting, drafts included, latest first."""
-        return [await meeting_out(m) for m in await builder.list_meetings()]
+    async def list_meetings(self, request: Request) -> list[MeetingOut]:
+        """The meetings of the token's account's teams (every one for an administrator), drafts
+        included, latest first."""
+        meetings = only_visible(await builder.list_meetings(), await visible_meeting_ids(request))
+        return [await meeting_out(m) for m in meetings]
 
     @post("/meetings", name="api_meeting_create", responses=ERRORS)
     async def create_meeting(self, request: Request, data: JSONBody[MeetingCreate]) -> MeetingOut:
@@ -569,9 +584,14 @@ class AgendaApiController(Controller):
         return DeleteOut(result=result, session=session)
 
     @get("/panelists", name="api_panelists", responses=ERRORS)
-    async def list_panelists(self, q: FromQuery[str | None] = None) -> list[PanelistOut]:
-        """Panelists by name; `q` matches name or organization."""
-        return [panelist_out(p) for p in await panelists.list_panelists(q)]
+    async def list_panelists(
+        self, request: Request, q: FromQuery[str | None] = None
+    ) -> list[PanelistOut]:
+        """Panelists by name; `q` matches name or organization. A team member sees those who
+        speak at their meetings or at none yet."""
+        people = await panelists.list_panelists(q)
+        visible = await teams.visible_panelist_ids(await visible_meeting_ids(request))
+        return [panelist_out(p) for p in people if visible is None or p["id"] in visible]
 
     @post("/panelists", name="api_panelist_create", responses=ERRORS)
     async def create_panelist(

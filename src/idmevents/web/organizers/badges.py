@@ -18,6 +18,7 @@ from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.meetings.services import get_meeting
 from idmevents.web.guards import requires_role
+from idmevents.web.scope import only_visible, visible_meeting_ids
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -145,9 +146,13 @@ class CheckInDeskController(Controller):
     include_in_schema = False
 
     @get("/", name="checkin_desk")
-    async def index(self) -> Template:
-        """The meetings, each with its desk and its arrivals so far."""
-        meetings = await services.desk_meetings(datetime.now(UTC))
+    async def index(self, request: Request) -> Template:
+        """The account's meetings, each with its desk and its arrivals so far."""
+        meetings = only_visible(
+            await services.desk_meetings(datetime.now(UTC)),
+            await visible_meeting_ids(request),
+            key=lambda desk: desk.meeting["id"],
+        )
         return Template("badges/desk_index.html.jinja2", context={"meetings": meetings})
 
     @get("/{slug:str}", name="checkin_meeting")

@@ -17,12 +17,13 @@ from litestar.response import Redirect, Template
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.mail import services as mail
-from idmevents.registrations import desk, export, services
+from idmevents.registrations import desk, export, retention, services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
 from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role, safe_next
+from idmevents.web.scope import only_visible, visible_meeting_ids
 
 SECTION = "admin_registrations"
 
@@ -166,6 +167,11 @@ def _edit_choices(meeting: dict) -> dict[str, Any]:
     }
 
 
+async def _desk_meetings(request: Request) -> list[dict]:
+    """The meetings the desk's chooser offers: the account's teams' (every one for an admin)."""
+    return only_visible(await desk.desk_meetings(), await visible_meeting_ids(request))
+
+
 class DeskController(Controller):
     path = "/admin"
     guards = [requires_role("organizer")]
@@ -176,7 +182,7 @@ class DeskController(Controller):
     @get("/registrations", name="admin_registrations")
     async def index(self, request: Request) -> Template:
         """The desk of the meeting chosen (?meeting=slug), by default the next one to come."""
-        meetings = await desk.desk_meetings()
+        meetings = await _desk_meetings(request)
         slug = request.query_params.get("meeting")
         if slug:
             meeting = await desk.get_meeting(slug)
@@ -188,7 +194,7 @@ class DeskController(Controller):
     async def meeting_desk(self, request: Request, slug: FromPath[str]) -> Template:
         """One meeting's registrations: counts, filters, search, the list, actions."""
         meeting = await desk.get_meeting(slug)
-        return await _desk_page(request, meeting, await desk.desk_meetings())
+        return await _desk_page(request, meeting, await _desk_meetings(request))
 
     @get("/meetings/{slug:str}/registrations.csv", name="admin_registrations_csv")
     async def export_csv(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
@@ -343,6 +349,20 @@ class DeskController(Controller):
             ),
             message,
         )
+
+    @post("/registrations/{registration_id:int}/erase", name="admin_registration_erase")
+    async def erase(self, request: Request, registration_id: FromPath[int]) -> Redirect:
+        """Erase one person's personal data on their request (audited); cancelled or rejected
+        registrations only, so that no seat is lost."""
+        try:
+            await retention.erase_registration(
+                registration_id, by=request_actor(request), now=_now()
+            )
+        except Conflict as error:
+            flash(request, error.message, "error")
+        else:
+            flash(request, gettext("The registration's personal data is erased."))
+        return Redirect(_detail_url(request, registration_id), status_code=303)
 
     @post("/registrations/{registration_id:int}/reject", name="admin_registration_reject")
     async def reject(self, request: Request, registration_id: FromPath[int]) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,13 +13,16 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from idmevents import urls
 from idmevents.audit import PARTICIPANT
 from idmevents.errors import Conflict, InvalidInput
-from idmevents.i18n import LANGUAGES, current_language, set_language
+from idmevents.i18n import LANGUAGES, current_language, gettext, set_language
 from idmevents.meetings import services as meetings
-from idmevents.registrations import services
-from idmevents.registrations.countries import country_name, state_choices, territory_choices
+from idmevents.registrations import retention, services
+from idmevents.registrations.countries import (
+    country_name,
+    state_choices,
+    territory_choices,
+)
 from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.public import registration_schemas as schemas
 
@@ -79,6 +83,24 @@ def _same_site_path(request: Request, token: str, back: Any) -> str:
     if path == home or path.startswith(home + "/"):
         return path
     return home
+
+
+def received_message() -> str:
+    return gettext(
+        "Thank you. We have sent an email to the address given: it says where your registration "
+        "stands and holds your private link to see or change it."
+    )
+
+
+async def register_quietly(meeting: dict, form) -> None:
+    """Register, answering an address already registered as a new one: its link is emailed
+    again (by `services.register`) and the caller answers as for a newcomer. Other conflicts
+    (registration closed) and invalid input are raised: they do not depend on the address."""
+    try:
+        await services.register(meeting, form, now=_now())
+    except Conflict as exc:
+        if exc.extra.get("reason") != "duplicate":
+            raise
 
 
 class RegistrationPages(Controller):
@@ -150,7 +172,7 @@ class RegistrationPages(Controller):
             )
         }
         try:
-            result = await services.register(meeting, form, now=_now())
+            await register_quietly(meeting, form)
         except InvalidInput as exc:
             return await self._form_page(
                 meeting, values=values, errors=exc.fields, status_code=exc.status_code
@@ -159,11 +181,17 @@ class RegistrationPages(Controller):
             return await self._form_page(
                 meeting, values=values, notice=exc.message, status_code=exc.status_code
             )
+        # The same page for a new and an already registered address: the email says which.
         return Redirect(
-            path=request.app.route_reverse("registration_manage", token=result.token)
-            + "?done=welcome",
+            path=request.app.route_reverse("registration_sent", slug=meeting["slug"]),
             status_code=303,
         )
+
+    @get("/meetings/{slug:str}/register/sent", name="registration_sent")
+    async def sent(self, slug: FromPath[str]) -> Template:
+        """After registering: look in your mailbox."""
+        meeting = await meetings.get_public_meeting(slug)
+        return Template("registrations/sent.html.jinja2", context={"meeting": meeting})
 
     @get("/r/{token:str}", name="registration_manage")
     async def manage(
@@ -193,6 +221,20 @@ class RegistrationPages(Controller):
                 "has_feed_replace": _route_exists(request, "replace_personal_feed"),
             },
             headers=PRIVATE_HEADERS,
+        )
+
+    @get("/r/{token:str}/data.json", name="registration_data")
+    async def data(self, token: FromPath[str]) -> Response[bytes]:
+        """Everything held about the person behind the link, as a JSON file to download."""
+        body = json.dumps(await retention.personal_data(token), ensure_ascii=False, indent=2)
+        return Response(
+            body.encode(),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": 'attachment; filename="my-registration.json"',
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+            },
         )
 
     async def _details_page(
@@ -306,8 +348,8 @@ _ERRORS = {
     409: ResponseSpec(
         schemas.ErrorBody,
         description=(
-            "Registration is closed (`reason`: closed), or the email is already registered for "
-            "this meeting (`reason`: duplicate; the existing link is emailed again)"
+            "Registration is closed (`reason`: closed). An address already registered for the "
+            "meeting is NOT a conflict: it gets the same 202 as a new one, and its link by email"
         ),
     ),
     413: ResponseSpec(schemas.ErrorBody, description="The body is over 64 KB"),
@@ -327,7 +369,7 @@ class RegistrationApi(Controller):
     @post(
         "/meetings/{slug:str}/registrations",
         name="api_register",
-        status_code=201,
+        status_code=202,
         opt={RATE_LIMITED: True},
         operation_class=schemas.RegistrationOperation,
         responses=_ERRORS,
@@ -335,20 +377,13 @@ class RegistrationApi(Controller):
     )
     async def register(
         self, request: Request, slug: FromPath[str]
-    ) -> Response[schemas.RegistrationCreated]:
-        """Register a person; answers their status, waiting-list position and private link."""
+    ) -> Response[schemas.RegistrationReceived]:
+        """Register a person. The answer (202) is the same for a new address and one already
+        registered for the meeting, so that nobody learns who is registered by trying addresses:
+        the person finds in their mailbox their status (confirmed, awaiting approval, waiting
+        list) and their private link, or, if they were registered already, that link again."""
         meeting = await meetings.get_public_meeting(slug)
         form = schemas.form_from_json(await request.body())
-        result = await services.register(meeting, form, now=_now())
-        manage_url = urls.manage_page(result.token)
-        body = schemas.RegistrationCreated(
-            status=result.status,
-            waitlist_position=result.waitlist_position,
-            manage_url=manage_url,
-            sessions=[
-                schemas.SessionStatus(id=s.id, status=s.status, waitlist_position=s.position)
-                for s in result.sessions
-                if s.chosen
-            ],
-        )
-        return Response(body, status_code=201, headers={"Location": manage_url})
+        await register_quietly(meeting, form)
+        body = schemas.RegistrationReceived(detail=received_message(), email=form.email)
+        return Response(body, status_code=202, headers={"Cache-Control": "no-store"})

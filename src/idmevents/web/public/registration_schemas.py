@@ -73,11 +73,16 @@ class SessionStatus(msgspec.Struct, kw_only=True):
     waitlist_position: int | None
 
 
-class RegistrationCreated(msgspec.Struct, kw_only=True):
-    status: Literal["confirmed", "pending", "waitlisted"]
-    waitlist_position: int | None
-    manage_url: str
-    sessions: list[SessionStatus]
+class RegistrationReceived(msgspec.Struct, kw_only=True):
+    """The one answer to a registration that was well formed while registration is open.
+
+    It is the same whether the address was new or already registered (no one learns who is
+    registered by trying addresses): what happened, the status and the private link, go by email
+    to the address given.
+    """
+
+    detail: str
+    email: str
 
 
 ErrorBody = web.ErrorBody  # one shape for every JSON error

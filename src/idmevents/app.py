@@ -26,6 +26,7 @@ from idmevents.stores import redis_client, shared_stores
 from idmevents.web.api.agenda import AgendaApiController
 from idmevents.web.api.checkin import CheckInApiController
 from idmevents.web.api.desk import RegistrationDeskApi
+from idmevents.web.api.jobs import JobApiController
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
 from idmevents.web.health import health
@@ -46,6 +47,7 @@ from idmevents.web.organizers.agenda import MeetingAdminController, SessionAdmin
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
 from idmevents.web.organizers.dashboard import DashboardController
 from idmevents.web.organizers.desk import DeskController
+from idmevents.web.organizers.jobs import JobPageController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
@@ -108,6 +110,7 @@ def create_app(
     registration rate limit's counters); `login_limits` the sign-in rate limits."""
     settings = settings or get_settings()
     wiring.register_mail_renderers()  # the outbox page and the embedded worker render recipes
+    wiring.register_job_handlers()  # the embedded job worker runs them
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
     # The one place the shared stores are chosen: Redis when IDMEVENTS_REDIS_URL is set.
@@ -155,6 +158,8 @@ def create_app(
             AuditController,
             BadgePageController,
             BadgePrintController,
+            JobPageController,
+            JobApiController,
             CheckInDeskController,
             CheckInApiController,
             DeskController,

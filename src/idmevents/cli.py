@@ -96,16 +96,18 @@ def serve(host: str, port: int, workers: int, server: str | None) -> None:
 
 
 async def worker() -> None:
-    """The outbox worker until SIGTERM or SIGINT; a second signal stops it without waiting."""
+    """The outbox and job workers until SIGTERM or SIGINT; a second signal stops them at once."""
     import logging
     import signal
 
     from idmevents import wiring
     from idmevents.db import close_pool, configure_sqlite, start_pool
+    from idmevents.jobs.worker import run_worker as run_job_worker
     from idmevents.mail.worker import run_worker
     from idmevents.settings import get_settings
 
     wiring.register_mail_renderers()
+    wiring.register_job_handlers()
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -123,10 +125,11 @@ async def worker() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal)
     await configure_sqlite()
-    # One pass uses one connection at a time; a second one spares a wait while a claim commits.
-    await start_pool(min(settings.database.pool_size, 2))
+    # Each worker uses one connection at a time; a spare one saves a wait while a claim commits.
+    await start_pool(min(settings.database.pool_size, 3))
     try:
-        await run_worker(settings, stop=stop)
+        # The outbox and the jobs, side by side: a long badge batch never holds up the mail.
+        await asyncio.gather(run_worker(settings, stop=stop), run_job_worker(settings, stop=stop))
     finally:
         await close_pool()
 
@@ -278,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the HTTP server (default: IDMEVENTS_SERVER, else granian)",
     )
     commands.add_parser(
-        "worker", help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL)"
+        "worker",
+        help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL) and run jobs",
     )
 
     backup_parser = commands.add_parser(

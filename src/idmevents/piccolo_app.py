@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from idmevents.audit.tables import AuditEntry
 from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
+from idmevents.jobs.tables import Job
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import (
     AgendaChange,
@@ -35,6 +36,7 @@ TABLES = [
     SessionAttendance,
     CheckIn,
     OutboxMessage,
+    Job,
 ]
 
 APP_CONFIG = AppConfig(

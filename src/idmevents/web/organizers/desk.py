@@ -17,7 +17,7 @@ from idmevents.audit import Actor
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.mail import services as mail
-from idmevents.registrations import desk, export, services
+from idmevents.registrations import desk, export, export_job, services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
 from idmevents.web.flash import flash
@@ -120,6 +120,8 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
         "here": _here(request),
         "csv_comma": f"{csv_path}?{urlencode(filters.query())}".rstrip("?"),
         "csv_semicolon": f"{csv_path}?{urlencode(filters.query(sep='semicolon'))}",
+        "csv_job": request.app.route_reverse("admin_registrations_csv_job", slug=meeting["slug"])
+        + (f"?{urlencode(filters.query())}" if filters.query() else ""),
         "page_sizes": desk.PAGE_SIZES,
     }
     return Template("registrations/desk.html.jinja2", context=context)
@@ -203,6 +205,22 @@ class DeskController(Controller):
                 # The file holds personal data: no cache keeps a copy.
                 "Cache-Control": "no-store",
             },
+        )
+
+    @post("/meetings/{slug:str}/registrations/export-job", name="admin_registrations_csv_job")
+    async def export_csv_job(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """The filtered list as a CSV file made by the worker: for lists too long to wait for."""
+        meeting = await desk.get_meeting(slug)
+        filters = await _filters(request, meeting)
+        form = await request.form()
+        separator = _text(form, "sep") or "comma"
+        if separator not in export.DELIMITERS:
+            separator = "comma"
+        job_id = await export_job.queue_export_job(
+            meeting, filters, separator=separator, now=_now(), by=request.user
+        )
+        return Redirect(
+            request.app.route_reverse("admin_job", slug=slug, job_id=job_id), status_code=303
         )
 
     @post("/meetings/{slug:str}/registrations/approve", name="admin_registrations_approve")

@@ -47,6 +47,7 @@ from idmevents.web.organizers.agenda import MeetingAdminController, SessionAdmin
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
 from idmevents.web.organizers.dashboard import DashboardController
 from idmevents.web.organizers.desk import DeskController
+from idmevents.web.organizers.imports import ImportController
 from idmevents.web.organizers.jobs import JobPageController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
@@ -159,6 +160,7 @@ def create_app(
             BadgePageController,
             BadgePrintController,
             JobPageController,
+            ImportController,
             JobApiController,
             CheckInDeskController,
             CheckInApiController,

@@ -1,4 +1,5 @@
-"""The `idmevents` command: migrate, demo, serve, worker, backup, restore, user, token."""
+"""The `idmevents` command: migrate, demo, serve, worker, backup, restore, user, token,
+registrations import."""
 
 from __future__ import annotations
 
@@ -252,6 +253,51 @@ async def token_list(email: str | None) -> None:
         print(f"{row['prefix']}\t{row['email']}\t{state}\t{last}\t{row['name']}")
 
 
+async def registrations_import(slug: str, path: str, dry_run: bool, send_emails: bool) -> int:
+    """`idmevents registrations import`: the desk's import, columns mapped from the headers.
+
+    Prints the summary and each row's problem; exit status 1 when some rows have errors.
+    """
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from idmevents import db, wiring
+    from idmevents.audit import Actor
+    from idmevents.registrations import desk, imports
+
+    wiring.register_mail_renderers()  # confirmations are queued as recipes
+    await db.configure_sqlite()
+    meeting = await desk.get_meeting(slug)
+    file = Path(path)
+    try:
+        data = await asyncio.to_thread(file.read_bytes)
+    except OSError as exc:
+        raise SystemExit(f"error: cannot read {path}: {exc.strerror}") from None
+    header, rows = imports.read_table(file.name, data)
+    mapping = imports.check_mapping(imports.guess_mapping(header), len(header))
+    checks = imports.check_rows(rows, mapping)
+    report = await imports.run_import(
+        meeting,
+        checks,
+        now=datetime.now(UTC),
+        by=Actor(None, "command line"),
+        send_emails=send_emails,
+        dry_run=dry_run,
+    )
+    for line, email, outcome, detail in report.lines:
+        if outcome == "error":
+            print(f"line {line}: {email}: {detail}", file=sys.stderr)
+    if dry_run:
+        print(
+            f"dry run: {report.created.get('new', 0)} would be registered, "
+            f"{report.unchanged} already registered, {report.errors} rows with errors; "
+            "nothing was written"
+        )
+    else:
+        print(report.summary())
+    return 1 if report.errors else 0
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -321,6 +367,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token_list_parser = token_commands.add_parser("list", help="list tokens (never their secret)")
     token_list_parser.add_argument("--email", help="only this account's tokens")
+
+    registrations_parser = commands.add_parser("registrations", help="registrations in bulk")
+    registrations_commands = registrations_parser.add_subparsers(
+        dest="registrations_command", required=True
+    )
+    import_parser = registrations_commands.add_parser(
+        "import",
+        help="register the people of a CSV or XLSX file (columns found by their headers)",
+    )
+    import_parser.add_argument("--meeting", required=True, help="the meeting's slug")
+    import_parser.add_argument("file", help="a .csv or .xlsx file, its first row naming columns")
+    import_parser.add_argument(
+        "--dry-run", action="store_true", help="check every row and say what would happen"
+    )
+    import_parser.add_argument(
+        "--send-emails", action="store_true", help="email each new registration its confirmation"
+    )
     return parser
 
 
@@ -332,6 +395,11 @@ def run_account_command(args: argparse.Namespace) -> None:
         if args.command == "user" and args.user_command == "create":
             password = read_new_password(args.password_stdin)
             asyncio.run(user_create(args.email, args.role, args.name, password))
+        elif args.command == "registrations":
+            status = asyncio.run(
+                registrations_import(args.meeting, args.file, args.dry_run, args.send_emails)
+            )
+            raise SystemExit(status)
         elif args.command == "user":
             asyncio.run(user_list())
         elif args.token_command == "create":
@@ -369,7 +437,7 @@ def main(argv: list[str] | None = None) -> None:
         backup_command(args.path)
     elif args.command == "restore":
         restore_command(args.path, args.force)
-    elif args.command in ("user", "token"):
+    elif args.command in ("user", "token", "registrations"):
         run_account_command(args)
     else:  # pragma: no cover - argparse rejects unknown commands first
         parser.error(f"unknown command {args.command}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from idmevents.badges import batch as badge_batch
 from idmevents.registrations import emails as registration_emails
-from idmevents.registrations import export_job
+from idmevents.registrations import export_job, imports
 
 
 def register_mail_renderers() -> None:
@@ -21,3 +21,4 @@ def register_job_handlers() -> None:
     """Register every domain's handlers of long jobs (`jobs.services`); calling it again is harmless."""
     badge_batch.register_job_handlers()
     export_job.register_job_handlers()
+    imports.register_job_handlers()

@@ -216,4 +216,16 @@ async def delete_expired_results(now: datetime) -> int:
         # The job's own directory (var/jobs/<id>/) goes with its file.
         await asyncio.to_thread(shutil.rmtree, Path(row["result_path"]).parent, True)
         await Job.update({Job.result_path: ""}).where(Job.id == row["id"])
+    await asyncio.to_thread(_delete_stale_uploads, now)
     return len(rows)
+
+
+def _delete_stale_uploads(now: datetime) -> None:
+    """Files uploaded for a job never started (an import whose columns were never confirmed)."""
+    uploads = results_dir() / "uploads"
+    if not uploads.is_dir():
+        return
+    limit = (now - RESULT_KEEP).timestamp()
+    for path in uploads.iterdir():
+        if path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)

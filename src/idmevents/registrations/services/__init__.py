@@ -61,6 +61,7 @@ from idmevents.registrations.services._forms import (
     normalize_email,
     single_line,
 )
+from idmevents.registrations.services._import import ImportOutcome, import_forms
 from idmevents.registrations.services._locks import _lock_meeting, _lock_registration
 from idmevents.registrations.services._register import (
     LINK_RESEND_INTERVAL,
@@ -95,6 +96,7 @@ __all__ = [
     "STATUSES",
     "TOKEN_BYTES",
     "DetailsForm",
+    "ImportOutcome",
     "RegistrationEdit",
     "RegistrationForm",
     "RegistrationResult",
@@ -116,6 +118,7 @@ __all__ = [
     "edit_registration",
     "fill_free_seats",
     "get_by_token",
+    "import_forms",
     "language_label",
     "manage_url",
     "meeting_span",

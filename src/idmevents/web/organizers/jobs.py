@@ -20,6 +20,7 @@ def job_kind_label(kind: str) -> str:
     return {
         "badges": gettext("Badge batch"),
         "registrations-csv": gettext("Registrations CSV export"),
+        "registrations-import": gettext("Registrations import"),
     }.get(kind, kind)
 
 

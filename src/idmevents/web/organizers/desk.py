@@ -81,9 +81,9 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
     if meeting is None:
         return Template("registrations/desk.html.jinja2", context=context)
     filters = await _filters(request, meeting)
-    rows = await desk.find_registrations(meeting, filters)
-    page = desk.paginate(
-        rows,
+    page = await desk.find_page(
+        meeting,
+        filters,
         _int(request.query_params.get("page"), 1) or 1,
         _int(request.query_params.get("per_page"), desk.DEFAULT_PAGE_SIZE)
         or desk.DEFAULT_PAGE_SIZE,

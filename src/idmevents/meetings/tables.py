@@ -37,12 +37,17 @@ class Meeting(Table, tablename="meeting"):
     # Moves whenever anything a calendar or the agenda page shows changes: feeds cache on it.
     agenda_changed_at = Timestamptz(default=TimestamptzNow())
     last_notified_at = Timestamptz(null=True, default=None)
+    # The language the text columns are written in; the others live in `translations`
+    # ({"fr": {"title": …}, "es": {…}}), read through idmevents.content.
+    original_language = Varchar(length=8, default="en")
+    translations = JSON(default="{}")
 
 
 class Room(Table, tablename="room"):
     meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=200)
     capacity = Integer(null=True, default=None)
+    translations = JSON(default="{}")  # {"fr": {"name": …}}: see idmevents.content
 
 
 class MeetingSession(Table, tablename="meeting_session"):
@@ -62,6 +67,7 @@ class MeetingSession(Table, tablename="meeting_session"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     illustrative = Boolean(default=False)
+    translations = JSON(default="{}")  # {"fr": {"title": …, "description": …}}
 
 
 class AgendaChange(Table, tablename="agenda_change"):
@@ -85,6 +91,7 @@ class Panelist(Table, tablename="panelist"):
     organization = Varchar(length=300, default="")
     bio = Text(default="")
     email = Varchar(length=320, default="")  # private: never shown on public pages or feeds
+    translations = JSON(default="{}")  # {"fr": {"position": …, "bio": …}}
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -26,9 +26,10 @@ from tests.support.live_server import LiveServer  # noqa: E402
 from tests.support.smtp import SmtpServer, TlsFiles, make_tls_files  # noqa: E402
 
 asyncio.run(migrate())
-from idmevents.wiring import register_mail_renderers  # noqa: E402
+from idmevents.wiring import register_job_handlers, register_mail_renderers  # noqa: E402
 
 register_mail_renderers()  # as the app and the worker command do: queued recipes find their renderer
+register_job_handlers()  # and queued jobs their handler
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -27,6 +27,7 @@ from idmevents.web.api.agenda import AgendaApiController
 from idmevents.web.api.checkin import CheckInApiController
 from idmevents.web.api.delegations import DelegationsApi
 from idmevents.web.api.desk import RegistrationDeskApi
+from idmevents.web.api.jobs import JobApiController
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
 from idmevents.web.health import health
@@ -51,6 +52,8 @@ from idmevents.web.organizers.delegations import (
     ParticipantsListController,
 )
 from idmevents.web.organizers.desk import DeskController
+from idmevents.web.organizers.imports import ImportController
+from idmevents.web.organizers.jobs import JobPageController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
@@ -116,6 +119,7 @@ def create_app(
     settings = settings or get_settings()
     wiring.register_mail_renderers()  # the outbox page and the embedded worker render recipes
     wiring.register_worker_chores()  # the embedded worker's erasure of expired personal data
+    wiring.register_job_handlers()  # the embedded job worker runs them
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
     # The one place the shared stores are chosen: Redis when IDMEVENTS_REDIS_URL is set.
@@ -164,6 +168,9 @@ def create_app(
             AuditController,
             BadgePageController,
             BadgePrintController,
+            JobPageController,
+            ImportController,
+            JobApiController,
             CheckInDeskController,
             CheckInApiController,
             DeskController,

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from idmevents.audit.tables import AuditEntry
 from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
 from idmevents.delegations.tables import Delegate, Delegation, VisaLetter
+from idmevents.jobs.tables import Job
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import (
     AgendaChange,
@@ -42,6 +43,7 @@ TABLES = [
     Delegate,
     VisaLetter,
     OutboxMessage,
+    Job,
 ]
 
 APP_CONFIG = AppConfig(

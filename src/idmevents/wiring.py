@@ -1,4 +1,4 @@
-"""What the program hands its lower layers when it starts: each domain's mail renderers.
+"""What the program hands its lower layers when it starts: mail renderers and job handlers.
 
 The outbox (`mail.recipes`) sits below the domains that queue emails as recipes, so it cannot name
 their renderers; the program registers them here, once, from every place it starts: the app
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from idmevents.badges import batch as badge_batch
 from idmevents.mail.worker import register_chore
 from idmevents.registrations import emails as registration_emails
-from idmevents.registrations import retention
+from idmevents.registrations import export_job, imports, retention
 from idmevents.registrations import services as registrations
 
 # How often the worker looks for meetings whose personal data is due for erasure, and for seats
@@ -36,3 +37,10 @@ def register_worker_chores() -> None:
 
 async def _release_due_holds(now) -> None:
     await registrations.release_due_holds(now=now)
+
+
+def register_job_handlers() -> None:
+    """Register every domain's handlers of long jobs (`jobs.services`); calling it again is harmless."""
+    badge_batch.register_job_handlers()
+    export_job.register_job_handlers()
+    imports.register_job_handlers()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
 from idmevents.audit import Actor
@@ -26,7 +27,7 @@ from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services as mail
 from idmevents.meetings.tables import Meeting, MeetingSession
-from idmevents.registrations import services
+from idmevents.registrations import search, services
 from idmevents.registrations.countries import COUNTRY_CODES
 from idmevents.registrations.dashboard import MEETING_LIST_COLUMNS
 from idmevents.registrations.labels import CATEGORIES, category_label
@@ -193,20 +194,6 @@ LIST_COLUMNS = tuple(
 )
 
 
-def _matches(row: dict, words: list[str]) -> bool:
-    haystack = fold(
-        " ".join(
-            (
-                row["given_name"],
-                row["family_name"],
-                row["email"],
-                row["organization"],
-            )
-        )
-    )
-    return all(word in haystack for word in words)
-
-
 def _sort_key(sort: str):
     if sort.endswith("name"):
         return lambda row: (fold(row["family_name"]), fold(row["given_name"]), row["id"])
@@ -216,27 +203,7 @@ def _sort_key(sort: str):
 async def find_registrations(meeting: dict, filters: DeskFilters) -> list[dict]:
     """Every registration of the meeting that matches, in the chosen order, each with its
     `waitlist_position` (None unless waiting)."""
-    query = Registration.select(*LIST_COLUMNS).where(Registration.meeting == meeting["id"])
-    if filters.status:
-        query = query.where(Registration.status == filters.status)
-    if filters.category:
-        query = query.where(Registration.category == filters.category)
-    if filters.country:
-        query = query.where(Registration.country == filters.country)
-    rows = await query
-    if filters.session is not None:
-        # Filtered here rather than with IN (...): a side event can have more takers than
-        # SQLite accepts query parameters.
-        chosen = {
-            row["registration"]
-            for row in await SessionAttendance.select(SessionAttendance.registration).where(
-                SessionAttendance.meeting_session == filters.session
-            )
-        }
-        rows = [row for row in rows if row["id"] in chosen]
-    if filters.q:
-        words = fold(filters.q).split()
-        rows = [row for row in rows if _matches(row, words)]
+    rows = await _filtered(LIST_COLUMNS, meeting, filters)
     rows.sort(key=_sort_key(filters.sort), reverse=filters.sort.startswith("-"))
     positions = await waitlist_positions(meeting["id"])
     arrivals = await check_ins(meeting["id"])
@@ -296,6 +263,81 @@ def paginate(rows: list[dict], page: int, per_page: int) -> Page:
     page = min(max(1, page), pages)
     start = (page - 1) * per_page
     return Page(rows[start : start + per_page], len(rows), page, pages, per_page)
+
+
+def _filtered(columns, meeting: dict, filters: DeskFilters):
+    """A select of the meeting's registrations that match the filters, all of them in SQL."""
+    query = Registration.select(*columns).where(Registration.meeting == meeting["id"])
+    if filters.status:
+        query = query.where(Registration.status == filters.status)
+    if filters.category:
+        query = query.where(Registration.category == filters.category)
+    if filters.country:
+        query = query.where(Registration.country == filters.country)
+    if filters.session is not None:
+        query = query.where(
+            WhereRaw(
+                '"registration"."id" IN (SELECT registration FROM session_attendance '
+                "WHERE meeting_session = {})",
+                filters.session,
+            )
+        )
+    if filters.q:
+        condition = search.search_where(filters.q)
+        if condition is not None:
+            query = query.where(condition)
+    return query
+
+
+async def find_page(meeting: dict, filters: DeskFilters, page: int, per_page: int) -> Page:
+    """One page of the list, read from the database a page at a time: by date, the database
+    sorts and skips; by name (sorted without regard to accents, as people read names), only the
+    names of the matches are read to sort them, then the page's rows."""
+    per_page = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    descending = filters.sort.startswith("-")
+    if filters.sort.endswith("name"):
+        light = await _filtered(
+            (Registration.id, Registration.given_name, Registration.family_name), meeting, filters
+        )
+        light.sort(key=_sort_key(filters.sort), reverse=descending)
+        total = len(light)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        start = (page - 1) * per_page
+        ids = [row["id"] for row in light[start : start + per_page]]
+        by_id = (
+            {
+                row["id"]: row
+                for row in await Registration.select(*LIST_COLUMNS).where(
+                    Registration.id.is_in(ids)
+                )
+            }
+            if ids
+            else {}
+        )
+        rows = [by_id[row_id] for row_id in ids]
+    else:
+        total = await _filtered((Count(),), meeting, filters).first()
+        total = total["count"] if total else 0
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        rows = await (
+            _filtered(LIST_COLUMNS, meeting, filters)
+            .order_by(Registration.created_at, Registration.id, ascending=not descending)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    ids = [row["id"] for row in rows]
+    positions = (
+        await waitlist_positions(meeting["id"])
+        if any(row["status"] == "waitlisted" for row in rows)
+        else {}
+    )
+    arrivals = await check_ins_of(ids) if ids else {}
+    for row in rows:
+        row["waitlist_position"] = positions.get(row["id"])
+        row["checked_in_at"] = arrivals.get(row["id"])
+    return Page(rows, total, page, pages, per_page)
 
 
 async def session_places(

@@ -78,6 +78,7 @@ from idmevents.registrations.services._holds import (
     release_due_holds,
     set_hold_seats,
 )
+from idmevents.registrations.services._import import ImportOutcome, import_forms
 from idmevents.registrations.services._locks import (
     _lock_meeting,
     _lock_registration,
@@ -117,6 +118,7 @@ __all__ = [
     "TOKEN_BYTES",
     "DetailsForm",
     "HeldPerson",
+    "ImportOutcome",
     "RegistrationEdit",
     "RegistrationForm",
     "RegistrationResult",
@@ -144,6 +146,7 @@ __all__ = [
     "hold_used",
     "holds_released",
     "holds_used",
+    "import_forms",
     "language_label",
     "manage_url",
     "meeting_span",

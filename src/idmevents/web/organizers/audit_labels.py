@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "undo_check_in": _("Check-in undone"),
     "replace_badge": _("Badge replaced"),
     "registration.created": _("Registered"),
+    "registrations.imported": _("Registrations imported"),
     "registration.approved": _("Registration approved"),
     "registration.rejected": _("Registration rejected"),
     "registration.cancelled": _("Registration cancelled"),

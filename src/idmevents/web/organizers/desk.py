@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.mail import services as mail
-from idmevents.registrations import desk, export, retention, services
+from idmevents.registrations import desk, export, export_job, retention, services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
 from idmevents.web.common import request_actor
@@ -83,9 +83,9 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
     if meeting is None:
         return Template("registrations/desk.html.jinja2", context=context)
     filters = await _filters(request, meeting)
-    rows = await desk.find_registrations(meeting, filters)
-    page = desk.paginate(
-        rows,
+    page = await desk.find_page(
+        meeting,
+        filters,
         _int(request.query_params.get("page"), 1) or 1,
         _int(request.query_params.get("per_page"), desk.DEFAULT_PAGE_SIZE)
         or desk.DEFAULT_PAGE_SIZE,
@@ -122,6 +122,8 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
         "here": _here(request),
         "csv_comma": f"{csv_path}?{urlencode(filters.query())}".rstrip("?"),
         "csv_semicolon": f"{csv_path}?{urlencode(filters.query(sep='semicolon'))}",
+        "csv_job": request.app.route_reverse("admin_registrations_csv_job", slug=meeting["slug"])
+        + (f"?{urlencode(filters.query())}" if filters.query() else ""),
         "page_sizes": desk.PAGE_SIZES,
     }
     return Template("registrations/desk.html.jinja2", context=context)
@@ -223,6 +225,22 @@ class DeskController(Controller):
                 # The file holds personal data: no cache keeps a copy.
                 "Cache-Control": "no-store",
             },
+        )
+
+    @post("/meetings/{slug:str}/registrations/export-job", name="admin_registrations_csv_job")
+    async def export_csv_job(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """The filtered list as a CSV file made by the worker: for lists too long to wait for."""
+        meeting = await desk.get_meeting(slug)
+        filters = await _filters(request, meeting)
+        form = await request.form()
+        separator = _text(form, "sep") or "comma"
+        if separator not in export.DELIMITERS:
+            separator = "comma"
+        job_id = await export_job.queue_export_job(
+            meeting, filters, separator=separator, now=_now(), by=request.user
+        )
+        return Redirect(
+            request.app.route_reverse("admin_job", slug=slug, job_id=job_id), status_code=303
         )
 
     @post("/meetings/{slug:str}/registrations/approve", name="admin_registrations_approve")

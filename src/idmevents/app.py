@@ -49,6 +49,7 @@ from idmevents.web.organizers.desk import DeskController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
+from idmevents.web.organizers.reminders import ReminderAdminController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
 from idmevents.web.public.feeds import (
@@ -150,6 +151,7 @@ def create_app(
             UsersController,
             MeetingAdminController,
             SessionAdminController,
+            ReminderAdminController,
             PanelistAdminController,
             AgendaApiController,
             AuditController,

@@ -14,7 +14,12 @@ from idmevents.meetings.tables import (
     Room,
     SessionPanelist,
 )
-from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance
+from idmevents.registrations.tables import (
+    CheckIn,
+    Registration,
+    ReminderDelivery,
+    SessionAttendance,
+)
 from idmevents.settings import MIGRATIONS_DIR
 
 # In dependency order: a table comes after every table it references.
@@ -34,6 +39,7 @@ TABLES = [
     Registration,
     SessionAttendance,
     CheckIn,
+    ReminderDelivery,
     OutboxMessage,
 ]
 

@@ -37,6 +37,11 @@ class Meeting(Table, tablename="meeting"):
     # Moves whenever anything a calendar or the agenda page shows changes: feeds cache on it.
     agenda_changed_at = Timestamptz(default=TimestamptzNow())
     last_notified_at = Timestamptz(null=True, default=None)
+    # When participants are reminded: signed ISO 8601 offsets from the start (negative) or the end
+    # (positive), see meetings/reminder_schedule.py; off switches them all off.
+    reminders = JSON(default='["-P7D", "-P1D"]')
+    reminders_enabled = Boolean(default=True)
+    follow_up_url = Varchar(length=500, default="")  # the link a follow-up after the end gives
 
 
 class Room(Table, tablename="room"):

@@ -7,6 +7,7 @@ meeting emails its participants: see `registrations.meeting_cancellation`).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,6 +26,7 @@ from idmevents.meetings.builder._changes import (
 )
 from idmevents.meetings.builder._clash_report import clash_summary, meeting_clashes
 from idmevents.meetings.builder._zones import _reanchor, is_timezone
+from idmevents.meetings.reminder_schedule import MAX_REMINDERS, canonical_offsets
 from idmevents.meetings.services import MEETING_STATUSES
 from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.validation import check_aware, check_capacity, check_day, check_text
@@ -53,7 +55,11 @@ MEETING_FIELDS = (
     "status",
     "registration_opens_at",
     "registration_closes_at",
+    "reminders",
+    "reminders_enabled",
+    "follow_up_url",
 )
+REMINDER_FIELDS = ("reminders", "reminders_enabled", "follow_up_url")
 # Edits to these meeting fields change what every event of the meeting shows in a calendar.
 MEETING_FIELDS_IN_EVENTS = ("title", "city", "venue_name", "venue_address", "status")
 
@@ -141,11 +147,38 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
         and closes <= opens
     ):
         errors["registration_closes_at"] = gettext("Registration must close after it opens.")
+    _check_reminders(errors, values)
     if "status" in values and values["status"] not in MEETING_STATUSES:
         errors["status"] = gettext("One of: %(choices)s.") % {
             "choices": ", ".join(MEETING_STATUSES)
         }
     return errors
+
+
+def _check_reminders(errors: dict, values: dict) -> None:
+    """`reminders`: a list of offsets, stored canonical as JSON text; `follow_up_url`: empty or
+    an http(s) address; `reminders_enabled`: a boolean."""
+    if "reminders" in values:
+        given = values["reminders"]
+        if not isinstance(given, list | tuple) or not all(isinstance(v, str) for v in given):
+            errors["reminders"] = gettext("A list of offsets such as -P7D, -P1D or PT2H.")
+        elif len(given) > MAX_REMINDERS:
+            errors["reminders"] = gettext("At most %(n)s reminders.") % {"n": MAX_REMINDERS}
+        else:
+            try:
+                values["reminders"] = json.dumps(canonical_offsets(list(given)))
+            except ValueError:
+                errors["reminders"] = gettext(
+                    "Offsets are ISO 8601 durations within a year: -P7D (7 days before the "
+                    "start), -PT2H (2 hours before), PT2H (2 hours after the end)."
+                )
+    if "reminders_enabled" in values and not isinstance(values["reminders_enabled"], bool):
+        errors["reminders_enabled"] = gettext("True or false.")
+    if "follow_up_url" in values:
+        check_text(errors, values, "follow_up_url", 500, required=False, lines="single_line")
+        url = values.get("follow_up_url")
+        if "follow_up_url" not in errors and url and not re.match(r"^https?://[^\s/]+\S*$", url):
+            errors["follow_up_url"] = gettext("An address starting with https:// or http://.")
 
 
 def _normalise_instants(values: dict) -> None:
@@ -248,7 +281,8 @@ async def change_meeting(
     if "status" in changed:
         await _check_transition(meeting, changed["status"], confirm_clashes)
     await Meeting.update({**changed, Meeting.updated_at: now}).where(Meeting.id == meeting["id"])
-    await _refresh_calendars(meeting, changed, now)
+    if not set(changed) <= set(REMINDER_FIELDS):  # reminders show in no calendar
+        await _refresh_calendars(meeting, changed, now)
     updated = await Meeting.select().where(Meeting.id == meeting["id"]).first()
     return MeetingUpdate(meeting, updated, changed)
 

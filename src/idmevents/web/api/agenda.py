@@ -22,6 +22,7 @@ from idmevents.audit import Actor
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, panelists, services
+from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import meeting_cancellation
 from idmevents.validation import MAX_ID
 from idmevents.web.guards import requires_role
@@ -76,6 +77,23 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
     status: MeetingStatus | Unset = UNSET
     registration_opens_at: Instant | Unset | None = UNSET
     registration_closes_at: Instant | Unset | None = UNSET
+    reminders: (
+        Annotated[
+            list[Annotated[str, msgspec.Meta(max_length=40, examples=["-P7D", "-P1D", "PT2H"])]],
+            msgspec.Meta(
+                max_length=10,
+                description=(
+                    "When participants are reminded: ISO 8601 durations, negative before the "
+                    "start (-P7D: 09:00 local time 7 days before the first day; -PT2H: 2 hours "
+                    "before the first session), positive after the end (PT2H: a follow-up 2 hours "
+                    "after the last session). Each person gets each reminder once."
+                ),
+            ),
+        ]
+        | Unset
+    ) = UNSET
+    reminders_enabled: bool | Unset = UNSET
+    follow_up_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
 
 
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -170,6 +188,9 @@ class MeetingOut(msgspec.Struct):
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     agenda_changed_at: datetime
+    reminders: list[str]
+    reminders_enabled: bool
+    follow_up_url: str
     rooms: list[RoomOut]
     sessions: list[SessionOut]
 
@@ -296,6 +317,9 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         registration_opens_at=_local(meeting["registration_opens_at"], zone),
         registration_closes_at=_local(meeting["registration_closes_at"], zone),
         agenda_changed_at=meeting["agenda_changed_at"].astimezone(UTC),
+        reminders=stored_offsets(meeting),
+        reminders_enabled=meeting["reminders_enabled"],
+        follow_up_url=meeting["follow_up_url"],
         rooms=[RoomOut(r["id"], r["name"], r["capacity"]) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )

@@ -45,6 +45,7 @@ ACTIONS: dict[str, str] = {
     "meeting.cancel": _("Meeting cancelled"),
     "meeting.duplicate": _("Meeting duplicated"),
     "meeting.notify": _("Participants notified"),
+    "meeting.reminder_test": _("Test reminder sent"),
     "session.create": _("Session added"),
     "session.update": _("Session changed"),
     "session.cancel": _("Session cancelled"),

@@ -94,6 +94,8 @@ async def badge_for_token(token: str) -> BadgePage:
     meeting = await Meeting.select().where(Meeting.id == row["meeting"]).first()
     if row["status"] != "confirmed" or meeting["status"] == "cancelled":
         return BadgePage(token=token, status=row["status"], meeting=meeting, badge=None)
+    if row["attendance"] == "online":  # badges open the door of the room: online, none
+        return BadgePage(token=token, status="online", meeting=meeting, badge=None)
     await _give_checkin_ids([row])
     badge = render.badge_view(row, meeting, get_settings().secret_key)
     return BadgePage(token=token, status=row["status"], meeting=meeting, badge=badge)
@@ -137,7 +139,12 @@ def _totals(expected: dict[str, int], done: dict[str, int]) -> Totals:
 
 
 def _confirmed_in(meeting_id: int):
-    return (Registration.meeting == meeting_id) & (Registration.status == "confirmed")
+    """Those expected in the room: confirmed, and not taking part online."""
+    return (
+        (Registration.meeting == meeting_id)
+        & (Registration.status == "confirmed")
+        & (Registration.attendance != "online")
+    )
 
 
 async def _count_by_category(query) -> dict[str, int]:
@@ -344,6 +351,7 @@ def outcome_message(result: DeskResult) -> str:
         "waitlisted": gettext("Registration not confirmed: this person is on the waiting list."),
         "cancelled": gettext("Registration cancelled."),
         "rejected": gettext("Registration rejected."),
+        "online": gettext("This person takes part online, not in the room."),
     }
     return reasons.get(result.reason, gettext("Registration not confirmed."))
 
@@ -415,6 +423,7 @@ async def _locked_registration(meeting: dict, registration_id: int) -> dict | No
         Registration.select(
             Registration.id,
             Registration.status,
+            Registration.attendance,
             Registration.given_name,
             Registration.family_name,
         ).where((Registration.id == registration_id) & (Registration.meeting == meeting["id"]))
@@ -461,6 +470,8 @@ async def check_in(
                 return DeskResult(REFUSED, reason="not_found")
             if row["status"] != "confirmed":
                 refusal = row["status"]
+            elif row["attendance"] == "online":
+                refusal = "online"
             elif await CheckIn.exists().where(CheckIn.registration == registration_id):
                 already = True
             else:

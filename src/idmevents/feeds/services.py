@@ -431,7 +431,11 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
     ends up in calendar apps and their sync services, and must not let anyone change anything."""
     registration = (
         await Registration.select(
-            Registration.id, Registration.meeting, Registration.status, Registration.feed_token
+            Registration.id,
+            Registration.meeting,
+            Registration.status,
+            Registration.feed_token,
+            Registration.attendance,
         )
         .where(Registration.feed_token == feed_token)
         .first()
@@ -474,6 +478,14 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
     state_modified = max(
         [_meeting_modified(meeting)] + [_utc(row["created_at"]) for row in choices]
     )
+    # The private remote link: only in the feed of someone registered to take part online.
+    remote_url = (
+        meeting["remote_url"]
+        if registration["attendance"] == "online"
+        and meeting["mode"] != "in_person"
+        and registration["status"] == "confirmed"
+        else ""
+    )
     return await _document(
         FeedSpec(
             key=(
@@ -484,9 +496,12 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
                 chosen,
                 current_language(),
                 base_url,
+                remote_url,
             ),
             load=load,
-            render=lambda agenda: calendar_bytes([agenda], info, base_url=base_url),
+            render=lambda agenda: calendar_bytes(
+                [agenda], info, base_url=base_url, remote_url=remote_url
+            ),
             state_modified=state_modified,
             media_type=CALENDAR_TYPE,
             filename=f"{meeting['slug']}-my-agenda.ics",

@@ -53,6 +53,7 @@ class AgendaItem:
     room_name: str
     illustrative: bool
     panelists: list[PanelistRole] = field(default_factory=list)
+    webcast_url: str = ""  # the session's own; the meeting's applies when empty
 
     @property
     def cancelled(self) -> bool:
@@ -197,6 +198,7 @@ def _agenda_item(row: dict, panelists: list[PanelistRole]) -> AgendaItem:
         room_name=row.get("room_name") or "",
         illustrative=row["illustrative"],
         panelists=panelists,
+        webcast_url=row.get("webcast_url") or "",
     )
 
 

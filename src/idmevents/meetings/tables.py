@@ -28,7 +28,12 @@ class Meeting(Table, tablename="meeting"):
     ends_on = Date()
     registration_opens_at = Timestamptz(null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
-    capacity = Integer(null=True, default=None)
+    capacity = Integer(null=True, default=None)  # in a hybrid meeting: the seats in the room
+    mode = Varchar(length=20, default="in_person")  # in_person | online | hybrid
+    capacity_online = Integer(null=True, default=None)  # a hybrid meeting's online places
+    webcast_url = Varchar(length=500, default="")  # public: pages and public feeds show it
+    # Private: for registered online participants only (their page, emails, personal feed).
+    remote_url = Varchar(length=500, default="")
     # Categories whose registrations wait for an organizer's approval, e.g. ["civil-society", "media"].
     approval_categories = JSON(default="[]")
     status = Varchar(length=20, default="draft")  # draft | published | cancelled
@@ -67,6 +72,7 @@ class MeetingSession(Table, tablename="meeting_session"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     illustrative = Boolean(default=False)
+    webcast_url = Varchar(length=500, default="")  # public; the meeting's when empty
 
 
 class AgendaChange(Table, tablename="agenda_change"):

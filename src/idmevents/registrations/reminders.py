@@ -46,7 +46,7 @@ from idmevents.meetings.reminder_schedule import (
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations.notices import changes_calendar
 from idmevents.registrations.tables import Registration, ReminderDelivery
-from idmevents.registrations.views import session_choices
+from idmevents.registrations.views import remote_link, session_choices
 
 RENDERER = "reminder"
 KIND = "registration-reminder"
@@ -348,8 +348,11 @@ async def compose_reminder(
         "test": test,
         "meeting_url": urls.meeting_page(meeting["slug"]),
         "manage_url": urls.manage_page(registration["token"]),
-        "badge_url": urls.badge(registration["token"]),
+        "badge_url": ""
+        if registration.get("attendance") == "online"
+        else urls.badge(registration["token"]),
         "feed_url": urls.personal_feed(registration["feed_token"]),
+        "remote_url": "" if test else remote_link(meeting, registration),
     }
     subject, text, html = render_email("registration/reminder", context, language)
     attachments: tuple[Attachment, ...] = ()

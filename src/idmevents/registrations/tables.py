@@ -23,6 +23,8 @@ class Registration(Table, tablename="registration"):
     category = Varchar(length=30)
     country = Varchar(length=2, default="")
     language = Varchar(length=5, default="en")
+    # In the room or online; a hybrid meeting keeps a capacity and a waiting list for each.
+    attendance = Varchar(length=20, default="in_person")  # in_person | online
     accessibility_needs = Text(default="")
     status = Varchar(length=20)  # pending | confirmed | waitlisted | rejected | cancelled
     # Arrival order on the waiting list; the position is the rank among those still waiting.

@@ -22,6 +22,7 @@ async def test_register_answers_201_with_status_and_absolute_private_link(client
     token = (await Registration.select(Registration.token).first())["token"]
     assert body == {
         "status": "confirmed",
+        "attendance": "in_person",
         "waitlist_position": None,
         "manage_url": f"https://testserver.local/r/{token}",
         "sessions": [],

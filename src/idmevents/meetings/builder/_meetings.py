@@ -58,10 +58,22 @@ MEETING_FIELDS = (
     "reminders",
     "reminders_enabled",
     "follow_up_url",
+    "mode",
+    "capacity_online",
+    "webcast_url",
+    "remote_url",
 )
+MEETING_MODES = ("in_person", "online", "hybrid")
 REMINDER_FIELDS = ("reminders", "reminders_enabled", "follow_up_url")
 # Edits to these meeting fields change what every event of the meeting shows in a calendar.
-MEETING_FIELDS_IN_EVENTS = ("title", "city", "venue_name", "venue_address", "status")
+MEETING_FIELDS_IN_EVENTS = (
+    "title",
+    "city",
+    "venue_name",
+    "venue_address",
+    "status",
+    "webcast_url",
+)
 
 
 async def _meeting_for_update(slug: str) -> dict:
@@ -148,6 +160,7 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
     ):
         errors["registration_closes_at"] = gettext("Registration must close after it opens.")
     _check_reminders(errors, values)
+    _check_attendance(errors, values)
     if "status" in values and values["status"] not in MEETING_STATUSES:
         errors["status"] = gettext("One of: %(choices)s.") % {
             "choices": ", ".join(MEETING_STATUSES)
@@ -174,11 +187,25 @@ def _check_reminders(errors: dict, values: dict) -> None:
                 )
     if "reminders_enabled" in values and not isinstance(values["reminders_enabled"], bool):
         errors["reminders_enabled"] = gettext("True or false.")
-    if "follow_up_url" in values:
-        check_text(errors, values, "follow_up_url", 500, required=False, lines="single_line")
-        url = values.get("follow_up_url")
-        if "follow_up_url" not in errors and url and not re.match(r"^https?://[^\s/]+\S*$", url):
-            errors["follow_up_url"] = gettext("An address starting with https:// or http://.")
+    check_url(errors, values, "follow_up_url")
+
+
+def check_url(errors: dict, values: dict, name: str) -> None:
+    """`values[name]`, if present: empty or an http(s) address of at most 500 characters."""
+    if name not in values:
+        return
+    check_text(errors, values, name, 500, required=False, lines="single_line")
+    url = values.get(name)
+    if name not in errors and url and not re.match(r"^https?://[^\s/]+\S*$", url):
+        errors[name] = gettext("An address starting with https:// or http://.")
+
+
+def _check_attendance(errors: dict, values: dict) -> None:
+    if "mode" in values and values["mode"] not in MEETING_MODES:
+        errors["mode"] = gettext("One of: %(choices)s.") % {"choices": ", ".join(MEETING_MODES)}
+    check_capacity(errors, values, "capacity_online")
+    check_url(errors, values, "webcast_url")
+    check_url(errors, values, "remote_url")
 
 
 def _normalise_instants(values: dict) -> None:
@@ -267,7 +294,7 @@ async def change_meeting(
     values = {k: v for k, v in values.items() if k in MEETING_FIELDS}
     meeting = await _meeting_for_update(slug)
     errors = _validate_meeting(values, dict(meeting))
-    for name in ("slug", "title", "timezone", "starts_on", "ends_on", "status"):
+    for name in ("slug", "title", "timezone", "starts_on", "ends_on", "status", "mode"):
         if name in values and values[name] is None:
             errors[name] = gettext("Required.")
     if errors:

@@ -22,13 +22,27 @@ from idmevents.meetings.builder._changes import (
     bump_sequence,
     mark_agenda_changed,
 )
-from idmevents.meetings.builder._meetings import _editable, _meeting_by_id, _meeting_for_update
+from idmevents.meetings.builder._meetings import (
+    _editable,
+    _meeting_by_id,
+    _meeting_for_update,
+    check_url,
+)
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.meetings.tables import MeetingSession, Panelist, Room, SessionPanelist
 from idmevents.validation import check_aware, check_capacity, check_text, is_row_id
 
 UID_DOMAIN = "idmevents"
-SESSION_FIELDS = ("title", "description", "kind", "starts_at", "ends_at", "room_id", "capacity")
+SESSION_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "room_id",
+    "capacity",
+    "webcast_url",
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,7 @@ async def _validate_session(
     ):
         errors["ends_at"] = gettext("The session must end after it starts.")
     check_capacity(errors, values)
+    check_url(errors, values, "webcast_url")
     room_id = values.get("room_id")
     if room_id is not None and (
         not is_row_id(room_id)
@@ -176,6 +191,7 @@ async def create_session(
             ends_at=values["ends_at"],
             room=values.get("room_id"),
             capacity=values.get("capacity"),
+            webcast_url=values.get("webcast_url") or "",
             status="scheduled",
             sequence=0,
             created_at=now,
@@ -229,6 +245,7 @@ async def update_session(
             "ends_at": row["ends_at"],
             "room_id": row["room"],
             "capacity": row["capacity"],
+            "webcast_url": row["webcast_url"],
         }
         cleaned = await _validate_session(meeting, current | values, panelists)
         values = {k: cleaned[k] for k in values}

@@ -67,7 +67,7 @@ from idmevents.registrations.services._register import (
     _register_locked,
     register,
 )
-from idmevents.registrations.services._seats import fill_free_seats, promote
+from idmevents.registrations.services._seats import change_attendance, fill_free_seats, promote
 from idmevents.registrations.views import (
     TOKEN_BYTES,
     RegistrationResult,
@@ -109,6 +109,7 @@ __all__ = [
     "approve",
     "cancel",
     "category_label",
+    "change_attendance",
     "check_details",
     "check_registration",
     "choosable_sessions",

@@ -51,8 +51,10 @@ async def approve(
                 reason="not-pending",
             )
         await _fill_seats(meeting, now=now)
-        counts = await _status_counts(meeting.id)
-        full = meeting.capacity is not None and counts.get("confirmed", 0) >= meeting.capacity
+        pool = meeting.pool_of(registration)
+        capacity = meeting.capacity_of(pool)
+        counts = await _status_counts(meeting.id, pool)
+        full = capacity is not None and counts.get("confirmed", 0) >= capacity
         if not full or over_capacity:
             registration = await _confirm(
                 registration,
@@ -60,7 +62,7 @@ async def approve(
                 now=now,
                 email_kind="approved",
                 by=by,
-                beyond=_beyond_capacity(meeting, counts) if full else None,
+                beyond=_beyond_capacity(capacity, counts) if full else None,
             )
         else:
             seq = await _next_waitlist_seq(meeting.id)
@@ -233,7 +235,9 @@ async def reinstate(
             raise _closed_conflict(meeting.row, now)
         if status == "rejected":
             return await _reconsider(registration, meeting, by=by, now=now)
-        status, seq = await _decide(meeting, registration["category"], now=now)
+        status, seq = await _decide(
+            meeting, registration["category"], now=now, attendance=registration["attendance"]
+        )
         changes = {
             Registration.status: status,
             Registration.waitlist_seq: seq,

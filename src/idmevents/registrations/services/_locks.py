@@ -10,7 +10,13 @@ from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.invitation import MeetingSpan
 from idmevents.registrations.tables import Registration
-from idmevents.registrations.views import meeting_span
+from idmevents.registrations.views import (
+    ATTENDANCES,
+    in_pool,
+    is_hybrid,
+    meeting_span,
+    seat_pool,
+)
 
 
 class _Meeting:
@@ -21,6 +27,18 @@ class _Meeting:
         self.id: int = row["id"]
         self.capacity: int | None = row["capacity"]
         self._span = span
+
+    @property
+    def pools(self) -> tuple[str | None, ...]:
+        """The seat pools (see `views.seat_pool`): one per attendance in a hybrid meeting."""
+        return ATTENDANCES if is_hybrid(self.row) else (None,)
+
+    def capacity_of(self, pool: str | None) -> int | None:
+        """The seats of `pool`: the online places of a hybrid meeting, else its capacity."""
+        return self.row.get("capacity_online") if pool == "online" else self.capacity
+
+    def pool_of(self, registration: dict) -> str | None:
+        return seat_pool(self.row, registration.get("attendance") or "in_person")
 
     async def span(self) -> MeetingSpan:
         if self._span is None:
@@ -59,12 +77,14 @@ async def _lock_registration(registration_id: int) -> tuple[dict, _Meeting]:
     return registration, meeting
 
 
-async def _status_counts(meeting_id: int) -> dict[str, int]:
-    rows = (
-        await Registration.select(Registration.status, Count())
-        .where(Registration.meeting == meeting_id)
-        .group_by(Registration.status)
+async def _status_counts(meeting_id: int, pool: str | None = None) -> dict[str, int]:
+    """Registrations by status, of one seat pool (`views.seat_pool`) or of the whole meeting."""
+    query = Registration.select(Registration.status, Count()).where(
+        Registration.meeting == meeting_id
     )
+    if pool is not None:
+        query = query.where(in_pool(pool))
+    rows = await query.group_by(Registration.status)
     return {row["status"]: row["count"] for row in rows}
 
 

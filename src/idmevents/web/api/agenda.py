@@ -94,6 +94,36 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
     ) = UNSET
     reminders_enabled: bool | Unset = UNSET
     follow_up_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
+    mode: (
+        Annotated[
+            Literal["in_person", "online", "hybrid"],
+            msgspec.Meta(
+                description=(
+                    "in_person, online, or hybrid: `capacity` seats in the room and "
+                    "`capacity_online` places online, each with its own waiting list"
+                )
+            ),
+        ]
+        | Unset
+    ) = UNSET
+    capacity_online: Seats | Unset | None = UNSET
+    webcast_url: (
+        Annotated[str, msgspec.Meta(max_length=500, description="Public: shown on pages and feeds")]
+        | Unset
+    ) = UNSET
+    remote_url: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=500,
+                description=(
+                    "Private: given to registered online participants only (their page, emails, "
+                    "reminders and personal feed), never in public pages, feeds or exports"
+                ),
+            ),
+        ]
+        | Unset
+    ) = UNSET
 
 
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -115,6 +145,10 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
     room_id: Id | None = None
     capacity: Seats | None = None
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] = []
+    webcast_url: Annotated[
+        str,
+        msgspec.Meta(max_length=500, description="Public: the session's own webcast, if any"),
+    ] = ""
 
 
 class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -127,6 +161,7 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
     capacity: Seats | Unset | None = UNSET
     status: Literal["scheduled", "cancelled"] | Unset = UNSET
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] | Unset = UNSET
+    webcast_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
 
 
 class PanelistCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -171,6 +206,7 @@ class SessionOut(msgspec.Struct):
     sequence: int
     updated_at: datetime
     panelists: list[SessionPanelistOut]
+    webcast_url: str
 
 
 class MeetingOut(msgspec.Struct):
@@ -191,6 +227,10 @@ class MeetingOut(msgspec.Struct):
     reminders: list[str]
     reminders_enabled: bool
     follow_up_url: str
+    mode: str
+    capacity_online: int | None
+    webcast_url: str
+    remote_url: str
     rooms: list[RoomOut]
     sessions: list[SessionOut]
 
@@ -295,6 +335,7 @@ def session_out(item: services.AgendaItem, meeting: dict) -> SessionOut:
             SessionPanelistOut(p.panelist_id, p.display_name, p.role, p.order)
             for p in item.panelists
         ],
+        webcast_url=item.webcast_url,
     )
 
 
@@ -320,6 +361,10 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         reminders=stored_offsets(meeting),
         reminders_enabled=meeting["reminders_enabled"],
         follow_up_url=meeting["follow_up_url"],
+        mode=meeting["mode"],
+        capacity_online=meeting["capacity_online"],
+        webcast_url=meeting["webcast_url"],
+        remote_url=meeting["remote_url"],
         rooms=[RoomOut(r["id"], r["name"], r["capacity"]) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )

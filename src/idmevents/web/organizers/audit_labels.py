@@ -39,6 +39,7 @@ ACTIONS: dict[str, str] = {
     "registration.reconsidered": _("Registration reconsidered"),
     "registration.details-changed": _("Details changed"),
     "registration.sessions-chosen": _("Sessions chosen"),
+    "registration.attendance": _("Attendance changed"),
     "meeting.create": _("Meeting created"),
     "meeting.update": _("Meeting changed"),
     "meeting.publish": _("Meeting published"),

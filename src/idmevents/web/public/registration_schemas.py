@@ -58,6 +58,19 @@ class RegistrationIn(msgspec.Struct, kw_only=True):
     sessions: Annotated[
         list[int], msgspec.Meta(description="Ids of the meeting's sessions the person will attend")
     ] = []
+    attendance: (
+        Annotated[
+            Literal["in_person", "online"],
+            msgspec.Meta(
+                description=(
+                    "Where the person takes part. A hybrid meeting has seats in the room and online "
+                    "places, each with its own waiting list (in the room if left out); an in-person "
+                    "or online meeting decides for everyone."
+                )
+            ),
+        ]
+        | None
+    ) = None
 
 
 class SessionStatus(msgspec.Struct, kw_only=True):
@@ -68,6 +81,7 @@ class SessionStatus(msgspec.Struct, kw_only=True):
 
 class RegistrationCreated(msgspec.Struct, kw_only=True):
     status: Literal["confirmed", "pending", "waitlisted"]
+    attendance: Literal["in_person", "online"]
     waitlist_position: int | None
     manage_url: str
     sessions: list[SessionStatus]
@@ -90,6 +104,7 @@ _JSON_FIELDS: dict[str, tuple[Any, str]] = {
     "accessibility_needs": _TEXT,
     "consent": (bool, "Must be true or false."),
     "sessions": (list[int] | None, "Must be a list of session ids (whole numbers)."),
+    "attendance": _TEXT,
 }
 
 
@@ -156,6 +171,7 @@ def form_from_html(data: FormMultiDict) -> RegistrationForm:
         accessibility_needs=_text(data, "accessibility_needs"),
         consent=_text(data, "consent") == "yes",
         sessions=sessions,
+        attendance=_text(data, "attendance"),
         problems=problems,
     )
 

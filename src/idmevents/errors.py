@@ -16,6 +16,14 @@ class AppError(Exception):
     status_code = 400
     title = "Bad request"
 
+    def __init_subclass__(cls, status: int | None = None, title: str | None = None, **kwargs):
+        """`class NotFound(AppError, status=404, title="Not found")` sets both at once."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+        if title is not None:
+            cls.title = title
+
     def __init__(self, message: str = "", *, fields: dict[str, str] | None = None, **extra):
         super().__init__(message or self.title)
         self.message = message or self.title
@@ -23,31 +31,19 @@ class AppError(Exception):
         self.extra = extra
 
 
-class NotFound(AppError):
-    status_code = 404
-    title = "Not found"
+class NotFound(AppError, status=404, title="Not found"): ...
 
 
-class InvalidInput(AppError):
-    status_code = 422
-    title = "Invalid input"
+class InvalidInput(AppError, status=422, title="Invalid input"): ...
 
 
-class Conflict(AppError):
-    status_code = 409
-    title = "Conflict"
+class Conflict(AppError, status=409, title="Conflict"): ...
 
 
-class Unauthorized(AppError):
-    status_code = 401
-    title = "Authentication required"
+class Unauthorized(AppError, status=401, title="Authentication required"): ...
 
 
-class Forbidden(AppError):
-    status_code = 403
-    title = "Forbidden"
+class Forbidden(AppError, status=403, title="Forbidden"): ...
 
 
-class TooLarge(AppError):
-    status_code = 413
-    title = "Request body too large"
+class TooLarge(AppError, status=413, title="Request body too large"): ...

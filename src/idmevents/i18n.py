@@ -129,3 +129,15 @@ def date_range(first: date, last: date) -> str:
 def zone_name(timezone: str) -> str:
     """A readable name for the zone: "New York Time", "Zurich Time"."""
     return get_timezone_location(ZoneInfo(timezone), locale=_locale())
+
+
+# The filters every Jinja environment (pages and emails) gets: dates and times in the reader's
+# language, zones by name.
+TEMPLATE_FILTERS = {
+    "local_time": local_time,
+    "local_date": local_date,
+    "local_datetime": local_datetime,
+    "date_range": date_range,
+    "zone_name": zone_name,
+    "zone_abbreviation": zone_abbreviation,
+}

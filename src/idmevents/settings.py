@@ -169,43 +169,38 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _seconds(name: str, default: float) -> float:
+def _number(name: str, default, parse, kind: str, allowed, bound: str):
+    """The environment variable `name` read with `parse`; `default` when unset or blank.
+
+    ValueError names the variable when the value does not parse (`kind`) or `allowed` refuses
+    it (`bound`).
+    """
     value = os.environ.get(name)
     if value is None or not value.strip():
         return default
     try:
-        seconds = float(value)
+        number = parse(value)
     except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
-    if not seconds > 0:
-        raise ValueError(f"{name} must be more than 0 seconds, not {value!r}")
-    return seconds
+        raise ValueError(f"{name} must be {kind}, not {value!r}") from None
+    if not allowed(number):
+        raise ValueError(f"{name} must be {bound}, not {value!r}")
+    return number
+
+
+def _seconds(name: str, default: float) -> float:
+    return _number(
+        name, default, float, "a number of seconds", lambda n: n > 0, "more than 0 seconds"
+    )
 
 
 def _count(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        count = int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-    if count < 1:
-        raise ValueError(f"{name} must be at least 1, not {value!r}")
-    return count
+    return _number(name, default, int, "a whole number", lambda n: n >= 1, "at least 1")
 
 
 def _non_negative_seconds(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
-    if not seconds >= 0:
-        raise ValueError(f"{name} must be 0 or more seconds, not {value!r}")
-    return seconds
+    return _number(
+        name, default, float, "a number of seconds", lambda n: n >= 0, "0 or more seconds"
+    )
 
 
 def _database_url(var_dir: Path) -> str:

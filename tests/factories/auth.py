@@ -11,7 +11,7 @@ _password_hash: list[str] = []
 
 def user_maker() -> Callable[..., Awaitable[tuple[dict, str]]]:
     """`await make(role, email=...)` → (user row, password), numbering its addresses from 1."""
-    from idmevents.auth import services
+    from idmevents.auth import passwords, services
     from idmevents.auth.tables import User
 
     counter = iter(range(1, 10_000))
@@ -24,9 +24,9 @@ def user_maker() -> Callable[..., Awaitable[tuple[dict, str]]]:
         active: bool = True,
     ) -> tuple[dict, str]:
         if not _password_hash:
-            _password_hash.append(await services.hash_password(TEST_PASSWORD))
+            _password_hash.append(await passwords.hash_password(TEST_PASSWORD))
         services.check_role(role)
-        address = services.normalise_email(email or f"{role}{next(counter)}@example.org")
+        address = passwords.normalise_email(email or f"{role}{next(counter)}@example.org")
         rows = await User.insert(
             User(
                 email=address,

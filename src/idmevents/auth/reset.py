@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from idmevents import audit, db, urls
-from idmevents.auth import services
+from idmevents import db, urls
+from idmevents.auth import history, passwords
 from idmevents.auth.tables import PasswordReset, User
 from idmevents.errors import InvalidInput
 from idmevents.i18n import current_language, gettext
@@ -33,7 +33,7 @@ async def issue_link(user: dict, *, kind: str, lifetime: timedelta, now: datetim
     await PasswordReset.insert(
         PasswordReset(
             user=user["id"],
-            token_hash=services.hash_token(secret),
+            token_hash=passwords.hash_token(secret),
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -68,7 +68,7 @@ async def request_reset(email: str, *, now: datetime | None = None) -> bool:
     The caller shows the same answer either way.
     """
     now = now or datetime.now(UTC)
-    address = services.normalise_email(email)
+    address = passwords.normalise_email(email)
     if not address or len(address) > 320:
         return False
     async with db.write_transaction():
@@ -76,13 +76,11 @@ async def request_reset(email: str, *, now: datetime | None = None) -> bool:
         if user is None:
             return False
         await issue_link(user, kind="password-reset", lifetime=RESET_LIFETIME, now=now)
-        await audit.record(
-            user_id=user["id"],
-            actor=user["email"],
-            action="request-password-reset",
-            entity_type="user",
-            entity_id=user["id"],
-            summary=gettext("Password reset link sent"),
+        await history.record_own(
+            user["id"],
+            user["email"],
+            "request-password-reset",
+            gettext("Password reset link sent"),
             now=now,
         )
     return True
@@ -107,7 +105,7 @@ async def _open_reset(secret: str, now: datetime) -> dict | None:
             PasswordReset.user.active.as_alias("active"),
         )
         .where(
-            (PasswordReset.token_hash == services.hash_token(secret))
+            (PasswordReset.token_hash == passwords.hash_token(secret))
             & PasswordReset.used_at.is_null()
         )
         .first()
@@ -135,13 +133,13 @@ async def reset_password(
     now = now or datetime.now(UTC)
     if await _open_reset(secret, now) is None:
         raise _invalid_link()
-    services.check_new_password(password, confirm)
-    new_hash = await services.hash_password(password)
+    passwords.check_new_password(password, confirm)
+    new_hash = await passwords.hash_password(password)
     async with db.write_transaction():
         # Checked again under the lock: two submissions of one link cannot both succeed.
         row = await db.locked(
             PasswordReset.select(PasswordReset.id, PasswordReset.user).where(
-                (PasswordReset.token_hash == services.hash_token(secret))
+                (PasswordReset.token_hash == passwords.hash_token(secret))
                 & PasswordReset.used_at.is_null()
                 & (PasswordReset.expires_at > now)
             )
@@ -155,13 +153,11 @@ async def reset_password(
         await PasswordReset.update({PasswordReset.used_at: now}).where(
             (PasswordReset.user == row["user"]) & PasswordReset.used_at.is_null()
         )
-        await audit.record(
-            user_id=user["id"],
-            actor=user["email"],
-            action="reset-password",
-            entity_type="user",
-            entity_id=user["id"],
-            summary=gettext("Password set through an emailed link"),
+        await history.record_own(
+            user["id"],
+            user["email"],
+            "reset-password",
+            gettext("Password set through an emailed link"),
             now=now,
         )
     user["password_hash"] = new_hash

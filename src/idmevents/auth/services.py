@@ -2,57 +2,40 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from idmevents import audit, db
+from idmevents.auth import history, reset
+from idmevents.auth.passwords import (
+    MAX_PASSWORD_LENGTH,
+    check_new_password,
+    check_password,
+    dummy_hash,
+    hash_password,
+    hash_token,
+    needs_rehash,
+    normalise_email,
+    unusable_password,
+    verify_password,
+)
 from idmevents.auth.tables import ApiToken, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
-from idmevents.settings import get_settings
 
 # Lowest to highest: each role may do what the roles below it may.
 ROLES = ("checkin", "organizer", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
-MIN_PASSWORD_LENGTH = 12
-# argon2 on a megabyte-long "password" is a cheap way to burn our CPU: refuse it before hashing.
-MAX_PASSWORD_LENGTH = 1024
 TOKEN_PREFIX = "idm_"
 TOKEN_PREFIX_LENGTH = 12  # "idm_" and 8 random characters: enough to tell tokens apart in a list
 # Writing last_used_at on every API call would make every read a write; once a minute is plenty.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@functools.cache
-def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
-
-
-def _hasher() -> PasswordHasher:
-    settings = get_settings().passwords
-    return _hasher_for(settings.time_cost, settings.memory_kib)
-
-
-@functools.cache
-def _dummy_hash(time_cost: int, memory_kib: int) -> str:
-    """Verified against when an email has no account, so that a wrong email costs as long as a
-    wrong password and response times do not tell who has an account."""
-    return _hasher_for(time_cost, memory_kib).hash("no account has this password")
-
-
-def _dummy() -> str:
-    settings = get_settings().passwords
-    return _dummy_hash(settings.time_cost, settings.memory_kib)
 
 
 class CurrentUser(msgspec.Struct, frozen=True):
@@ -87,18 +70,9 @@ def role_label(role: str) -> str:
     return gettext(ROLE_LABELS.get(role, role))
 
 
-def unusable_password() -> str:
-    """A password nobody knows, for an account whose owner will choose theirs through a link."""
-    return secrets.token_urlsafe(48)
-
-
 def role_allows(role: str, required: str) -> bool:
     """True when `role` ranks at or above `required` (admin > organizer > checkin)."""
     return ROLE_RANK.get(role, -1) >= ROLE_RANK[required]
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def current_user_from_row(row: dict) -> CurrentUser:
@@ -108,45 +82,6 @@ def current_user_from_row(row: dict) -> CurrentUser:
 
 
 # Passwords ------------------------------------------------------------------------------------
-
-
-async def hash_password(password: str) -> str:
-    # argon2 takes tens of milliseconds of CPU on purpose: keep it off the event loop.
-    return await asyncio.to_thread(_hasher().hash, password)
-
-
-async def verify_password(password_hash: str, password: str) -> bool:
-    def verify() -> bool:
-        try:
-            return _hasher().verify(password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-
-    return await asyncio.to_thread(verify)
-
-
-def password_stamp(password_hash: str) -> str:
-    """A short fingerprint of the hash, kept in the session: a password change logs other sessions out."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            gettext("The password is too short."),
-            fields={
-                "password": gettext("Use at least %(count)d characters.")
-                % {"count": MIN_PASSWORD_LENGTH}
-            },
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(
-            gettext("The password is too long."),
-            fields={
-                "password": gettext("Use at most %(count)d characters.")
-                % {"count": MAX_PASSWORD_LENGTH}
-            },
-        )
 
 
 def check_role(role: str) -> None:
@@ -174,6 +109,12 @@ CLI_ACTOR = "command line"
 def _actor(by: CurrentUser | None) -> tuple[int | None, str]:
     """Who the audit log names: an account, or the operator at the command line."""
     return (by.id, by.email) if by is not None else (None, CLI_ACTOR)
+
+
+async def _record(by: CurrentUser | None, **entry: Any) -> None:
+    """An audit entry for a change to accounts or tokens, naming who made it."""
+    user_id, actor = _actor(by)
+    await audit.record(user_id=user_id, actor=actor, **entry)
 
 
 async def create_user(
@@ -224,10 +165,8 @@ async def create_user(
             if "unique" in str(error).lower():
                 raise _email_taken() from error
             raise
-        user_id, actor = _actor(by)
-        await audit.record(
-            user_id=user_id,
-            actor=actor,
+        await _record(
+            by,
             action="create",
             entity_type="user",
             entity_id=rows[0]["id"],
@@ -236,8 +175,6 @@ async def create_user(
             now=now,
         )
         if invite:
-            from idmevents.auth import reset  # reset builds on this module
-
             await reset.issue_link(
                 rows[0], kind="account-invitation", lifetime=reset.INVITE_LIFETIME, now=now
             )
@@ -275,16 +212,16 @@ async def authenticate(email: str, password: str, *, now: datetime | None = None
     now = now or datetime.now(UTC)
     email = normalise_email(email)
     if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
-        await verify_password(_dummy(), "x")
+        await verify_password(dummy_hash(), "x")
         return None
     row = await User.select().where(User.email == email).first()
     if row is None or not row["active"]:
-        await verify_password(_dummy(), password)
+        await verify_password(dummy_hash(), password)
         return None
     if not await verify_password(row["password_hash"], password):
         return None
     changes: dict = {User.last_login_at: now}
-    if _hasher().check_needs_rehash(row["password_hash"]):
+    if needs_rehash(row["password_hash"]):
         new_hash = await hash_password(password)
         changes[User.password_hash] = new_hash
         row["password_hash"] = new_hash
@@ -294,10 +231,6 @@ async def authenticate(email: str, password: str, *, now: datetime | None = None
 
 
 # API tokens -----------------------------------------------------------------------------------
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def create_token(
@@ -328,10 +261,8 @@ async def create_token(
                 created_at=now,
             )
         ).returning(*ApiToken.all_columns())
-        actor_id, actor = _actor(by)
-        await audit.record(
-            user_id=actor_id,
-            actor=actor,
+        await _record(
+            by,
             action="create",
             entity_type="token",
             entity_id=rows[0]["id"],
@@ -369,10 +300,8 @@ async def revoke_token(
         if row["revoked_at"] is None:
             await ApiToken.update({ApiToken.revoked_at: now}).where(ApiToken.id == token_id)
             row["revoked_at"] = now
-            actor_id, actor = _actor(by)
-            await audit.record(
-                user_id=actor_id,
-                actor=actor,
+            await _record(
+                by,
                 action="revoke",
                 entity_type="token",
                 entity_id=token_id,
@@ -441,6 +370,14 @@ async def _other_active_admins(user_id: int) -> int:
     )
 
 
+async def _locked_user(user_id: int) -> dict:
+    """The account, locked until the transaction ends; NotFound when there is none."""
+    user = await db.locked(User.select().where(User.id == user_id)).first()
+    if user is None:
+        raise NotFound(gettext("There is no such account."))
+    return user
+
+
 async def change_role(
     user_id: int, role: str, *, by: CurrentUser, now: datetime | None = None
 ) -> dict:
@@ -448,9 +385,7 @@ async def change_role(
     now = now or datetime.now(UTC)
     check_role(role)
     async with db.write_transaction():
-        user = await db.locked(User.select().where(User.id == user_id)).first()
-        if user is None:
-            raise NotFound(gettext("There is no such account."))
+        user = await _locked_user(user_id)
         if user["role"] == role:
             return user
         if user["role"] == "admin" and user["active"] and not await _other_active_admins(user_id):
@@ -459,9 +394,8 @@ async def change_role(
                 fields={"role": gettext("At least one active administrator must remain.")},
             )
         await User.update({User.role: role}).where(User.id == user_id)
-        await audit.record(
-            user_id=by.id,
-            actor=by.email,
+        await _record(
+            by,
             action="change-role",
             entity_type="user",
             entity_id=user_id,
@@ -479,9 +413,7 @@ async def set_active(
     """Deactivate or reactivate an account. Deactivating ends its sessions and revokes its tokens."""
     now = now or datetime.now(UTC)
     async with db.write_transaction():
-        user = await db.locked(User.select().where(User.id == user_id)).first()
-        if user is None:
-            raise NotFound(gettext("There is no such account."))
+        user = await _locked_user(user_id)
         if user["active"] == active:
             return user
         if not active and user_id == by.id:
@@ -501,9 +433,8 @@ async def set_active(
             await ApiToken.update({ApiToken.revoked_at: now}).where(
                 (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
             )
-        await audit.record(
-            user_id=by.id,
-            actor=by.email,
+        await _record(
+            by,
             action="activate" if active else "deactivate",
             entity_type="user",
             entity_id=user_id,
@@ -526,13 +457,11 @@ async def update_profile(
         )
     async with db.write_transaction():
         await User.update({User.display_name: display_name}).where(User.id == user.id)
-        await audit.record(
-            user_id=user.id,
-            actor=user.email,
-            action="update",
-            entity_type="user",
-            entity_id=user.id,
-            summary=gettext("Name changed to %(name)s") % {"name": display_name or "—"},
+        await history.record_own(
+            user.id,
+            user.email,
+            "update",
+            gettext("Name changed to %(name)s") % {"name": display_name or "—"},
             now=now,
         )
 
@@ -551,22 +480,11 @@ async def change_password(
     new_hash = await hash_password(new)
     async with db.write_transaction():
         await User.update({User.password_hash: new_hash}).where(User.id == user.id)
-        await audit.record(
-            user_id=user.id,
-            actor=user.email,
-            action="change-password",
-            entity_type="user",
-            entity_id=user.id,
-            summary=gettext("Password changed"),
+        await history.record_own(
+            user.id,
+            user.email,
+            "change-password",
+            gettext("Password changed"),
             now=now,
         )
     return new_hash
-
-
-def check_new_password(new: str, confirm: str) -> None:
-    check_password(new)
-    if new != confirm:
-        raise InvalidInput(
-            gettext("The two passwords differ."),
-            fields={"confirm_password": gettext("Type the same password twice.")},
-        )

@@ -36,14 +36,7 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.filters.update(
-        local_time=i18n.local_time,
-        local_date=i18n.local_date,
-        local_datetime=i18n.local_datetime,
-        date_range=i18n.date_range,
-        zone_name=i18n.zone_name,
-        zone_abbreviation=i18n.zone_abbreviation,
-    )
+    env.filters.update(i18n.TEMPLATE_FILTERS)
     return env
 
 

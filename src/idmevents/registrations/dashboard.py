@@ -10,6 +10,19 @@ from piccolo.query.functions.aggregate import Count
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import Registration
 
+# What a list of meetings shows: the dashboard's and the desk's meeting chooser.
+MEETING_LIST_COLUMNS = (
+    Meeting.id,
+    Meeting.slug,
+    Meeting.title,
+    Meeting.city,
+    Meeting.timezone,
+    Meeting.starts_on,
+    Meeting.ends_on,
+    Meeting.status,
+    Meeting.capacity,
+)
+
 REGISTRATION_STATUSES = ("confirmed", "pending", "waitlisted", "rejected", "cancelled")
 
 
@@ -39,17 +52,9 @@ class MeetingSummary:
 
 async def meeting_summaries() -> list[MeetingSummary]:
     """Meetings, the latest first, each with its registrations counted per status."""
-    meetings = await Meeting.select(
-        Meeting.id,
-        Meeting.slug,
-        Meeting.title,
-        Meeting.city,
-        Meeting.timezone,
-        Meeting.starts_on,
-        Meeting.ends_on,
-        Meeting.status,
-        Meeting.capacity,
-    ).order_by(Meeting.starts_on, ascending=False)
+    meetings = await Meeting.select(*MEETING_LIST_COLUMNS).order_by(
+        Meeting.starts_on, ascending=False
+    )
     summaries = {
         row["id"]: MeetingSummary(**row, counts=dict.fromkeys(REGISTRATION_STATUSES, 0))
         for row in meetings

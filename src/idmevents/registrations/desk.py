@@ -28,6 +28,7 @@ from idmevents.mail import services as mail
 from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations import services
 from idmevents.registrations.countries import COUNTRY_CODES
+from idmevents.registrations.dashboard import MEETING_LIST_COLUMNS
 from idmevents.registrations.labels import CATEGORIES, category_label
 from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance
 
@@ -78,17 +79,7 @@ def is_id(value: int | None) -> bool:
 
 async def desk_meetings() -> list[dict]:
     """Every meeting an organizer may look at, drafts included, in date order."""
-    return await Meeting.select(
-        Meeting.id,
-        Meeting.slug,
-        Meeting.title,
-        Meeting.city,
-        Meeting.timezone,
-        Meeting.starts_on,
-        Meeting.ends_on,
-        Meeting.status,
-        Meeting.capacity,
-    ).order_by(Meeting.starts_on)
+    return await Meeting.select(*MEETING_LIST_COLUMNS).order_by(Meeting.starts_on)
 
 
 def default_meeting(meetings: list[dict], now: datetime) -> dict | None:

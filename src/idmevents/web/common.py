@@ -18,9 +18,11 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
 from idmevents import db, i18n, stores, urls
+from idmevents.audit import Actor
 from idmevents.errors import AppError
 from idmevents.feeds import links
 
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
 API_PREFIX = "/api/"
+# Pages that carry a secret (a private link, a token shown once): no caches, no referrers.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):
@@ -40,20 +44,29 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     reason: str | None = None
 
 
+def request_actor(request: Request) -> Actor:
+    """The signed-in user making the request, as the audit log names them."""
+    return Actor(request.user.id, request.user.email)
+
+
+NO_TOKEN = "No API token, or one that is unknown or revoked"
+
+
+def error_specs(answers: dict[int, str], body: type = ErrorBody) -> dict[int, ResponseSpec]:
+    """OpenAPI answers for an API's error statuses, each a JSON error of `body`, by status."""
+    return {
+        status: ResponseSpec(data_container=body, description=description)
+        for status, description in answers.items()
+    }
+
+
 def configure_jinja(engine: TemplateEngineProtocol) -> None:
     env: Environment = engine.engine
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.filters.update(
-        local_time=i18n.local_time,
-        local_date=i18n.local_date,
-        local_datetime=i18n.local_datetime,
-        date_range=i18n.date_range,
-        zone_name=i18n.zone_name,
-        zone_abbreviation=i18n.zone_abbreviation,
-    )
+    env.filters.update(i18n.TEMPLATE_FILTERS)
     env.globals.update(
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
@@ -75,12 +88,9 @@ def subscribe_links(feed_url: str, title: str) -> links.SubscribeLinks:
     return links.subscribe_links(feed_url, title)
 
 
-# Browsers send a handful of distinct Accept-Language values: each is weighed once, not per request.
-_pick_language = functools.lru_cache(maxsize=512)(i18n.pick_language)
-
-
-class LanguageMiddleware:
-    """Chooses the language for the whole request, rendering included: ?lang=, else Accept-Language."""
+class HttpMiddleware:
+    """An ASGI middleware for HTTP requests: other scopes (lifespan, websockets) pass straight
+    through; subclasses write `handle`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -89,6 +99,20 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+# Browsers send a handful of distinct Accept-Language values: each is weighed once, not per request.
+_pick_language = functools.lru_cache(maxsize=512)(i18n.pick_language)
+
+
+class LanguageMiddleware(HttpMiddleware):
+    """Chooses the language for the whole request, rendering included: ?lang=, else Accept-Language."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept = ""
         for name, value in scope.get("headers") or ():
             if name == b"accept-language":

@@ -18,10 +18,7 @@ from idmevents.web.common import error_response
 LOGIN_RATE_LIMIT_STORE = "login_rate_limit"
 
 
-class TooManyAttempts(AppError):
-    status_code = 429
-    title = "Too many attempts"
-
+class TooManyAttempts(AppError, status=429, title="Too many attempts"):
     def __init__(self, retry_after: int) -> None:
         minutes = max(1, (retry_after + 59) // 60)
         super().__init__(

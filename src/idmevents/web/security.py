@@ -9,18 +9,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import NotFoundException
 
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
 from idmevents.validation import MAX_ID
+from idmevents.web.common import HttpMiddleware
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import Message, Receive, Scope, Send
 
 # Our bodies nest three or four levels; a parser must never recurse on what a client sends.
 MAX_JSON_DEPTH = 32
@@ -55,25 +56,37 @@ def _security_headers(path: str) -> dict[str, str]:
     return headers
 
 
+@functools.cache
+def _raw_headers(private: bool, secret: bool) -> dict[bytes, bytes]:
+    """The headers for one kind of path, encoded once (this runs on every answer)."""
+    # Every secret-URL prefix is also a private one; a path standing for each kind.
+    path = "/r/" if secret else "/admin" if private else "/"
+    return {
+        name.lower().encode(): value.encode() for name, value in _security_headers(path).items()
+    }
+
+
+_DEFAULT_REFERRER_POLICY = (b"referrer-policy", b"strict-origin-when-cross-origin")
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """Add the headers to every answer's start; a page's own stricter Referrer-Policy stays."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in _security_headers(scope.get("path", "")).items():
-        headers[name] = value
-    if "referrer-policy" not in headers:
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    path = scope.get("path", "")
+    ours = _raw_headers(path.startswith(PRIVATE_PREFIXES), path.startswith(SECRET_URL_PREFIXES))
+    # Raw header pairs, not MutableScopeHeaders: its per-name search cost more than the feed.
+    raw = [(name, value) for name, value in message.get("headers", ()) if name.lower() not in ours]
+    raw.extend(ours.items())
+    if not any(name.lower() == b"referrer-policy" for name, _ in raw):
+        raw.append(_DEFAULT_REFERRER_POLICY)
+    message["headers"] = raw
 
 
-class UnsupportedMediaType(AppError):
-    status_code = 415
-    title = "Unsupported media type"
+class UnsupportedMediaType(AppError, status=415, title="Unsupported media type"): ...
 
 
-class BadJson(AppError):
-    status_code = 400
-    title = "Bad request"
+class BadJson(AppError, status=400, title="Bad request"): ...
 
 
 def is_json_type(content_type: str) -> bool:
@@ -106,16 +119,10 @@ def check_ids(path_params: dict) -> None:
             raise NotFoundException()
 
 
-class RequestGuard:
+class RequestGuard(HttpMiddleware):
     """The id rule, then the body rules, for every routed request (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         check_ids(scope.get("path_params") or {})
         if scope.get("method") not in _BODY_METHODS:
             await self.app(scope, receive, send)

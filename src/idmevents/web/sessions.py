@@ -20,13 +20,13 @@ from litestar.middleware.session.server_side import (
 from litestar.types import Empty
 from litestar.utils.dataclass import extract_dataclass_items
 
-from idmevents.auth import services
-from idmevents.web.common import API_PREFIX
+from idmevents.auth import passwords, services
+from idmevents.web.common import API_PREFIX, HttpMiddleware
 from idmevents.web.guards import INVALID_TOKEN
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
-    from litestar.types import ASGIApp, Message, Receive, Scope, ScopeSession, Send
+    from litestar.types import Message, Receive, Scope, ScopeSession, Send
 
 SESSION_COOKIE = "idm_session"
 SESSION_STORE = "sessions"
@@ -134,20 +134,14 @@ def session_config(*, secure: bool) -> SessionConfig:
     return SessionConfig(secure=secure, httponly=True, samesite="lax")
 
 
-class AuthenticationMiddleware:
+class AuthenticationMiddleware(HttpMiddleware):
     """Sets `scope["user"]` to a CurrentUser (session or Bearer token) or None, for every request.
 
     Sessions count only for pages and for safe API calls: the API takes no CSRF token, so a change
     through the API must carry a Bearer token, which no other site can make a browser send.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["user"] = None
         scope["auth"] = None
         path = scope["path"]
@@ -177,7 +171,7 @@ class AuthenticationMiddleware:
         if path_is_api(scope["path"]) and scope.get("method", "GET") not in SAFE_METHODS:
             return
         row = await services.load_active_user(int(session["uid"]))
-        if row is None or session.get("stamp") != services.password_stamp(row["password_hash"]):
+        if row is None or session.get("stamp") != passwords.password_stamp(row["password_hash"]):
             # Deactivated, deleted, or the password changed since: this session is over.
             scope["session"] = {}
             return

@@ -7,7 +7,7 @@ from litestar import Request, get
 from litestar.testing import AsyncTestClient
 
 from idmevents.audit.tables import AuditEntry
-from idmevents.auth import services
+from idmevents.auth import passwords, services
 from idmevents.auth.tables import StoreEntry
 from idmevents.web.guards import requires_role
 from idmevents.web.login_limits import Limit, LoginLimits
@@ -169,7 +169,7 @@ async def test_password_change_ends_other_sessions(client, make_user, login):
 
     user, password = await make_user("organizer")
     await login(client, user["email"], password)
-    new_hash = await services.hash_password("another long password")
+    new_hash = await passwords.hash_password("another long password")
     await User.update({User.password_hash: new_hash}).where(User.id == user["id"])
     assert (await client.get("/admin/", follow_redirects=False)).status_code == 303
 

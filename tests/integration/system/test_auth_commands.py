@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from idmevents.auth import services
+from idmevents.auth import passwords, services
 from idmevents.auth.tables import ApiToken, User
 from tests.support.environment import ROOT
 
@@ -106,7 +106,7 @@ async def test_token_create_prints_secret_once_and_revoke_by_prefix(make_user):
     # Only the hash is kept: the secret itself is nowhere in the database.
     assert row == {
         "prefix": secret[:12],
-        "token_hash": services.hash_token(secret),
+        "token_hash": passwords.hash_token(secret),
         "name": "scripts",
     }
 

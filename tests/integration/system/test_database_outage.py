@@ -61,6 +61,9 @@ async def admin(sql: str) -> None:
 
 async def take_down(name: str) -> None:
     """Close the app's connections and rename its database so that it cannot reconnect."""
+    # First refuse new connections, so that the app (whose pool reconnects at once) cannot win
+    # the race between closing its connections and renaming the database on a loaded machine.
+    await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
     for _ in range(20):
         await admin(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -113,6 +116,7 @@ def test_outage_is_503_with_retry_after_then_recovers():
         )
 
         asyncio.run(admin(f'ALTER DATABASE "{name}_away" RENAME TO "{name}"'))
+        asyncio.run(admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
         deadline = time.monotonic() + 20
         while fetch(f"{server.url}/")[0] != 200:
             assert time.monotonic() < deadline, "the app did not recover"

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 
 from idmevents import audit
 from idmevents.audit.tables import AuditEntry
-from idmevents.auth import reset, services
+from idmevents.auth import passwords, reset, services
 from idmevents.auth.tables import ApiToken, PasswordReset, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.mail.tables import OutboxMessage
@@ -110,7 +110,7 @@ async def test_token_secret_is_stored_only_as_hash(make_user):
     assert secret not in str(stored)
     assert (stored["prefix"], stored["token_hash"], row["id"]) == (
         secret[:12],
-        services.hash_token(secret),
+        passwords.hash_token(secret),
         stored["id"],
     )
 
@@ -194,7 +194,7 @@ async def test_request_reset_queues_email_with_link(make_user):
     ]
     secret = _link_from_outbox(outbox[0]["raw"])
     stored = await PasswordReset.select(PasswordReset.token_hash, PasswordReset.user).first()
-    assert stored == {"token_hash": services.hash_token(secret), "user": user["id"]}
+    assert stored == {"token_hash": passwords.hash_token(secret), "user": user["id"]}
 
 
 async def test_request_reset_unknown_or_inactive_sends_nothing(make_user):

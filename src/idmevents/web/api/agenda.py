@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.audit import Actor
@@ -25,6 +24,7 @@ from idmevents.meetings import builder, panelists, services
 from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import meeting_cancellation
 from idmevents.validation import MAX_ID
+from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.guards import requires_role
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
@@ -273,17 +273,16 @@ class ErrorOut(msgspec.Struct):
     clashes: list[ClashOut] | Unset = UNSET
 
 
-def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorOut, description=description)
-
-
-ERRORS = {
-    401: _error("No API token, or one that is unknown or revoked"),
-    403: _error("The token's user may not manage agendas"),
-    404: _error("No such meeting, session or panelist"),
-    409: _error("The state forbids it: a taken slug, a status change not allowed, clashes"),
-    422: _error("Invalid input; `fields` names each bad field"),
-}
+ERRORS = error_specs(
+    {
+        401: NO_TOKEN,
+        403: "The token's user may not manage agendas",
+        404: "No such meeting, session or panelist",
+        409: "The state forbids it: a taken slug, a status change not allowed, clashes",
+        422: "Invalid input; `fields` names each bad field",
+    },
+    ErrorOut,
+)
 
 
 # ---------------------------------------------------------------------------------------------

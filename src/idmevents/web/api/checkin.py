@@ -14,6 +14,7 @@ from idmevents.badges import services
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.services import get_meeting
+from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.guards import requires_role
 
 # --- the JSON API for scanning apps -----------------------------------------------------------
@@ -75,33 +76,40 @@ class CheckInError(msgspec.Struct):
     meeting: str | msgspec.UnsetType = msgspec.UNSET
 
 
-def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=CheckInError, description=description)
-
-
-_READ_ERRORS = {
-    401: _error("No API token, or one that is unknown or revoked"),
-    403: _error("The token's user is not check-in staff, organizer or admin"),
-    404: _error("No meeting has this slug"),
-}
-_CHECK_IN_ANSWERS = _READ_ERRORS | {
-    200: ResponseSpec(
-        data_container=CheckInAnswer,
-        description="Already checked in: `registration` says when and by whom",
-    ),
-    404: _error(
-        "No meeting has this slug; or `reason`: `unknown_code` (a genuine badge that was replaced "
-        "or whose registration was deleted), `not_found` (no such registration in this meeting)"
-    ),
-    409: _error(
-        "Refused, `reason`: `other_meeting` (a badge of the meeting named in `meeting`), or the "
-        "registration's status: `pending`, `waitlisted`, `cancelled`, `rejected`"
-    ),
-    422: _error("`reason`: `invalid_code` (forged, mistyped, another system's); or a bad body"),
-}
-_UNDO_ANSWERS = _READ_ERRORS | {
-    404: _error("No meeting has this slug, or no such registration in it"),
-}
+_READ_ERRORS = error_specs(
+    {
+        401: NO_TOKEN,
+        403: "The token's user is not check-in staff, organizer or admin",
+        404: "No meeting has this slug",
+    },
+    CheckInError,
+)
+_CHECK_IN_ANSWERS = (
+    _READ_ERRORS
+    | {
+        200: ResponseSpec(
+            data_container=CheckInAnswer,
+            description="Already checked in: `registration` says when and by whom",
+        )
+    }
+    | error_specs(
+        {
+            404: "No meeting has this slug; or `reason`: `unknown_code` (a genuine badge that was "
+            "replaced or whose registration was deleted), `not_found` (no such registration in "
+            "this meeting)",
+            409: "Refused, `reason`: `other_meeting` (a badge of the meeting named in `meeting`), "
+            "or the registration's status: `pending`, `waitlisted`, `cancelled`, `rejected`",
+            422: "`reason`: `invalid_code` (forged, mistyped, another system's); or a bad body",
+        },
+        CheckInError,
+    )
+)
+_UNDO_ANSWERS = _READ_ERRORS | error_specs(
+    {
+        404: "No meeting has this slug, or no such registration in it",
+    },
+    CheckInError,
+)
 
 
 def _person(card: services.Card) -> Person:

@@ -9,18 +9,17 @@ are not theirs to make.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from idmevents.audit import Actor
 from idmevents.registrations import desk, services
 from idmevents.registrations.labels import CATEGORIES
-from idmevents.web.common import ErrorBody
+from idmevents.web.common import NO_TOKEN, error_specs, request_actor
 from idmevents.web.guards import requires_role
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
@@ -28,11 +27,6 @@ Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]  (one list: registrations.labels)
 Sort = Literal["name", "-name", "date", "-date"]
 Language = Literal["en", "fr", "es"]
-
-
-def _by(request: Request) -> Actor:
-    """The organizer making the request, as the audit log names them."""
-    return Actor(request.user.id, request.user.email)
 
 
 class SessionPlaceOut(msgspec.Struct):
@@ -163,39 +157,51 @@ class RegistrationPatch(msgspec.Struct, forbid_unknown_fields=True):
     accessibility_needs: Needs = None
 
 
-def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorBody, description=description)
+READ_ERRORS = error_specs(
+    {
+        401: NO_TOKEN,
+        403: "The token's user may not manage registrations (organizers and admins may)",
+        404: "No such meeting or registration",
+        422: "A filter or field that is not a possible value; `fields` names each",
+    }
+)
+ACTION_ERRORS = READ_ERRORS | error_specs(
+    {
+        409: "The registration's state forbids it; `reason`: not-pending, not-waitlisted, "
+        "not-active, or full (no free seat and `over_capacity` not set)",
+    }
+)
 
 
-READ_ERRORS = {
-    401: _error("No API token, or one that is unknown or revoked"),
-    403: _error("The token's user may not manage registrations (organizers and admins may)"),
-    404: _error("No such meeting or registration"),
-    422: _error("A filter or field that is not a possible value; `fields` names each"),
-}
-ACTION_ERRORS = READ_ERRORS | {
-    409: _error(
-        "The registration's state forbids it; `reason`: not-pending, not-waitlisted, "
-        "not-active, or full (no free seat and `over_capacity` not set)"
-    ),
-}
-
-
-EDIT_ERRORS = READ_ERRORS | {
-    409: _error(
-        "`reason`: email-taken, another registration of the meeting has the address (the "
-        "message and `fields.email` name it); nothing was changed"
-    ),
-}
-REINSTATE_ERRORS = READ_ERRORS | {
-    409: _error(
-        "`reason`: active (the registration is not cancelled or rejected) or meeting-cancelled"
-    ),
-}
+EDIT_ERRORS = READ_ERRORS | error_specs(
+    {
+        409: "`reason`: email-taken, another registration of the meeting has the address (the "
+        "message and `fields.email` name it); nothing was changed",
+    }
+)
+REINSTATE_ERRORS = READ_ERRORS | error_specs(
+    {
+        409: "`reason`: active (the registration is not cancelled or rejected) or meeting-cancelled",
+    }
+)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
+
+
+async def _decided(
+    request: Request,
+    registration_id: int,
+    decide: Callable[..., Awaitable[Any]],
+    *args: Any,
+    **kwargs: Any,
+) -> RegistrationOut:
+    """Apply one decision to an existing registration as the organizer asking, and answer with the
+    registration as it now is."""
+    await desk.get_registration(registration_id)
+    await decide(registration_id, *args, by=request_actor(request), now=datetime.now(UTC), **kwargs)
+    return await _one(registration_id)
 
 
 def registration_out(
@@ -265,6 +271,17 @@ async def _one(registration_id: int) -> RegistrationOut:
         await services.waitlist_position(registration),
         places.get(registration_id, []),
         (await desk.check_ins_of([registration_id])).get(registration_id),
+    )
+
+
+def decision_route(action: str, *, name: str, summary: str, responses: dict = ACTION_ERRORS):
+    """`POST /registrations/{id}/<action>`: a decision on one registration, answered 200."""
+    return post(
+        f"/registrations/{{registration_id:int}}/{action}",
+        name=name,
+        status_code=200,
+        responses=responses,
+        summary=summary,
     )
 
 
@@ -346,12 +363,8 @@ class RegistrationDeskApi(Controller):
         """A registration with its waiting-list position and chosen sessions."""
         return await _one(registration_id)
 
-    @post(
-        "/registrations/{registration_id:int}/approve",
-        name="api_registration_approve",
-        status_code=200,
-        responses=ACTION_ERRORS,
-        summary="Approve a pending registration",
+    @decision_route(
+        "approve", name="api_registration_approve", summary="Approve a pending registration"
     )
     async def approve(
         self,
@@ -361,50 +374,32 @@ class RegistrationDeskApi(Controller):
     ) -> RegistrationOut:
         """Confirmed when a seat is free, else last on the waiting list, unless `over_capacity`.
         The person is emailed."""
-        await desk.get_registration(registration_id)
-        await services.approve(
+        return await _decided(
+            request,
             registration_id,
-            by=_by(request),
-            now=datetime.now(UTC),
+            services.approve,
             over_capacity=bool(data and data.over_capacity),
         )
-        return await _one(registration_id)
 
-    @post(
-        "/registrations/{registration_id:int}/reject",
-        name="api_registration_reject",
-        status_code=200,
-        responses=ACTION_ERRORS,
-        summary="Reject a registration with a reason",
+    @decision_route(
+        "reject", name="api_registration_reject", summary="Reject a registration with a reason"
     )
     async def reject(
         self, request: Request, registration_id: FromPath[int], data: JSONBody[RejectIn]
     ) -> RegistrationOut:
         """Turn a pending, confirmed or waiting registration down; the person is emailed the
         reason, and a confirmed seat goes to the next one waiting."""
-        await desk.get_registration(registration_id)
-        await services.reject(registration_id, data.reason, by=_by(request), now=datetime.now(UTC))
-        return await _one(registration_id)
+        return await _decided(request, registration_id, services.reject, data.reason)
 
-    @post(
-        "/registrations/{registration_id:int}/cancel",
-        name="api_registration_cancel",
-        status_code=200,
-        responses=ACTION_ERRORS,
-        summary="Cancel a registration",
-    )
+    @decision_route("cancel", name="api_registration_cancel", summary="Cancel a registration")
     async def cancel(self, request: Request, registration_id: FromPath[int]) -> RegistrationOut:
         """Cancel on the person's behalf; they are emailed, and a confirmed seat goes to the next
         one waiting."""
-        await desk.get_registration(registration_id)
-        await services.cancel(registration_id, by=_by(request), now=datetime.now(UTC))
-        return await _one(registration_id)
+        return await _decided(request, registration_id, services.cancel)
 
-    @post(
-        "/registrations/{registration_id:int}/promote",
+    @decision_route(
+        "promote",
         name="api_registration_promote",
-        status_code=200,
-        responses=ACTION_ERRORS,
         summary="Give a seat to someone on the waiting list",
     )
     async def promote(
@@ -415,21 +410,18 @@ class RegistrationDeskApi(Controller):
     ) -> RegistrationOut:
         """Out of turn; 409 (`full`) when no seat is free, unless `over_capacity`. The person is
         emailed."""
-        await desk.get_registration(registration_id)
-        await services.promote(
+        return await _decided(
+            request,
             registration_id,
-            by=_by(request),
-            now=datetime.now(UTC),
+            services.promote,
             over_capacity=bool(data and data.over_capacity),
         )
-        return await _one(registration_id)
 
-    @post(
-        "/registrations/{registration_id:int}/reinstate",
+    @decision_route(
+        "reinstate",
         name="api_registration_reinstate",
-        status_code=200,
-        responses=REINSTATE_ERRORS,
         summary="Take up a cancelled registration again, or reconsider a rejected one",
+        responses=REINSTATE_ERRORS,
     )
     async def reinstate(self, request: Request, registration_id: FromPath[int]) -> RegistrationOut:
         """A cancelled registration is decided as a newcomer's would be now, even when
@@ -437,9 +429,7 @@ class RegistrationDeskApi(Controller):
         is free, else last on the waiting list. A rejected one is reconsidered: pending again,
         whatever its category, its rejection reason cleared, for an organizer to approve or
         reject. The person is emailed."""
-        await desk.get_registration(registration_id)
-        await services.reinstate(registration_id, by=_by(request), now=datetime.now(UTC))
-        return await _one(registration_id)
+        return await _decided(request, registration_id, services.reinstate)
 
     @patch(
         "/registrations/{registration_id:int}",
@@ -456,11 +446,9 @@ class RegistrationDeskApi(Controller):
         """Only the fields sent change. They are checked together: 422 names every bad field, and
         nothing is saved. The person is emailed their details as they now read; a change of
         category may decide a pending registration (see `category`)."""
-        await desk.get_registration(registration_id)
-        await services.edit_registration(
+        return await _decided(
+            request,
             registration_id,
+            services.edit_registration,
             services.RegistrationEdit(**msgspec.structs.asdict(data)),
-            by=_by(request),
-            now=datetime.now(UTC),
         )
-        return await _one(registration_id)

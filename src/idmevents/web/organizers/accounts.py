@@ -13,10 +13,11 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import audit, db
-from idmevents.auth import reset, services
+from idmevents.auth import history, passwords, reset, services
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
 from idmevents.meetings.services import meeting_titles
+from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.flash import flash
 from idmevents.web.guards import current_user, requires_role, safe_next
 from idmevents.web.login_limits import LOGIN_RATE_LIMIT_STORE, LoginLimiter, LoginLimits
@@ -24,7 +25,6 @@ from idmevents.web.sessions import rotate_session
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 # Pages that show a secret (a new token, a reset form) must not be kept by caches or leak a Referer.
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def client_address(request: Request) -> str:
@@ -38,7 +38,7 @@ def login_limiter(request: Request) -> LoginLimiter:
 
 def start_session(request: Request, user_id: int, password_hash: str) -> None:
     """Sign the browser in under a brand-new session id (the old one may be known to others)."""
-    request.set_session({"uid": user_id, "stamp": services.password_stamp(password_hash)})
+    request.set_session({"uid": user_id, "stamp": passwords.password_stamp(password_hash)})
     rotate_session(request.scope)
 
 
@@ -88,7 +88,7 @@ class LoginController(Controller):
     ) -> Template | Redirect:
         """Check the email and password; on success start a new session and go where asked."""
         now = datetime.now(UTC)
-        email = services.normalise_email(data.email)
+        email = passwords.normalise_email(data.email)
         target = safe_next(data.next)
         limiter = login_limiter(request)
         await limiter.attempt(client_address(request), email)
@@ -108,13 +108,11 @@ class LoginController(Controller):
             )
         await limiter.succeeded(client_address(request), email)
         async with db.write_transaction():
-            await audit.record(
-                user_id=row["id"],
-                actor=row["email"],
-                action="login",
-                entity_type="user",
-                entity_id=row["id"],
-                summary=gettext("Signed in"),
+            await history.record_own(
+                row["id"],
+                row["email"],
+                "login",
+                gettext("Signed in"),
                 data={"address": client_address(request)},
                 now=now,
             )
@@ -127,13 +125,11 @@ class LoginController(Controller):
         user = current_user(request)
         if user is not None:
             async with db.write_transaction():
-                await audit.record(
-                    user_id=user.id,
-                    actor=user.email,
-                    action="logout",
-                    entity_type="user",
-                    entity_id=user.id,
-                    summary=gettext("Signed out"),
+                await history.record_own(
+                    user.id,
+                    user.email,
+                    "logout",
+                    gettext("Signed out"),
                 )
         request.clear_session()
         return Redirect("/admin/login?signed_out=1", status_code=303)
@@ -149,6 +145,16 @@ class ResetRequestForm(msgspec.Struct):
 class NewPasswordForm(msgspec.Struct):
     password: str = ""
     confirm_password: str = ""
+
+
+def _invalid_link_page(error: AppError) -> Template:
+    """Why a reset link no longer works (used, expired or unknown)."""
+    return Template(
+        "auth/reset_invalid.html.jinja2",
+        context={"message": error.message},
+        status_code=error.status_code,
+        headers=PRIVATE_HEADERS,
+    )
 
 
 class PasswordResetController(Controller):
@@ -170,7 +176,7 @@ class PasswordResetController(Controller):
         existing address (a link to store and an email to render) takes no longer to answer
         than an unknown one, so timing does not tell who has an account.
         """
-        address = services.normalise_email(data.email)
+        address = passwords.normalise_email(data.email)
         await login_limiter(request).reset_requested(client_address(request), address)
         return Template(
             "auth/reset_request.html.jinja2",
@@ -184,12 +190,7 @@ class PasswordResetController(Controller):
         try:
             email = await reset.check_link(token)
         except AppError as error:
-            return Template(
-                "auth/reset_invalid.html.jinja2",
-                context={"message": error.message},
-                status_code=error.status_code,
-                headers=PRIVATE_HEADERS,
-            )
+            return _invalid_link_page(error)
         return Template(
             "auth/reset_form.html.jinja2",
             context={"token": token, "email": email, "error": None, "field_errors": {}},
@@ -205,12 +206,7 @@ class PasswordResetController(Controller):
             user = await reset.reset_password(token, data.password, data.confirm_password)
         except AppError as error:
             if "token" in error.fields:
-                return Template(
-                    "auth/reset_invalid.html.jinja2",
-                    context={"message": error.message},
-                    status_code=error.status_code,
-                    headers=PRIVATE_HEADERS,
-                )
+                return _invalid_link_page(error)
             return Template(
                 "auth/reset_form.html.jinja2",
                 context={

@@ -14,12 +14,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from idmevents.audit import Actor
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import gettext, ngettext
 from idmevents.meetings import builder, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
+from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 
@@ -53,10 +53,6 @@ DONE = {
 }
 
 
-def actor(request: Request) -> Actor:
-    return Actor(request.user.id, request.user.email)
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -64,6 +60,15 @@ def now() -> datetime:
 async def form_data(request: Request) -> dict[str, str]:
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def done_redirect(request: Request, route: str, done: str, **params: Any) -> Redirect:
+    """To the page of `route`, saying what was `done` (and where on the page to look)."""
+    return Redirect(request.app.route_reverse(route, **params) + f"?done={done}", status_code=303)
+
+
+def to_meeting(request: Request, slug: str, done: str) -> Redirect:
+    return done_redirect(request, "admin_meeting", done, slug=slug)
 
 
 def done_message(done: str | None) -> str | None:
@@ -111,14 +116,13 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             meeting = await builder.create_meeting(
-                forms.meeting_values(form) | {"status": "draft"}, by=actor(request), now=now()
+                forms.meeting_values(form) | {"status": "draft"},
+                by=request_actor(request),
+                now=now(),
             )
         except AppError as exc:
             return failed("admin/meetings/form.html.jinja2", self._form_context(None, form), exc)
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=meeting["slug"]) + "?done=created",
-            status_code=303,
-        )
+        return to_meeting(request, meeting["slug"], "created")
 
     @staticmethod
     def _form_context(meeting: dict | None, values: dict[str, str]) -> dict[str, Any]:
@@ -197,17 +201,16 @@ class MeetingAdminController(Controller):
             values = forms.meeting_values(form)
             if meeting["status"] != "draft":
                 values.pop("slug", None)
-            updated = await builder.update_meeting(slug, values, by=actor(request), now=now())
+            updated = await builder.update_meeting(
+                slug, values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             return failed(
                 "admin/meetings/form.html.jinja2",
                 self._form_context(meeting, forms.meeting_form_values(meeting) | form),
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=updated["slug"]) + "?done=saved",
-            status_code=303,
-        )
+        return to_meeting(request, updated["slug"], "saved")
 
     @post("/{slug:str}/publish", name="admin_meeting_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
@@ -228,11 +231,10 @@ class MeetingAdminController(Controller):
                     },
                 )
         done = "reinstated" if meeting["status"] == "cancelled" else "published"
-        await builder.publish_meeting(slug, by=actor(request), now=now(), confirm_clashes=True)
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
-            status_code=303,
+        await builder.publish_meeting(
+            slug, by=request_actor(request), now=now(), confirm_clashes=True
         )
+        return to_meeting(request, slug, done)
 
     @get("/{slug:str}/cancel", name="admin_meeting_cancel_confirm")
     async def confirm_cancel(self, slug: FromPath[str]) -> Template:
@@ -250,7 +252,7 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             result = await meeting_cancellation.cancel_meeting(
-                slug, by=actor(request), now=now(), message=form.get("message", "")
+                slug, by=request_actor(request), now=now(), message=form.get("message", "")
             )
         except InvalidInput as exc:
             meeting = await builder.get_meeting_any(slug)
@@ -260,10 +262,7 @@ class MeetingAdminController(Controller):
                 exc,
             )
         done = "already-cancelled" if result.already else f"cancelled&emails={result.notified}"
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, done)
 
     @staticmethod
     async def _cancel_context(meeting: dict, values: dict[str, str]) -> dict[str, Any]:
@@ -279,13 +278,9 @@ class MeetingAdminController(Controller):
     @post("/{slug:str}/notify", name="admin_meeting_notify")
     async def notify(self, request: Request, slug: FromPath[str]) -> Redirect:
         """Email each affected participant once with their changes since the last notice."""
-        result = await notices.notify_participants(slug, by=actor(request), now=now())
+        result = await notices.notify_participants(slug, by=request_actor(request), now=now())
         done = "notified" if result.changes else "nothing-to-notify"
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug)
-            + f"?done={done}&emails={result.emails}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"{done}&emails={result.emails}")
 
     @get("/{slug:str}/duplicate", name="admin_meeting_duplicate")
     async def duplicate_form(self, slug: FromPath[str]) -> Template:
@@ -331,7 +326,7 @@ class MeetingAdminController(Controller):
                 city=form.get("city", "").strip(),
                 venue_name=form.get("venue_name", "").strip(),
                 venue_address=form.get("venue_address", "").strip(),
-                by=actor(request),
+                by=request_actor(request),
                 now=now(),
             )
         except AppError as exc:
@@ -340,10 +335,7 @@ class MeetingAdminController(Controller):
                 {"meeting": meeting, "values": form, "timezones": builder.common_timezones()},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=copy["slug"]) + "?done=duplicated",
-            status_code=303,
-        )
+        return to_meeting(request, copy["slug"], "duplicated")
 
     # --- rooms ---------------------------------------------------------------------------------
 
@@ -360,7 +352,7 @@ class MeetingAdminController(Controller):
                 slug,
                 name=form.get("name", ""),
                 capacity=capacity,
-                by=actor(request),
+                by=request_actor(request),
                 now=now(),
             )
         except AppError as exc:
@@ -370,10 +362,7 @@ class MeetingAdminController(Controller):
                 context | {"room_values": form, "room_errors": exc.fields},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + "?done=room-added#rooms",
-            status_code=303,
-        )
+        return to_meeting(request, slug, "room-added#rooms")
 
     @post("/{slug:str}/rooms/{room_id:int}", name="admin_room_update")
     async def save_room(
@@ -386,7 +375,7 @@ class MeetingAdminController(Controller):
             raise InvalidInput(gettext("That room belongs to another meeting."))
         try:
             if form.get("action") == "delete":
-                await builder.delete_room(room_id, by=actor(request), now=now())
+                await builder.delete_room(room_id, by=request_actor(request), now=now())
                 done = "room-deleted"
             else:
                 errors: dict[str, str] = {}
@@ -396,7 +385,7 @@ class MeetingAdminController(Controller):
                 await builder.update_room(
                     room_id,
                     {"name": form.get("name", ""), "capacity": capacity},
-                    by=actor(request),
+                    by=request_actor(request),
                     now=now(),
                 )
                 done = "room-saved"
@@ -408,10 +397,7 @@ class MeetingAdminController(Controller):
                 | {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
                 exc,
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug) + f"?done={done}#rooms",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"{done}#rooms")
 
     # --- sessions ------------------------------------------------------------------------------
 
@@ -422,7 +408,9 @@ class MeetingAdminController(Controller):
         form = await form_data(request)
         try:
             values = forms.session_values(form, meeting["timezone"])
-            created = await builder.create_session(slug, values, by=actor(request), now=now())
+            created = await builder.create_session(
+                slug, values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             context = await self._builder_context(
                 meeting, session_values=form, errors=exc.fields, error=exc.message
@@ -430,11 +418,7 @@ class MeetingAdminController(Controller):
             return Template(
                 "admin/meetings/builder.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=slug)
-            + f"?done=session-added#session-{created['id']}",
-            status_code=303,
-        )
+        return to_meeting(request, slug, f"session-added#session-{created['id']}")
 
 
 class SessionAdminController(Controller):
@@ -480,7 +464,7 @@ class SessionAdminController(Controller):
         form = await form_data(request)
         try:
             values = forms.session_values(form, session["timezone"])
-            await builder.update_session(session_id, values, by=actor(request), now=now())
+            await builder.update_session(session_id, values, by=request_actor(request), now=now())
         except AppError as exc:
             context = await self._context(
                 session_id, values=form, errors=exc.fields, error=exc.message
@@ -488,11 +472,7 @@ class SessionAdminController(Controller):
             return Template(
                 "admin/meetings/session.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
-            + f"?done=session-saved#session-{session_id}",
-            status_code=303,
-        )
+        return to_meeting(request, session["meeting_slug"], f"session-saved#session-{session_id}")
 
     @post("/{session_id:int}/status", name="admin_session_status")
     async def set_status(self, request: Request, session_id: FromPath[int]) -> Redirect:
@@ -500,21 +480,21 @@ class SessionAdminController(Controller):
         session = await builder.get_session(session_id)
         action = (await form_data(request)).get("action")
         if action == "delete":
-            result = await builder.delete_session(session_id, by=actor(request), now=now())
+            result = await builder.delete_session(session_id, by=request_actor(request), now=now())
             done = "session-deleted" if result == "deleted" else "session-cancelled"
         elif action == "restore":
-            await builder.set_session_status(session_id, "scheduled", by=actor(request), now=now())
+            await builder.set_session_status(
+                session_id, "scheduled", by=request_actor(request), now=now()
+            )
             done = "session-restored"
         elif action == "cancel":
-            await builder.set_session_status(session_id, "cancelled", by=actor(request), now=now())
+            await builder.set_session_status(
+                session_id, "cancelled", by=request_actor(request), now=now()
+            )
             done = "session-cancelled"
         else:
             raise InvalidInput(fields={"action": gettext("Cancel, restore or delete.")})
-        return Redirect(
-            request.app.route_reverse("admin_meeting", slug=session["meeting_slug"])
-            + f"?done={done}",
-            status_code=303,
-        )
+        return to_meeting(request, session["meeting_slug"], done)
 
     @post("/{session_id:int}/panelists", name="admin_session_panelists")
     async def assign(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
@@ -525,7 +505,7 @@ class SessionAdminController(Controller):
             panelist_id = forms.parse_int(errors, form, "panelist_id", optional=False)
             if form.get("action") == "remove" and panelist_id is not None:
                 await builder.unassign_panelist(
-                    session_id, panelist_id, by=actor(request), now=now()
+                    session_id, panelist_id, by=request_actor(request), now=now()
                 )
                 done = "panelist-removed"
             else:
@@ -539,7 +519,7 @@ class SessionAdminController(Controller):
                     panelist_id,
                     role=form.get("role", "speaker"),
                     order=order,
-                    by=actor(request),
+                    by=request_actor(request),
                     now=now(),
                 )
                 done = "panelist-added"
@@ -551,8 +531,4 @@ class SessionAdminController(Controller):
                 | {"panel_values": form, "panel_errors": exc.fields, "error": exc.message},
                 status_code=exc.status_code,
             )
-        return Redirect(
-            request.app.route_reverse("admin_session", session_id=session_id)
-            + f"?done={done}#panelists",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_session", f"{done}#panelists", session_id=session_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -129,6 +130,15 @@ async def _desk(meeting: dict, status_code: int = 200, **extra: Any) -> Template
     )
 
 
+async def _act(
+    request: Request, slug: str, action: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
+) -> Template:
+    """Do one thing at the meeting's desk as the person at it, and show the desk with the result."""
+    meeting = await get_meeting(slug, include_drafts=True)
+    result = await action(meeting, *args, by=request.user, now=datetime.now(UTC), **kwargs)
+    return await _desk(meeting, result=result)
+
+
 class CheckInDeskController(Controller):
     path = "/admin/checkin"
     guards = [requires_role("checkin")]
@@ -168,11 +178,7 @@ class CheckInDeskController(Controller):
         self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
     ) -> Template:
         """Check in the person chosen from a search."""
-        meeting = await get_meeting(slug, include_drafts=True)
-        result = await services.check_in(
-            meeting, registration_id, by=request.user, now=datetime.now(UTC), desk="desk"
-        )
-        return await _desk(meeting, result=result)
+        return await _act(request, slug, services.check_in, registration_id, desk="desk")
 
     @post(
         "/{slug:str}/registrations/{registration_id:int}/undo", name="checkin_undo", status_code=200
@@ -181,11 +187,7 @@ class CheckInDeskController(Controller):
         self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
     ) -> Template:
         """Take back a check-in made by mistake."""
-        meeting = await get_meeting(slug, include_drafts=True)
-        result = await services.undo_check_in(
-            meeting, registration_id, by=request.user, now=datetime.now(UTC)
-        )
-        return await _desk(meeting, result=result)
+        return await _act(request, slug, services.undo_check_in, registration_id)
 
     @post(
         "/{slug:str}/registrations/{registration_id:int}/replace-badge",
@@ -196,11 +198,7 @@ class CheckInDeskController(Controller):
         self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
     ) -> Template:
         """Void a lost badge so that nobody else can use it; the new one is then printed."""
-        meeting = await get_meeting(slug, include_drafts=True)
-        result = await services.replace_badge(
-            meeting, registration_id, by=request.user, now=datetime.now(UTC)
-        )
-        return await _desk(meeting, result=result)
+        return await _act(request, slug, services.replace_badge, registration_id)
 
     @post(
         "/{slug:str}/registrations/{registration_id:int}/badge",

@@ -4,6 +4,7 @@ which email the person and write the audit entry in the same transaction)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -13,13 +14,13 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from idmevents.audit import Actor
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.mail import services as mail
 from idmevents.registrations import desk, export, services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
+from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role, safe_next
 
@@ -136,6 +137,24 @@ def _back(request: Request, data: FormMultiDict, registration_id: int) -> Redire
     return Redirect(target, status_code=303)
 
 
+async def _decide(
+    request: Request,
+    data: FormMultiDict,
+    registration_id: int,
+    action: Awaitable[Any],
+    message: Callable[[Any], tuple[str, str]],
+) -> Redirect:
+    """Run one decision on a registration and go back where it came from, with a notice: what
+    `message` says of the result (text, kind), or why the registration's state forbids it."""
+    try:
+        result = await action
+    except Conflict as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, *message(result))
+    return _back(request, data, registration_id)
+
+
 def _edit_choices(meeting: dict) -> dict[str, Any]:
     return {
         "category_options": [(code, category_label(code)) for code in CATEGORIES],
@@ -145,11 +164,6 @@ def _edit_choices(meeting: dict) -> dict[str, Any]:
         "country_options": country_choices(current_language()),
         "language_options": [(code, language_label(code)) for code in LANGUAGES],
     }
-
-
-def _by(request: Request) -> Actor:
-    """The organizer making the request, as the audit log names them."""
-    return Actor(request.user.id, request.user.email)
 
 
 class DeskController(Controller):
@@ -217,7 +231,7 @@ class DeskController(Controller):
         )
         try:
             result = await desk.approve_many(
-                meeting, [i for i in ids if i is not None], by=_by(request), now=_now()
+                meeting, [i for i in ids if i is not None], by=request_actor(request), now=_now()
             )
         except InvalidInput as error:
             flash(request, next(iter(error.fields.values()), error.message), "error")
@@ -303,40 +317,51 @@ class DeskController(Controller):
     async def approve(self, request: Request, registration_id: FromPath[int]) -> Redirect:
         """Approve: a seat if one is free (or beyond capacity, when ticked), else the waiting list."""
         data = await request.form()
-        registration = await desk.get_registration(registration_id)
-        try:
-            result = await services.approve(
+        name = _full_name(await desk.get_registration(registration_id))
+
+        def message(result) -> tuple[str, str]:
+            if result.status == "confirmed":
+                return gettext("%(name)s is confirmed; we emailed them.") % {"name": name}, "ok"
+            return (
+                gettext(
+                    "The meeting is full: %(name)s is approved onto the waiting list "
+                    "(position %(position)s); we emailed them."
+                )
+                % {"name": name, "position": result.waitlist_position},
+                "warn",
+            )
+
+        return await _decide(
+            request,
+            data,
+            registration_id,
+            services.approve(
                 registration_id,
-                by=_by(request),
+                by=request_actor(request),
                 now=_now(),
                 over_capacity=_text(data, "over_capacity") == "yes",
-            )
-        except Conflict as error:
-            flash(request, error.message, "error")
-        else:
-            name = _full_name(registration)
-            if result.status == "confirmed":
-                flash(request, gettext("%(name)s is confirmed; we emailed them.") % {"name": name})
-            else:
-                flash(
-                    request,
-                    gettext(
-                        "The meeting is full: %(name)s is approved onto the waiting list "
-                        "(position %(position)s); we emailed them."
-                    )
-                    % {"name": name, "position": result.waitlist_position},
-                    "warn",
-                )
-        return _back(request, data, registration_id)
+            ),
+            message,
+        )
 
     @post("/registrations/{registration_id:int}/reject", name="admin_registration_reject")
     async def reject(self, request: Request, registration_id: FromPath[int]) -> Response:
         """Turn the registration down with a reason the person reads in their email."""
         data = await request.form()
-        registration = await desk.get_registration(registration_id)
+        name = _full_name(await desk.get_registration(registration_id))
         reason = _text(data, "reason")
         try:
-            await services.reject(registration_id, reason, by=_by(request), now=_now())
+            return await _decide(
+                request,
+                data,
+                registration_id,
+                services.reject(registration_id, reason, by=request_actor(request), now=_now()),
+                lambda _: (
+                    gettext("The registration of %(name)s is rejected; we emailed them the reason.")
+                    % {"name": name},
+                    "ok",
+                ),
+            )
         except InvalidInput as error:
             return await self._detail_page(
                 request,
@@ -346,38 +371,25 @@ class DeskController(Controller):
                 status_code=error.status_code,
                 here=safe_next(_text(data, "next"), default=_detail_url(request, registration_id)),
             )
-        except Conflict as error:
-            flash(request, error.message, "error")
-        else:
-            flash(
-                request,
-                gettext("The registration of %(name)s is rejected; we emailed them the reason.")
-                % {"name": _full_name(registration)},
-            )
-        return _back(request, data, registration_id)
 
     @post("/registrations/{registration_id:int}/promote", name="admin_registration_promote")
     async def promote(self, request: Request, registration_id: FromPath[int]) -> Redirect:
         """Give a seat to someone on the waiting list, out of turn; beyond capacity only when the
         organizer ticks the box that says so."""
         data = await request.form()
-        registration = await desk.get_registration(registration_id)
-        try:
-            await services.promote(
+        name = _full_name(await desk.get_registration(registration_id))
+        return await _decide(
+            request,
+            data,
+            registration_id,
+            services.promote(
                 registration_id,
-                by=_by(request),
+                by=request_actor(request),
                 now=_now(),
                 over_capacity=_text(data, "over_capacity") == "yes",
-            )
-        except Conflict as error:
-            flash(request, error.message, "error")
-        else:
-            flash(
-                request,
-                gettext("%(name)s has a seat now; we emailed them.")
-                % {"name": _full_name(registration)},
-            )
-        return _back(request, data, registration_id)
+            ),
+            lambda _: (gettext("%(name)s has a seat now; we emailed them.") % {"name": name}, "ok"),
+        )
 
     @get("/registrations/{registration_id:int}/cancel", name="admin_registration_cancel_confirm")
     async def confirm_cancel(self, request: Request, registration_id: FromPath[int]) -> Template:
@@ -399,18 +411,18 @@ class DeskController(Controller):
     async def cancel(self, request: Request, registration_id: FromPath[int]) -> Redirect:
         """Cancel the registration for the person; the next one waiting gets a freed seat."""
         data = await request.form()
-        registration = await desk.get_registration(registration_id)
-        try:
-            await services.cancel(registration_id, by=_by(request), now=_now())
-        except Conflict as error:
-            flash(request, error.message, "error")
-        else:
-            flash(
-                request,
+        name = _full_name(await desk.get_registration(registration_id))
+        return await _decide(
+            request,
+            data,
+            registration_id,
+            services.cancel(registration_id, by=request_actor(request), now=_now()),
+            lambda _: (
                 gettext("The registration of %(name)s is cancelled; we emailed them.")
-                % {"name": _full_name(registration)},
-            )
-        return _back(request, data, registration_id)
+                % {"name": name},
+                "ok",
+            ),
+        )
 
     @post("/registrations/{registration_id:int}/reinstate", name="admin_registration_reinstate")
     async def reinstate(self, request: Request, registration_id: FromPath[int]) -> Redirect:
@@ -418,36 +430,37 @@ class DeskController(Controller):
         registration is closed), or reconsider a rejected one (it awaits approval again)."""
         data = await request.form()
         registration = await desk.get_registration(registration_id)
-        try:
-            result = await services.reinstate(registration_id, by=_by(request), now=_now())
-        except Conflict as error:
-            flash(request, error.message, "error")
-            return _back(request, data, registration_id)
-        name = _full_name(registration)
-        if registration["status"] == "rejected":
-            message = gettext(
-                "The registration of %(name)s is reconsidered: it awaits approval again; we "
-                "emailed them."
-            )
-        elif result.status == "confirmed":
-            message = gettext(
-                "The registration of %(name)s is reinstated and confirmed; we emailed them."
-            )
-        elif result.status == "pending":
-            message = gettext(
-                "The registration of %(name)s is reinstated and awaits approval; we emailed them."
-            )
-        else:
-            message = gettext(
-                "The registration of %(name)s is reinstated. The meeting is full: they are on the "
-                "waiting list (position %(position)s); we emailed them."
-            )
-        flash(
+
+        def message(result) -> tuple[str, str]:
+            if registration["status"] == "rejected":
+                text = gettext(
+                    "The registration of %(name)s is reconsidered: it awaits approval again; we "
+                    "emailed them."
+                )
+            elif result.status == "confirmed":
+                text = gettext(
+                    "The registration of %(name)s is reinstated and confirmed; we emailed them."
+                )
+            elif result.status == "pending":
+                text = gettext(
+                    "The registration of %(name)s is reinstated and awaits approval; we emailed "
+                    "them."
+                )
+            else:
+                text = gettext(
+                    "The registration of %(name)s is reinstated. The meeting is full: they are on "
+                    "the waiting list (position %(position)s); we emailed them."
+                )
+            values = {"name": _full_name(registration), "position": result.waitlist_position}
+            return text % values, "warn" if result.status == "waitlisted" else "ok"
+
+        return await _decide(
             request,
-            message % {"name": name, "position": result.waitlist_position},
-            "warn" if result.status == "waitlisted" else "ok",
+            data,
+            registration_id,
+            services.reinstate(registration_id, by=request_actor(request), now=_now()),
+            message,
         )
-        return _back(request, data, registration_id)
 
     async def _edit_page(
         self,
@@ -493,7 +506,10 @@ class DeskController(Controller):
         typed = {name: _text(data, name) for name in services.EDIT_FIELDS if name in data}
         try:
             result = await services.edit_registration(
-                registration_id, services.RegistrationEdit(**typed), by=_by(request), now=_now()
+                registration_id,
+                services.RegistrationEdit(**typed),
+                by=request_actor(request),
+                now=_now(),
             )
         except (InvalidInput, Conflict) as error:
             if not error.fields:

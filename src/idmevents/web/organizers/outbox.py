@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -18,7 +17,7 @@ from idmevents.i18n import gettext
 from idmevents.mail import services
 from idmevents.meetings.tables import Meeting
 from idmevents.validation import MAX_ID, is_row_id
-from idmevents.web.common import ErrorBody
+from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role, safe_next
 
@@ -202,15 +201,13 @@ class OutboxPage(msgspec.Struct):
     counts: dict[str, int]
 
 
-def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorBody, description=description)
-
-
-API_ERRORS = {
-    401: _error("No API token, or one that is unknown or revoked"),
-    403: _error("The token's user may not read the outbox (organizers and admins may)"),
-    422: _error("A filter that is not a possible value; `fields` names it"),
-}
+API_ERRORS = error_specs(
+    {
+        401: NO_TOKEN,
+        403: "The token's user may not read the outbox (organizers and admins may)",
+        422: "A filter that is not a possible value; `fields` names it",
+    }
+)
 
 
 def _item(entry: services.OutboxEntry, slugs: dict[int, str]) -> OutboxItem:
@@ -268,10 +265,12 @@ class OutboxApi(Controller):
         name="api_outbox_resend",
         status_code=200,
         responses=API_ERRORS
-        | {
-            404: _error("No such email in the outbox"),
-            409: _error("The email is already waiting to be sent"),
-        },
+        | error_specs(
+            {
+                404: "No such email in the outbox",
+                409: "The email is already waiting to be sent",
+            }
+        ),
     )
     async def resend(self, request: Request, outbox_id: FromPath[int]) -> OutboxItem:
         """Send an email again. A failed one is queued again (same row, same Message-ID); a sent

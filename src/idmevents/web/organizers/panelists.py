@@ -11,9 +11,10 @@ from litestar.response import Redirect, Template
 from idmevents.errors import AppError
 from idmevents.meetings import panelists as services
 from idmevents.meetings.tables import Meeting
+from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
-from idmevents.web.organizers.agenda import actor, done_message, failed, form_data, now
+from idmevents.web.organizers.agenda import done_message, done_redirect, failed, form_data, now
 
 FIELDS = ("honorific", "name", "position", "organization", "bio", "email", "slug")
 
@@ -49,14 +50,11 @@ class PanelistAdminController(Controller):
         form = await form_data(request)
         try:
             person = await services.create_panelist(
-                {k: form.get(k, "") for k in FIELDS}, by=actor(request), now=now()
+                {k: form.get(k, "") for k in FIELDS}, by=request_actor(request), now=now()
             )
         except AppError as exc:
             return failed("admin/panelists/form.html.jinja2", {"person": None, "values": form}, exc)
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=person["id"]) + "?done=saved",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_panelist", "saved", panelist_id=person["id"])
 
     async def _context(self, panelist_id: int, **extra: Any) -> dict[str, Any]:
         person = await services.get_panelist(panelist_id)
@@ -85,15 +83,15 @@ class PanelistAdminController(Controller):
         form = await form_data(request)
         try:
             await services.update_panelist(
-                panelist_id, {k: form.get(k, "") for k in FIELDS}, by=actor(request), now=now()
+                panelist_id,
+                {k: form.get(k, "") for k in FIELDS},
+                by=request_actor(request),
+                now=now(),
             )
         except AppError as exc:
             context = await self._context(panelist_id)
             return failed("admin/panelists/form.html.jinja2", context | {"values": form}, exc)
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id) + "?done=saved",
-            status_code=303,
-        )
+        return done_redirect(request, "admin_panelist", "saved", panelist_id=panelist_id)
 
     @post("/{panelist_id:int}/unavailable", name="admin_panelist_unavailable")
     async def add_unavailable(
@@ -103,7 +101,9 @@ class PanelistAdminController(Controller):
         form = await form_data(request)
         try:
             values = forms.unavailability_values(form)
-            await services.add_unavailability(panelist_id, **values, by=actor(request), now=now())
+            await services.add_unavailability(
+                panelist_id, **values, by=request_actor(request), now=now()
+            )
         except AppError as exc:
             context = await self._context(
                 panelist_id, away_values=form, away_errors=exc.fields, error=exc.message
@@ -111,17 +111,15 @@ class PanelistAdminController(Controller):
             return Template(
                 "admin/panelists/form.html.jinja2", context=context, status_code=exc.status_code
             )
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id)
-            + "?done=saved#unavailable",
-            status_code=303,
+        return done_redirect(
+            request, "admin_panelist", "saved#unavailable", panelist_id=panelist_id
         )
 
     @post("/unavailable/{period_id:int}/delete", name="admin_unavailable_delete")
     async def delete_unavailable(self, request: Request, period_id: FromPath[int]) -> Redirect:
-        panelist_id = await services.delete_unavailability(period_id, by=actor(request), now=now())
-        return Redirect(
-            request.app.route_reverse("admin_panelist", panelist_id=panelist_id)
-            + "?done=saved#unavailable",
-            status_code=303,
+        panelist_id = await services.delete_unavailability(
+            period_id, by=request_actor(request), now=now()
+        )
+        return done_redirect(
+            request, "admin_panelist", "saved#unavailable", panelist_id=panelist_id
         )

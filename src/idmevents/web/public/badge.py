@@ -8,13 +8,10 @@ from litestar.response import Template
 
 from idmevents.badges import services
 from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE
+from idmevents.web.common import PRIVATE_HEADERS
 
 # A badge page shows a code that gets its holder in: no caches, no referrers, no search engines.
-PRIVATE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-}
+BADGE_HEADERS = {**PRIVATE_HEADERS, "X-Robots-Tag": "noindex"}
 
 
 class BadgePageController(Controller):
@@ -28,5 +25,5 @@ class BadgePageController(Controller):
         return Template(
             "badges/badge.html.jinja2",
             context={"page": page, "size": size, "sizes": BADGE_SIZES},
-            headers=PRIVATE_HEADERS,
+            headers=BADGE_HEADERS,
         )

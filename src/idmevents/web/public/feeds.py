@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
 
 from litestar import Controller, HttpMethod, MediaType, Request, get, post, route
 from litestar.openapi.datastructures import ResponseSpec
@@ -154,28 +155,24 @@ FEED_RESPONSES = {
 }
 
 
+def feed_route(path: str, *, name: str, **options: Any):
+    """A feed's route: GET and HEAD, answered 200 or 304, documented with the feeds' answers."""
+    options.setdefault("responses", FEED_RESPONSES)
+    return route(path, http_method=FEED_METHODS, name=name, **options)
+
+
 class FeedController(Controller):
     """Calendars and schedules: built once per agenda change, answered from the cache."""
 
     tags = ["feeds"]
     opt = FEED_ROUTE_OPT
 
-    @route(
-        "/meetings/{slug:str}/agenda.ics",
-        http_method=FEED_METHODS,
-        name="meeting_feed",
-        responses=FEED_RESPONSES,
-    )
+    @feed_route("/meetings/{slug:str}/agenda.ics", name="meeting_feed")
     async def meeting_feed(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """The meeting's agenda as an iCalendar feed (cancelled sessions stay, as cancelled)."""
         return feed_response(request, await services.meeting_calendar(slug, base_url=_base_url()))
 
-    @route(
-        "/meetings/{slug:str}/sessions/{session_id:int}/event.ics",
-        http_method=FEED_METHODS,
-        name="session_feed",
-        responses=FEED_RESPONSES,
-    )
+    @feed_route("/meetings/{slug:str}/sessions/{session_id:int}/event.ics", name="session_feed")
     async def session_feed(
         self, request: Request, slug: FromPath[str], session_id: FromPath[int]
     ) -> ASGIResponse:
@@ -183,46 +180,26 @@ class FeedController(Controller):
         document = await services.session_calendar(slug, session_id, base_url=_base_url())
         return feed_response(request, document)
 
-    @route(
-        "/meetings/{slug:str}/agenda.json",
-        http_method=FEED_METHODS,
-        name="meeting_agenda_json",
-        responses=FEED_RESPONSES,
-    )
+    @feed_route("/meetings/{slug:str}/agenda.json", name="meeting_agenda_json")
     async def meeting_agenda_json(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """The agenda for apps, as JSON (shape documented in idmevents.feeds.schedule)."""
         document = await services.meeting_schedule_json(slug, base_url=_base_url())
         return feed_response(request, document)
 
-    @route(
-        "/meetings/{slug:str}/schedule.xml",
-        http_method=FEED_METHODS,
-        name="meeting_schedule_xml",
-        responses=FEED_RESPONSES,
-    )
+    @feed_route("/meetings/{slug:str}/schedule.xml", name="meeting_schedule_xml")
     async def meeting_schedule_xml(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """The agenda for conference apps (Giggity, ConfClerk), as frab schedule XML."""
         document = await services.meeting_schedule_xml(slug, base_url=_base_url())
         return feed_response(request, document)
 
-    @route(
-        "/panelists/{slug:str}/agenda.ics",
-        http_method=FEED_METHODS,
-        name="panelist_feed",
-        responses=FEED_RESPONSES,
-    )
+    @feed_route("/panelists/{slug:str}/agenda.ics", name="panelist_feed")
     async def panelist_feed(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """A panelist's sessions across all meetings, each in its meeting's time zone."""
         document = await services.panelist_calendar(slug, base_url=_base_url())
         return feed_response(request, document)
 
     # Secret addresses stay out of the public schema.
-    @route(
-        "/r/{feed_token:str}/agenda.ics",
-        http_method=FEED_METHODS,
-        name="personal_feed",
-        include_in_schema=False,
-    )
+    @feed_route("/r/{feed_token:str}/agenda.ics", name="personal_feed", include_in_schema=False)
     async def personal_feed(self, request: Request, feed_token: FromPath[str]) -> ASGIResponse:
         """A participant's own agenda, behind the feed's own secret."""
         document = await services.personal_calendar(feed_token, base_url=_base_url())

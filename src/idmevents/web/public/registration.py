@@ -18,6 +18,7 @@ from idmevents.i18n import LANGUAGES, current_language
 from idmevents.meetings import services as meetings
 from idmevents.registrations import services
 from idmevents.registrations.countries import country_choices, country_name
+from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.public import registration_schemas as schemas
 
 # Handlers whose `opt` carries this key count against the per-client registration limit.
@@ -155,7 +156,7 @@ class RegistrationPages(Controller):
                 "has_feed": _route_exists(request, "personal_feed"),
                 "has_feed_replace": _route_exists(request, "replace_personal_feed"),
             },
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            headers=PRIVATE_HEADERS,
         )
 
     async def _details_page(
@@ -178,7 +179,7 @@ class RegistrationPages(Controller):
                 **_choices(),
             },
             status_code=status_code,
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            headers=PRIVATE_HEADERS,
         )
 
     @get("/r/{token:str}/details", name="registration_edit_details")
@@ -228,7 +229,7 @@ class RegistrationPages(Controller):
         return Template(
             "registrations/cancel.html.jinja2",
             context={"view": view, "registration": view.registration, "meeting": view.meeting},
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+            headers=PRIVATE_HEADERS,
         )
 
     @post("/r/{token:str}/cancel", name="registration_cancel")

@@ -150,6 +150,19 @@ def _text(data: FormMultiDict, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _details(data: FormMultiDict) -> dict[str, str]:
+    """The person's details as a form sends them (the registration form and the details form)."""
+    return {
+        "given_name": _text(data, "given_name"),
+        "family_name": _text(data, "family_name"),
+        "organization": _text(data, "organization"),
+        "position": _text(data, "position"),
+        "country": _text(data, "country"),
+        "language": _text(data, "language") or "en",
+        "accessibility_needs": _text(data, "accessibility_needs"),
+    }
+
+
 def form_from_html(data: FormMultiDict) -> RegistrationForm:
     """The HTML form's fields; session checkboxes come as several `sessions` values."""
     sessions: list[int] = []
@@ -160,15 +173,9 @@ def form_from_html(data: FormMultiDict) -> RegistrationForm:
         except (TypeError, ValueError):
             problems["sessions"] = gettext("Must be a list of session ids (whole numbers).")
     return RegistrationForm(
-        given_name=_text(data, "given_name"),
-        family_name=_text(data, "family_name"),
+        **_details(data),
         email=_text(data, "email"),
-        organization=_text(data, "organization"),
-        position=_text(data, "position"),
         category=_text(data, "category"),
-        country=_text(data, "country"),
-        language=_text(data, "language") or "en",
-        accessibility_needs=_text(data, "accessibility_needs"),
         consent=_text(data, "consent") == "yes",
         sessions=sessions,
         attendance=_text(data, "attendance"),
@@ -177,15 +184,7 @@ def form_from_html(data: FormMultiDict) -> RegistrationForm:
 
 
 def details_from_html(data: FormMultiDict) -> DetailsForm:
-    return DetailsForm(
-        given_name=_text(data, "given_name"),
-        family_name=_text(data, "family_name"),
-        organization=_text(data, "organization"),
-        position=_text(data, "position"),
-        country=_text(data, "country"),
-        language=_text(data, "language") or "en",
-        accessibility_needs=_text(data, "accessibility_needs"),
-    )
+    return DetailsForm(**_details(data))
 
 
 def session_ids_from_html(data: FormMultiDict) -> list[int]:

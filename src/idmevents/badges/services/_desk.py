@@ -1,4 +1,4 @@
-"""Badges and check-in: a participant's badge, batches printed to PDF, and the check-in desk.
+"""The check-in desk: cards, check-in by id or badge code, undo, replacing a lost badge, search.
 
 Checking in is idempotent: at most one CheckIn per registration (a unique index). The desk locks
 the registration's row while it decides, so a cancellation cannot slip between the status check
@@ -8,9 +8,6 @@ caught and answered "already checked in".
 
 from __future__ import annotations
 
-import asyncio
-import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,17 +16,23 @@ from piccolo.query.functions.aggregate import Count
 from idmevents import audit, i18n
 from idmevents.auth.services import CurrentUser
 from idmevents.badges import codes, render
-from idmevents.badges.layout import BADGE_SIZES, PAPERS, sheet_layout
-from idmevents.db import is_sqlite, is_unique_violation, locked, write_transaction
-from idmevents.errors import InvalidInput, NotFound
+from idmevents.badges.services._common import (
+    Totals,
+    actor,
+    expected_by_category,
+    fold,
+    new_unused_checkin_id,
+    sort_key,
+    totals,
+)
+from idmevents.db import is_sqlite, is_unique_violation, write_transaction
+from idmevents.errors import NotFound
 from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import CheckIn, Registration
 from idmevents.settings import get_settings
 from idmevents.validation import is_row_id
 
-# Registration ids are 32-bit serials: a larger number names nothing (and PostgreSQL would refuse
-# to compare it), so it is "not found" before any query.
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 200  # longer input is no name: it is cut rather than searched word by word
 _CARD_COLUMNS = (
@@ -44,232 +47,6 @@ _CARD_COLUMNS = (
     Registration.status,
     Registration.badge_printed_at,
 )
-
-
-# --- the badge --------------------------------------------------------------------------------
-
-
-async def _new_unused_checkin_id() -> str:
-    """A check-in id no registration has: 45 random bits, checked against the unique index."""
-    while True:
-        candidate = codes.new_checkin_id()
-        if not await Registration.exists().where(Registration.checkin_id == candidate):
-            return candidate
-
-
-async def _give_checkin_ids(rows: list[dict]) -> None:
-    """Give each row without a check-in id its own, in the database and in the row."""
-    for row in rows:
-        if row["checkin_id"]:
-            continue
-        candidate = await _new_unused_checkin_id()
-        await Registration.update({Registration.checkin_id: candidate}).where(
-            (Registration.id == row["id"]) & Registration.checkin_id.is_null()
-        )
-        # Read back: when two requests race for the same row, the first id written is the one.
-        row["checkin_id"] = (
-            await Registration.select(Registration.checkin_id)
-            .where(Registration.id == row["id"])
-            .first()
-        )["checkin_id"]
-
-
-@dataclass(frozen=True)
-class BadgePage:
-    token: str
-    status: str
-    meeting: dict
-    badge: render.BadgeView | None
-
-    @property
-    def meeting_cancelled(self) -> bool:
-        return self.meeting["status"] == "cancelled"
-
-
-async def badge_for_token(token: str) -> BadgePage:
-    """The badge behind a participant's private link; `badge` is None unless it may be printed."""
-    row = await Registration.select().where(Registration.token == token).first()
-    if row is None:
-        raise NotFound(i18n.gettext("There is no registration at this address."))
-    meeting = await Meeting.select().where(Meeting.id == row["meeting"]).first()
-    if row["status"] != "confirmed" or meeting["status"] == "cancelled":
-        return BadgePage(token=token, status=row["status"], meeting=meeting, badge=None)
-    if row["attendance"] == "online":  # badges open the door of the room: online, none
-        return BadgePage(token=token, status="online", meeting=meeting, badge=None)
-    await _give_checkin_ids([row])
-    badge = render.badge_view(row, meeting, get_settings().secret_key)
-    return BadgePage(token=token, status=row["status"], meeting=meeting, badge=badge)
-
-
-# --- printing in batches ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CategoryCount:
-    category: str
-    label: str
-    colour: str
-    expected: int  # confirmed registrations
-    done: int  # printed, or arrived
-
-
-@dataclass(frozen=True)
-class Totals:
-    expected: int
-    done: int
-    categories: list[CategoryCount]
-
-
-def _totals(expected: dict[str, int], done: dict[str, int]) -> Totals:
-    categories = [
-        CategoryCount(
-            category=category,
-            label=render.category_label(category),
-            colour=render.category_colour(category),
-            expected=expected.get(category, 0),
-            done=done.get(category, 0),
-        )
-        for category in sorted(set(expected) | set(done), key=render.category_label)
-    ]
-    return Totals(
-        expected=sum(c.expected for c in categories),
-        done=sum(c.done for c in categories),
-        categories=categories,
-    )
-
-
-def _confirmed_in(meeting_id: int):
-    """Those expected in the room: confirmed, and not taking part online."""
-    return (
-        (Registration.meeting == meeting_id)
-        & (Registration.status == "confirmed")
-        & (Registration.attendance != "online")
-    )
-
-
-async def _count_by_category(query) -> dict[str, int]:
-    return {row["category"]: row["count"] for row in await query}
-
-
-async def print_counts(meeting: dict) -> Totals:
-    """Confirmed badges per category, and how many of them have been printed."""
-    expected = await _count_by_category(
-        Registration.select(Registration.category, Count())
-        .where(_confirmed_in(meeting["id"]))
-        .group_by(Registration.category)
-    )
-    printed = await _count_by_category(
-        Registration.select(Registration.category, Count())
-        .where(_confirmed_in(meeting["id"]) & Registration.badge_printed_at.is_not_null())
-        .group_by(Registration.category)
-    )
-    return _totals(expected, printed)
-
-
-@dataclass(frozen=True)
-class PrintRun:
-    count: int
-    pages: int
-    pdf: bytes | None
-    filename: str
-
-
-def _sort_key(row: dict) -> tuple[str, str]:
-    return (_fold(row["family_name"]), _fold(row["given_name"]))
-
-
-def check_print_options(paper: str, size: str) -> None:
-    problems = {}
-    if paper not in PAPERS and paper != "badge":
-        problems["paper"] = i18n.gettext("Choose A4 or US Letter.")
-    if size not in BADGE_SIZES:
-        problems["size"] = i18n.gettext("Choose 4 × 3 in or A6.")
-    if problems:
-        raise InvalidInput(i18n.gettext("These print options are not available."), fields=problems)
-
-
-async def print_badges(
-    meeting: dict,
-    *,
-    now: datetime,
-    paper: str = "a4",
-    size: str = "4x3",
-    category: str | None = None,
-    not_printed_only: bool = False,
-    registration_id: int | None = None,
-    by: CurrentUser | None = None,
-) -> PrintRun:
-    """Render the matching confirmed badges to one PDF and mark them printed.
-
-    Choosing the badges and marking them is one transaction, so two organizers printing "not
-    printed yet" at once never both get the same badges. The PDF is rendered after it commits (a
-    few seconds for hundreds of badges, which must not hold the write lock); if rendering fails,
-    the marks are put back as they were.
-    """
-    check_print_options(paper, size)
-    layout = sheet_layout(paper, size)
-    condition = _confirmed_in(meeting["id"])
-    if category:
-        condition &= Registration.category == category
-    if not_printed_only:
-        condition &= Registration.badge_printed_at.is_null()
-    if registration_id is not None:
-        condition &= Registration.id == registration_id
-    async with write_transaction():
-        rows = await locked(Registration.select().where(condition))
-        await _give_checkin_ids(rows)
-        if rows:
-            ids = [row["id"] for row in rows]
-            await Registration.update({Registration.badge_printed_at: now}).where(
-                Registration.id.is_in(ids)
-            )
-            await audit.record(
-                user_id=by.id if by else None,
-                actor=by.email if by else "system",
-                action="print_badges",
-                entity_type="meeting",
-                entity_id=meeting["id"],
-                meeting_slug=meeting["slug"],
-                summary=i18n.ngettext(
-                    "%(count)d badge printed", "%(count)d badges printed", len(ids)
-                )
-                % {"count": len(ids)},
-                data={
-                    "registrations": ids,
-                    "paper": paper,
-                    "size": size,
-                    "category": category or "",
-                    "not_printed_only": not_printed_only,
-                },
-                now=now,
-            )
-    filename = f"badges-{meeting['slug']}-{now:%Y%m%d-%H%M%S}.pdf"
-    if not rows:
-        return PrintRun(count=0, pages=0, pdf=None, filename=filename)
-    rows.sort(key=_sort_key)
-    secret_key = get_settings().secret_key
-    badges = [render.badge_view(row, meeting, secret_key) for row in rows]
-    try:
-        pdf = await asyncio.to_thread(render.sheets_pdf, badges, layout, meeting["title"])
-    except BaseException:
-        await _restore_printed_marks(rows, now)
-        raise
-    pages = -(-len(badges) // layout.per_page)
-    return PrintRun(count=len(badges), pages=pages, pdf=pdf, filename=filename)
-
-
-async def _restore_printed_marks(rows: list[dict], now: datetime) -> None:
-    by_previous: dict[datetime | None, list[int]] = defaultdict(list)
-    for row in rows:
-        by_previous[row["badge_printed_at"]].append(row["id"])
-    async with write_transaction():
-        for previous, ids in by_previous.items():
-            await Registration.update({Registration.badge_printed_at: previous}).where(
-                Registration.id.is_in(ids) & (Registration.badge_printed_at == now)
-            )
-
-
-# --- the check-in desk ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -440,9 +217,10 @@ async def _audit(
     by: CurrentUser | None,
     now: datetime,
 ) -> None:
+    user_id, who = actor(by)
     await audit.record(
-        user_id=by.id if by else None,
-        actor=by.email if by else "system",
+        user_id=user_id,
+        actor=who,
         action=action,
         entity_type=entity_type,
         entity_id=row["id"],
@@ -568,7 +346,7 @@ async def replace_badge(
         if row["status"] == "confirmed":
             await Registration.update(
                 {
-                    Registration.checkin_id: await _new_unused_checkin_id(),
+                    Registration.checkin_id: await new_unused_checkin_id(),
                     Registration.badge_printed_at: None,
                 }
             ).where(Registration.id == registration_id)
@@ -589,11 +367,7 @@ async def replace_badge(
 
 async def arrival_counts(meeting: dict) -> Totals:
     """Arrivals against expected (confirmed registrations), in total and per category."""
-    expected = await _count_by_category(
-        Registration.select(Registration.category, Count())
-        .where(_confirmed_in(meeting["id"]))
-        .group_by(Registration.category)
-    )
+    expected = await expected_by_category(meeting["id"])
     arrived_rows = (
         await CheckIn.select(CheckIn.registration.category.as_alias("category"), Count())
         .where(
@@ -603,13 +377,7 @@ async def arrival_counts(meeting: dict) -> Totals:
         .group_by(CheckIn.registration.category)
     )
     arrived = {row["category"]: row["count"] for row in arrived_rows}
-    return _totals(expected, arrived)
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents: "Jürg" and "jurg" are the same at the desk."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return totals(expected, arrived)
 
 
 @dataclass(frozen=True)
@@ -626,18 +394,18 @@ async def search(meeting: dict, query: str, *, limit: int = SEARCH_LIMIT) -> Sea
     few thousand registrations, read in one query.
     """
     query = query.strip()[:SEARCH_MAX_LENGTH]
-    words = _fold(query).split()
+    words = fold(query).split()
     if not words:
         return SearchResult(query=query)
     rows = await Registration.select(*_CARD_COLUMNS).where(Registration.meeting == meeting["id"])
     matches = []
     for row in rows:
-        haystack = _fold(
+        haystack = fold(
             " ".join((row["given_name"], row["family_name"], row["organization"], row["email"]))
         )
         if all(word in haystack for word in words):
             matches.append(row)
-    matches.sort(key=lambda row: (row["status"] != "confirmed", *_sort_key(row)))
+    matches.sort(key=lambda row: (row["status"] != "confirmed", *sort_key(row)))
     return SearchResult(query=query, cards=await _cards(matches[:limit]), more=len(matches) > limit)
 
 

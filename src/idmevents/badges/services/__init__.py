@@ -1,0 +1,69 @@
+"""Badges and check-in: a participant's badge, batches printed to PDF, and the check-in desk.
+
+One face for three modules: `_badge` (the participant's page), `_printing` (batches to PDF) and
+`_desk` (the check-in desk); `_common` holds what they share.
+"""
+
+from idmevents.badges.services._badge import BadgePage, badge_for_token
+from idmevents.badges.services._common import CategoryCount, Totals
+from idmevents.badges.services._desk import (
+    ALREADY_CHECKED_IN,
+    BADGE_REPLACED,
+    CHECKED_IN,
+    NOT_CHECKED_IN,
+    REFUSED,
+    SEARCH_LIMIT,
+    SEARCH_MAX_LENGTH,
+    UNDONE,
+    Card,
+    DeskMeeting,
+    DeskResult,
+    SearchResult,
+    arrival_counts,
+    card,
+    check_in,
+    check_in_code,
+    desk_meetings,
+    outcome_message,
+    replace_badge,
+    search,
+    undo_check_in,
+)
+from idmevents.badges.services._printing import (
+    PrintRun,
+    check_print_options,
+    print_badges,
+    print_counts,
+)
+
+__all__ = [
+    "ALREADY_CHECKED_IN",
+    "BADGE_REPLACED",
+    "CHECKED_IN",
+    "NOT_CHECKED_IN",
+    "REFUSED",
+    "SEARCH_LIMIT",
+    "SEARCH_MAX_LENGTH",
+    "UNDONE",
+    "BadgePage",
+    "Card",
+    "CategoryCount",
+    "DeskMeeting",
+    "DeskResult",
+    "PrintRun",
+    "SearchResult",
+    "Totals",
+    "arrival_counts",
+    "badge_for_token",
+    "card",
+    "check_in",
+    "check_in_code",
+    "check_print_options",
+    "desk_meetings",
+    "outcome_message",
+    "print_badges",
+    "print_counts",
+    "replace_badge",
+    "search",
+    "undo_check_in",
+]

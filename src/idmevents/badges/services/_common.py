@@ -1,0 +1,109 @@
+"""What the badge, printing and desk modules share: check-in ids, counts per category, sorting
+names, and who the audit log names."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from piccolo.query.functions.aggregate import Count
+
+from idmevents.auth.services import CurrentUser
+from idmevents.badges import codes, render
+from idmevents.registrations.tables import Registration
+
+
+def actor(by: CurrentUser | None) -> tuple[int | None, str]:
+    """The user id and name the audit log records: an account, or the system."""
+    return (by.id, by.email) if by else (None, "system")
+
+
+async def new_unused_checkin_id() -> str:
+    """A check-in id no registration has: 45 random bits, checked against the unique index."""
+    while True:
+        candidate = codes.new_checkin_id()
+        if not await Registration.exists().where(Registration.checkin_id == candidate):
+            return candidate
+
+
+async def give_checkin_ids(rows: list[dict]) -> None:
+    """Give each row without a check-in id its own, in the database and in the row."""
+    for row in rows:
+        if row["checkin_id"]:
+            continue
+        candidate = await new_unused_checkin_id()
+        await Registration.update({Registration.checkin_id: candidate}).where(
+            (Registration.id == row["id"]) & Registration.checkin_id.is_null()
+        )
+        # Read back: when two requests race for the same row, the first id written is the one.
+        row["checkin_id"] = (
+            await Registration.select(Registration.checkin_id)
+            .where(Registration.id == row["id"])
+            .first()
+        )["checkin_id"]
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category: str
+    label: str
+    colour: str
+    expected: int  # confirmed registrations
+    done: int  # printed, or arrived
+
+
+@dataclass(frozen=True)
+class Totals:
+    expected: int
+    done: int
+    categories: list[CategoryCount]
+
+
+def totals(expected: dict[str, int], done: dict[str, int]) -> Totals:
+    categories = [
+        CategoryCount(
+            category=category,
+            label=render.category_label(category),
+            colour=render.category_colour(category),
+            expected=expected.get(category, 0),
+            done=done.get(category, 0),
+        )
+        for category in sorted(set(expected) | set(done), key=render.category_label)
+    ]
+    return Totals(
+        expected=sum(c.expected for c in categories),
+        done=sum(c.done for c in categories),
+        categories=categories,
+    )
+
+
+def confirmed_in(meeting_id: int):
+    """Those expected in the room: confirmed, and not taking part online."""
+    return (
+        (Registration.meeting == meeting_id)
+        & (Registration.status == "confirmed")
+        & (Registration.attendance != "online")
+    )
+
+
+async def count_by_category(query) -> dict[str, int]:
+    return {row["category"]: row["count"] for row in await query}
+
+
+async def expected_by_category(meeting_id: int) -> dict[str, int]:
+    """Confirmed registrations per category: the badges to print, the people to expect."""
+    return await count_by_category(
+        Registration.select(Registration.category, Count())
+        .where(confirmed_in(meeting_id))
+        .group_by(Registration.category)
+    )
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Jürg" and "jurg" are the same at the desk."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def sort_key(row: dict) -> tuple[str, str]:
+    return (fold(row["family_name"]), fold(row["given_name"]))

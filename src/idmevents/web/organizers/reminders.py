@@ -16,8 +16,9 @@ from idmevents.i18n import current_language, gettext
 from idmevents.meetings import builder
 from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import reminders
+from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import requires_role
-from idmevents.web.organizers.agenda import actor, failed, form_data
+from idmevents.web.organizers.agenda import failed, form_data
 
 
 def _(message: str) -> str:

@@ -16,7 +16,7 @@ from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from idmevents import i18n
+from idmevents import content, i18n
 from idmevents.badges import codes
 from idmevents.badges.layout import SheetLayout, pages_needed
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR
@@ -166,8 +166,9 @@ def badge_view(registration: dict, meeting: dict, secret_key: str) -> BadgeView:
         category_label=category_label(registration["category"]),
         colour=category_colour(registration["category"]),
         name_size=name_size(registration["given_name"], registration["family_name"]),
-        meeting_title=meeting["title"],
-        meeting_city=meeting["city"],
+        # In the badge's language, like its labels and the country (idmevents.content).
+        meeting_title=content.text(meeting, "title", i18n.current_language()),
+        meeting_city=content.text(meeting, "city", i18n.current_language()),
         starts_on=meeting["starts_on"],
         ends_on=meeting["ends_on"],
         code=codes.make_code(registration["checkin_id"], meeting["id"], secret_key),

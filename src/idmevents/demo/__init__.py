@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from idmevents import content
 from idmevents.db import write_transaction
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
 
@@ -39,16 +41,38 @@ def _at(first_day: date, day: int, clock: str, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
+def _translations(spec: dict, fields: tuple[str, ...], extra: dict | None = None) -> str:
+    """The data file's `<field>_fr` / `<field>_es` keys as a `translations` JSON value."""
+    found: dict[str, dict[str, str]] = {}
+    for lang in ("fr", "es"):
+        texts = {name: (extra or spec).get(f"{name}_{lang}", "") for name in fields}
+        texts = {name: text for name, text in texts.items() if text}
+        if texts:
+            found[lang] = texts
+    return json.dumps(found, ensure_ascii=False, sort_keys=True)
+
+
+def _differs(row: dict, name: str, value: object) -> bool:
+    if name == "translations":
+        return content.load(row.get(name)) != content.load(value)
+    return row.get(name) != value
+
+
 async def _upsert(table, match, values: dict) -> tuple[int, str]:
     """Insert or update one row; returns (id, "created" | "updated" | "unchanged")."""
     row = await table.select().where(match).first()
     if row is None:
         result = await table.insert(table(**values)).returning(table.id)
         return result[0]["id"], "created"
-    changed = {k: v for k, v in values.items() if row.get(k) != v}
+    changed = {k: v for k, v in values.items() if _differs(row, k, v)}
     if changed:
         await table.update(changed).where(table.id == row["id"])
     return row["id"], "updated" if changed else "unchanged"
+
+
+def _meeting_texts(data: dict, spec: dict) -> dict:
+    """A meeting's translated keys, with the theme the two workshops share."""
+    return spec | {f"theme_{lang}": data.get(f"theme_{lang}", "") for lang in ("fr", "es")}
 
 
 async def load_demo(*, as_announced: bool = False, now: datetime | None = None) -> dict[str, int]:
@@ -63,6 +87,7 @@ async def load_demo(*, as_announced: bool = False, now: datetime | None = None) 
                 k: person.get(k, "")
                 for k in ("slug", "honorific", "name", "position", "organization", "bio")
             }
+            values["translations"] = _translations(person, ("position", "bio"))
             panelist_ids[person["slug"]], _ = await _upsert(
                 Panelist, Panelist.slug == person["slug"], values
             )
@@ -94,6 +119,10 @@ async def load_demo(*, as_announced: bool = False, now: datetime | None = None) 
                     "capacity": spec.get("capacity"),
                     "approval_categories": data["approval_categories"],
                     "status": "published",
+                    "original_language": "en",
+                    "translations": _translations(
+                        spec, tuple(content.MEETING_TEXT), extra=_meeting_texts(data, spec)
+                    ),
                 },
             )
             counts["meetings"] += 1
@@ -102,7 +131,12 @@ async def load_demo(*, as_announced: bool = False, now: datetime | None = None) 
                 room_ids[room["key"]], _ = await _upsert(
                     Room,
                     (Room.meeting == meeting_id) & (Room.name == room["name"]),
-                    {"meeting": meeting_id, "name": room["name"], "capacity": room.get("capacity")},
+                    {
+                        "meeting": meeting_id,
+                        "name": room["name"],
+                        "capacity": room.get("capacity"),
+                        "translations": _translations(room, ("name",)),
+                    },
                 )
             any_changed = False
             for item in spec.get("sessions", []):
@@ -119,6 +153,7 @@ async def load_demo(*, as_announced: bool = False, now: datetime | None = None) 
                     "capacity": item.get("capacity"),
                     "status": "scheduled",
                     "illustrative": item.get("illustrative", False),
+                    "translations": _translations(item, ("title", "description")),
                 }
                 session_id, outcome = await _upsert(
                     MeetingSession, MeetingSession.uid == uid, values

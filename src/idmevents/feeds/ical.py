@@ -31,7 +31,7 @@ from idmevents.calendar_events import (
 )
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.i18n import current_language, gettext
-from idmevents.meetings.services import Agenda, AgendaItem
+from idmevents.meetings.services import Agenda, AgendaItem, localize_agenda
 from idmevents.vtimezone import observances, vtimezone_bytes
 
 __all__ = ["PRODID", "CalendarInfo", "build_calendar", "calendar_bytes", "clear_caches"]
@@ -62,6 +62,7 @@ def build_calendar(
     their LOCATION. Cancelled items stay in, as STATUS:CANCELLED, so that clients remove them
     instead of keeping a stale copy (a vanished event is simply kept by some clients).
     """
+    agendas = _in_language(agendas)
     events = [
         session_facts(item, meeting, base_url=base_url, remote_url=remote_url)
         for item, meeting in _events_in_order(agendas)
@@ -79,6 +80,7 @@ def calendar_bytes(
     kept (keyed by everything the event shows): after one session changes, rebuilding a feed of
     thousands of sessions serialises that one event again, not all of them.
     """
+    agendas = _in_language(agendas)
     head = _calendar_head(agendas, info).to_ical()
     parts = [head.removesuffix(CALENDAR_END)]
     parts.extend(
@@ -91,6 +93,11 @@ def calendar_bytes(
     )
     parts.append(CALENDAR_END)
     return b"".join(parts)
+
+
+def _in_language(agendas: Sequence[Agenda]) -> list[Agenda]:
+    """Meeting content in the current language (the feed's ?lang=, or the participant's)."""
+    return [localize_agenda(agenda, current_language()) for agenda in agendas]
 
 
 def _calendar_head(agendas: Sequence[Agenda], info: CalendarInfo) -> Calendar:
@@ -135,7 +142,7 @@ _event_cache_lock = threading.Lock()
 def _event_key(item: AgendaItem, meeting: dict, base_url: str, remote_url: str = "") -> tuple:
     # Every field of the item, so that a field added to the event later cannot go stale here.
     values = tuple(
-        tuple(value) if isinstance(value, list) else value
+        repr(value) if isinstance(value, (list, dict)) else value
         for value in (getattr(item, f.name) for f in fields(item))
     )
     shown = tuple(meeting.get(name) for name in MEETING_FIELDS_IN_EVENTS)

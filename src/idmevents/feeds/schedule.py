@@ -38,8 +38,8 @@ import msgspec
 
 from idmevents import __version__, urls
 from idmevents.feeds.labels import kind_label, role_label
-from idmevents.i18n import gettext
-from idmevents.meetings.services import Agenda, AgendaItem
+from idmevents.i18n import current_language, gettext
+from idmevents.meetings.services import Agenda, AgendaItem, localize_agenda
 
 SCHEDULE_VERSION = 1
 # frab event GUIDs are UUIDs; ours derive from the never-changing UID, so they never change either.
@@ -99,6 +99,8 @@ class AgendaJSON(msgspec.Struct):
 
 
 def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
+    """The agenda as JSON, its content in the current language (?lang=) where translated."""
+    agenda = localize_agenda(agenda, current_language())
     meeting = agenda.meeting
     zone = ZoneInfo(agenda.timezone)
     slug = meeting["slug"]
@@ -165,7 +167,11 @@ def event_guid(uid: str) -> str:
 
 
 def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
-    """The agenda as a frab schedule.xml: days in the meeting's zone, rooms within days."""
+    """The agenda as a frab schedule.xml: days in the meeting's zone, rooms within days; content
+    in the current language (?lang=) where translated, each event's <language> the one its title
+    is in. Event slugs keep the original title: they must not change with the reader."""
+    original_titles = {item.id: item.title for item in agenda.items}
+    agenda = localize_agenda(agenda, current_language())
     meeting = agenda.meeting
     zone = ZoneInfo(agenda.timezone)
     slug = meeting["slug"]
@@ -200,7 +206,7 @@ def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
         for room_name, items in rooms.items():
             room_element = ET.SubElement(day_element, "room", name=room_name)
             for item in items:
-                _frab_event(room_element, item, room_name, meeting, zone, base_url)
+                _frab_event(room_element, item, room_name, meeting, zone, base_url, original_titles)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -212,6 +218,7 @@ def _frab_event(
     meeting: dict,
     zone: ZoneInfo,
     base_url: str,
+    original_titles: dict[int, str],
 ) -> None:
     start = item.starts_at.astimezone(zone)
     cancelled = item.cancelled or meeting["status"] == "cancelled"
@@ -221,7 +228,8 @@ def _frab_event(
     _text(event, "start", start.strftime("%H:%M"))
     _text(event, "duration", _hours_minutes(item.ends_at - item.starts_at))
     _text(event, "room", room_name)
-    _text(event, "slug", f"{meeting['slug']}-{item.id}-{_slugify(item.title)}".rstrip("-"))
+    slug_title = _slugify(original_titles.get(item.id, item.title))
+    _text(event, "slug", f"{meeting['slug']}-{item.id}-{slug_title}".rstrip("-"))
     _text(event, "url", url)
     # frab has no status: a cancelled session keeps its place, marked in its title, so that an
     # app that saved it shows it as cancelled instead of silently losing it.
@@ -230,7 +238,7 @@ def _frab_event(
     _text(event, "subtitle", "")
     _text(event, "track", kind_label(item.kind))
     _text(event, "type", item.kind)
-    _text(event, "language", "en")
+    _text(event, "language", item.title_language or item.original_language)
     _text(event, "abstract", item.description)
     _text(
         event,

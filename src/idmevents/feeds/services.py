@@ -21,12 +21,18 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from idmevents import urls
+from idmevents import content, urls
 from idmevents.db import write_transaction
 from idmevents.errors import NotFound
 from idmevents.feeds import schedule
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
-from idmevents.i18n import current_language, gettext
+from idmevents.i18n import (
+    DEFAULT_LANGUAGE,
+    current_language,
+    gettext,
+    reset_language,
+    set_language,
+)
 from idmevents.meetings.services import Agenda, AgendaItem, get_public_meeting, load_agenda
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, SessionPanelist
 from idmevents.registrations.tables import Registration, SessionAttendance
@@ -53,6 +59,8 @@ MEETING_FIELDS_SHOWN = (
     "starts_on",
     "ends_on",
     "status",
+    "original_language",
+    "translations",
 )
 
 
@@ -218,6 +226,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _meeting_info(meeting: dict, base_url: str) -> CalendarInfo:
+    meeting = content.localized(meeting, content.MEETING_TEXT, current_language())
     return CalendarInfo(
         name=meeting["title"],
         description=gettext("The agenda of %(title)s, in %(city)s. Times are %(zone)s time.")
@@ -249,7 +258,7 @@ async def meeting_schedule_json(slug: str, *, base_url: str) -> FeedDocument:
     meeting = await get_public_meeting(slug)
     return await _document(
         FeedSpec(
-            key=("meeting.json", _meeting_state(meeting), base_url),
+            key=("meeting.json", _meeting_state(meeting), current_language(), base_url),
             load=lambda: load_agenda(meeting),
             render=lambda agenda: schedule.agenda_json(agenda, base_url=base_url),
             state_modified=_meeting_modified(meeting),
@@ -277,7 +286,7 @@ async def session_calendar(slug: str, session_id: int, *, base_url: str) -> Feed
     """One session as its own calendar: what "add this session" links download."""
     meeting = await get_public_meeting(slug)
     row = (
-        await MeetingSession.select(MeetingSession.title)
+        await MeetingSession.select(MeetingSession.title, MeetingSession.translations)
         .where((MeetingSession.id == session_id) & (MeetingSession.meeting == meeting["id"]))
         .first()
     )
@@ -288,8 +297,10 @@ async def session_calendar(slug: str, session_id: int, *, base_url: str) -> Feed
         agenda = await load_agenda(meeting)
         return Agenda(meeting=meeting, items=[i for i in agenda.items if i.id == session_id])
 
+    lang, original = current_language(), content.original_language(meeting)
     info = CalendarInfo(
-        name=f"{row['title']} · {meeting['title']}",
+        name=f"{content.text(row, 'title', lang, original=original)}"
+        f" · {content.text(meeting, 'title', lang)}",
         description=_meeting_info(meeting, base_url).description,
         source_url=urls.session_feed(meeting["slug"], session_id, base_url=base_url),
         page_url=urls.session_anchor(meeting["slug"], session_id, base_url=base_url),
@@ -301,6 +312,7 @@ async def session_calendar(slug: str, session_id: int, *, base_url: str) -> Feed
                 _meeting_state(meeting),
                 session_id,
                 row["title"],
+                str(row["translations"]),
                 current_language(),
                 base_url,
             ),
@@ -327,6 +339,11 @@ class PanelistAgenda:
     def display_name(self) -> str:
         return f"{self.panelist['honorific']} {self.panelist['name']}".strip()
 
+    @property
+    def original_language(self) -> str:
+        """The language the panelist's own text is taken to be in: their first meeting's."""
+        return self.agendas[0].meeting.get("original_language", "en") if self.agendas else "en"
+
     def role_in(self, item: AgendaItem) -> str:
         for person in item.panelists:
             if person.panelist_id == self.panelist["id"]:
@@ -345,6 +362,7 @@ async def _public_panelist(slug: str) -> tuple[dict, list[dict]]:
             Panelist.position,
             Panelist.organization,
             Panelist.bio,
+            Panelist.translations,
             Panelist.updated_at,
         )
         .where(Panelist.slug == slug)
@@ -436,12 +454,22 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
             Registration.status,
             Registration.feed_token,
             Registration.attendance,
+            Registration.language,
         )
         .where(Registration.feed_token == feed_token)
         .first()
     )
     if registration is None or registration["status"] in NO_FEED_STATUSES:
         raise NotFound(gettext("There is no calendar at this address."))
+    # The participant's own language, whatever the calendar app asks for (apps send none).
+    token = set_language(registration["language"] or DEFAULT_LANGUAGE)
+    try:
+        return await _personal_calendar(registration, base_url=base_url)
+    finally:
+        reset_language(token)
+
+
+async def _personal_calendar(registration: dict, *, base_url: str) -> FeedDocument:
     meeting = (
         await Meeting.select()
         .where((Meeting.id == registration["meeting"]) & (Meeting.status != "draft"))
@@ -464,14 +492,15 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
         wanted = set(chosen)
         return Agenda(meeting=meeting, items=[i for i in agenda.items if i.id in wanted])
 
+    title = content.text(meeting, "title", current_language())
     info = CalendarInfo(
-        name=gettext("My agenda: %(title)s") % {"title": meeting["title"]},
+        name=gettext("My agenda: %(title)s") % {"title": title},
         description=(
             gettext("The sessions you chose at %(title)s.")
             if chosen
             else gettext("The agenda of %(title)s. Choose sessions to see only yours.")
         )
-        % {"title": meeting["title"]},
+        % {"title": title},
         source_url=urls.personal_feed(registration["feed_token"], base_url=base_url),
         page_url=urls.meeting_page(meeting["slug"], base_url=base_url),
     )

@@ -7,10 +7,12 @@ session they speak in, so editing them moves those sessions' SEQUENCE and their 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import UTC, datetime
 
+from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.db import write_transaction
@@ -20,8 +22,18 @@ from idmevents.meetings.builder import SLUG_PATTERN, bump_sequence, mark_agenda_
 from idmevents.meetings.tables import Panelist, PanelistUnavailability, SessionPanelist
 from idmevents.validation import check_aware, check_text, is_row_id
 
-PANELIST_FIELDS = ("slug", "honorific", "name", "position", "organization", "bio", "email")
-SHOWN_FIELDS = ("honorific", "name", "position", "organization", "bio")
+PANELIST_FIELDS = (
+    "slug",
+    "honorific",
+    "name",
+    "position",
+    "organization",
+    "bio",
+    "email",
+    "translations",
+)
+# Position and bio also exist in other languages (`translations`, see idmevents.content).
+SHOWN_FIELDS = ("honorific", "name", "position", "organization", "bio", "translations")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -82,6 +94,13 @@ def _validate(values: dict) -> dict[str, str]:
         errors["email"] = gettext("An email address such as name@example.org.")
     if values.get("slug") and "slug" not in errors and not SLUG_PATTERN.match(values["slug"]):
         errors["slug"] = gettext("Lower-case letters, digits and single hyphens.")
+    if "translations" in values:
+        # A panelist speaks at meetings of any original language: any of ours may be given.
+        cleaned = content.clean_translations(
+            errors, values["translations"], content.PANELIST_TEXT, original=""
+        )
+        if cleaned is not None:
+            values["translations"] = cleaned
     return errors
 
 
@@ -111,7 +130,12 @@ async def create_panelist(values: dict, *, by: Actor, now: datetime) -> dict:
                 n += 1
                 slug = f"{base}-{n}"
             values["slug"] = slug
-        rows = await Panelist.insert(Panelist(**values, created_at=now, updated_at=now)).returning(
+        stored = dict(values)
+        if "translations" in stored:
+            stored["translations"] = json.dumps(
+                content.merge({}, stored["translations"]), ensure_ascii=False
+            )
+        rows = await Panelist.insert(Panelist(**stored, created_at=now, updated_at=now)).returning(
             *Panelist.all_columns()
         )
         await audit(
@@ -133,7 +157,13 @@ async def update_panelist(panelist_id: int, values: dict, *, by: Actor, now: dat
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     async with write_transaction():
         person = await get_panelist(panelist_id)
-        changed = {k: v for k, v in values.items() if person[k] != v}
+        if "translations" in values:
+            values["translations"] = content.merge(person["translations"], values["translations"])
+        changed = {
+            k: v
+            for k, v in values.items()
+            if (content.load(person[k]) != v if k == "translations" else person[k] != v)
+        }
         if not changed:
             return person
         if "slug" in changed:
@@ -147,7 +177,10 @@ async def update_panelist(panelist_id: int, values: dict, *, by: Actor, now: dat
                     % {"slug": changed["slug"]},
                     fields={"slug": gettext("Taken by another panelist.")},
                 )
-        await Panelist.update({**changed, Panelist.updated_at: now}).where(
+        stored = dict(changed)
+        if "translations" in stored:
+            stored["translations"] = json.dumps(stored["translations"], ensure_ascii=False)
+        await Panelist.update({**stored, Panelist.updated_at: now}).where(
             Panelist.id == panelist_id
         )
         if any(k in SHOWN_FIELDS for k in changed):

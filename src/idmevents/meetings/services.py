@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from idmevents import content
 from idmevents.errors import NotFound
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
 from idmevents.settings import get_settings
@@ -27,6 +28,10 @@ class PanelistRole:
     organization: str
     role: str
     order: int
+    # The panelist's position in other languages ({"fr": {"position": …}}), and the language the
+    # meeting writes its content in: idmevents.content resolves them.
+    translations: dict = field(default_factory=dict)
+    original_language: str = "en"
 
     @property
     def display_name(self) -> str:
@@ -54,6 +59,12 @@ class AgendaItem:
     illustrative: bool
     panelists: list[PanelistRole] = field(default_factory=list)
     webcast_url: str = ""  # the session's own; the meeting's applies when empty
+    # Title, description and the room's name ("room_name") in other languages, by language, and
+    # the language of the meeting's own text: idmevents.content resolves them.
+    translations: dict = field(default_factory=dict)
+    original_language: str = "en"
+    # Set by `localize_agenda`: the language the title is in (frab's <language>).
+    title_language: str = ""
 
     @property
     def cancelled(self) -> bool:
@@ -89,6 +100,29 @@ class Agenda:
             for person in item.panelists:
                 seen.setdefault(person.panelist_id, person)
         return list(seen.values())
+
+
+def localize_agenda(agenda: Agenda, lang: str) -> Agenda:
+    """The agenda with its meeting's and items' text in `lang` where it exists (feeds, schedules,
+    emails), each missing translation in the meeting's original language."""
+    meeting = content.localized(agenda.meeting, content.MEETING_TEXT, lang)
+    items = []
+    for item in agenda.items:
+        title, title_language = content.resolve(item, "title", lang)
+        items.append(
+            replace(
+                item,
+                title=title,
+                title_language=title_language,
+                description=content.text(item, "description", lang),
+                room_name=content.text(item, "room_name", lang),
+                panelists=[
+                    replace(person, position=content.text(person, "position", lang))
+                    for person in item.panelists
+                ],
+            )
+        )
+    return Agenda(meeting=meeting, items=items)
 
 
 def registration_is_open(meeting: dict, now: datetime) -> bool:
@@ -130,7 +164,9 @@ async def load_agenda(meeting: dict, *, include_cancelled: bool = True) -> Agend
     """The meeting's sessions in time order with rooms and panelists: three queries, whatever its size."""
     sessions_query = (
         MeetingSession.select(
-            MeetingSession.all_columns(), MeetingSession.room.name.as_alias("room_name")
+            MeetingSession.all_columns(),
+            MeetingSession.room.name.as_alias("room_name"),
+            MeetingSession.room.translations.as_alias("room_translations"),
         )
         .where(MeetingSession.meeting == meeting["id"])
         .order_by(MeetingSession.starts_at)
@@ -139,12 +175,15 @@ async def load_agenda(meeting: dict, *, include_cancelled: bool = True) -> Agend
     if not include_cancelled:
         sessions_query = sessions_query.where(MeetingSession.status != "cancelled")
     sessions = await sessions_query
-    roles = await panelist_roles([s["id"] for s in sessions])
-    items = [_agenda_item(s, roles.get(s["id"], [])) for s in sessions]
+    original = content.original_language(meeting)
+    roles = await panelist_roles([s["id"] for s in sessions], original=original)
+    items = [_agenda_item(s, roles.get(s["id"], []), original) for s in sessions]
     return Agenda(meeting=meeting, items=items)
 
 
-async def panelist_roles(session_ids: list[int]) -> dict[int, list[PanelistRole]]:
+async def panelist_roles(
+    session_ids: list[int], *, original: str = "en"
+) -> dict[int, list[PanelistRole]]:
     if not session_ids:
         return {}
     rows = (
@@ -158,6 +197,7 @@ async def panelist_roles(session_ids: list[int]) -> dict[int, list[PanelistRole]
             SessionPanelist.panelist.name.as_alias("name"),
             SessionPanelist.panelist.position.as_alias("panelist_position"),
             SessionPanelist.panelist.organization.as_alias("organization"),
+            SessionPanelist.panelist.translations.as_alias("panelist_translations"),
         )
         .where(SessionPanelist.meeting_session.is_in(session_ids))
         .order_by(SessionPanelist.position)
@@ -175,12 +215,18 @@ async def panelist_roles(session_ids: list[int]) -> dict[int, list[PanelistRole]
                 organization=row["organization"],
                 role=row["role"],
                 order=row["position"],
+                translations=content.load(row["panelist_translations"]),
+                original_language=original,
             )
         )
     return roles
 
 
-def _agenda_item(row: dict, panelists: list[PanelistRole]) -> AgendaItem:
+def _agenda_item(row: dict, panelists: list[PanelistRole], original: str = "en") -> AgendaItem:
+    translations = content.load(row.get("translations"))
+    for lang, texts in content.load(row.get("room_translations")).items():
+        if texts.get("name"):
+            translations.setdefault(lang, {})["room_name"] = texts["name"]
     return AgendaItem(
         id=row["id"],
         uid=row["uid"],
@@ -199,6 +245,8 @@ def _agenda_item(row: dict, panelists: list[PanelistRole]) -> AgendaItem:
         illustrative=row["illustrative"],
         panelists=panelists,
         webcast_url=row.get("webcast_url") or "",
+        translations=translations,
+        original_language=original,
     )
 
 
@@ -216,8 +264,10 @@ async def meeting_panelists(meeting: dict) -> list[dict]:
         Panelist.position,
         Panelist.organization,
         Panelist.bio,
+        Panelist.translations,
     ).where(Panelist.id.is_in(order))
-    by_id = {row["id"]: row for row in rows}
+    original = content.original_language(meeting)
+    by_id = {row["id"]: row | {"original_language": original} for row in rows}
     sessions_by_person: dict[int, list[tuple[AgendaItem, str]]] = defaultdict(list)
     for item in agenda.items:
         for person in item.panelists:

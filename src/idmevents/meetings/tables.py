@@ -47,12 +47,17 @@ class Meeting(Table, tablename="meeting"):
     reminders = JSON(default='["-P7D", "-P1D"]')
     reminders_enabled = Boolean(default=True)
     follow_up_url = Varchar(length=500, default="")  # the link a follow-up after the end gives
+    # The language the text columns are written in; the others live in `translations`
+    # ({"fr": {"title": …}, "es": {…}}), read through idmevents.content.
+    original_language = Varchar(length=8, default="en")
+    translations = JSON(default="{}")
 
 
 class Room(Table, tablename="room"):
     meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=200)
     capacity = Integer(null=True, default=None)
+    translations = JSON(default="{}")  # {"fr": {"name": …}}: see idmevents.content
 
 
 class MeetingSession(Table, tablename="meeting_session"):
@@ -73,6 +78,7 @@ class MeetingSession(Table, tablename="meeting_session"):
     updated_at = Timestamptz(default=TimestamptzNow())
     illustrative = Boolean(default=False)
     webcast_url = Varchar(length=500, default="")  # public; the meeting's when empty
+    translations = JSON(default="{}")  # {"fr": {"title": …, "description": …}}
 
 
 class AgendaChange(Table, tablename="agenda_change"):
@@ -96,6 +102,7 @@ class Panelist(Table, tablename="panelist"):
     organization = Varchar(length=300, default="")
     bio = Text(default="")
     email = Varchar(length=320, default="")  # private: never shown on public pages or feeds
+    translations = JSON(default="{}")  # {"fr": {"position": …, "bio": …}}
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -10,12 +10,13 @@ no longer the registration's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Max
 
-from idmevents import calendar_events, i18n, urls
+from idmevents import calendar_events, content, i18n, urls
 from idmevents.mail import outbox, recipes
 from idmevents.mail.message import Attachment, Email
 from idmevents.mail.render import render_email
@@ -25,7 +26,7 @@ from idmevents.registrations.countries import country_name
 from idmevents.registrations.invitation import MeetingSpan, invitation
 from idmevents.registrations.labels import category_label, language_label, status_label
 from idmevents.registrations.tables import Registration
-from idmevents.registrations.views import meeting_span, remote_link, session_choices
+from idmevents.registrations.views import SessionChoice, meeting_span, remote_link, session_choices
 
 KINDS = (
     "received",
@@ -97,6 +98,15 @@ def compose(
     """Email `kind` for the registration, rendered in the person's language. `invitation`:
     "REQUEST" or "CANCEL" attaches the meeting as a calendar object."""
     language = registration["language"]
+    # Meeting content in the person's language where it is translated (idmevents.content).
+    original = content.original_language(meeting)
+    meeting = content.localized(meeting, content.MEETING_TEXT, language)
+    sessions = [
+        replace(s, title=content.text(s, "title", language, original=original))
+        if isinstance(s, SessionChoice)
+        else s
+        for s in sessions
+    ]
     token = i18n.set_language(language)
     try:
         labels = {

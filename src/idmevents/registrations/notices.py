@@ -14,7 +14,7 @@ from datetime import datetime
 
 from icalendar import vText
 
-from idmevents import i18n, urls
+from idmevents import content, i18n, urls
 from idmevents.audit import Actor
 from idmevents.calendar_events import CalendarEvent, calendar_head, fill, location
 from idmevents.db import locked, write_transaction
@@ -59,7 +59,9 @@ async def notify_participants(slug: str, *, by: Actor, now: datetime) -> NoticeR
         sessions = {
             row["id"]: row
             for row in await MeetingSession.select(
-                MeetingSession.all_columns(), MeetingSession.room.name.as_alias("room_name")
+                MeetingSession.all_columns(),
+                MeetingSession.room.name.as_alias("room_name"),
+                MeetingSession.room.translations.as_alias("room_translations"),
             ).where(MeetingSession.id.is_in(session_ids))
         }
         registrations = (
@@ -105,10 +107,19 @@ def _notice_email(
     sessions: dict[int, dict],
 ) -> Email:
     language = registration["language"] or "en"
+    # Meeting content in the person's language where it is translated (idmevents.content).
+    original = content.original_language(meeting)
+    meeting = content.localized(meeting, content.MEETING_TEXT, language)
+    sessions = {sid: _session_in(row, language, original) for sid, row in sessions.items()}
     token = i18n.set_language(language)
     try:
         lines = [
-            builder.change_summary(c["kind"], c["before"], c["after"], meeting["timezone"])
+            builder.change_summary(
+                c["kind"],
+                _titled(c["before"], sessions[c["meeting_session"]]),
+                _titled(c["after"], sessions[c["meeting_session"]]),
+                meeting["timezone"],
+            )
             for c in changes
         ]
     finally:
@@ -145,6 +156,19 @@ def _notice_email(
         meeting_id=meeting["id"],
         registration_id=registration["id"],
     )
+
+
+def _session_in(row: dict, language: str, original: str) -> dict:
+    """A changed session with its title, description and room's name in `language`."""
+    room = {"name": row.get("room_name") or "", "translations": row.get("room_translations")}
+    return content.localized(row, content.SESSION_TEXT, language, original=original) | {
+        "room_name": content.text(room, "name", language, original=original)
+    }
+
+
+def _titled(view: dict, session: dict) -> dict:
+    """A change's frozen view, named by the session's title in the reader's language."""
+    return view | {"title": session["title"]} if view.get("title") else view
 
 
 def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from piccolo.query.functions.aggregate import Count
 
-from idmevents import urls
+from idmevents import content, urls
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.services import registration_is_open
@@ -77,6 +77,8 @@ class SessionChoice:
     chosen: bool = False
     status: str | None = None  # confirmed | waitlisted, when chosen
     position: int | None = None  # on the session's waiting list, once the registration is confirmed
+    # The title in other languages (idmevents.content): {"fr": {"title": …}}.
+    translations: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass
@@ -135,6 +137,7 @@ async def choosable_sessions(meeting_id: int) -> dict[int, dict]:
             MeetingSession.starts_at,
             MeetingSession.ends_at,
             MeetingSession.capacity,
+            MeetingSession.translations,
             MeetingSession.room.name.as_alias("room_name"),
         )
         .where(
@@ -226,6 +229,7 @@ async def _session_choices(
                 chosen=attendance is not None,
                 status=attendance["status"] if attendance else None,
                 position=position,
+                translations=content.load(row.get("translations")),
             )
         )
     return choices

@@ -21,10 +21,11 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
-from idmevents import db, i18n, stores, urls
+from idmevents import content, db, i18n, stores, urls
 from idmevents.audit import Actor
 from idmevents.errors import AppError
 from idmevents.feeds import links
+from idmevents.meetings.labels import kind_label, role_label
 
 if TYPE_CHECKING:
     from litestar.template import TemplateEngineProtocol
@@ -72,6 +73,17 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
         languages=i18n.LANGUAGES,
         absolute_url=absolute_url,
         subscribe_links=subscribe_links,
+        # Meeting content in the reader's language (see idmevents.content): t() marks a
+        # fallback with lang="…", tx() is the bare text, tlang() the attribute for an element.
+        t=content.marked,
+        tx=content.plain,
+        tlang=content.lang_attribute,
+        language_name=content.language_name,
+        other_languages=content.other_languages,
+        # Session kinds and panelist roles are fixed lists: translated by gettext. (role_label is
+        # the organizer accounts' roles: see web/organizers/nav.py.)
+        session_kind=kind_label,
+        panelist_role=role_label,
     )
 
 

@@ -321,7 +321,7 @@ async def test_panelist_page_lists_sessions_in_local_time_with_subscribe_links(c
     text = text_of(response.text)
     assert "Ms Louise Arbour" in text
     assert "10:00–11:00 EDT Opening session Speaker · Opening · Trusteeship Council Chamber" in text
-    assert "10:00–11:00 CEST Opening session Keynote · Opening · Room XVII" in text
+    assert "10:00–11:00 CEST Opening session Keynote speaker · Opening · Room XVII" in text
     assert 'href="webcal://testserver.local/panelists/louise-arbour/agenda.ics"' in response.text
     panelists_page = await client.get("/meetings/idm-new-york/panelists")
     assert 'href="/panelists/louise-arbour"' in panelists_page.text

@@ -32,7 +32,10 @@ async def test_new_york_agenda_shows_new_york_local_time(client, demo):
     assert "United Nations Headquarters" in text
     assert "10:00–11:00 EDT Opening session" in text
     assert "Tuesday, April 20, 2027" in text and "Wednesday, April 21, 2027" in text
-    assert "Keynote: Ms Amina J. Mohammed, Deputy Secretary-General of the United Nations" in text
+    assert (
+        "Keynote speaker: Ms Amina J. Mohammed, Deputy Secretary-General of the United Nations"
+        in text
+    )
     assert "Trusteeship Council Chamber" in text
     assert 'href="/meetings/idm-new-york/register"' in response.text
 
@@ -58,7 +61,7 @@ async def test_panelists_page_shows_bios_and_sessions(client, demo):
         "Ahmed Hussen" in text
         and "Minister of Immigration, Refugees and Citizenship of Canada" in text
     )
-    assert "Opening session (Keynote, Apr 20, 2027 10:00 EDT)" in text
+    assert "Opening session (Keynote speaker, Apr 20, 2027 10:00 EDT)" in text
 
 
 async def test_unknown_meeting_is_a_404_page(client, demo):

@@ -114,3 +114,54 @@ async def test_demo_moving_dates_bumps_sequence_and_keeps_uids():
     assert set(after) == set(before)
     assert all(after[uid]["sequence"] == before[uid]["sequence"] + 1 for uid in before)
     assert all(after[uid]["id"] == before[uid]["id"] for uid in before)
+
+
+async def test_demo_carries_french_and_spanish_for_both_workshops():
+    from idmevents import content
+
+    await load_demo(now=NOW)
+    meetings = {m["slug"]: m for m in await Meeting.select()}
+    for slug in ("idm-new-york", "idm-geneva"):
+        texts = content.load(meetings[slug]["translations"])
+        assert set(texts) == {"fr", "es"}
+        for lang in ("fr", "es"):
+            assert {"title", "theme", "description", "city", "venue_name", "venue_address"} <= set(
+                texts[lang]
+            ), (slug, lang)
+    ny = content.load(meetings["idm-new-york"]["translations"])
+    assert (
+        ny["fr"]["title"]
+        == "Dialogue international sur la migration 2017 — Premier atelier, New York"
+    )
+    assert (
+        ny["es"]["title"]
+        == "Diálogo Internacional sobre la Migración 2017 — Primer taller, Nueva York"
+    )
+    assert ny["fr"]["theme"].startswith(
+        "Renforcer la coopération internationale en matière de migration et la gouvernance des migrations"
+    )
+    assert ny["es"]["theme"].endswith("para la migración segura, ordenada y regular en 2018")
+    geneva = content.load(meetings["idm-geneva"]["translations"])
+    assert (geneva["fr"]["city"], geneva["es"]["city"]) == ("Genève", "Ginebra")
+    # Every session, room and panelist position has both languages.
+    for row in await MeetingSession.select():
+        assert set(content.load(row["translations"])) == {"fr", "es"}, row["title"]
+        assert all(content.load(row["translations"])[lang]["title"] for lang in ("fr", "es"))
+    for row in await Room.select():
+        assert set(content.load(row["translations"])) == {"fr", "es"}, row["name"]
+    for row in await Panelist.select():
+        texts = content.load(row["translations"])
+        assert texts["fr"]["position"] and texts["es"]["position"], row["name"]
+    opening = (
+        await MeetingSession.select()
+        .where(MeetingSession.uid == "idm-new-york-opening@idmevents")
+        .first()
+    )
+    assert content.load(opening["translations"])["es"]["title"] == "Sesión de apertura"
+
+
+async def test_demo_translations_reload_without_new_sequences():
+    await load_demo(now=NOW)
+    before = await MeetingSession.select(MeetingSession.uid, MeetingSession.sequence)
+    await load_demo(now=NOW)
+    assert await MeetingSession.select(MeetingSession.uid, MeetingSession.sequence) == before

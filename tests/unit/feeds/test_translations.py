@@ -11,6 +11,7 @@ def feed_messages(tmp_path_factory) -> set:
     return extracted(
         tmp_path_factory.mktemp("catalog"),
         "src/idmevents/feeds",
+        "src/idmevents/meetings/labels.py",
         "templates/feeds",
         "templates/panelists",
     )

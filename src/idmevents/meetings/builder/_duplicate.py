@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
+from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.db import write_transaction
@@ -58,6 +60,7 @@ async def duplicate_meeting(
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     await _check_sessions_in_range(source, timezone, shift)
+    values["translations"] = json.dumps(values["translations"], ensure_ascii=False)
     async with write_transaction():
         if await Meeting.exists().where(Meeting.slug == slug):
             raise Conflict(
@@ -107,8 +110,21 @@ def _copy_values(
         "ends_on": _shifted(starts_on, length),
         "capacity": source["capacity"],
         "status": "draft",
+        "original_language": source.get("original_language") or "en",
+        # A copy with a new title keeps the other languages' titles only if none was given.
+        "translations": _copied_translations(source, given),
     }
     return values | {name: value for name, value in given.items() if value is not None}
+
+
+def _copied_translations(source: dict, given: dict) -> dict:
+    """The source's translations, less those of the fields the copy names anew."""
+    replaced = {name for name, value in given.items() if value is not None}
+    copied = {
+        lang: {k: v for k, v in texts.items() if k not in replaced}
+        for lang, texts in content.load(source.get("translations")).items()
+    }
+    return {lang: texts for lang, texts in copied.items() if texts}
 
 
 def _shifted(starts_on: object, length: timedelta) -> date | None:
@@ -141,7 +157,12 @@ async def _copy_rooms(source: dict, copy: dict) -> dict[int, int]:
     room_ids: dict[int, int] = {}
     for room in await Room.select().where(Room.meeting == source["id"]).order_by(Room.id):
         inserted = await Room.insert(
-            Room(meeting=copy["id"], name=room["name"], capacity=room["capacity"])
+            Room(
+                meeting=copy["id"],
+                name=room["name"],
+                capacity=room["capacity"],
+                translations=room["translations"],
+            )
         ).returning(Room.id)
         room_ids[room["id"]] = inserted[0]["id"]
     return room_ids
@@ -178,6 +199,7 @@ async def _copy_sessions(
                 created_at=now,
                 updated_at=now,
                 illustrative=row["illustrative"],
+                translations=row["translations"],
             )
         ).returning(MeetingSession.id)
         for role in (r for r in roles if r["meeting_session"] == row["id"]):

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
-from idmevents.i18n import gettext
+from idmevents.i18n import LANGUAGES, gettext
 from idmevents.meetings.builder._changes import (
     _change_view,
     _record_change,
@@ -62,16 +63,21 @@ MEETING_FIELDS = (
     "capacity_online",
     "webcast_url",
     "remote_url",
+    "original_language",
+    "translations",
 )
 MEETING_MODES = ("in_person", "online", "hybrid")
 REMINDER_FIELDS = ("reminders", "reminders_enabled", "follow_up_url")
-# Edits to these meeting fields change what every event of the meeting shows in a calendar.
+# Edits to these meeting fields change what every event of the meeting shows in a calendar
+# (a feed in French shows the French title: a translation is as visible as the original).
 MEETING_FIELDS_IN_EVENTS = (
     "title",
     "city",
     "venue_name",
     "venue_address",
     "status",
+    "original_language",
+    "translations",
     "webcast_url",
 )
 
@@ -120,6 +126,7 @@ async def get_meeting_any(slug: str) -> dict:
 def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
     """Field errors for meeting values; `merged` is the meeting as it would be after the change."""
     errors: dict[str, str] = {}
+    current_translations = merged.get("translations")
     check_text(errors, values, "title", 300, required=True, lines="single_line")
     check_text(errors, values, "slug", SLUG_MAX, required=True, lines="single_line")
     for name, limit in (("city", 100), ("venue_name", 200)):
@@ -165,6 +172,7 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
         errors["status"] = gettext("One of: %(choices)s.") % {
             "choices": ", ".join(MEETING_STATUSES)
         }
+    _validate_languages(errors, values, merged, current_translations)
     return errors
 
 
@@ -208,6 +216,24 @@ def _check_attendance(errors: dict, values: dict) -> None:
     check_url(errors, values, "remote_url")
 
 
+def _validate_languages(errors: dict, values: dict, merged: dict, current: object) -> None:
+    """The original language, and the translations checked by the rules of the original text
+    then merged into the meeting's (`values["translations"]` becomes the whole new set)."""
+    if "original_language" in values and values["original_language"] not in LANGUAGES:
+        errors["original_language"] = gettext("One of: %(choices)s.") % {
+            "choices": ", ".join(LANGUAGES)
+        }
+        return
+    if "translations" not in values:
+        return
+    original = merged.get("original_language") or content.DEFAULT_LANGUAGE
+    cleaned = content.clean_translations(
+        errors, values["translations"], content.MEETING_TEXT, original=original
+    )
+    if cleaned is not None:
+        values["translations"] = content.merge(current, cleaned)
+
+
 def _normalise_instants(values: dict) -> None:
     for name in ("registration_opens_at", "registration_closes_at"):
         if isinstance(values.get(name), datetime):
@@ -230,6 +256,8 @@ async def create_meeting(values: dict, *, by: Actor, now: datetime) -> dict:
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     _normalise_instants(values)
+    if "translations" in values:
+        values["translations"] = json.dumps(values["translations"], ensure_ascii=False)
     async with write_transaction():
         if await Meeting.exists().where(Meeting.slug == values["slug"]):
             raise Conflict(
@@ -300,14 +328,21 @@ async def change_meeting(
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     _normalise_instants(values)
-    changed = {k: v for k, v in values.items() if meeting.get(k) != v}
+    changed = {
+        k: v
+        for k, v in values.items()
+        if (content.load(meeting.get(k)) != v if k == "translations" else meeting.get(k) != v)
+    }
     if not changed:
         return MeetingUpdate(meeting, meeting, {})
     if "slug" in changed:
         await _check_new_slug(meeting, changed["slug"])
     if "status" in changed:
         await _check_transition(meeting, changed["status"], confirm_clashes)
-    await Meeting.update({**changed, Meeting.updated_at: now}).where(Meeting.id == meeting["id"])
+    stored = dict(changed)
+    if "translations" in stored:
+        stored["translations"] = json.dumps(stored["translations"], ensure_ascii=False)
+    await Meeting.update({**stored, Meeting.updated_at: now}).where(Meeting.id == meeting["id"])
     if not set(changed) <= set(REMINDER_FIELDS):  # reminders show in no calendar
         await _refresh_calendars(meeting, changed, now)
     updated = await Meeting.select().where(Meeting.id == meeting["id"]).first()

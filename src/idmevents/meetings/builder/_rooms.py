@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.db import write_transaction
@@ -15,10 +17,23 @@ from idmevents.meetings.tables import MeetingSession, Room
 from idmevents.validation import check_capacity, check_text, is_row_id
 
 
-async def _check_room(meeting_id: int, values: dict, *, room_id: int | None = None) -> None:
+async def _check_room(
+    meeting: dict, values: dict, *, room_id: int | None = None, current: object = None
+) -> None:
+    """Check the values in place; `values["translations"]` becomes the room's whole new set."""
+    meeting_id = meeting["id"]
     errors: dict[str, str] = {}
     check_text(errors, values, "name", 200, required=True, lines="single_line")
     check_capacity(errors, values)
+    if "translations" in values:
+        cleaned = content.clean_translations(
+            errors,
+            values["translations"],
+            content.ROOM_TEXT,
+            original=content.original_language(meeting),
+        )
+        if cleaned is not None:
+            values["translations"] = content.merge(current, cleaned)
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     if "name" in values:
@@ -34,13 +49,24 @@ async def _check_room(meeting_id: int, values: dict, *, room_id: int | None = No
 
 
 async def create_room(
-    slug: str, *, name: str, capacity: int | None = None, by: Actor, now: datetime
+    slug: str,
+    *,
+    name: str,
+    capacity: int | None = None,
+    translations: dict | None = None,
+    by: Actor,
+    now: datetime,
 ) -> dict:
-    values = {"name": name, "capacity": capacity}
+    values: dict = {"name": name, "capacity": capacity}
+    if translations:
+        values["translations"] = translations
     async with write_transaction():
         meeting = await _meeting_for_update(slug)
-        await _check_room(meeting["id"], values)
-        rows = await Room.insert(Room(meeting=meeting["id"], **values)).returning(
+        await _check_room(meeting, values)
+        stored = dict(values)
+        if "translations" in stored:
+            stored["translations"] = json.dumps(stored["translations"], ensure_ascii=False)
+        rows = await Room.insert(Room(meeting=meeting["id"], **stored)).returning(
             *Room.all_columns()
         )
         await audit(
@@ -67,16 +93,23 @@ async def get_room(room_id: int) -> dict:
 
 async def update_room(room_id: int, values: dict, *, by: Actor, now: datetime) -> dict:
     """Rename a room or change its capacity; a new name is a new LOCATION for its sessions."""
-    values = {k: v for k, v in values.items() if k in ("name", "capacity")}
+    values = {k: v for k, v in values.items() if k in ("name", "capacity", "translations")}
     async with write_transaction():
         room = await get_room(room_id)
         meeting = await _meeting_by_id(room["meeting"])
-        await _check_room(meeting["id"], values, room_id=room_id)
-        changed = {k: v for k, v in values.items() if room[k] != v}
+        await _check_room(meeting, values, room_id=room_id, current=room["translations"])
+        changed = {
+            k: v
+            for k, v in values.items()
+            if (content.load(room[k]) != v if k == "translations" else room[k] != v)
+        }
         if not changed:
             return room
-        await Room.update(changed).where(Room.id == room_id)
-        if "name" in changed:
+        stored = dict(changed)
+        if "translations" in stored:
+            stored["translations"] = json.dumps(stored["translations"], ensure_ascii=False)
+        await Room.update(stored).where(Room.id == room_id)
+        if "name" in changed or "translations" in changed:
             in_room = await MeetingSession.select(MeetingSession.id).where(
                 MeetingSession.room == room_id
             )

@@ -7,10 +7,12 @@ or adding a session also records an agenda change for participants (see `_change
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.db import locked, write_transaction
@@ -42,6 +44,7 @@ SESSION_FIELDS = (
     "room_id",
     "capacity",
     "webcast_url",
+    "translations",
 )
 
 
@@ -102,13 +105,29 @@ async def session_panelists(session_id: int) -> list[dict]:
 
 
 async def _validate_session(
-    meeting: dict, values: dict, panelists: list[PanelistAssignment] | None
+    meeting: dict,
+    values: dict,
+    panelists: list[PanelistAssignment] | None,
+    *,
+    translations: object = None,
 ) -> dict:
-    """The values cleaned (text stripped, instants in UTC), or InvalidInput naming each bad field."""
+    """The values cleaned (text stripped, instants in UTC), or InvalidInput naming each bad field.
+
+    `translations` are the session's current ones: given translations are merged into them.
+    """
     values = dict(values)
     errors: dict[str, str] = {}
     check_text(errors, values, "title", 300, required=True, lines="single_line")
     check_text(errors, values, "description", 20_000, required=False, lines="multi_line")
+    if "translations" in values:
+        cleaned = content.clean_translations(
+            errors,
+            values["translations"],
+            content.SESSION_TEXT,
+            original=content.original_language(meeting),
+        )
+        if cleaned is not None:
+            values["translations"] = content.merge(translations, cleaned)
     if "kind" in values and values["kind"] not in SESSION_KINDS:
         errors["kind"] = gettext("One of: %(choices)s.") % {"choices": ", ".join(SESSION_KINDS)}
     for name in ("starts_at", "ends_at"):
@@ -192,6 +211,7 @@ async def create_session(
             room=values.get("room_id"),
             capacity=values.get("capacity"),
             webcast_url=values.get("webcast_url") or "",
+            translations=json.dumps(values.get("translations") or {}, ensure_ascii=False),
             status="scheduled",
             sequence=0,
             created_at=now,
@@ -246,8 +266,11 @@ async def update_session(
             "room_id": row["room"],
             "capacity": row["capacity"],
             "webcast_url": row["webcast_url"],
+            "translations": content.load(row["translations"]),
         }
-        cleaned = await _validate_session(meeting, current | values, panelists)
+        cleaned = await _validate_session(
+            meeting, current | values, panelists, translations=row["translations"]
+        )
         values = {k: cleaned[k] for k in values}
         changed = {k: v for k, v in values.items() if current[k] != v}
         roles_changed = False
@@ -260,6 +283,8 @@ async def update_session(
             return row
         if changed:
             update = {("room" if k == "room_id" else k): v for k, v in changed.items()}
+            if "translations" in update:
+                update["translations"] = json.dumps(update["translations"], ensure_ascii=False)
             await MeetingSession.update(update).where(MeetingSession.id == session_id)
         if roles_changed:
             await _replace_panelists(session_id, panelists or [])

@@ -17,6 +17,7 @@ import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from idmevents import content
 from idmevents.audit import Actor
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
@@ -41,8 +42,44 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 MeetingStatus = Literal["draft", "published", "cancelled"]
 SessionKind = Literal["opening", "keynote", "panel", "plenary", "break", "side-event", "closing"]
 PanelistRoleName = Literal["chair", "moderator", "keynote", "speaker", "discussant"]
+Language = Literal["en", "fr", "es"]
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
+
+
+# Content in other languages: {"fr": {"title": "…"}, "es": {…}}. The plain fields hold the text
+# in the meeting's `original_language`; a translation is in one of the two others. In a PATCH,
+# the languages and fields given replace those stored, the others stay; "" removes one. Each text
+# follows the rules of the field it translates (a title is one line, and so on).
+
+
+class MeetingTexts(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    title: Annotated[str, msgspec.Meta(max_length=300)] | Unset = UNSET
+    theme: LongText | Unset = UNSET
+    description: LongText | Unset = UNSET
+    city: Text100 | Unset = UNSET
+    venue_name: Annotated[str, msgspec.Meta(max_length=200)] | Unset = UNSET
+    venue_address: LongText | Unset = UNSET
+
+
+class SessionTexts(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    title: Annotated[str, msgspec.Meta(max_length=300)] | Unset = UNSET
+    description: LongText | Unset = UNSET
+
+
+class RoomTexts(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Annotated[str, msgspec.Meta(max_length=200)] | Unset = UNSET
+
+
+class PanelistTexts(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    position: Annotated[str, msgspec.Meta(max_length=2000)] | Unset = UNSET
+    bio: LongText | Unset = UNSET
+
+
+MeetingTranslations = dict[Language, MeetingTexts]
+SessionTranslations = dict[Language, SessionTexts]
+RoomTranslations = dict[Language, RoomTexts]
+PanelistTranslations = dict[Language, PanelistTexts]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,20 +93,28 @@ class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
     starts_on: date
     ends_on: date
     theme: LongText = ""
+    description: LongText = ""
     city: Text100 = ""
     venue: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    venue_address: LongText = ""
     capacity: Seats | None = None
     status: Literal["draft", "published"] = "draft"
     registration_opens_at: Instant | None = None
     registration_closes_at: Instant | None = None
+    original_language: Language = "en"
+    translations: MeetingTranslations = {}
 
 
 class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
     slug: Slug | Unset = UNSET
     title: Title | Unset = UNSET
     theme: LongText | Unset = UNSET
+    description: LongText | Unset = UNSET
     city: Text100 | Unset = UNSET
     venue: Annotated[str, msgspec.Meta(max_length=200)] | Unset = UNSET
+    venue_address: LongText | Unset = UNSET
+    original_language: Language | Unset = UNSET
+    translations: MeetingTranslations | Unset = UNSET
     timezone: Annotated[str, msgspec.Meta(max_length=64)] | Unset = UNSET
     starts_on: date | Unset = UNSET
     ends_on: date | Unset = UNSET
@@ -129,6 +174,13 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     capacity: Seats | None = None
+    translations: RoomTranslations = {}
+
+
+class RoomPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | Unset = UNSET
+    capacity: Seats | Unset | None = UNSET
+    translations: RoomTranslations | Unset = UNSET
 
 
 class PanelistAssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -149,6 +201,7 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
         str,
         msgspec.Meta(max_length=500, description="Public: the session's own webcast, if any"),
     ] = ""
+    translations: SessionTranslations = {}
 
 
 class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -162,6 +215,7 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["scheduled", "cancelled"] | Unset = UNSET
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] | Unset = UNSET
     webcast_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
+    translations: SessionTranslations | Unset = UNSET
 
 
 class PanelistCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -170,6 +224,16 @@ class PanelistCreate(msgspec.Struct, forbid_unknown_fields=True):
     position: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     organization: Text300 = ""
     bio: LongText = ""
+    translations: PanelistTranslations = {}
+
+
+class PanelistPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | Unset = UNSET
+    honorific: Annotated[str, msgspec.Meta(max_length=60)] | Unset = UNSET
+    position: Annotated[str, msgspec.Meta(max_length=2000)] | Unset = UNSET
+    organization: Text300 | Unset = UNSET
+    bio: LongText | Unset = UNSET
+    translations: PanelistTranslations | Unset = UNSET
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,6 +244,7 @@ class RoomOut(msgspec.Struct):
     id: int
     name: str
     capacity: int | None
+    translations: RoomTranslations = {}
 
 
 class SessionPanelistOut(msgspec.Struct):
@@ -207,6 +272,7 @@ class SessionOut(msgspec.Struct):
     updated_at: datetime
     panelists: list[SessionPanelistOut]
     webcast_url: str
+    translations: SessionTranslations
 
 
 class MeetingOut(msgspec.Struct):
@@ -214,8 +280,12 @@ class MeetingOut(msgspec.Struct):
     slug: str
     title: str
     theme: str
+    description: str
     city: str
     venue: str
+    venue_address: str
+    original_language: str
+    translations: MeetingTranslations
     timezone: str
     starts_on: date
     ends_on: date
@@ -243,6 +313,7 @@ class PanelistOut(msgspec.Struct):
     position: str
     organization: str
     bio: str
+    translations: PanelistTranslations
 
 
 class ClashSessionOut(msgspec.Struct):
@@ -305,7 +376,33 @@ def _given(struct: msgspec.Struct) -> dict[str, Any]:
 def _meeting_values(given: dict[str, Any]) -> dict[str, Any]:
     if "venue" in given:
         given["venue_name"] = given.pop("venue")
+    if "translations" in given:
+        given["translations"] = _texts_in(given["translations"])
+    for name, value in given.items():
+        if isinstance(value, msgspec.Struct):
+            given[name] = _given(value)
     return given
+
+
+def _texts_in(translations: dict[str, msgspec.Struct]) -> dict[str, dict[str, str]]:
+    """{"fr": SessionTexts(title=…)} as the builder takes it: {"fr": {"title": …}}."""
+    return {lang: _given(texts) for lang, texts in translations.items()}
+
+
+def _texts_out(value: Any, kind: type[msgspec.Struct]) -> dict[str, Any]:
+    """Stored translations as the API shows them (only the fields `kind` has)."""
+    names = set(kind.__struct_fields__)
+    return {
+        lang: kind(**{k: v for k, v in texts.items() if k in names})
+        for lang, texts in content.load(value).items()
+        if any(k in names for k in texts)
+    }
+
+
+def room_out(row: dict) -> RoomOut:
+    return RoomOut(
+        row["id"], row["name"], row["capacity"], _texts_out(row.get("translations"), RoomTexts)
+    )
 
 
 def _local(moment: datetime | None, timezone: str) -> datetime | None:
@@ -335,6 +432,7 @@ def session_out(item: services.AgendaItem, meeting: dict) -> SessionOut:
             for p in item.panelists
         ],
         webcast_url=item.webcast_url,
+        translations=_texts_out(item.translations, SessionTexts),
     )
 
 
@@ -347,8 +445,12 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         slug=meeting["slug"],
         title=meeting["title"],
         theme=meeting["theme"],
+        description=meeting["description"],
         city=meeting["city"],
         venue=meeting["venue_name"],
+        venue_address=meeting["venue_address"],
+        original_language=content.original_language(meeting),
+        translations=_texts_out(meeting.get("translations"), MeetingTexts),
         timezone=zone,
         starts_on=meeting["starts_on"],
         ends_on=meeting["ends_on"],
@@ -364,7 +466,7 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         capacity_online=meeting["capacity_online"],
         webcast_url=meeting["webcast_url"],
         remote_url=meeting["remote_url"],
-        rooms=[RoomOut(r["id"], r["name"], r["capacity"]) for r in rooms],
+        rooms=[room_out(r) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )
 
@@ -392,6 +494,7 @@ def panelist_out(row: dict) -> PanelistOut:
         position=row["position"],
         organization=row["organization"],
         bio=row["bio"],
+        translations=_texts_out(row.get("translations"), PanelistTexts),
     )
 
 
@@ -447,11 +550,29 @@ class AgendaApiController(Controller):
     async def create_room(
         self, request: Request, slug: FromPath[str], data: JSONBody[RoomCreate]
     ) -> RoomOut:
-        """Add a room to a meeting. 409 if the meeting already has a room of that name."""
+        """Add a room to a meeting. 409 if the meeting already has a room of that name.
+        `translations` names the room in the meeting's other languages."""
         room = await builder.create_room(
-            slug, name=data.name, capacity=data.capacity, by=_actor(request), now=datetime.now(UTC)
+            slug,
+            name=data.name,
+            capacity=data.capacity,
+            translations=_texts_in(data.translations),
+            by=_actor(request),
+            now=datetime.now(UTC),
         )
-        return RoomOut(room["id"], room["name"], room["capacity"])
+        return room_out(await builder.get_room(room["id"]))
+
+    @patch("/rooms/{room_id:int}", name="api_room_update", responses=ERRORS)
+    async def update_room(
+        self, request: Request, room_id: FromPath[int], data: JSONBody[RoomPatch]
+    ) -> RoomOut:
+        """Rename a room, change its capacity or its names in other languages (`translations`,
+        merged: "" removes one). A new name in any language raises its sessions' SEQUENCE."""
+        values = _given(data)
+        if "translations" in values:
+            values["translations"] = _texts_in(values["translations"])
+        await builder.update_room(room_id, values, by=_actor(request), now=datetime.now(UTC))
+        return room_out(await builder.get_room(room_id))
 
     @post("/meetings/{slug:str}/sessions", name="api_session_create", responses=ERRORS)
     async def create_session(
@@ -459,6 +580,7 @@ class AgendaApiController(Controller):
     ) -> SessionOut:
         """Add a session; `starts_at`/`ends_at` in ISO 8601 with their offset."""
         values = _given(data)
+        values["translations"] = _texts_in(values["translations"])
         assignments = _assignments(values.pop("panelists"))
         row = await builder.create_session(
             slug, values, panelists=assignments, by=_actor(request), now=datetime.now(UTC)
@@ -484,8 +606,12 @@ class AgendaApiController(Controller):
         self, request: Request, session_id: FromPath[int], data: JSONBody[SessionPatch]
     ) -> SessionOut:
         """Change some fields; `panelists` replaces the whole list (in order); `status` cancels or
-        restores. On a published meeting, retiming, moving and cancelling are recorded changes."""
+        restores. On a published meeting, retiming, moving and cancelling are recorded changes.
+        `translations` ({"fr": {"title": …}}) are merged into the session's ("" removes one);
+        changing any language's text raises the session's SEQUENCE once."""
         values = _given(data)
+        if "translations" in values:
+            values["translations"] = _texts_in(values["translations"])
         now = datetime.now(UTC)
         status = values.pop("status", None)
         assignments = values.pop("panelists", None)
@@ -520,8 +646,20 @@ class AgendaApiController(Controller):
     async def create_panelist(
         self, request: Request, data: JSONBody[PanelistCreate]
     ) -> PanelistOut:
-        """Add a panelist (reusable in any meeting)."""
+        """Add a panelist (reusable in any meeting); `translations` give the position and bio
+        in other languages."""
         row = await panelists.create_panelist(
-            _given(data), by=_actor(request), now=datetime.now(UTC)
+            _meeting_values(_given(data)), by=_actor(request), now=datetime.now(UTC)
         )
         return panelist_out(row)
+
+    @patch("/panelists/{panelist_id:int}", name="api_panelist_update", responses=ERRORS)
+    async def update_panelist(
+        self, request: Request, panelist_id: FromPath[int], data: JSONBody[PanelistPatch]
+    ) -> PanelistOut:
+        """Change some of a panelist's fields; `translations` are merged ("" removes one).
+        What their sessions' events show changes: those sessions' SEQUENCE rises."""
+        await panelists.update_panelist(
+            panelist_id, _meeting_values(_given(data)), by=_actor(request), now=datetime.now(UTC)
+        )
+        return panelist_out(await panelists.get_panelist(panelist_id))

@@ -14,8 +14,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from idmevents import content
 from idmevents.errors import AppError, InvalidInput
-from idmevents.i18n import gettext, ngettext
+from idmevents.i18n import LANGUAGES, gettext, ngettext
 from idmevents.meetings import builder, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
@@ -28,6 +29,18 @@ def _(message: str) -> str:
     """Marks a message for the catalog; it is translated when shown."""
     return message
 
+
+# The content fields organizers translate: (field, label, several lines), see
+# templates/admin/_translations.html.jinja2.
+MEETING_TRANSLATED = (
+    ("title", _("Title"), False),
+    ("city", _("City"), False),
+    ("venue_name", _("Venue"), False),
+    ("venue_address", _("Venue address"), True),
+    ("theme", _("Theme"), True),
+    ("description", _("Description"), True),
+)
+SESSION_TRANSLATED = (("title", _("Title"), False), ("description", _("Description"), True))
 
 # What a `?done=` note says once the change it names went through.
 DONE = {
@@ -132,6 +145,8 @@ class MeetingAdminController(Controller):
             "errors": {},
             "error": None,
             "timezones": builder.common_timezones(),
+            "language_choices": [(lang, content.language_name(lang)) for lang in LANGUAGES],
+            "meeting_text": MEETING_TRANSLATED,
         }
 
     @get("/{slug:str}", name="admin_meeting")
@@ -167,10 +182,18 @@ class MeetingAdminController(Controller):
         agenda = await services.load_agenda(meeting)
         clashes = await builder.meeting_clashes(meeting)
         days = meeting_days(meeting)
+        rooms = await services.rooms_of(meeting["id"])
         return {
             "meeting": meeting,
             "agenda": agenda,
-            "rooms": await services.rooms_of(meeting["id"]),
+            "rooms": rooms,
+            # Each room's form: its name, seats and names in the meeting's other languages.
+            "room_forms": {
+                r["id"]: {"name": r["name"], "capacity": r["capacity"]}
+                | content.to_form(r, content.ROOM_TEXT)
+                for r in rooms
+            },
+            "room_languages": content.other_languages(content.original_language(meeting)),
             "clashes": [(c, builder.describe_clash(c, meeting["timezone"])) for c in clashes],
             "clashing_ids": {i for c in clashes for i in c.session_ids},
             "pending": await notices.pending_changes(meeting),
@@ -352,6 +375,9 @@ class MeetingAdminController(Controller):
                 slug,
                 name=form.get("name", ""),
                 capacity=capacity,
+                translations=content.from_form(
+                    form, content.ROOM_TEXT, content.original_language(meeting)
+                ),
                 by=request_actor(request),
                 now=now(),
             )
@@ -382,9 +408,15 @@ class MeetingAdminController(Controller):
                 capacity = forms.parse_int(errors, form, "capacity")
                 if errors:
                     raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+                values: dict[str, Any] = {"name": form.get("name", ""), "capacity": capacity}
+                translations = content.from_form(
+                    form, content.ROOM_TEXT, content.original_language(meeting)
+                )
+                if translations is not None:
+                    values["translations"] = translations
                 await builder.update_room(
                     room_id,
-                    {"name": form.get("name", ""), "capacity": capacity},
+                    values,
                     by=request_actor(request),
                     now=now(),
                 )
@@ -407,7 +439,9 @@ class MeetingAdminController(Controller):
         meeting = await builder.get_meeting_any(slug)
         form = await form_data(request)
         try:
-            values = forms.session_values(form, meeting["timezone"])
+            values = forms.session_values(
+                form, meeting["timezone"], content.original_language(meeting)
+            )
             created = await builder.create_session(
                 slug, values, by=request_actor(request), now=now()
             )
@@ -443,6 +477,7 @@ class SessionAdminController(Controller):
             "rooms": await services.rooms_of(meeting["id"]),
             "kinds": SESSION_KINDS,
             "roles": PANELIST_ROLES,
+            "session_text": SESSION_TRANSLATED,
             "days": meeting_days(meeting),
             "assigned": await builder.session_panelists(session_id),
             "everyone": await panelists.list_panelists(),
@@ -461,9 +496,12 @@ class SessionAdminController(Controller):
     async def save(self, request: Request, session_id: FromPath[int]) -> Template | Redirect:
         """Save a session's time, room and details."""
         session = await builder.get_session(session_id)
+        meeting = await builder.get_meeting_any(session["meeting_slug"])
         form = await form_data(request)
         try:
-            values = forms.session_values(form, session["timezone"])
+            values = forms.session_values(
+                form, session["timezone"], content.original_language(meeting)
+            )
             await builder.update_session(session_id, values, by=request_actor(request), now=now())
         except AppError as exc:
             context = await self._context(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from idmevents import validation
+from idmevents import content, validation
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.meetings import builder
@@ -91,13 +91,20 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
     values["capacity"] = parse_int(errors, form, "capacity")
     for name in ("registration_opens_at", "registration_closes_at"):
         values[name] = parse_local_datetime(errors, form, name, timezone)
+    original = _text(form, "original_language")
+    if original:
+        values["original_language"] = original
+    translations = content.from_form(form, content.MEETING_TEXT, original or "en")
+    if translations is not None:
+        values["translations"] = translations
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     return values
 
 
-def session_values(form: dict[str, str], timezone: str) -> dict[str, Any]:
-    """A session form: day, start and end as local wall-clock times, in the meeting's zone."""
+def session_values(form: dict[str, str], timezone: str, original: str = "en") -> dict[str, Any]:
+    """A session form: day, start and end as local wall-clock times, in the meeting's zone;
+    title and description in the languages other than the meeting's `original`."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
         "title": _text(form, "title"),
@@ -123,6 +130,9 @@ def session_values(form: dict[str, str], timezone: str) -> dict[str, Any]:
     room = parse_int(errors, form, "room_id")
     values["room_id"] = room
     values["capacity"] = parse_int(errors, form, "capacity")
+    translations = content.from_form(form, content.SESSION_TEXT, original)
+    if translations is not None:
+        values["translations"] = translations
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     return values
@@ -141,7 +151,7 @@ def session_form_values(session: dict, timezone: str) -> dict[str, str]:
         "ends_at": ends.strftime("%H:%M"),
         "room_id": "" if session["room"] is None else str(session["room"]),
         "capacity": "" if session["capacity"] is None else str(session["capacity"]),
-    }
+    } | content.to_form(session, content.SESSION_TEXT)
 
 
 def meeting_form_values(meeting: dict) -> dict[str, str]:
@@ -150,6 +160,8 @@ def meeting_form_values(meeting: dict) -> dict[str, str]:
     values["starts_on"] = meeting["starts_on"].isoformat()
     values["ends_on"] = meeting["ends_on"].isoformat()
     values["capacity"] = "" if meeting["capacity"] is None else str(meeting["capacity"])
+    values["original_language"] = content.original_language(meeting)
+    values |= content.to_form(meeting, content.MEETING_TEXT)
     for name in ("registration_opens_at", "registration_closes_at"):
         moment = meeting[name]
         values[name] = (

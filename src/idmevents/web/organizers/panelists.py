@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from idmevents import content
 from idmevents.errors import AppError
 from idmevents.meetings import panelists as services
 from idmevents.meetings.tables import Meeting
@@ -23,6 +24,15 @@ async def zone_choices() -> list[str]:
     """The zones of existing meetings first (where unavailability usually is), then UTC."""
     zones = [r["timezone"] for r in await Meeting.select(Meeting.timezone).distinct()]
     return [*sorted(set(zones)), "UTC"]
+
+
+def _values(form: dict[str, str]) -> dict[str, Any]:
+    """The form's fields, with the position and biography in French and Spanish."""
+    values: dict[str, Any] = {k: form.get(k, "") for k in FIELDS}
+    translations = content.from_form(form, content.PANELIST_TEXT, "en")
+    if translations is not None:
+        values["translations"] = translations
+    return values
 
 
 class PanelistAdminController(Controller):
@@ -50,7 +60,7 @@ class PanelistAdminController(Controller):
         form = await form_data(request)
         try:
             person = await services.create_panelist(
-                {k: form.get(k, "") for k in FIELDS}, by=request_actor(request), now=now()
+                _values(form), by=request_actor(request), now=now()
             )
         except AppError as exc:
             return failed("admin/panelists/form.html.jinja2", {"person": None, "values": form}, exc)
@@ -60,7 +70,8 @@ class PanelistAdminController(Controller):
         person = await services.get_panelist(panelist_id)
         return {
             "person": person,
-            "values": {k: person[k] for k in FIELDS},
+            "values": {k: person[k] for k in FIELDS}
+            | content.to_form(person, content.PANELIST_TEXT),
             "errors": {},
             "error": None,
             "sessions": await services.panelist_sessions(panelist_id),
@@ -83,10 +94,7 @@ class PanelistAdminController(Controller):
         form = await form_data(request)
         try:
             await services.update_panelist(
-                panelist_id,
-                {k: form.get(k, "") for k in FIELDS},
-                by=request_actor(request),
-                now=now(),
+                panelist_id, _values(form), by=request_actor(request), now=now()
             )
         except AppError as exc:
             context = await self._context(panelist_id)

@@ -57,6 +57,7 @@ from idmevents.web.organizers.jobs import JobPageController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
+from idmevents.web.organizers.reminders import ReminderAdminController
 from idmevents.web.organizers.teams import MeetingTeamController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
@@ -163,6 +164,7 @@ def create_app(
             MeetingAdminController,
             MeetingTeamController,
             SessionAdminController,
+            ReminderAdminController,
             PanelistAdminController,
             AgendaApiController,
             AuditController,

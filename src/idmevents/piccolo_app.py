@@ -17,7 +17,13 @@ from idmevents.meetings.tables import (
     Room,
     SessionPanelist,
 )
-from idmevents.registrations.tables import CheckIn, Registration, SeatHold, SessionAttendance
+from idmevents.registrations.tables import (
+    CheckIn,
+    Registration,
+    ReminderDelivery,
+    SeatHold,
+    SessionAttendance,
+)
 from idmevents.settings import MIGRATIONS_DIR
 
 # In dependency order: a table comes after every table it references.
@@ -42,6 +48,7 @@ TABLES = [
     Delegation,
     Delegate,
     VisaLetter,
+    ReminderDelivery,
     OutboxMessage,
     Job,
 ]

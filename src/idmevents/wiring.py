@@ -1,9 +1,10 @@
-"""What the program hands its lower layers when it starts: mail renderers and job handlers.
+"""What the program hands its lower layers when it starts: mail renderers, the worker's chores
+and scheduled steps, and job handlers.
 
-The outbox (`mail.recipes`) sits below the domains that queue emails as recipes, so it cannot name
-their renderers; the program registers them here, once, from every place it starts: the app
-(`create_app`, which also runs the embedded worker), the `idmevents worker` command, the tests.
-The worker also gets the domains' periodic chores (erasing personal data past its lifetime).
+The outbox (`mail.recipes`, `mail.worker`) sits below the domains that queue emails, so it cannot
+name their renderers nor their scheduled work; the program registers them here, once, from every
+place it starts: the app (`create_app`, which also runs the embedded worker), the
+`idmevents worker` command, the tests.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from idmevents.badges import batch as badge_batch
+from idmevents.mail import worker
 from idmevents.mail.worker import register_chore
 from idmevents.registrations import emails as registration_emails
-from idmevents.registrations import export_job, imports, retention
+from idmevents.registrations import export_job, imports, reminders, retention
 from idmevents.registrations import services as registrations
 
 # How often the worker looks for meetings whose personal data is due for erasure, and for seats
@@ -23,8 +25,11 @@ HOLD_RELEASE_EVERY = timedelta(minutes=1)
 
 
 def register_mail_renderers() -> None:
-    """Register every domain's renderers of emails queued as recipes; calling it again is harmless."""
+    """Register every domain's renderers of emails queued as recipes, and the steps the outbox
+    worker runs on a schedule (the reminders); calling it again is harmless."""
     registration_emails.register_mail_renderers()
+    reminders.register_mail_renderers()
+    worker.register_step(reminders.STEP, reminders.queue_due_reminders)
 
 
 def register_worker_chores() -> None:

@@ -20,6 +20,8 @@ async def make_meeting(
     status: str = "published",
     timezone: str = "America/New_York",
     title: str = "Test workshop",
+    mode: str = "in_person",
+    capacity_online: int | None = None,
 ) -> dict:
     rows = await Meeting.insert(
         Meeting(
@@ -35,6 +37,8 @@ async def make_meeting(
             registration_opens_at=opens_at,
             registration_closes_at=closes_at,
             capacity=capacity,
+            mode=mode,
+            capacity_online=capacity_online,
             approval_categories=list(approval_categories),
             status=status,
         )

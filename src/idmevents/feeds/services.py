@@ -453,6 +453,7 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
             Registration.meeting,
             Registration.status,
             Registration.feed_token,
+            Registration.attendance,
             Registration.language,
         )
         .where(Registration.feed_token == feed_token)
@@ -510,6 +511,14 @@ async def _personal_agenda(registration: dict, meeting: dict, *, base_url: str) 
     state_modified = max(
         [_meeting_modified(meeting)] + [_utc(row["created_at"]) for row in choices]
     )
+    # The private remote link: only in the feed of someone registered to take part online.
+    remote_url = (
+        meeting["remote_url"]
+        if registration["attendance"] == "online"
+        and meeting["mode"] != "in_person"
+        and registration["status"] == "confirmed"
+        else ""
+    )
     return await _document(
         FeedSpec(
             key=(
@@ -520,9 +529,12 @@ async def _personal_agenda(registration: dict, meeting: dict, *, base_url: str) 
                 chosen,
                 current_language(),
                 base_url,
+                remote_url,
             ),
             load=load,
-            render=lambda agenda: calendar_bytes([agenda], info, base_url=base_url),
+            render=lambda agenda: calendar_bytes(
+                [agenda], info, base_url=base_url, remote_url=remote_url
+            ),
             state_modified=state_modified,
             media_type=CALENDAR_TYPE,
             filename=f"{meeting['slug']}-my-agenda.ics",

@@ -25,6 +25,11 @@ what it knows (`Stranded`: the rows it claimed and has not sent, and the outcome
 record) and, as soon as the database answers again, records that outcome and gives the unsent rows
 back (`queued`, no claim), fenced by its `claimed_until` like every write. They are sent on the
 next pass instead of after the lease; a message it had sent is recorded, not sent twice.
+
+Before its passes, the loop runs the *steps* the program registered (`register_step`): work that
+queues emails on a schedule, such as the reminders (`registrations.reminders`). Mail cannot name
+them (it sits below the domains that own them); the wiring hands them over. Every step and every
+pass takes "now" from `idmevents.clock`, which tests can move forward.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
+from idmevents import clock as worker_clock
 from idmevents.db import is_database_outage, is_sqlite, write_transaction
 from idmevents.mail import recipes
 from idmevents.mail.send import (
@@ -70,6 +76,46 @@ RETRY_JITTER = 0.25
 RECORD_ATTEMPTS = 3
 # After failed passes (the database is down), the idle wait doubles up to this.
 MAX_IDLE_SECONDS = 30.0
+
+
+# Steps run at most this often (and at least every minute): a step's query is cheap, but an idle
+# worker polling every few seconds need not repeat it each time.
+STEP_INTERVAL_POLLS = 20
+MAX_STEP_INTERVAL_SECONDS = 60.0
+MIN_STEP_INTERVAL_SECONDS = 1.0
+
+Step = Callable[[datetime], Awaitable[int]]
+# name -> a function taking "now" and returning how many emails it queued.
+STEPS: dict[str, Step] = {}
+
+
+def register_step(name: str, step: Step) -> None:
+    """Have every worker loop run `step(now)` before its passes. Registering the same pair again
+    is harmless (every wiring calls it); another function under a taken name is a mistake."""
+    current = STEPS.get(name)
+    if current is not None and current is not step:
+        raise ValueError(f"a worker step called {name!r} is already registered")
+    STEPS[name] = step
+
+
+async def run_steps(*, now: datetime | None = None) -> int:
+    """Run every registered step once; returns how many emails they queued together. A step that
+    fails is logged and the others still run."""
+    at = now or worker_clock.now()
+    queued = 0
+    for name, step in list(STEPS.items()):
+        try:
+            queued += await step(at)
+        except Exception:
+            log.exception("worker step %s failed; it runs again on the next round", name)
+    return queued
+
+
+def step_interval(poll_seconds: float) -> float:
+    return min(
+        MAX_STEP_INTERVAL_SECONDS,
+        max(MIN_STEP_INTERVAL_SECONDS, poll_seconds * STEP_INTERVAL_POLLS),
+    )
 
 
 def retry_delay(attempts: int, *, rand: Callable[[], float] = random.random) -> timedelta:
@@ -282,7 +328,7 @@ async def deliver_due(
     """
     settings = get_settings()
     lease = timedelta(seconds=lease_seconds or settings.mail.lease_seconds)
-    started_at = now or datetime.now(UTC)
+    started_at = now or worker_clock.now()
     started = time.monotonic()
 
     def clock() -> datetime:
@@ -418,8 +464,13 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     failures = 0
     chores_run: dict[str, datetime] = {}
     stranded: list[Stranded] = []
+    interval = step_interval(settings.mail.poll_seconds)
+    next_steps = 0.0
     while not stop.is_set():
-        await run_due_chores(datetime.now(UTC), chores_run)
+        await run_due_chores(worker_clock.now(), chores_run)
+        if STEPS and time.monotonic() >= next_steps:
+            next_steps = time.monotonic() + interval
+            await run_steps()
         try:
             # Back from an outage: our claims go back at once, not after their lease.
             while stranded:

@@ -58,6 +58,7 @@ class AgendaItem:
     room_name: str
     illustrative: bool
     panelists: list[PanelistRole] = field(default_factory=list)
+    webcast_url: str = ""  # the session's own; the meeting's applies when empty
     # Title, description and the room's name ("room_name") in other languages, by language, and
     # the language of the meeting's own text: idmevents.content resolves them.
     translations: dict = field(default_factory=dict)
@@ -243,6 +244,7 @@ def _agenda_item(row: dict, panelists: list[PanelistRole], original: str = "en")
         room_name=row.get("room_name") or "",
         illustrative=row["illustrative"],
         panelists=panelists,
+        webcast_url=row.get("webcast_url") or "",
         translations=translations,
         original_language=original,
     )

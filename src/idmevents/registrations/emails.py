@@ -28,7 +28,7 @@ from idmevents.registrations.countries import country_name
 from idmevents.registrations.invitation import MeetingSpan, invitation
 from idmevents.registrations.labels import category_label, language_label, status_label
 from idmevents.registrations.tables import Registration
-from idmevents.registrations.views import SessionChoice, meeting_span, session_choices
+from idmevents.registrations.views import SessionChoice, meeting_span, remote_link, session_choices
 from idmevents.settings import get_settings
 
 KINDS = (
@@ -139,6 +139,7 @@ def compose(
         "sessions": [s for s in sessions if s.chosen],
         "labels": labels,
         "full_name": f"{registration['given_name']} {registration['family_name']}",
+        "remote_url": remote_link(meeting, registration),
         **extra,
     }
     subject, text, html = render_email(f"registration/{kind}", context, language)

@@ -36,6 +36,8 @@ class Registration(Table, tablename="registration"):
     category = Varchar(length=30)
     country = Varchar(length=2, default="")
     language = Varchar(length=5, default="en")
+    # In the room or online; a hybrid meeting keeps a capacity and a waiting list for each.
+    attendance = Varchar(length=20, default="in_person")  # in_person | online
     accessibility_needs = Text(default="")
     status = Varchar(length=20)  # pending | confirmed | waitlisted | rejected | cancelled
     # Arrival order on the waiting list; the position is the rank among those still waiting.
@@ -79,3 +81,16 @@ class CheckIn(Table, tablename="check_in"):
     checked_in_at = Timestamptz(default=TimestamptzNow())
     checked_in_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     desk = Varchar(length=100, default="")
+
+
+class ReminderDelivery(Table, tablename="reminder_delivery"):
+    """One reminder queued for one registration: written in the transaction that queues its
+    email, so each person gets each reminder once, however many workers run."""
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    registration = ForeignKey(references=Registration, null=False, on_delete=OnDelete.cascade)
+    reminder_offset = Varchar(length=40)  # the reminder's canonical offset, e.g. "-P7D"
+    status = Varchar(length=20)  # what the registration was when reminded: confirmed | waitlisted
+    message_id = Varchar(length=250, default="")  # the email's outbox Message-ID
+    created_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (registration, reminder_offset): a unique index made in its migration (works on SQLite too).

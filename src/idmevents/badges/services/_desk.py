@@ -130,6 +130,7 @@ def outcome_message(result: DeskResult) -> str:
         "waitlisted": gettext("Registration not confirmed: this person is on the waiting list."),
         "cancelled": gettext("Registration cancelled."),
         "rejected": gettext("Registration rejected."),
+        "online": gettext("This person takes part online, not in the room."),
     }
     return reasons.get(result.reason, gettext("Registration not confirmed."))
 
@@ -201,6 +202,7 @@ async def _locked_registration(meeting: dict, registration_id: int) -> dict | No
         Registration.select(
             Registration.id,
             Registration.status,
+            Registration.attendance,
             Registration.given_name,
             Registration.family_name,
         ).where((Registration.id == registration_id) & (Registration.meeting == meeting["id"]))
@@ -248,6 +250,8 @@ async def check_in(
                 return DeskResult(REFUSED, reason="not_found")
             if row["status"] != "confirmed":
                 refusal = row["status"]
+            elif row["attendance"] == "online":
+                refusal = "online"
             elif await CheckIn.exists().where(CheckIn.registration == registration_id):
                 already = True
             else:

@@ -89,7 +89,7 @@ from idmevents.registrations.services._register import (
     _register_locked,
     register,
 )
-from idmevents.registrations.services._seats import fill_free_seats, promote
+from idmevents.registrations.services._seats import change_attendance, fill_free_seats, promote
 from idmevents.registrations.views import (
     TOKEN_BYTES,
     RegistrationResult,
@@ -133,6 +133,7 @@ __all__ = [
     "approve",
     "cancel",
     "category_label",
+    "change_attendance",
     "change_language",
     "check_details",
     "check_held_person",

@@ -52,8 +52,10 @@ async def approve(
                 reason="not-pending",
             )
         await _fill_seats(meeting, now=now)
-        counts = await _status_counts(meeting.id)
-        left = await _seats_left(meeting, counts, now)
+        pool = meeting.pool_of(registration)
+        capacity = meeting.capacity_of(pool)
+        counts = await _status_counts(meeting.id, pool)
+        left = await _seats_left(meeting, counts, now, pool)
         full = left is not None and left <= 0
         if not full or over_capacity:
             registration = await _confirm(
@@ -62,7 +64,7 @@ async def approve(
                 now=now,
                 email_kind="approved",
                 by=by,
-                beyond=_beyond_capacity(meeting, counts) if full else None,
+                beyond=_beyond_capacity(capacity, counts) if full else None,
             )
         else:
             seq = await _next_waitlist_seq(meeting.id)
@@ -264,7 +266,9 @@ async def reinstate(
             raise _closed_conflict(meeting.row, now)
         if status == "rejected":
             return await _reconsider(registration, meeting, by=by, now=now)
-        status, seq = await _decide(meeting, registration["category"], now=now)
+        status, seq = await _decide(
+            meeting, registration["category"], now=now, attendance=registration["attendance"]
+        )
         changes = {
             Registration.status: status,
             Registration.waitlist_seq: seq,

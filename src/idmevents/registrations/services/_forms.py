@@ -12,6 +12,7 @@ from idmevents.errors import InvalidInput
 from idmevents.i18n import LANGUAGES, gettext
 from idmevents.registrations.countries import ALL_CODES
 from idmevents.registrations.labels import CATEGORIES, COUNTRY_REQUIRED
+from idmevents.registrations.views import ATTENDANCES, attendance_for
 from idmevents.states import is_state
 from idmevents.validation import clean_text, is_control, normalise_line_ends
 
@@ -56,6 +57,7 @@ class RegistrationForm(msgspec.Struct, kw_only=True):
     consent: bool = False
     list_consent: bool = False
     sessions: list[int] = []
+    attendance: str = ""  # in_person | online; "" lets the meeting's mode decide
     problems: dict[str, str] = {}
 
 
@@ -203,9 +205,28 @@ def _check_category(value: str, problems: dict[str, str]) -> str:
     return value
 
 
-def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) -> RegistrationForm:
-    """The form cleaned up, or InvalidInput naming every bad field and why."""
+def check_attendance(chosen: str, meeting: Mapping | None, problems: dict[str, str]) -> str:
+    """Where the person takes part, given the meeting's mode (see `views.attendance_for`)."""
+    if "attendance" in problems:
+        return "in_person"
+    if chosen and chosen not in ATTENDANCES:
+        problems["attendance"] = gettext("Choose in person or online.")
+        return "in_person"
+    mode = (meeting or {}).get("mode") or "in_person"
+    if chosen == "online" and mode == "in_person":
+        problems["attendance"] = gettext("This meeting takes place in person only.")
+    elif chosen == "in_person" and mode == "online":
+        problems["attendance"] = gettext("This meeting takes place online only.")
+    return attendance_for(meeting or {}, chosen or None)
+
+
+def check_registration(
+    form: RegistrationForm, choosable: Mapping[int, dict], meeting: Mapping | None = None
+) -> RegistrationForm:
+    """The form cleaned up, or InvalidInput naming every bad field and why. With `meeting`, the
+    attendance is checked against its mode (and decided by it when the form leaves it out)."""
     problems = dict(form.problems)
+    attendance = check_attendance(form.attendance, meeting, problems)
     given_name = _check_text(
         "given_name", form.given_name, problems, required=gettext("Enter your given name.")
     )
@@ -256,6 +277,7 @@ def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) ->
         consent=True,
         list_consent=form.list_consent is True,
         sessions=sessions,
+        attendance=attendance,
     )
 
 
@@ -312,7 +334,7 @@ def _as_form(data: Mapping[str, Any], kind: type[msgspec.Struct]) -> Any:
 
 
 # The registration form's fields, top to bottom.
-_FIELD_ORDER = (*EDIT_FIELDS, "sessions", "consent")
+_FIELD_ORDER = (*EDIT_FIELDS, "attendance", "sessions", "consent")
 
 
 def _in_form_order(problems: dict[str, str]) -> dict[str, str]:

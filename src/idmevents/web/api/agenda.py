@@ -22,6 +22,7 @@ from idmevents.audit import Actor
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, panelists, services, teams
+from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import meeting_cancellation
 from idmevents.validation import MAX_ID
 from idmevents.web.common import NO_TOKEN, error_specs
@@ -132,6 +133,53 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
     status: MeetingStatus | Unset = UNSET
     registration_opens_at: Instant | Unset | None = UNSET
     registration_closes_at: Instant | Unset | None = UNSET
+    reminders: (
+        Annotated[
+            list[Annotated[str, msgspec.Meta(max_length=40, examples=["-P7D", "-P1D", "PT2H"])]],
+            msgspec.Meta(
+                max_length=10,
+                description=(
+                    "When participants are reminded: ISO 8601 durations, negative before the "
+                    "start (-P7D: 09:00 local time 7 days before the first day; -PT2H: 2 hours "
+                    "before the first session), positive after the end (PT2H: a follow-up 2 hours "
+                    "after the last session). Each person gets each reminder once."
+                ),
+            ),
+        ]
+        | Unset
+    ) = UNSET
+    reminders_enabled: bool | Unset = UNSET
+    follow_up_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
+    mode: (
+        Annotated[
+            Literal["in_person", "online", "hybrid"],
+            msgspec.Meta(
+                description=(
+                    "in_person, online, or hybrid: `capacity` seats in the room and "
+                    "`capacity_online` places online, each with its own waiting list"
+                )
+            ),
+        ]
+        | Unset
+    ) = UNSET
+    capacity_online: Seats | Unset | None = UNSET
+    webcast_url: (
+        Annotated[str, msgspec.Meta(max_length=500, description="Public: shown on pages and feeds")]
+        | Unset
+    ) = UNSET
+    remote_url: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=500,
+                description=(
+                    "Private: given to registered online participants only (their page, emails, "
+                    "reminders and personal feed), never in public pages, feeds or exports"
+                ),
+            ),
+        ]
+        | Unset
+    ) = UNSET
 
 
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -160,6 +208,10 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
     room_id: Id | None = None
     capacity: Seats | None = None
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] = []
+    webcast_url: Annotated[
+        str,
+        msgspec.Meta(max_length=500, description="Public: the session's own webcast, if any"),
+    ] = ""
     translations: SessionTranslations = {}
 
 
@@ -173,6 +225,7 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
     capacity: Seats | Unset | None = UNSET
     status: Literal["scheduled", "cancelled"] | Unset = UNSET
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] | Unset = UNSET
+    webcast_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
     translations: SessionTranslations | Unset = UNSET
 
 
@@ -229,6 +282,7 @@ class SessionOut(msgspec.Struct):
     sequence: int
     updated_at: datetime
     panelists: list[SessionPanelistOut]
+    webcast_url: str
     translations: SessionTranslations
 
 
@@ -252,6 +306,13 @@ class MeetingOut(msgspec.Struct):
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     agenda_changed_at: datetime
+    reminders: list[str]
+    reminders_enabled: bool
+    follow_up_url: str
+    mode: str
+    capacity_online: int | None
+    webcast_url: str
+    remote_url: str
     rooms: list[RoomOut]
     sessions: list[SessionOut]
 
@@ -382,6 +443,7 @@ def session_out(item: services.AgendaItem, meeting: dict) -> SessionOut:
             SessionPanelistOut(p.panelist_id, p.display_name, p.role, p.order)
             for p in item.panelists
         ],
+        webcast_url=item.webcast_url,
         translations=_texts_out(item.translations, SessionTexts),
     )
 
@@ -410,6 +472,13 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         registration_opens_at=_local(meeting["registration_opens_at"], zone),
         registration_closes_at=_local(meeting["registration_closes_at"], zone),
         agenda_changed_at=meeting["agenda_changed_at"].astimezone(UTC),
+        reminders=stored_offsets(meeting),
+        reminders_enabled=meeting["reminders_enabled"],
+        follow_up_url=meeting["follow_up_url"],
+        mode=meeting["mode"],
+        capacity_online=meeting["capacity_online"],
+        webcast_url=meeting["webcast_url"],
+        remote_url=meeting["remote_url"],
         rooms=[room_out(r) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )

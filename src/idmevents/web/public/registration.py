@@ -290,6 +290,19 @@ class RegistrationPages(Controller):
         await services.choose_sessions(registration["id"], ids, by=PARTICIPANT, now=_now())
         return self._back(request, token, "sessions", anchor="sessions-heading")
 
+    @post("/r/{token:str}/attendance", name="registration_attendance")
+    async def change_attendance(self, request: Request, token: FromPath[str]) -> Redirect:
+        """Switch between the room and online (hybrid meetings), while there is room."""
+        registration = await services.get_by_token(token)
+        attendance = (await request.form()).get("attendance")
+        try:
+            await services.change_attendance(
+                registration["id"], str(attendance or ""), by=PARTICIPANT, now=_now()
+            )
+        except (Conflict, InvalidInput):
+            return self._back(request, token, "attendance-full", anchor="attendance-heading")
+        return self._back(request, token, "attendance", anchor="attendance-heading")
+
     @get("/r/{token:str}/cancel", name="registration_cancel_confirm")
     async def confirm_cancel(self, request: Request, token: FromPath[str]) -> Template:
         """Are you sure? Cancelling gives the seat away."""

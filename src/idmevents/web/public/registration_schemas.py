@@ -65,6 +65,19 @@ class RegistrationIn(msgspec.Struct, kw_only=True):
     sessions: Annotated[
         list[int], msgspec.Meta(description="Ids of the meeting's sessions the person will attend")
     ] = []
+    attendance: (
+        Annotated[
+            Literal["in_person", "online"],
+            msgspec.Meta(
+                description=(
+                    "Where the person takes part. A hybrid meeting has seats in the room and online "
+                    "places, each with its own waiting list (in the room if left out); an in-person "
+                    "or online meeting decides for everyone."
+                )
+            ),
+        ]
+        | None
+    ) = None
 
 
 class SessionStatus(msgspec.Struct, kw_only=True):
@@ -103,6 +116,7 @@ _JSON_FIELDS: dict[str, tuple[Any, str]] = {
     "consent": (bool, "Must be true or false."),
     "list_consent": (bool, "Must be true or false."),
     "sessions": (list[int] | None, "Must be a list of session ids (whole numbers)."),
+    "attendance": _TEXT,
 }
 
 
@@ -177,6 +191,7 @@ def form_from_html(data: FormMultiDict) -> RegistrationForm:
         consent=_text(data, "consent") == "yes",
         list_consent=_text(data, "list_consent") == "yes",
         sessions=sessions,
+        attendance=_text(data, "attendance"),
         problems=problems,
     )
 

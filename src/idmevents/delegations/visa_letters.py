@@ -8,11 +8,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from idmevents import audit, urls
+from idmevents import audit, content, urls
 from idmevents.audit import Actor
 from idmevents.delegations.tables import VisaLetter
 from idmevents.errors import Conflict, NotFound
-from idmevents.i18n import gettext
+from idmevents.i18n import current_language, gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import Registration
 
@@ -70,12 +70,14 @@ async def check(code: str) -> LetterCheck:
     if row is None:
         raise NotFound(gettext("No visa letter has this code."))
     meeting = (
-        await Meeting.select(Meeting.title, Meeting.status)
+        await Meeting.select(
+            Meeting.title, Meeting.status, Meeting.translations, Meeting.original_language
+        )
         .where(Meeting.id == row["meeting_id"])
         .first()
     )
     return LetterCheck(
         name=f"{row['given_name']} {row['family_name']}",
-        meeting=meeting["title"],
+        meeting=content.text(meeting, "title", current_language()),
         valid=row["status"] == "confirmed" and meeting["status"] != "cancelled",
     )

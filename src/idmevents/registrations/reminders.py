@@ -1,6 +1,6 @@
 """Reminders: each participant gets each of their meeting's reminders once, in their language.
 
-The worker runs `queue_due_reminders(now)` (registered as a worker step by the wiring). For every
+The worker runs `queue_due_reminders(now)` (registered as a worker chore by the wiring). For every
 published meeting whose reminders are on, each reminder that is due and not past its cut-off
 (`meetings.reminder_schedule`) is queued for the registrations it concerns:
 

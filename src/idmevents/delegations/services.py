@@ -445,3 +445,9 @@ async def set_release_date(
     )
     if release_at is not None and release_at <= now:
         await registrations.fill_free_seats(meeting["id"], now=now)
+
+
+async def owners_of_delegation(delegation_id: int) -> frozenset[int] | None:
+    """The meeting a delegation belongs to (None: no such delegation), for meeting teams."""
+    row = await Delegation.select(Delegation.meeting).where(Delegation.id == delegation_id).first()
+    return None if row is None else frozenset({row["meeting"]})

@@ -229,3 +229,11 @@ def _delete_stale_uploads(now: datetime) -> None:
     for path in uploads.iterdir():
         if path.is_file() and path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)
+
+
+async def owners_of_job(job_id: int) -> frozenset[int] | None:
+    """The meeting a job works for (None: no such job; empty: a job of no meeting), for teams."""
+    row = await Job.select(Job.meeting).where(Job.id == job_id).first()
+    if row is None:
+        return None
+    return frozenset() if row["meeting"] is None else frozenset({row["meeting"]})

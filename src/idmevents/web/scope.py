@@ -17,8 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from idmevents.auth.services import CurrentUser
+from idmevents.delegations.services import owners_of_delegation
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
+from idmevents.jobs.services import owners_of_job
 from idmevents.mail.services import owners_of_message
 from idmevents.meetings import teams
 from idmevents.registrations.desk import owners_of_registration
@@ -38,6 +40,8 @@ OWNERS: dict[str, tuple[Owners, bool]] = {
     "outbox_id": (owners_of_message, False),
     "panelist_id": (teams.owners_of_panelist, True),
     "period_id": (teams.owners_of_unavailability, True),
+    "delegation_id": (owners_of_delegation, False),
+    "job_id": (owners_of_job, False),
 }
 # Parameters that name no meeting's data: accounts (admin-only or one's own) and reset links.
 UNSCOPED = frozenset({"user_id", "token_id", "token"})

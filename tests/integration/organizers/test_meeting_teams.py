@@ -12,6 +12,9 @@ import pytest
 
 from idmevents.app import create_app
 from idmevents.auth import services as auth
+from idmevents.delegations.tables import Delegation
+from idmevents.jobs.services import results_dir
+from idmevents.jobs.tables import Job
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import (
     MeetingTeam,
@@ -69,8 +72,32 @@ async def _meeting_with_everything(key: str, title: str) -> dict:
             )
         ).returning(OutboxMessage.id)
     )[0]
+    delegation = (
+        await Delegation.insert(
+            Delegation(meeting=meeting["id"], organization=f"{title} Mission", quota=1)
+        ).returning(Delegation.id)
+    )[0]
+    # A finished job with its file, so that every job route of meeting A answers 200.
+    result = results_dir() / f"teams-{key}" / "registrations.csv"
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_text("given_name\n")
+    job = (
+        await Job.insert(
+            Job(
+                kind="registrations-csv",
+                meeting=meeting["id"],
+                status="done",
+                result_path=str(result),
+                result_name="registrations.csv",
+                result_type="text/csv",
+                finished_at=datetime.now(UTC),
+            )
+        ).returning(Job.id)
+    )[0]
     return {
         "slug": meeting["slug"],
+        "delegation_id": delegation["id"],
+        "job_id": job["id"],
         "meeting_id": meeting["id"],
         "session_id": session["id"],
         "room_id": room["id"],

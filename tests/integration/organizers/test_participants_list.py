@@ -132,9 +132,9 @@ async def test_public_registration_api_takes_list_consent(client):
     response = await client.post(
         "/api/v1/meetings/test-meeting/registrations", json=form(1, list_consent=True)
     )
-    assert response.status_code == 201
+    assert response.status_code == 202
     silent = await client.post("/api/v1/meetings/test-meeting/registrations", json=form(3))
-    assert silent.status_code == 201
+    assert silent.status_code == 202
     stored = await Registration.select(Registration.email, Registration.list_consent)
     assert {r["email"]: r["list_consent"] for r in stored} == {
         "person1@example.org": True,

@@ -4,6 +4,7 @@ from idmevents.audit.tables import AuditEntry
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import reminders
+from tests.factories.teams import take_in_everyone
 from tests.integration.organizers.test_agenda_admin import organizer_client, post_form  # noqa: F401
 from tests.unit.registrations.test_notices import published_meeting_with_two_sessions, register
 from tests.unit.registrations.test_reminders import SEVEN_DAYS_BEFORE
@@ -13,6 +14,7 @@ URL = "/admin/meetings/idm-test/reminders/"
 
 async def test_reminders_page_lists_the_schedule_and_counts(organizer_client):  # noqa: F811
     meeting, _, _ = await published_meeting_with_two_sessions()
+    await take_in_everyone(meeting["id"])
     await register(meeting["id"], "Ana")
     await reminders.queue_due_reminders(SEVEN_DAYS_BEFORE)
     builder_page = (await organizer_client.get("/admin/meetings/idm-test")).text
@@ -24,7 +26,8 @@ async def test_reminders_page_lists_the_schedule_and_counts(organizer_client):  
 
 
 async def test_reminders_form_saves_and_names_bad_offsets(organizer_client):  # noqa: F811
-    await published_meeting_with_two_sessions()
+    meeting, _, _ = await published_meeting_with_two_sessions()
+    await take_in_everyone(meeting["id"])
     bad = await post_form(
         organizer_client, URL, {"reminders": "-P7D tomorrow", "follow_up_url": ""}
     )
@@ -44,7 +47,8 @@ async def test_reminders_form_saves_and_names_bad_offsets(organizer_client):  # 
 
 
 async def test_reminders_switch_off_and_on(organizer_client):  # noqa: F811
-    await published_meeting_with_two_sessions()
+    meeting, _, _ = await published_meeting_with_two_sessions()
+    await take_in_everyone(meeting["id"])
     off = await post_form(organizer_client, URL + "switch", {"enabled": "off"}, form_url=URL)
     assert off.status_code == 303
     assert (await Meeting.select(Meeting.reminders_enabled).first())["reminders_enabled"] is False
@@ -54,7 +58,8 @@ async def test_reminders_switch_off_and_on(organizer_client):  # noqa: F811
 
 
 async def test_reminders_test_goes_to_the_signed_in_organizer(organizer_client):  # noqa: F811
-    await published_meeting_with_two_sessions()
+    meeting, _, _ = await published_meeting_with_two_sessions()
+    await take_in_everyone(meeting["id"])
     response = await post_form(organizer_client, URL + "test", {}, form_url=URL)
     assert response.status_code == 303
     rows = await OutboxMessage.select(OutboxMessage.to_address, OutboxMessage.kind)

@@ -55,7 +55,7 @@ async def test_api_refuses_a_territory_for_a_member_state_delegate(client, demo)
         assert list(response.json()["fields"]) == ["country"]
     assert await Registration.count() == 0
     civil = await client.post(API, json=form(2, category="civil-society", country="TW"))
-    assert civil.status_code == 201
+    assert civil.status_code == 202
 
 
 async def test_details_of_a_delegate_offer_only_states(client, demo):

@@ -297,7 +297,7 @@ class DelegationsApi(Controller):
             replacing=data.replaces,
         )
         meeting = await desk.get_meeting_by_id(delegation["meeting"])
-        registration = result.registration
+        registration = await desk.get_registration(result.registration["id"])
         delegation = await services.get_delegation(delegation_id)
         return DelegateOut(
             delegation_id=delegation_id,

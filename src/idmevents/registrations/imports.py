@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from babel import Locale
+
 from idmevents import i18n
 from idmevents.audit import Actor
 from idmevents.errors import InvalidInput
@@ -200,8 +202,12 @@ def _category_codes() -> dict[str, str]:
 
 
 def _country_codes() -> dict[str, str]:
+    """Codes by every name a spreadsheet may use: the UN's names of States and CLDR's common
+    names ("United States" as well as "United States of America"), in each language."""
     codes = {fold(code): code for code in COUNTRY_CODES}
     for language in i18n.LANGUAGES:
+        common = Locale.parse(language).territories
+        codes |= {fold(common[code]): code for code in COUNTRY_CODES if code in common}
         codes |= {fold(country_name(code, language)): code for code in COUNTRY_CODES}
     return codes
 

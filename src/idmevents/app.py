@@ -23,11 +23,12 @@ from litestar.template.config import TemplateConfig
 from idmevents import db, wiring
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.stores import redis_client, shared_stores
-from idmevents.web.api.agenda import AgendaApiController
 from idmevents.web.api.checkin import CheckInApiController
 from idmevents.web.api.delegations import DelegationsApi
 from idmevents.web.api.desk import RegistrationDeskApi
 from idmevents.web.api.jobs import JobApiController
+from idmevents.web.api.meetings import MeetingsApiController
+from idmevents.web.api.sessions import SessionsApiController
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
 from idmevents.web.health import health
@@ -166,7 +167,8 @@ def create_app(
             SessionAdminController,
             ReminderAdminController,
             PanelistAdminController,
-            AgendaApiController,
+            MeetingsApiController,
+            SessionsApiController,
             AuditController,
             BadgePageController,
             BadgePrintController,

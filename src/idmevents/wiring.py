@@ -1,5 +1,5 @@
 """What the program hands its lower layers when it starts: mail renderers, the worker's chores
-and scheduled steps, and job handlers.
+(one registry for every periodic job, the reminders included), and job handlers.
 
 The outbox (`mail.recipes`, `mail.worker`) sits below the domains that queue emails, so it cannot
 name their renderers nor their scheduled work; the program registers them here, once, from every
@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from idmevents.badges import batch as badge_batch
-from idmevents.mail import worker
 from idmevents.mail.worker import register_chore
 from idmevents.registrations import emails as registration_emails
 from idmevents.registrations import export_job, imports, reminders, retention
@@ -25,17 +24,17 @@ HOLD_RELEASE_EVERY = timedelta(minutes=1)
 
 
 def register_mail_renderers() -> None:
-    """Register every domain's renderers of emails queued as recipes, and the steps the outbox
-    worker runs on a schedule (the reminders); calling it again is harmless."""
+    """Register every domain's renderers of emails queued as recipes; calling it again is harmless."""
     registration_emails.register_mail_renderers()
     reminders.register_mail_renderers()
-    worker.register_step(reminders.STEP, reminders.queue_due_reminders)
 
 
 def register_worker_chores() -> None:
-    """Give the outbox worker the domains' periodic chores: erasing personal data past its
-    meeting's retention period (registrations/retention.py), and giving seats held for
-    delegations back to the waiting list once the meeting's release date has passed."""
+    """Give the outbox worker the domains' periodic chores: queueing the reminders that are due
+    (every few polls), erasing personal data past its meeting's retention period
+    (registrations/retention.py), and giving seats held for delegations back to the waiting list
+    once the meeting's release date has passed. Calling it again is harmless."""
+    register_chore(reminders.STEP, None, reminders.queue_due_reminders)
     register_chore("retention", RETENTION_EVERY, retention.erase_expired)
     register_chore("release-held-seats", HOLD_RELEASE_EVERY, _release_due_holds)
 

@@ -33,7 +33,13 @@ from idmevents.i18n import (
     reset_language,
     set_language,
 )
-from idmevents.meetings.services import Agenda, AgendaItem, get_public_meeting, load_agenda
+from idmevents.meetings.services import (
+    PANELIST_COLUMNS,
+    Agenda,
+    AgendaItem,
+    get_public_meeting,
+    load_agenda,
+)
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, SessionPanelist
 from idmevents.registrations.tables import Registration, SessionAttendance
 
@@ -254,32 +260,27 @@ async def meeting_calendar(slug: str, *, base_url: str) -> FeedDocument:
     )
 
 
-async def meeting_schedule_json(slug: str, *, base_url: str) -> FeedDocument:
+async def _meeting_schedule(slug: str, ext: str, render, media_type: str, base_url: str):
+    """The meeting's agenda for apps (`meeting.<ext>`), rendered by `render(agenda, base_url=…)`."""
     meeting = await get_public_meeting(slug)
     return await _document(
         FeedSpec(
-            key=("meeting.json", _meeting_state(meeting), current_language(), base_url),
+            key=(f"meeting.{ext}", _meeting_state(meeting), current_language(), base_url),
             load=lambda: load_agenda(meeting),
-            render=lambda agenda: schedule.agenda_json(agenda, base_url=base_url),
+            render=lambda agenda: render(agenda, base_url=base_url),
             state_modified=_meeting_modified(meeting),
-            media_type=JSON_TYPE,
+            media_type=media_type,
             filename=None,
         )
     )
+
+
+async def meeting_schedule_json(slug: str, *, base_url: str) -> FeedDocument:
+    return await _meeting_schedule(slug, "json", schedule.agenda_json, JSON_TYPE, base_url)
 
 
 async def meeting_schedule_xml(slug: str, *, base_url: str) -> FeedDocument:
-    meeting = await get_public_meeting(slug)
-    return await _document(
-        FeedSpec(
-            key=("meeting.xml", _meeting_state(meeting), current_language(), base_url),
-            load=lambda: load_agenda(meeting),
-            render=lambda agenda: schedule.frab_xml(agenda, base_url=base_url),
-            state_modified=_meeting_modified(meeting),
-            media_type=XML_TYPE,
-            filename=None,
-        )
-    )
+    return await _meeting_schedule(slug, "xml", schedule.frab_xml, XML_TYPE, base_url)
 
 
 async def session_calendar(slug: str, session_id: int, *, base_url: str) -> FeedDocument:
@@ -354,17 +355,7 @@ class PanelistAgenda:
 async def _public_panelist(slug: str) -> tuple[dict, list[dict]]:
     """The panelist and the public meetings they appear in; 404 if they appear in none."""
     panelist = (
-        await Panelist.select(
-            Panelist.id,
-            Panelist.slug,
-            Panelist.honorific,
-            Panelist.name,
-            Panelist.position,
-            Panelist.organization,
-            Panelist.bio,
-            Panelist.translations,
-            Panelist.updated_at,
-        )
+        await Panelist.select(*PANELIST_COLUMNS, Panelist.updated_at)
         .where(Panelist.slug == slug)
         .first()
     )

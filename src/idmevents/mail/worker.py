@@ -26,9 +26,10 @@ record) and, as soon as the database answers again, records that outcome and giv
 back (`queued`, no claim), fenced by its `claimed_until` like every write. They are sent on the
 next pass instead of after the lease; a message it had sent is recorded, not sent twice.
 
-Before its passes, the loop runs the *steps* the program registered (`register_step`): work that
-queues emails on a schedule, such as the reminders (`registrations.reminders`). Mail cannot name
-them (it sits below the domains that own them); the wiring hands them over. Every step and every
+Before its passes, the loop runs the *chores* the program registered (`register_chore`), each at
+most once per its interval: work that queues emails on a schedule, such as the reminders
+(`registrations.reminders`), and upkeep such as erasing expired personal data. Mail cannot name
+them (it sits below the domains that own them); the wiring hands them over. Every chore and every
 pass takes "now" from `idmevents.clock`, which tests can move forward.
 """
 
@@ -78,37 +79,11 @@ RECORD_ATTEMPTS = 3
 MAX_IDLE_SECONDS = 30.0
 
 
-# Steps run at most this often (and at least every minute): a step's query is cheap, but an idle
-# worker polling every few seconds need not repeat it each time.
+# Chores without their own interval run at most this often (and at least every minute): their
+# query is cheap, but an idle worker polling every few seconds need not repeat it each time.
 STEP_INTERVAL_POLLS = 20
 MAX_STEP_INTERVAL_SECONDS = 60.0
 MIN_STEP_INTERVAL_SECONDS = 1.0
-
-Step = Callable[[datetime], Awaitable[int]]
-# name -> a function taking "now" and returning how many emails it queued.
-STEPS: dict[str, Step] = {}
-
-
-def register_step(name: str, step: Step) -> None:
-    """Have every worker loop run `step(now)` before its passes. Registering the same pair again
-    is harmless (every wiring calls it); another function under a taken name is a mistake."""
-    current = STEPS.get(name)
-    if current is not None and current is not step:
-        raise ValueError(f"a worker step called {name!r} is already registered")
-    STEPS[name] = step
-
-
-async def run_steps(*, now: datetime | None = None) -> int:
-    """Run every registered step once; returns how many emails they queued together. A step that
-    fails is logged and the others still run."""
-    at = now or worker_clock.now()
-    queued = 0
-    for name, step in list(STEPS.items()):
-        try:
-            queued += await step(at)
-        except Exception:
-            log.exception("worker step %s failed; it runs again on the next round", name)
-    return queued
 
 
 def step_interval(poll_seconds: float) -> float:
@@ -431,24 +406,43 @@ async def _send_claimed(
 
 
 # Chores the worker runs between passes, registered by the program (`idmevents.wiring`): mail
-# cannot name the domains above it. Each is `(name, every, chore(now))`.
+# cannot name the domains above it. One registry for every periodic job: the reminders (run every
+# few polls), the erasure of expired personal data (hourly), the release of held seats.
 Chore = Callable[[datetime], Awaitable[object]]
-_chores: dict[str, tuple[timedelta, Chore]] = {}
 
 
-def register_chore(name: str, every: timedelta, chore: Chore) -> None:
-    """Run `chore(now)` from the worker loop at most once per `every`; registering again replaces."""
-    _chores[name] = (every, chore)
+@dataclass(frozen=True)
+class ChoreSpec:
+    every: timedelta | None  # None: as often as the worker's step interval (`step_interval`)
+    run: Chore
 
 
-async def run_due_chores(now: datetime, last_run: dict[str, datetime]) -> None:
-    """Run the chores whose interval has passed since `last_run` (updated); errors are logged."""
-    for name, (every, chore) in list(_chores.items()):
-        if name in last_run and now - last_run[name] < every:
+_chores: dict[str, ChoreSpec] = {}
+
+
+def register_chore(name: str, every: timedelta | None, chore: Chore) -> None:
+    """Run `chore(now)` from the worker loop at most once per `every` (None: every few polls, at
+    least once a minute). Registering the same pair again is harmless (every wiring calls it);
+    another function under a taken name is a mistake."""
+    current = _chores.get(name)
+    if current is not None and current.run is not chore:
+        raise ValueError(f"a worker chore called {name!r} is already registered")
+    _chores[name] = ChoreSpec(every, chore)
+
+
+async def run_due_chores(
+    now: datetime, last_run: dict[str, datetime], *, default_every: timedelta | None = None
+) -> None:
+    """Run the chores whose interval has passed since `last_run` (updated); a chore without its
+    own interval uses `default_every` (none given: it runs every time). A chore that fails is
+    logged and the others still run; it runs again when next due."""
+    for name, spec in list(_chores.items()):
+        every = spec.every if spec.every is not None else default_every
+        if every is not None and name in last_run and now - last_run[name] < every:
             continue
         last_run[name] = now
         try:
-            await chore(now)
+            await spec.run(now)
         except Exception:
             log.exception("worker chore %s failed; it runs again later", name)
 
@@ -464,13 +458,9 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     failures = 0
     chores_run: dict[str, datetime] = {}
     stranded: list[Stranded] = []
-    interval = step_interval(settings.mail.poll_seconds)
-    next_steps = 0.0
+    every = timedelta(seconds=step_interval(settings.mail.poll_seconds))
     while not stop.is_set():
-        await run_due_chores(worker_clock.now(), chores_run)
-        if STEPS and time.monotonic() >= next_steps:
-            next_steps = time.monotonic() + interval
-            await run_steps()
+        await run_due_chores(worker_clock.now(), chores_run, default_every=every)
         try:
             # Back from an outage: our claims go back at once, not after their lease.
             while stranded:

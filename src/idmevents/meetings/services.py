@@ -250,22 +250,26 @@ def _agenda_item(row: dict, panelists: list[PanelistRole], original: str = "en")
     )
 
 
+# What the public pages and feeds show of a panelist.
+PANELIST_COLUMNS = (
+    Panelist.id,
+    Panelist.slug,
+    Panelist.honorific,
+    Panelist.name,
+    Panelist.position,
+    Panelist.organization,
+    Panelist.bio,
+    Panelist.translations,
+)
+
+
 async def meeting_panelists(meeting: dict) -> list[dict]:
     """The people on a meeting's agenda with their bios, in order of first appearance."""
     agenda = await load_agenda(meeting, include_cancelled=False)
     order = [person.panelist_id for person in agenda.panelists()]
     if not order:
         return []
-    rows = await Panelist.select(
-        Panelist.id,
-        Panelist.slug,
-        Panelist.honorific,
-        Panelist.name,
-        Panelist.position,
-        Panelist.organization,
-        Panelist.bio,
-        Panelist.translations,
-    ).where(Panelist.id.is_in(order))
+    rows = await Panelist.select(*PANELIST_COLUMNS).where(Panelist.id.is_in(order))
     original = content.original_language(meeting)
     by_id = {row["id"]: row | {"original_language": original} for row in rows}
     sessions_by_person: dict[int, list[tuple[AgendaItem, str]]] = defaultdict(list)

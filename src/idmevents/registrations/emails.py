@@ -23,12 +23,17 @@ from idmevents.mail import outbox, recipes
 from idmevents.mail.message import Attachment, Email
 from idmevents.mail.render import render_email
 from idmevents.mail.tables import OutboxMessage
-from idmevents.meetings.tables import Meeting
 from idmevents.registrations.countries import country_name
 from idmevents.registrations.invitation import MeetingSpan, invitation
 from idmevents.registrations.labels import category_label, language_label, status_label
 from idmevents.registrations.tables import Registration
-from idmevents.registrations.views import SessionChoice, meeting_span, remote_link, session_choices
+from idmevents.registrations.views import (
+    SessionChoice,
+    meeting_span,
+    recipe_registration,
+    remote_link,
+    session_choices,
+)
 from idmevents.settings import get_settings
 
 KINDS = (
@@ -233,14 +238,7 @@ async def queue_announcement(
 async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
     """Render a registration email queued as a recipe (registered as "registration" by
     `register_mail_renderers`)."""
-    registration = (
-        await Registration.select().where(Registration.id == recipe["registration"]).first()
-    )
-    if registration is None:
-        raise LookupError(f"registration {recipe['registration']} no longer exists")
-    # The status it was told about, even if it has moved on since (its own email follows).
-    registration["status"] = recipe["status"]
-    meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
+    registration, meeting = await recipe_registration(recipe)
     span = await meeting_span(meeting) if recipe["invitation"] else None
     sessions = await session_choices(meeting["id"], registration) if recipe["sessions"] else []
     return compose(

@@ -42,17 +42,7 @@ KIND = "registrations-import"
 CHUNK = 500
 MAX_ROWS = 100_000
 PREVIEW_ROWS = 5
-FIELDS = (
-    "given_name",
-    "family_name",
-    "email",
-    "organization",
-    "position",
-    "category",
-    "country",
-    "language",
-    "accessibility_needs",
-)
+FIELDS = services.PERSON_FIELDS
 # Header names (folded: lower case, no accents, no punctuation) that name each field.
 _HEADER_NAMES = {
     "given_name": {"given name", "first name", "firstname", "prenom", "nombre", "given"},

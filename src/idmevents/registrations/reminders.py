@@ -1,6 +1,6 @@
 """Reminders: each participant gets each of their meeting's reminders once, in their language.
 
-The worker runs `queue_due_reminders(now)` (registered as a worker step by the wiring). For every
+The worker runs `queue_due_reminders(now)` (registered as a worker chore by the wiring). For every
 published meeting whose reminders are on, each reminder that is due and not past its cut-off
 (`meetings.reminder_schedule`) is queued for the registrations it concerns:
 
@@ -46,7 +46,7 @@ from idmevents.meetings.reminder_schedule import (
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations.notices import changes_calendar
 from idmevents.registrations.tables import Registration, ReminderDelivery
-from idmevents.registrations.views import remote_link, session_choices
+from idmevents.registrations.views import recipe_registration, remote_link, session_choices
 
 RENDERER = "reminder"
 KIND = "registration-reminder"
@@ -380,13 +380,7 @@ async def compose_reminder(
 
 async def render_reminder(recipe: dict[str, Any], queued_at: datetime) -> Email:
     """Render a reminder queued as a recipe (the "reminder" renderer)."""
-    registration = (
-        await Registration.select().where(Registration.id == recipe["registration"]).first()
-    )
-    if registration is None:
-        raise LookupError(f"registration {recipe['registration']} no longer exists")
-    registration["status"] = recipe["status"]
-    meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
+    registration, meeting = await recipe_registration(recipe)
     return await compose_reminder(
         registration, meeting, offset=recipe["offset"], position=recipe["position"]
     )

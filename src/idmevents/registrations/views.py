@@ -286,3 +286,17 @@ async def _result(registration: dict, changed: tuple[str, ...] = ()) -> Registra
         sessions=await session_choices(registration["meeting"], registration),
         changed=changed,
     )
+
+
+async def recipe_registration(recipe: dict) -> tuple[dict, dict]:
+    """The registration and meeting an email queued as a recipe is about, the registration with the
+    status the email tells of (even if it has moved on since: its own email follows). LookupError
+    when the registration no longer exists."""
+    registration = (
+        await Registration.select().where(Registration.id == recipe["registration"]).first()
+    )
+    if registration is None:
+        raise LookupError(f"registration {recipe['registration']} no longer exists")
+    registration["status"] = recipe["status"]
+    meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
+    return registration, meeting

@@ -25,8 +25,9 @@ MAX_LENGTHS = {
     "position": 300,
     "accessibility_needs": 2000,
 }
-# What an organizer may change (`edit_registration`), in the order the form shows them.
-EDIT_FIELDS = (
+# The person's fields of a registration, in the order the forms show them: what an organizer may
+# change (`edit_registration`), what an import maps, what the public form takes before consents.
+PERSON_FIELDS = (
     "given_name",
     "family_name",
     "email",
@@ -37,6 +38,7 @@ EDIT_FIELDS = (
     "language",
     "accessibility_needs",
 )
+EDIT_FIELDS = PERSON_FIELDS
 # What a participant may change from their private page: all but the address and the category.
 DETAIL_FIELDS = tuple(name for name in EDIT_FIELDS if name not in {"email", "category"})
 

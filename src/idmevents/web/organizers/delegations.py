@@ -24,14 +24,7 @@ from idmevents.web.guards import requires_role
 from idmevents.web.organizers.agenda import form_data, now
 
 TEMPLATE = "admin/delegations/list.html.jinja2"
-FIELDS = (
-    "country",
-    "organization",
-    "focal_point_name",
-    "focal_point_email",
-    "focal_point_mission",
-    "quota",
-)
+FIELDS = services.FORM_FIELDS
 # A CSV of focal points is small: one line per State.
 MAX_CSV_BYTES = 200_000
 

@@ -157,15 +157,7 @@ class RegistrationPages(Controller):
         values = {
             name: getattr(form, name)
             for name in (
-                "given_name",
-                "family_name",
-                "email",
-                "organization",
-                "position",
-                "category",
-                "country",
-                "language",
-                "accessibility_needs",
+                *services.PERSON_FIELDS,
                 "consent",
                 "list_consent",
                 "sessions",

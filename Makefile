@@ -58,6 +58,7 @@ install: $(STAMP)
 # The suite drives Debian's Chromium and renders PDFs with WeasyPrint (Pango, HarfBuzz, a font);
 # the deploy tests run nginx, redis-server, openssl and systemd-analyze; `make bench` runs wrk.
 SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-noto-core fonts-noto-cjk \
 	nginx redis-server openssl wrk
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

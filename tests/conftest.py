@@ -26,9 +26,10 @@ from tests.support.live_server import LiveServer  # noqa: E402
 from tests.support.smtp import SmtpServer, TlsFiles, make_tls_files  # noqa: E402
 
 asyncio.run(migrate())
-from idmevents.wiring import register_mail_renderers  # noqa: E402
+from idmevents.wiring import register_job_handlers, register_mail_renderers  # noqa: E402
 
 register_mail_renderers()  # as the app and the worker command do: queued recipes find their renderer
+register_job_handlers()  # and queued jobs their handler
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -53,10 +54,17 @@ async def clean_database():
 
 @pytest.fixture
 async def demo(clean_database):
-    """The IDM 2017 demo, placed in the coming year."""
+    """The IDM 2017 demo, placed in the coming year, without its illustrative delegations (their
+    quotas hold seats; tests/unit/demo and tests/unit/delegations load and test them)."""
     from idmevents.demo import load_demo
 
-    await load_demo()
+    await load_demo(delegations=False)
+    # Accounts made before the demo (fixtures run in any order) work on its meetings too.
+    from idmevents.meetings.tables import Meeting
+    from tests.factories.teams import take_in_everyone
+
+    for row in await Meeting.select(Meeting.id):
+        await take_in_everyone(row["id"])
 
 
 @pytest.fixture

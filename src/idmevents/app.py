@@ -23,9 +23,12 @@ from litestar.template.config import TemplateConfig
 from idmevents import db, wiring
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR, Settings, get_settings
 from idmevents.stores import redis_client, shared_stores
-from idmevents.web.api.agenda import AgendaApiController
 from idmevents.web.api.checkin import CheckInApiController
+from idmevents.web.api.delegations import DelegationsApi
 from idmevents.web.api.desk import RegistrationDeskApi
+from idmevents.web.api.jobs import JobApiController
+from idmevents.web.api.meetings import MeetingsApiController
+from idmevents.web.api.sessions import SessionsApiController
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
 from idmevents.web.health import health
@@ -45,12 +48,21 @@ from idmevents.web.organizers.accounts import (
 from idmevents.web.organizers.agenda import MeetingAdminController, SessionAdminController
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
 from idmevents.web.organizers.dashboard import DashboardController
+from idmevents.web.organizers.delegations import (
+    DelegationAdminController,
+    ParticipantsListController,
+)
 from idmevents.web.organizers.desk import DeskController
+from idmevents.web.organizers.imports import ImportController
+from idmevents.web.organizers.jobs import JobPageController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
+from idmevents.web.organizers.reminders import ReminderAdminController
+from idmevents.web.organizers.teams import MeetingTeamController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
+from idmevents.web.public.delegations import NominationPages, VisaLetterCheckPage
 from idmevents.web.public.feeds import (
     FeedController,
     PanelistPageController,
@@ -108,6 +120,8 @@ def create_app(
     registration rate limit's counters); `login_limits` the sign-in rate limits."""
     settings = settings or get_settings()
     wiring.register_mail_renderers()  # the outbox page and the embedded worker render recipes
+    wiring.register_worker_chores()  # the embedded worker's erasure of expired personal data
+    wiring.register_job_handlers()  # the embedded job worker runs them
     background = list(background or [])
     secure_cookies = settings.base_url.startswith("https://")
     # The one place the shared stores are chosen: Redis when IDMEVENTS_REDIS_URL is set.
@@ -149,17 +163,28 @@ def create_app(
             AccountController,
             UsersController,
             MeetingAdminController,
+            MeetingTeamController,
             SessionAdminController,
+            ReminderAdminController,
             PanelistAdminController,
-            AgendaApiController,
+            MeetingsApiController,
+            SessionsApiController,
             AuditController,
             BadgePageController,
             BadgePrintController,
+            JobPageController,
+            ImportController,
+            JobApiController,
             CheckInDeskController,
             CheckInApiController,
             DeskController,
             OutboxController,
             OutboxApi,
+            DelegationsApi,
+            DelegationAdminController,
+            ParticipantsListController,
+            NominationPages,
+            VisaLetterCheckPage,
             # Only the registration routes carry the registration rate limit. The organizers'
             # registration API shares one of their paths, so it is registered in the same router
             # (the limit applies only to handlers marked with RATE_LIMITED).

@@ -86,6 +86,8 @@ class CalendarEvent:
     attendee: Party | None = None  # scheduling messages only (REQUEST, CANCEL)
     # DTSTAMP when it is not `changed_at`: a scheduling message is stamped when it was made.
     stamped_at: datetime | None = None
+    # RFC 7986 CONFERENCE: (address, label) pairs, where to watch or join it by video.
+    conferences: tuple[tuple[str, str], ...] = ()
 
 
 def location(*parts: str | None) -> str:
@@ -127,6 +129,11 @@ def vevent(facts: CalendarEvent) -> Event:
         event.add("URL", facts.url)
     if facts.categories:
         event.add("CATEGORIES", list(facts.categories))
+    for address, label in facts.conferences:
+        parameters = {"VALUE": "URI", "FEATURE": "VIDEO"}
+        if label:
+            parameters["LABEL"] = label
+        event.add("CONFERENCE", address, parameters=parameters)
     event.add("SEQUENCE", facts.sequence)
     if facts.created_at is not None:
         event.add("CREATED", _utc(facts.created_at))

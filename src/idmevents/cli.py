@@ -1,4 +1,5 @@
-"""The `idmevents` command: migrate, demo, serve, worker, backup, restore, user, token."""
+"""The `idmevents` command: migrate, demo, serve, worker, backup, restore, user, token,
+registrations import."""
 
 from __future__ import annotations
 
@@ -96,16 +97,19 @@ def serve(host: str, port: int, workers: int, server: str | None) -> None:
 
 
 async def worker() -> None:
-    """The outbox worker until SIGTERM or SIGINT; a second signal stops it without waiting."""
+    """The outbox and job workers until SIGTERM or SIGINT; a second signal stops them at once."""
     import logging
     import signal
 
     from idmevents import wiring
     from idmevents.db import close_pool, configure_sqlite, start_pool
+    from idmevents.jobs.worker import run_worker as run_job_worker
     from idmevents.mail.worker import run_worker
     from idmevents.settings import get_settings
 
     wiring.register_mail_renderers()
+    wiring.register_worker_chores()
+    wiring.register_job_handlers()
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -123,10 +127,11 @@ async def worker() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal)
     await configure_sqlite()
-    # One pass uses one connection at a time; a second one spares a wait while a claim commits.
-    await start_pool(min(settings.database.pool_size, 2))
+    # Each worker uses one connection at a time; a spare one saves a wait while a claim commits.
+    await start_pool(min(settings.database.pool_size, 3))
     try:
-        await run_worker(settings, stop=stop)
+        # The outbox and the jobs, side by side: a long badge batch never holds up the mail.
+        await asyncio.gather(run_worker(settings, stop=stop), run_job_worker(settings, stop=stop))
     finally:
         await close_pool()
 
@@ -249,6 +254,51 @@ async def token_list(email: str | None) -> None:
         print(f"{row['prefix']}\t{row['email']}\t{state}\t{last}\t{row['name']}")
 
 
+async def registrations_import(slug: str, path: str, dry_run: bool, send_emails: bool) -> int:
+    """`idmevents registrations import`: the desk's import, columns mapped from the headers.
+
+    Prints the summary and each row's problem; exit status 1 when some rows have errors.
+    """
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from idmevents import db, wiring
+    from idmevents.audit import Actor
+    from idmevents.registrations import desk, imports
+
+    wiring.register_mail_renderers()  # confirmations are queued as recipes
+    await db.configure_sqlite()
+    meeting = await desk.get_meeting(slug)
+    file = Path(path)
+    try:
+        data = await asyncio.to_thread(file.read_bytes)
+    except OSError as exc:
+        raise SystemExit(f"error: cannot read {path}: {exc.strerror}") from None
+    header, rows = imports.read_table(file.name, data)
+    mapping = imports.check_mapping(imports.guess_mapping(header), len(header))
+    checks = imports.check_rows(rows, mapping)
+    report = await imports.run_import(
+        meeting,
+        checks,
+        now=datetime.now(UTC),
+        by=Actor(None, "command line"),
+        send_emails=send_emails,
+        dry_run=dry_run,
+    )
+    for line, email, outcome, detail in report.lines:
+        if outcome == "error":
+            print(f"line {line}: {email}: {detail}", file=sys.stderr)
+    if dry_run:
+        print(
+            f"dry run: {report.created.get('new', 0)} would be registered, "
+            f"{report.unchanged} already registered, {report.errors} rows with errors; "
+            "nothing was written"
+        )
+    else:
+        print(report.summary())
+    return 1 if report.errors else 0
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -278,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the HTTP server (default: IDMEVENTS_SERVER, else granian)",
     )
     commands.add_parser(
-        "worker", help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL)"
+        "worker",
+        help="send the outbox (by SMTP, or to var/mail/ without IDMEVENTS_SMTP_URL) and run jobs",
     )
 
     backup_parser = commands.add_parser(
@@ -317,6 +368,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token_list_parser = token_commands.add_parser("list", help="list tokens (never their secret)")
     token_list_parser.add_argument("--email", help="only this account's tokens")
+
+    registrations_parser = commands.add_parser("registrations", help="registrations in bulk")
+    registrations_commands = registrations_parser.add_subparsers(
+        dest="registrations_command", required=True
+    )
+    import_parser = registrations_commands.add_parser(
+        "import",
+        help="register the people of a CSV or XLSX file (columns found by their headers)",
+    )
+    import_parser.add_argument("--meeting", required=True, help="the meeting's slug")
+    import_parser.add_argument("file", help="a .csv or .xlsx file, its first row naming columns")
+    import_parser.add_argument(
+        "--dry-run", action="store_true", help="check every row and say what would happen"
+    )
+    import_parser.add_argument(
+        "--send-emails", action="store_true", help="email each new registration its confirmation"
+    )
     return parser
 
 
@@ -328,6 +396,11 @@ def run_account_command(args: argparse.Namespace) -> None:
         if args.command == "user" and args.user_command == "create":
             password = read_new_password(args.password_stdin)
             asyncio.run(user_create(args.email, args.role, args.name, password))
+        elif args.command == "registrations":
+            status = asyncio.run(
+                registrations_import(args.meeting, args.file, args.dry_run, args.send_emails)
+            )
+            raise SystemExit(status)
         elif args.command == "user":
             asyncio.run(user_list())
         elif args.token_command == "create":
@@ -365,7 +438,7 @@ def main(argv: list[str] | None = None) -> None:
         backup_command(args.path)
     elif args.command == "restore":
         restore_command(args.path, args.force)
-    elif args.command in ("user", "token"):
+    elif args.command in ("user", "token", "registrations"):
         run_account_command(args)
     else:  # pragma: no cover - argparse rejects unknown commands first
         parser.error(f"unknown command {args.command}")

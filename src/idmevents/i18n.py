@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextvars
 import functools
 import io
+import unicodedata
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -14,10 +16,40 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from idmevents.settings import LOCALE_DIR
+from idmevents.settings import LOCALE_DIR, extra_locale_dir
 
 LANGUAGES = ("en", "fr", "es")
 DEFAULT_LANGUAGE = "en"
+# Each language in its own name, as the language switch offers it: a reader looks for theirs.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+
+# Languages added at run time with their own locale directory (`add_language`): the hook that lets
+# a test try a language we do not ship (Arabic, right to left) without touching locale/.
+_extra_languages: dict[str, Path] = {}
+
+
+def add_language(language: str, locale_dir: Path) -> None:
+    """Accept `language` too, its catalog read from `locale_dir`/<language>/LC_MESSAGES."""
+    _extra_languages[language] = locale_dir
+    translations.cache_clear()
+
+
+def remove_language(language: str) -> None:
+    _extra_languages.pop(language, None)
+    translations.cache_clear()
+
+
+def _add_extra_languages() -> None:
+    directory = extra_locale_dir()
+    if directory is None or not directory.is_dir():
+        return
+    for catalog in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        add_language(catalog.parent.parent.name, directory)
+
+
+def available_languages() -> tuple[str, ...]:
+    return LANGUAGES + tuple(code for code in _extra_languages if code not in LANGUAGES)
+
 
 _current_language: contextvars.ContextVar[str] = contextvars.ContextVar(
     "idmevents_language", default=DEFAULT_LANGUAGE
@@ -27,7 +59,7 @@ _current_language: contextvars.ContextVar[str] = contextvars.ContextVar(
 @functools.cache
 def translations(language: str) -> NullTranslations:
     """The catalog for a language, compiled in memory from its .po file (no build step)."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    path = _extra_languages.get(language, LOCALE_DIR) / language / "LC_MESSAGES" / "messages.po"
     if not path.exists():
         return NullTranslations()
     with path.open("rb") as handle:
@@ -39,7 +71,8 @@ def translations(language: str) -> NullTranslations:
 
 
 def set_language(language: str) -> contextvars.Token:
-    return _current_language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    known = language in LANGUAGES or language in _extra_languages
+    return _current_language.set(language if known else DEFAULT_LANGUAGE)
 
 
 def reset_language(token: contextvars.Token) -> None:
@@ -60,7 +93,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def pick_language(accept_language: str | None, requested: str | None = None) -> str:
     """The language from ?lang= if it is one of ours, else the best match in Accept-Language."""
-    if requested in LANGUAGES:
+    languages = available_languages()
+    if requested in languages:
         return requested
     if accept_language:
         weighted = []
@@ -74,27 +108,42 @@ def pick_language(accept_language: str | None, requested: str | None = None) -> 
                     quality = 0.0
             weighted.append((quality, tag.strip().lower().split("-")[0]))
         for _, tag in sorted(weighted, key=lambda item: -item[0]):
-            if tag in LANGUAGES:
+            if tag in languages:
                 return tag
     return DEFAULT_LANGUAGE
+
+
+def text_direction(language: str | None = None) -> str:
+    """ "ltr" or "rtl": how the language is written, for <html dir>."""
+    return Locale.parse(language or current_language()).text_direction
 
 
 def _locale() -> Locale:
     return Locale.parse(current_language())
 
 
+MINUS = "\u2212"
+
+
+def utc_offset(moment: datetime, timezone: str) -> str:
+    """ "UTC−4", "UTC+5:30", "UTC": the zone's offset at that instant, with a real minus sign."""
+    offset = moment.astimezone(ZoneInfo(timezone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else MINUS), abs(minutes)
+    hours, minutes = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
 def zone_abbreviation(moment: datetime, timezone: str) -> str:
     """The zone's abbreviation at that instant, as the tz database has it: EDT, CEST; where it
-    has none (it writes "+07" for Bangkok), the offset from UTC: "UTC+7", "UTC+5:30"."""
+    has none (it writes "+07" for Bangkok), the offset from UTC: "UTC+7", "UTC+5:30", "UTC−3"."""
     local = moment.astimezone(ZoneInfo(timezone))
     name = local.tzname() or timezone
     if name[:1] not in "+-":
         return name
-    offset = local.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    hours, minutes = divmod(minutes, 60)
-    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+    return utc_offset(moment, timezone)
 
 
 def local_time(moment: datetime, timezone: str, *, with_zone: bool = True) -> str:
@@ -126,9 +175,46 @@ def date_range(first: date, last: date) -> str:
     return format_interval(first, last, "yMMMd", locale=_locale())
 
 
-def zone_name(timezone: str) -> str:
-    """A readable name for the zone: "New York Time", "Zurich Time"."""
-    return get_timezone_location(ZoneInfo(timezone), locale=_locale())
+def zone_name(timezone: str, when: date | datetime | None = None) -> str:
+    """The zone as people say it, with its offset from UTC on that day (now if none):
+    "New York time (UTC−4)", "heure de New York (UTC−4)", "hora de Nueva York (UTC−4)"."""
+    zone = ZoneInfo(timezone)
+    if when is None:
+        moment = datetime.now(zone)
+    elif isinstance(when, datetime):
+        moment = when if when.tzinfo else when.replace(tzinfo=zone)
+    else:  # a day: its noon, well away from the night's clock changes
+        moment = datetime(when.year, when.month, when.day, 12, tzinfo=zone)
+    if timezone in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
+        return "UTC"
+    city = get_timezone_location(zone, locale=_locale(), return_city=True)
+    name = gettext("%(city)s time") % {"city": city}
+    if current_language() == "fr":
+        name = _elide_french(name, city)
+    return f"{name} ({utc_offset(moment, timezone)})"
+
+
+def _elide_french(name: str, city: str) -> str:
+    """ "heure de Amman" → "heure d’Amman": French elides "de" before a vowel or a mute h."""
+    first = unicodedata.normalize("NFKD", city[:1]).lower()[:1]
+    if first in "aeiouyh" and name.endswith(f"de {city}"):
+        return name[: -len(f"de {city}")] + f"d\u2019{city}"
+    return name
+
+
+# Before these marks French sets a space that never breaks: U+00A0 before a colon, a narrow one
+# (U+202F) before ; ! ?. Other languages set none.
+_FRENCH_SPACES = {":": "\u00a0", ";": "\u202f", "!": "\u202f", "?": "\u202f"}
+
+
+def punctuation(mark: str) -> str:
+    """The mark as the current language sets it after a word: ":" or, in French, "\u00a0:"."""
+    return (_FRENCH_SPACES.get(mark, "") if current_language() == "fr" else "") + mark
+
+
+def colon() -> str:
+    """ "Status" + colon() + " Confirmed": ":" in English and Spanish, "\u00a0:" in French."""
+    return punctuation(":")
 
 
 # The filters every Jinja environment (pages and emails) gets: dates and times in the reader's
@@ -141,3 +227,6 @@ TEMPLATE_FILTERS = {
     "zone_name": zone_name,
     "zone_abbreviation": zone_abbreviation,
 }
+
+
+_add_extra_languages()

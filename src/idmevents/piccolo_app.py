@@ -4,17 +4,26 @@ from piccolo.conf.apps import AppConfig
 
 from idmevents.audit.tables import AuditEntry
 from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
+from idmevents.delegations.tables import Delegate, Delegation, VisaLetter
+from idmevents.jobs.tables import Job
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import (
     AgendaChange,
     Meeting,
     MeetingSession,
+    MeetingTeam,
     Panelist,
     PanelistUnavailability,
     Room,
     SessionPanelist,
 )
-from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance
+from idmevents.registrations.tables import (
+    CheckIn,
+    Registration,
+    ReminderDelivery,
+    SeatHold,
+    SessionAttendance,
+)
 from idmevents.settings import MIGRATIONS_DIR
 
 # In dependency order: a table comes after every table it references.
@@ -31,10 +40,17 @@ TABLES = [
     Panelist,
     SessionPanelist,
     PanelistUnavailability,
+    SeatHold,
+    MeetingTeam,
     Registration,
     SessionAttendance,
     CheckIn,
+    Delegation,
+    Delegate,
+    VisaLetter,
+    ReminderDelivery,
     OutboxMessage,
+    Job,
 ]
 
 APP_CONFIG = AppConfig(

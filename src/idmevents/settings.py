@@ -40,6 +40,17 @@ DEFAULT_REGISTRATION_RATE_LIMIT = "30/minute"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 LOCALE_DIR = PROJECT_ROOT / "locale"
+
+
+def extra_locale_dir() -> Path | None:
+    """IDMEVENTS_EXTRA_LOCALE_DIR: catalogs of languages idmevents does not ship
+    (<dir>/<language>/LC_MESSAGES/messages.po), served on ?lang= but not offered by the language
+    switch. How a translator, or a test, tries a new language (Arabic, right to left) without
+    touching locale/."""
+    value = os.environ.get("IDMEVENTS_EXTRA_LOCALE_DIR")
+    return Path(value) if value else None
+
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 

@@ -83,6 +83,11 @@ def _collation_key(name: str, language: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+def sort_key(name: str, language: str) -> str:
+    """What sorts `name` where a reader of `language` expects it (see `_collation_key`)."""
+    return _collation_key(name, _language(language))
+
+
 @functools.cache
 def _choices(language: str) -> tuple[tuple[str, str], ...]:
     pairs = [(code, state.names[language]) for code, state in _STATES.items()]

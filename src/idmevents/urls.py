@@ -67,3 +67,13 @@ def personal_feed(feed_token: str, *, base_url: str | None = None) -> str:
 
 def password_reset(secret: str, *, base_url: str | None = None) -> str:
     return f"{_base(base_url)}{RESET_PATH}{secret}"
+
+
+def nomination_page(token: str, *, base_url: str | None = None) -> str:
+    """A delegation's focal point's private page, where they name their delegates."""
+    return f"{_base(base_url)}/d/{quote(token)}"
+
+
+def visa_letter_check(code: str, *, base_url: str | None = None) -> str:
+    """Where a consulate checks a visa letter's code."""
+    return f"{_base(base_url)}/verify/{quote(code)}"

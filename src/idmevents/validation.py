@@ -142,3 +142,19 @@ def check_day(errors: dict, values: dict, name: str) -> None:
 def in_date_range(day: date) -> bool:
     """Whether a day lies between EARLIEST and LATEST, the days meetings and sessions may fall on."""
     return EARLIEST <= day <= LATEST
+
+
+MAX_RETENTION_DAYS = 3650
+DEFAULT_RETENTION_DAYS = 180
+
+
+def check_retention(errors: dict, values: dict, name: str = "retention_days") -> None:
+    """How many days personal data is kept after a meeting: a whole number from 1 to 3650."""
+    if name in values:
+        value = values[name]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 1 <= value <= MAX_RETENTION_DAYS
+        ):
+            errors[name] = gettext("A whole number of days from 1 to 3,650.")

@@ -13,6 +13,7 @@ def user_maker() -> Callable[..., Awaitable[tuple[dict, str]]]:
     """`await make(role, email=...)` → (user row, password), numbering its addresses from 1."""
     from idmevents.auth import passwords, services
     from idmevents.auth.tables import User
+    from tests.factories.teams import join_every_meeting
 
     counter = iter(range(1, 10_000))
 
@@ -36,6 +37,7 @@ def user_maker() -> Callable[..., Awaitable[tuple[dict, str]]]:
                 active=active,
             )
         ).returning(*User.all_columns())
+        await join_every_meeting(rows[0]["id"], role)
         return rows[0], TEST_PASSWORD
 
     return make

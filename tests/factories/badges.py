@@ -9,6 +9,7 @@ from idmevents.auth.services import CurrentUser, current_user_from_row
 from idmevents.auth.tables import User
 from idmevents.meetings.services import get_meeting
 from idmevents.registrations.tables import Registration
+from tests.factories.teams import join_every_meeting
 
 _serial = count(1)
 
@@ -46,4 +47,5 @@ async def add_user(role: str = "checkin", **fields) -> CurrentUser:
         "role": role,
     } | fields
     rows = await User.insert(User(**values)).returning(*User.all_columns())
+    await join_every_meeting(rows[0]["id"], rows[0]["role"])
     return current_user_from_row(rows[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from idmevents.meetings.tables import Meeting, MeetingSession
+from tests.factories.teams import take_in_everyone
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -19,6 +20,8 @@ async def make_meeting(
     status: str = "published",
     timezone: str = "America/New_York",
     title: str = "Test workshop",
+    mode: str = "in_person",
+    capacity_online: int | None = None,
 ) -> dict:
     rows = await Meeting.insert(
         Meeting(
@@ -34,10 +37,13 @@ async def make_meeting(
             registration_opens_at=opens_at,
             registration_closes_at=closes_at,
             capacity=capacity,
+            mode=mode,
+            capacity_online=capacity_online,
             approval_categories=list(approval_categories),
             status=status,
         )
     ).returning(Meeting.id)
+    await take_in_everyone(rows[0]["id"])
     return await Meeting.select().where(Meeting.id == rows[0]["id"]).first()
 
 

@@ -34,6 +34,7 @@ ENTITY_TYPES = (
     "mail",
     "user",
     "token",
+    "delegation",
 )
 
 
@@ -115,6 +116,8 @@ class AuditFilters:
     entity_type: str = ""
     user_id: int | None = None
     page: int = 1
+    # A team member's view: entries of these meetings only (None: every entry, for an admin).
+    meeting_slugs: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,12 @@ async def list_entries(filters: AuditFilters, *, page_size: int = PAGE_SIZE) -> 
         add(AuditEntry.entity_type == filters.entity_type)
     if filters.user_id is not None:
         add(AuditEntry.user == filters.user_id)
+    if filters.meeting_slugs is not None:
+        add(
+            AuditEntry.meeting_slug.is_in(sorted(filters.meeting_slugs))
+            if filters.meeting_slugs
+            else AuditEntry.id == -1
+        )
     count = AuditEntry.count()
     query = AuditEntry.select(
         *AuditEntry.all_columns(), AuditEntry.user.email.as_alias("user_email")
@@ -153,15 +162,17 @@ async def list_entries(filters: AuditFilters, *, page_size: int = PAGE_SIZE) -> 
     return AuditPage(entries=entries, total=total, page=page, pages=pages)
 
 
-async def filter_choices(meeting_titles: dict[str, str]) -> dict[str, list]:
-    """What the filters offer: meetings that exist (`meeting_titles`, slug → title) or have
-    entries, entity types, people."""
+async def filter_choices(
+    meeting_titles: dict[str, str], *, meetings_only: bool = False
+) -> dict[str, list]:
+    """What the filters offer: meetings that exist (`meeting_titles`, slug → title) or, unless
+    `meetings_only`, have entries; entity types, people."""
     # The accounts' table, through the lazy reference: the audit log imports no domain.
     User = AuditEntry.user._foreign_key_meta.resolved_references
 
     meetings = dict(meeting_titles)
     for row in await AuditEntry.select(AuditEntry.meeting_slug).distinct():
-        if row["meeting_slug"]:
+        if row["meeting_slug"] and not meetings_only:
             meetings.setdefault(row["meeting_slug"], row["meeting_slug"])
     types = {
         row["entity_type"] for row in await AuditEntry.select(AuditEntry.entity_type).distinct()

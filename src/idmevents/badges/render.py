@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import segno
-from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from idmevents import content, i18n
 from idmevents.badges import codes
 from idmevents.badges.layout import SheetLayout, pages_needed
+from idmevents.registrations import countries
 from idmevents.settings import STATIC_DIR, TEMPLATES_DIR
 
 # The band's colour for each category; white text on each meets WCAG AA (≥ 4.5:1). The band also
@@ -60,10 +60,9 @@ def category_colour(category: str) -> str:
 
 
 def country_name(code: str) -> str:
-    """The country's name in the current language (Babel's CLDR data), or "" when none is set."""
-    if not code:
-        return ""
-    return Locale.parse(i18n.current_language()).territories.get(code.upper(), code.upper())
+    """The country's name in the current language, a State's as the UN writes it (as on every
+    page and list: registrations.countries), or "" when none is set."""
+    return countries.country_name((code or "").upper(), i18n.current_language())
 
 
 def name_size(given_name: str, family_name: str) -> str:
@@ -187,6 +186,7 @@ def _environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(date_range=i18n.date_range)
+    env.globals.update(colon=i18n.colon)
     return env
 
 

@@ -1,4 +1,5 @@
-"""The IDM 2017 demo: two workshops, their agendas and panelists, loaded from idm2017.toml."""
+"""The IDM 2017 demo: two workshops, their agendas, panelists and (illustrative) delegations,
+loaded from idm2017.toml."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from idmevents import content
+from idmevents.audit import SYSTEM
 from idmevents.db import write_transaction
+from idmevents.delegations import services as delegations
+from idmevents.delegations.tables import Delegation
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
 
 DATA_FILE = Path(__file__).with_name("idm2017.toml")
@@ -75,8 +79,13 @@ def _meeting_texts(data: dict, spec: dict) -> dict:
     return spec | {f"theme_{lang}": data.get(f"theme_{lang}", "") for lang in ("fr", "es")}
 
 
-async def load_demo(*, as_announced: bool = False, now: datetime | None = None) -> dict[str, int]:
-    """Load (or bring back to the data file) the two workshops. Running it twice changes nothing."""
+async def load_demo(
+    *, as_announced: bool = False, now: datetime | None = None, delegations: bool = True
+) -> dict[str, int]:
+    """Load (or bring back to the data file) the two workshops. Running it twice changes nothing.
+
+    `delegations=False` leaves out the illustrative delegations, whose quotas hold seats: tests
+    that count seats on the demo meetings start from the workshops alone."""
     now = now or datetime.now(UTC)
     data = load_data()
     counts = {"meetings": 0, "sessions": 0, "panelists": 0}
@@ -176,7 +185,26 @@ async def load_demo(*, as_announced: bool = False, now: datetime | None = None) 
                 await Meeting.update(
                     {Meeting.agenda_changed_at: now, Meeting.updated_at: now}
                 ).where(Meeting.id == meeting_id)
+        if delegations:
+            counts["delegations"] = await _load_delegations(data.get("delegations", []), now=now)
     return counts
+
+
+async def _load_delegations(specs: list[dict], *, now: datetime) -> int:
+    """The illustrative delegations, each added once: one already there (with its delegates and
+    link) is left as it is."""
+    for spec in specs:
+        meeting = await Meeting.select().where(Meeting.slug == spec["meeting"]).first()
+        exists = await Delegation.exists().where(
+            (Delegation.meeting == meeting["id"]) & (Delegation.country == spec["country"])
+        )
+        if exists:
+            continue
+        form = delegations.check_delegation(
+            {key: spec[key] for key in delegations.FORM_FIELDS if key in spec}
+        )
+        await delegations.insert_delegation(meeting, form, by=SYSTEM, now=now)
+    return len(specs)
 
 
 async def _sync_roles(session_id: int, wanted: list[dict], panelist_ids: dict[str, int]) -> bool:

@@ -7,7 +7,7 @@ it all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
@@ -33,6 +33,8 @@ class Row:
 class Grid:
     rooms: list[str]
     rows: list[Row]
+    # Per room, its first session: the template names the room from it, in the reader's language.
+    heads: list[AgendaItem] = field(default_factory=list)
 
 
 def has_parallel_sessions(items: list[AgendaItem]) -> bool:
@@ -68,4 +70,5 @@ def day_grid(items: list[AgendaItem]) -> Grid | None:
             else:
                 cells.append(Cell(None))
         rows.append(Row(start, end, cells))
-    return Grid(rooms=rooms, rows=rows)
+    heads = [next(i for i in live if (i.room_name or NO_ROOM) == room) for room in rooms]
+    return Grid(rooms=rooms, rows=rows, heads=heads)

@@ -56,7 +56,9 @@ class CalendarInfo:
     organizer: Party
 
 
-def build_calendar(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: str) -> Calendar:
+def build_calendar(
+    agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: str, remote_url: str = ""
+) -> Calendar:
     """One calendar holding every item of the given agendas (a meeting's, a person's, a panelist's).
 
     Each agenda brings its meeting: the meeting's time zone is the TZID of its sessions, its venue
@@ -65,13 +67,17 @@ def build_calendar(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
     """
     agendas = _in_language(agendas)
     events = [
-        session_facts(item, meeting, base_url=base_url, organizer=info.organizer)
+        session_facts(
+            item, meeting, base_url=base_url, organizer=info.organizer, remote_url=remote_url
+        )
         for item, meeting in _events_in_order(agendas)
     ]
     return fill(_calendar_head(agendas, info), events)
 
 
-def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: str) -> bytes:
+def calendar_bytes(
+    agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: str, remote_url: str = ""
+) -> bytes:
     """The calendar as sent: UTF-8, CRLF line ends, lines folded at 75 octets (icalendar does all).
 
     The same bytes as `build_calendar(...).to_ical()`, assembled from each component's own
@@ -87,7 +93,9 @@ def calendar_bytes(agendas: Sequence[Agenda], info: CalendarInfo, *, base_url: s
         for zone, first_year, last_year in _zone_years(agendas)
     )
     parts.extend(
-        _event_bytes(item, meeting, base_url=base_url, organizer=info.organizer)
+        _event_bytes(
+            item, meeting, base_url=base_url, organizer=info.organizer, remote_url=remote_url
+        )
         for item, meeting in _events_in_order(agendas)
     )
     parts.append(CALENDAR_END)
@@ -125,30 +133,45 @@ def _events_in_order(agendas: Sequence[Agenda]) -> list[tuple[AgendaItem, dict]]
 
 
 # What an event shows of its meeting (see session_facts): part of the event's cache key.
-MEETING_FIELDS_IN_EVENTS = ("slug", "timezone", "status", "venue_name", "venue_address")
+MEETING_FIELDS_IN_EVENTS = (
+    "slug",
+    "timezone",
+    "status",
+    "venue_name",
+    "venue_address",
+    "webcast_url",
+)
 EVENT_CACHE_SIZE = 20_000
 _event_cache: OrderedDict[tuple, bytes] = OrderedDict()
 _event_cache_lock = threading.Lock()
 
 
-def _event_key(item: AgendaItem, meeting: dict, base_url: str, organizer: Party) -> tuple:
+def _event_key(
+    item: AgendaItem, meeting: dict, base_url: str, organizer: Party, remote_url: str = ""
+) -> tuple:
     # Every field of the item, so that a field added to the event later cannot go stale here.
     values = tuple(
         repr(value) if isinstance(value, (list, dict)) else value
         for value in (getattr(item, f.name) for f in fields(item))
     )
     shown = tuple(meeting.get(name) for name in MEETING_FIELDS_IN_EVENTS)
-    return (base_url, organizer, current_language(), shown, values)
+    return (base_url, organizer, current_language(), shown, values, remote_url)
 
 
-def _event_bytes(item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party) -> bytes:
-    key = _event_key(item, meeting, base_url, organizer)
+def _event_bytes(
+    item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party, remote_url: str = ""
+) -> bytes:
+    # The private link is part of the key: an event made for one participant's feed is never
+    # handed to a public feed.
+    key = _event_key(item, meeting, base_url, organizer, remote_url)
     with _event_cache_lock:
         data = _event_cache.get(key)
         if data is not None:
             _event_cache.move_to_end(key)
             return data
-    data = session_event(item, meeting, base_url=base_url, organizer=organizer).to_ical()
+    data = session_event(
+        item, meeting, base_url=base_url, organizer=organizer, remote_url=remote_url
+    ).to_ical()
     with _event_cache_lock:
         _event_cache[key] = data
         while len(_event_cache) > EVENT_CACHE_SIZE:
@@ -164,15 +187,30 @@ def clear_caches() -> None:
     observances.cache_clear()
 
 
-def session_event(item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party) -> Event:
-    return vevent(session_facts(item, meeting, base_url=base_url, organizer=organizer))
+def session_event(
+    item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party, remote_url: str = ""
+) -> Event:
+    return vevent(
+        session_facts(item, meeting, base_url=base_url, organizer=organizer, remote_url=remote_url)
+    )
 
 
 def session_facts(
-    item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party
+    item: AgendaItem, meeting: dict, *, base_url: str, organizer: Party, remote_url: str = ""
 ) -> CalendarEvent:
-    """The event of one session, as every feed shows it (the DTSTAMP rule: calendar_events)."""
+    """The event of one session, as every feed shows it (the DTSTAMP rule: calendar_events).
+
+    The public webcast (the session's, else the meeting's) is a CONFERENCE. `remote_url` is the
+    private remote-participation link: only an online participant's own feed passes it; the
+    meeting's `remote_url` is never read here, so no public feed can show it.
+    """
     cancelled = item.cancelled or meeting["status"] == "cancelled"
+    conferences = []
+    webcast = item.webcast_url or meeting.get("webcast_url") or ""
+    if webcast and not cancelled:
+        conferences.append((webcast, gettext("Webcast")))
+    if remote_url and not cancelled:
+        conferences.append((remote_url, gettext("Remote participation (registered participants)")))
     page_url = urls.session_anchor(meeting["slug"], item.id, base_url=base_url)
     title = gettext("Cancelled: %(title)s") % {"title": item.title} if cancelled else item.title
     return CalendarEvent(
@@ -184,7 +222,7 @@ def session_facts(
         changed_at=item.updated_at,
         sequence=item.sequence,
         cancelled=cancelled,
-        description=_description(item, page_url, cancelled=cancelled),
+        description=_description(item, page_url, cancelled=cancelled, webcast=webcast),
         location=location(item.room_name, meeting.get("venue_name"), meeting.get("venue_address")),
         url=page_url,
         categories=(kind_label(item.kind),),
@@ -192,10 +230,11 @@ def session_facts(
         # Breaks do not make the attendee busy to others; everything else does.
         busy=item.kind != "break",
         organizer=organizer,
+        conferences=tuple(conferences),
     )
 
 
-def _description(item: AgendaItem, page_url: str, *, cancelled: bool) -> str:
+def _description(item: AgendaItem, page_url: str, *, cancelled: bool, webcast: str = "") -> str:
     parts = []
     if cancelled:
         parts.append(gettext("This session has been cancelled."))
@@ -209,6 +248,8 @@ def _description(item: AgendaItem, page_url: str, *, cancelled: bool) -> str:
                 for person in item.panelists
             )
         )
+    if webcast and not cancelled:
+        parts.append(gettext("Webcast: %(url)s") % {"url": webcast})
     parts.append(page_url)
     return "\n\n".join(parts)
 

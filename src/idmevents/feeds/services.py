@@ -34,7 +34,13 @@ from idmevents.i18n import (
     reset_language,
     set_language,
 )
-from idmevents.meetings.services import Agenda, AgendaItem, get_public_meeting, load_agenda
+from idmevents.meetings.services import (
+    PANELIST_COLUMNS,
+    Agenda,
+    AgendaItem,
+    get_public_meeting,
+    load_agenda,
+)
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, SessionPanelist
 from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.settings import get_settings
@@ -268,47 +274,32 @@ async def meeting_calendar(slug: str, *, base_url: str) -> FeedDocument:
     )
 
 
-async def meeting_schedule_json(slug: str, *, base_url: str) -> FeedDocument:
+async def _meeting_schedule(slug: str, ext: str, render, media_type: str, base_url: str):
+    """The meeting's agenda for apps (`meeting.<ext>`), rendered by `render(agenda, base_url=…)`."""
     meeting = await get_public_meeting(slug)
     return await _document(
         FeedSpec(
-            key=("meeting.json", _meeting_state(meeting), current_language(), base_url),
+            key=(f"meeting.{ext}", _meeting_state(meeting), current_language(), base_url),
             load=lambda: load_agenda(meeting),
-            render=lambda agenda: schedule.agenda_json(agenda, base_url=base_url),
+            render=lambda agenda: render(agenda, base_url=base_url),
             state_modified=_meeting_modified(meeting),
-            media_type=JSON_TYPE,
+            media_type=media_type,
             filename=None,
         )
     )
+
+
+async def meeting_schedule_json(slug: str, *, base_url: str) -> FeedDocument:
+    return await _meeting_schedule(slug, "json", schedule.agenda_json, JSON_TYPE, base_url)
 
 
 async def meeting_schedule_xml(slug: str, *, base_url: str) -> FeedDocument:
-    meeting = await get_public_meeting(slug)
-    return await _document(
-        FeedSpec(
-            key=("meeting.xml", _meeting_state(meeting), current_language(), base_url),
-            load=lambda: load_agenda(meeting),
-            render=lambda agenda: schedule.frab_xml(agenda, base_url=base_url),
-            state_modified=_meeting_modified(meeting),
-            media_type=XML_TYPE,
-            filename=None,
-        )
-    )
+    return await _meeting_schedule(slug, "xml", schedule.frab_xml, XML_TYPE, base_url)
 
 
 async def meeting_schedule_frab_json(slug: str, *, base_url: str) -> FeedDocument:
     """The agenda as frab schedule.json (voc/schedule's JSON schema), for conference apps."""
-    meeting = await get_public_meeting(slug)
-    return await _document(
-        FeedSpec(
-            key=("schedule.json", _meeting_state(meeting), current_language(), base_url),
-            load=lambda: load_agenda(meeting),
-            render=lambda agenda: schedule.frab_json(agenda, base_url=base_url),
-            state_modified=_meeting_modified(meeting),
-            media_type=JSON_TYPE,
-            filename=None,
-        )
-    )
+    return await _meeting_schedule(slug, "schedule.json", schedule.frab_json, JSON_TYPE, base_url)
 
 
 async def session_calendar(slug: str, session_id: int, *, base_url: str) -> FeedDocument:
@@ -385,17 +376,7 @@ class PanelistAgenda:
 async def _public_panelist(slug: str) -> tuple[dict, list[dict]]:
     """The panelist and the public meetings they appear in; 404 if they appear in none."""
     panelist = (
-        await Panelist.select(
-            Panelist.id,
-            Panelist.slug,
-            Panelist.honorific,
-            Panelist.name,
-            Panelist.position,
-            Panelist.organization,
-            Panelist.bio,
-            Panelist.translations,
-            Panelist.updated_at,
-        )
+        await Panelist.select(*PANELIST_COLUMNS, Panelist.updated_at)
         .where(Panelist.slug == slug)
         .first()
     )
@@ -486,6 +467,7 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
             Registration.meeting,
             Registration.status,
             Registration.feed_token,
+            Registration.attendance,
             Registration.language,
         )
         .where(Registration.feed_token == feed_token)
@@ -509,6 +491,10 @@ async def _personal_calendar(registration: dict, *, base_url: str) -> FeedDocume
     )
     if meeting is None:
         raise NotFound(gettext("There is no calendar at this address."))
+    return await _personal_agenda(registration, meeting, base_url=base_url)
+
+
+async def _personal_agenda(registration: dict, meeting: dict, *, base_url: str) -> FeedDocument:
     choices = await SessionAttendance.select(
         SessionAttendance.meeting_session, SessionAttendance.created_at
     ).where(
@@ -540,6 +526,14 @@ async def _personal_calendar(registration: dict, *, base_url: str) -> FeedDocume
     state_modified = max(
         [_meeting_modified(meeting)] + [_utc(row["created_at"]) for row in choices]
     )
+    # The private remote link: only in the feed of someone registered to take part online.
+    remote_url = (
+        meeting["remote_url"]
+        if registration["attendance"] == "online"
+        and meeting["mode"] != "in_person"
+        and registration["status"] == "confirmed"
+        else ""
+    )
     return await _document(
         FeedSpec(
             key=(
@@ -551,9 +545,12 @@ async def _personal_calendar(registration: dict, *, base_url: str) -> FeedDocume
                 current_language(),
                 base_url,
                 _organizer(),
+                remote_url,
             ),
             load=load,
-            render=lambda agenda: calendar_bytes([agenda], info, base_url=base_url),
+            render=lambda agenda: calendar_bytes(
+                [agenda], info, base_url=base_url, remote_url=remote_url
+            ),
             state_modified=state_modified,
             media_type=CALENDAR_TYPE,
             filename=f"{meeting['slug']}-my-agenda.ics",

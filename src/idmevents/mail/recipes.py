@@ -112,6 +112,8 @@ async def rendered_raw(outbox_id: int) -> str:
         raise NotFound("No such message in the outbox.")
     if row["raw"]:
         return row["raw"]
+    if not row["recipe"]:
+        return ""  # erased with the personal data of its meeting or its registration
     recipe = json.loads(row["recipe"])
     try:
         email = await lookup_renderer(recipe["renderer"])(recipe, row["created_at"])

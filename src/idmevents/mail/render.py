@@ -37,6 +37,7 @@ def _environment(autoescape: bool) -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(i18n.TEMPLATE_FILTERS)
+    env.globals.update(colon=i18n.colon)
     return env
 
 

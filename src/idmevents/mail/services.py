@@ -75,7 +75,12 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _filters(status: str | None, meeting_id: int | None, registration_id: int | None = None):
+def _filters(
+    status: str | None,
+    meeting_id: int | None,
+    registration_id: int | None = None,
+    meeting_ids: frozenset[int] | None = None,
+):
     if status is not None and status not in STATUSES:
         raise InvalidInput(
             "Unknown outbox status.", fields={"status": f"one of {', '.join(STATUSES)}"}
@@ -87,6 +92,13 @@ def _filters(status: str | None, meeting_id: int | None, registration_id: int | 
         conditions.append(OutboxMessage.meeting == meeting_id)
     if registration_id is not None:
         conditions.append(OutboxMessage.registration == registration_id)
+    if meeting_ids is not None:
+        # A team member's view: their meetings' messages only (account emails are admins').
+        conditions.append(
+            OutboxMessage.meeting.is_in(sorted(meeting_ids))
+            if meeting_ids
+            else OutboxMessage.id == -1
+        )
     return conditions
 
 
@@ -95,6 +107,7 @@ async def list_outbox(
     status: str | None = None,
     meeting_id: int | None = None,
     registration_id: int | None = None,
+    meeting_ids: frozenset[int] | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[OutboxEntry]:
@@ -105,16 +118,18 @@ async def list_outbox(
     if offset < 0:
         raise InvalidInput("Bad page offset.", fields={"offset": "0 or more"})
     query = OutboxMessage.select(*_ENTRY_COLUMNS)
-    for condition in _filters(status, meeting_id, registration_id):
+    for condition in _filters(status, meeting_id, registration_id, meeting_ids):
         query = query.where(condition)
     rows = await query.order_by(OutboxMessage.id, ascending=False).limit(limit).offset(offset)
     return [OutboxEntry(**row) for row in rows]
 
 
-async def outbox_counts(*, meeting_id: int | None = None) -> dict[str, int]:
+async def outbox_counts(
+    *, meeting_id: int | None = None, meeting_ids: frozenset[int] | None = None
+) -> dict[str, int]:
     """How many messages are in each status (every status present, zero if none)."""
     query = OutboxMessage.select(OutboxMessage.status, Count(OutboxMessage.id, alias="n"))
-    for condition in _filters(None, meeting_id):
+    for condition in _filters(None, meeting_id, None, meeting_ids):
         query = query.where(condition)
     counts = dict.fromkeys(STATUSES, 0)
     for row in await query.group_by(OutboxMessage.status):
@@ -255,6 +270,10 @@ async def resend(
         row = rows[0]
         if row["status"] in {"queued", "sending"}:
             raise Conflict("This message is already waiting to be sent.")
+        if not row["to_address"]:
+            raise Conflict(
+                gettext("This email was erased with the personal data: it cannot be sent again.")
+            )
         if row["status"] == "failed":
             await OutboxMessage.update(
                 {
@@ -298,3 +317,15 @@ async def resend(
             now=now,
         )
         return resent_id
+
+
+async def owners_of_message(outbox_id: int) -> frozenset[int] | None:
+    """The meeting a message is about, as a set: empty for account emails (None: no such message)."""
+    row = (
+        await OutboxMessage.select(OutboxMessage.meeting)
+        .where(OutboxMessage.id == outbox_id)
+        .first()
+    )
+    if row is None:
+        return None
+    return frozenset() if row["meeting"] is None else frozenset({row["meeting"]})

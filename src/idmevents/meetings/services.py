@@ -58,6 +58,7 @@ class AgendaItem:
     room_name: str
     illustrative: bool
     panelists: list[PanelistRole] = field(default_factory=list)
+    webcast_url: str = ""  # the session's own; the meeting's applies when empty
     # Title, description and the room's name ("room_name") in other languages, by language, and
     # the language of the meeting's own text: idmevents.content resolves them.
     translations: dict = field(default_factory=dict)
@@ -243,9 +244,23 @@ def _agenda_item(row: dict, panelists: list[PanelistRole], original: str = "en")
         room_name=row.get("room_name") or "",
         illustrative=row["illustrative"],
         panelists=panelists,
+        webcast_url=row.get("webcast_url") or "",
         translations=translations,
         original_language=original,
     )
+
+
+# What the public pages and feeds show of a panelist.
+PANELIST_COLUMNS = (
+    Panelist.id,
+    Panelist.slug,
+    Panelist.honorific,
+    Panelist.name,
+    Panelist.position,
+    Panelist.organization,
+    Panelist.bio,
+    Panelist.translations,
+)
 
 
 async def meeting_panelists(meeting: dict) -> list[dict]:
@@ -254,16 +269,7 @@ async def meeting_panelists(meeting: dict) -> list[dict]:
     order = [person.panelist_id for person in agenda.panelists()]
     if not order:
         return []
-    rows = await Panelist.select(
-        Panelist.id,
-        Panelist.slug,
-        Panelist.honorific,
-        Panelist.name,
-        Panelist.position,
-        Panelist.organization,
-        Panelist.bio,
-        Panelist.translations,
-    ).where(Panelist.id.is_in(order))
+    rows = await Panelist.select(*PANELIST_COLUMNS).where(Panelist.id.is_in(order))
     original = content.original_language(meeting)
     by_id = {row["id"]: row | {"original_language": original} for row in rows}
     sessions_by_person: dict[int, list[tuple[AgendaItem, str]]] = defaultdict(list)
@@ -277,6 +283,14 @@ async def meeting_titles() -> dict[str, str]:
     """Every meeting's title by slug, in date order (filters in organizer pages)."""
     rows = await Meeting.select(Meeting.slug, Meeting.title).order_by(Meeting.starts_on)
     return {row["slug"]: row["title"] for row in rows}
+
+
+async def meeting_slugs(meeting_ids: frozenset[int]) -> list[str]:
+    """The slugs of these meetings."""
+    if not meeting_ids:
+        return []
+    rows = await Meeting.select(Meeting.slug).where(Meeting.id.is_in(sorted(meeting_ids)))
+    return [row["slug"] for row in rows]
 
 
 async def rooms_of(meeting_id: int) -> list[dict]:

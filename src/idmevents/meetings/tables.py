@@ -14,6 +14,8 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from idmevents.auth.tables import User
+
 
 class Meeting(Table, tablename="meeting"):
     slug = Varchar(length=100, unique=True, index=True)
@@ -28,7 +30,15 @@ class Meeting(Table, tablename="meeting"):
     ends_on = Date()
     registration_opens_at = Timestamptz(null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
-    capacity = Integer(null=True, default=None)
+    capacity = Integer(null=True, default=None)  # in a hybrid meeting: the seats in the room
+    mode = Varchar(length=20, default="in_person")  # in_person | online | hybrid
+    capacity_online = Integer(null=True, default=None)  # a hybrid meeting's online places
+    webcast_url = Varchar(length=500, default="")  # public: pages and public feeds show it
+    # Private: for registered online participants only (their page, emails, personal feed).
+    remote_url = Varchar(length=500, default="")
+    # Seats held for delegations (registrations.tables.SeatHold) that are not filled by then go
+    # back to everyone; None: they stay held.
+    held_seats_release_at = Timestamptz(null=True, default=None)
     # Categories whose registrations wait for an organizer's approval, e.g. ["civil-society", "media"].
     approval_categories = JSON(default="[]")
     status = Varchar(length=20, default="draft")  # draft | published | cancelled
@@ -37,6 +47,15 @@ class Meeting(Table, tablename="meeting"):
     # Moves whenever anything a calendar or the agenda page shows changes: feeds cache on it.
     agenda_changed_at = Timestamptz(default=TimestamptzNow())
     last_notified_at = Timestamptz(null=True, default=None)
+    # Personal data is kept this many days after the last day, then erased by the worker
+    # (registrations/retention.py), which marks the meeting done with `personal_data_erased_at`.
+    retention_days = Integer(default=180)
+    personal_data_erased_at = Timestamptz(null=True, default=None)
+    # When participants are reminded: signed ISO 8601 offsets from the start (negative) or the end
+    # (positive), see meetings/reminder_schedule.py; off switches them all off.
+    reminders = JSON(default='["-P7D", "-P1D"]')
+    reminders_enabled = Boolean(default=True)
+    follow_up_url = Varchar(length=500, default="")  # the link a follow-up after the end gives
     # The language the text columns are written in; the others live in `translations`
     # ({"fr": {"title": …}, "es": {…}}), read through idmevents.content.
     original_language = Varchar(length=8, default="en")
@@ -67,6 +86,7 @@ class MeetingSession(Table, tablename="meeting_session"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     illustrative = Boolean(default=False)
+    webcast_url = Varchar(length=500, default="")  # public; the meeting's when empty
     translations = JSON(default="{}")  # {"fr": {"title": …, "description": …}}
 
 
@@ -113,3 +133,12 @@ class PanelistUnavailability(Table, tablename="panelist_unavailability"):
     starts_at = Timestamptz()
     ends_at = Timestamptz()
     note = Varchar(length=300, default="")
+
+
+class MeetingTeam(Table, tablename="meeting_team"):
+    """Who works on a meeting: organizers and check-in staff see only their meetings (admins all)."""
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    added_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (meeting, user): a unique index made in its migration (works on SQLite too).

@@ -10,6 +10,8 @@ no longer the registration's.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
@@ -22,7 +24,6 @@ from idmevents.mail import outbox, recipes
 from idmevents.mail.message import Attachment, Email
 from idmevents.mail.render import render_email
 from idmevents.mail.tables import OutboxMessage
-from idmevents.meetings.tables import Meeting
 from idmevents.registrations.countries import country_name
 from idmevents.registrations.invitation import (
     MeetingSpan,
@@ -37,6 +38,8 @@ from idmevents.registrations.views import (
     SessionChoice,
     meeting_span,
     places_held,
+    recipe_registration,
+    remote_link,
     session_choices,
 )
 from idmevents.settings import get_settings
@@ -64,8 +67,18 @@ def kind_of(name: str) -> str:
 
 
 def invitation_uid(registration: dict) -> str:
-    """One UID per registration, so each new invitation updates the same calendar entry."""
-    return f"registration-{registration['id']}@{outbox.message_domain()}"
+    """One UID per registration, so each new invitation updates the same calendar entry.
+
+    Derived from the registration's id by an HMAC under the site's secret key: stable for the
+    registration, but it does not tell whoever sees an invitation how many registrations came
+    before it (a plain `registration-42` did) nor lead to another one's UID.
+    """
+    digest = hmac.new(
+        get_settings().secret_key.encode(),
+        f"invitation-uid:{registration['id']}".encode(),
+        hashlib.sha256,
+    ).hexdigest()[:32]
+    return f"registration-{digest}@{outbox.message_domain()}"
 
 
 def meeting_url(meeting: dict) -> str:
@@ -179,6 +192,7 @@ def compose(
         "sessions": [s for s in sessions if s.chosen],
         "labels": labels,
         "full_name": f"{registration['given_name']} {registration['family_name']}",
+        "remote_url": remote_link(meeting, registration),
         **extra,
     }
     subject, text, html = render_email(f"registration/{kind}", context, language)
@@ -224,7 +238,9 @@ async def queue(
     **options: Any,
 ) -> int:
     """Render email `kind` (see `compose`) and write it to the outbox, in the caller's
-    transaction; returns the outbox row's id."""
+    transaction; returns the outbox row's id (0: a person without an address, told nothing)."""
+    if not registration["email"]:
+        return 0
     if options.get("invitation") and options.get("chosen") is None and not options.get("sessions"):
         options["chosen"] = await places_held(registration["id"])
     email = compose(kind, registration, meeting, span=span, now=now, **options)
@@ -262,7 +278,10 @@ async def queue_announcement(
     registration: dict, *, now: datetime, position: int | None, with_sessions: bool
 ) -> int:
     """Queue the announcement as a recipe: rendering it is left to the worker, out of the request
-    and out of the meeting's lock."""
+    and out of the meeting's lock. A person without an address (a delegate named by their
+    focal point) is told nothing: 0."""
+    if not registration["email"]:
+        return 0
     recipe = announcement_recipe(registration, position=position, with_sessions=with_sessions)
     return await recipes.enqueue_recipe(
         RENDERER,
@@ -278,14 +297,7 @@ async def queue_announcement(
 async def render_recipe(recipe: dict[str, Any], queued_at: datetime) -> Email:
     """Render a registration email queued as a recipe (registered as "registration" by
     `register_mail_renderers`)."""
-    registration = (
-        await Registration.select().where(Registration.id == recipe["registration"]).first()
-    )
-    if registration is None:
-        raise LookupError(f"registration {recipe['registration']} no longer exists")
-    # The status it was told about, even if it has moved on since (its own email follows).
-    registration["status"] = recipe["status"]
-    meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
+    registration, meeting = await recipe_registration(recipe)
     span = await meeting_span(meeting) if recipe["invitation"] else None
     sessions = await session_choices(meeting["id"], registration) if recipe["sessions"] else []
     chosen = await places_held(registration["id"]) if recipe["invitation"] else None
@@ -386,6 +398,7 @@ async def queue_meeting_cancelled(meeting_id: int, *, message: str, now: datetim
             )
         )
         for registration in audience
+        if registration["email"]  # a delegate without an address is told by their focal point
     ]
     for start in range(0, len(rows), _BATCH):
         await OutboxMessage.insert(*rows[start : start + _BATCH])

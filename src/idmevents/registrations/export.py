@@ -41,7 +41,7 @@ def defuse(value: str) -> str:
     return value
 
 
-def _cell(value: Cell) -> str:
+def cell(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -66,9 +66,9 @@ def spreadsheet_csv(
         quoting=csv.QUOTE_MINIMAL,
         lineterminator="\r\n",
     )
-    writer.writerow([_cell(name) for name in header])
+    writer.writerow([cell(name) for name in header])
     for row in rows:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([cell(value) for value in row])
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 

@@ -14,9 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from icalendar import vText
+
 from idmevents import content, i18n, urls
 from idmevents.audit import Actor
-from idmevents.calendar_events import calendar_head, fill
+from idmevents.calendar_events import CalendarEvent, calendar_head, fill, location
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import LANGUAGES, gettext
@@ -86,6 +88,7 @@ async def _audience(meeting: dict, changes: list[dict]) -> tuple[list[Recipient]
         await Registration.select()
         .where(Registration.meeting == meeting["id"])
         .where(Registration.status == "confirmed")
+        .where(Registration.email != "")  # delegates named without an address
         .order_by(Registration.id)
     )
     chosen: dict[int, set[int]] = defaultdict(set)
@@ -320,3 +323,38 @@ def changes_calendars(
             )
         )
     return tuple(attachments)
+
+
+def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
+    """The changed sessions as they are now, with their UIDs and SEQUENCEs: calendars update them.
+
+    Each event is written as the meeting's feed writes it (idmevents.calendar_events): same UID,
+    SEQUENCE and DTSTAMP (the session's last change, not the time of the notice), so a calendar
+    that also subscribes to the feed sees one version of each session. METHOD:PUBLISH, because
+    participants are not invitees whose replies we collect; a cancelled session (or any session of
+    a cancelled meeting) goes out with STATUS:CANCELLED so calendars strike it rather than keep the
+    old time.
+    """
+    events = [
+        CalendarEvent(
+            uid=row["uid"],
+            start=row["starts_at"],
+            end=row["ends_at"],
+            timezone=meeting["timezone"],
+            summary=row["title"],
+            changed_at=row["updated_at"],
+            sequence=row["sequence"],
+            cancelled=row["status"] == "cancelled" or meeting["status"] == "cancelled",
+            description=row["description"] or "",
+            location=location(
+                row.get("room_name"), meeting["venue_name"], meeting["venue_address"]
+            ),
+            url=urls.session_anchor(meeting["slug"], row["id"]),
+            created_at=row["created_at"],
+            busy=row["kind"] != "break",  # as in the feeds: a break keeps nobody busy
+        )
+        for row in sessions
+    ]
+    head = calendar_head("PUBLISH")
+    head.add("X-WR-CALNAME", vText(meeting["title"]))
+    return fill(head, events).to_ical()

@@ -1,11 +1,24 @@
 """Registrations, the sessions each participant will attend, and check-ins at the door (one each)."""
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from idmevents.auth.tables import User
 from idmevents.meetings.tables import Meeting, MeetingSession
+
+
+class SeatHold(Table, tablename="seat_hold"):
+    """Seats of a meeting kept for people not named yet (a delegation's quota).
+
+    Until the meeting's `held_seats_release_at`, the part of `seats` not taken by the active
+    registrations made into the hold is not free for anyone else (see `services._locks`).
+    Registrations own this table so that the seat rules read it without knowing who asked for it.
+    """
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    seats = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Registration(Table, tablename="registration"):
@@ -23,12 +36,16 @@ class Registration(Table, tablename="registration"):
     category = Varchar(length=30)
     country = Varchar(length=2, default="")
     language = Varchar(length=5, default="en")
+    # In the room or online; a hybrid meeting keeps a capacity and a waiting list for each.
+    attendance = Varchar(length=20, default="in_person")  # in_person | online
     accessibility_needs = Text(default="")
     status = Varchar(length=20)  # pending | confirmed | waitlisted | rejected | cancelled
     # Arrival order on the waiting list; the position is the rank among those still waiting.
     waitlist_seq = Integer(null=True, default=None)
     rejection_reason = Text(default="")
     consented_at = Timestamptz(default=TimestamptzNow())
+    # A separate, explicit consent to appear on the published list of participants.
+    list_consent = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     confirmed_at = Timestamptz(null=True, default=None)
@@ -37,6 +54,8 @@ class Registration(Table, tablename="registration"):
     # The random half of the badge's check-in code (badges/codes.py); given when the badge is first
     # shown or printed, replaced to void a lost badge. UNIQUE: an index made in its migration.
     checkin_id = Varchar(length=16, null=True, default=None)
+    # The held seats this registration was made into (a delegate named by a focal point).
+    seat_hold = ForeignKey(references=SeatHold, null=True, on_delete=OnDelete.set_null, index=True)
     # UNIQUE (meeting, email_key): a unique index made in the initial migration (works on SQLite too).
 
 
@@ -62,3 +81,16 @@ class CheckIn(Table, tablename="check_in"):
     checked_in_at = Timestamptz(default=TimestamptzNow())
     checked_in_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     desk = Varchar(length=100, default="")
+
+
+class ReminderDelivery(Table, tablename="reminder_delivery"):
+    """One reminder queued for one registration: written in the transaction that queues its
+    email, so each person gets each reminder once, however many workers run."""
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    registration = ForeignKey(references=Registration, null=False, on_delete=OnDelete.cascade)
+    reminder_offset = Varchar(length=40)  # the reminder's canonical offset, e.g. "-P7D"
+    status = Varchar(length=20)  # what the registration was when reminded: confirmed | waitlisted
+    message_id = Varchar(length=250, default="")  # the email's outbox Message-ID
+    created_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (registration, reminder_offset): a unique index made in its migration (works on SQLite too).

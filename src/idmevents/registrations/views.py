@@ -24,6 +24,42 @@ from idmevents.registrations.labels import ACTIVE_STATUSES
 from idmevents.registrations.tables import Registration, SessionAttendance
 
 TOKEN_BYTES = 32
+ATTENDANCES = ("in_person", "online")
+
+
+def is_hybrid(meeting: Mapping) -> bool:
+    return meeting.get("mode") == "hybrid"
+
+
+def attendance_for(meeting: Mapping, chosen: str | None) -> str:
+    """Where a registration takes part: a hybrid meeting lets the person choose (in the room
+    unless they say otherwise); the others decide for them."""
+    mode = meeting.get("mode") or "in_person"
+    if mode == "hybrid":
+        return chosen or "in_person"
+    return "online" if mode == "online" else "in_person"
+
+
+def remote_link(meeting: Mapping, registration: Mapping) -> str:
+    """The private remote-participation link, for a confirmed online participant; else ""."""
+    if (
+        meeting.get("mode") in ("online", "hybrid")
+        and registration.get("attendance") == "online"
+        and registration.get("status") == "confirmed"
+    ):
+        return meeting.get("remote_url") or ""
+    return ""
+
+
+def seat_pool(meeting: Mapping, attendance: str) -> str | None:
+    """Which seats and waiting list a registration counts in: its attendance in a hybrid
+    meeting (each has its own), None (all one) otherwise."""
+    return attendance if is_hybrid(meeting) else None
+
+
+def in_pool(pool: str | None):
+    """The condition on Registration for the seats of `pool` (see `seat_pool`)."""
+    return Registration.attendance == pool if pool is not None else None
 
 
 @dataclass(frozen=True)
@@ -129,11 +165,15 @@ async def waitlist_position(registration: dict) -> int | None:
     """1 for the first in line; None when the registration is not waiting."""
     if registration["status"] != "waitlisted" or registration["waitlist_seq"] is None:
         return None
-    return await Registration.count().where(
+    condition = (
         (Registration.meeting == registration["meeting"])
         & (Registration.status == "waitlisted")
         & (Registration.waitlist_seq <= registration["waitlist_seq"])
     )
+    meeting = await Meeting.select(Meeting.mode).where(Meeting.id == registration["meeting"])
+    if meeting and is_hybrid(meeting[0]):  # each attendance has its own waiting list
+        condition &= Registration.attendance == registration.get("attendance", "in_person")
+    return await Registration.count().where(condition)
 
 
 async def session_choices(meeting_id: int, registration: dict | None) -> list[SessionChoice]:
@@ -271,3 +311,17 @@ async def _result(registration: dict, changed: tuple[str, ...] = ()) -> Registra
         sessions=await session_choices(registration["meeting"], registration),
         changed=changed,
     )
+
+
+async def recipe_registration(recipe: dict) -> tuple[dict, dict]:
+    """The registration and meeting an email queued as a recipe is about, the registration with the
+    status the email tells of (even if it has moved on since: its own email follows). LookupError
+    when the registration no longer exists."""
+    registration = (
+        await Registration.select().where(Registration.id == recipe["registration"]).first()
+    )
+    if registration is None:
+        raise LookupError(f"registration {recipe['registration']} no longer exists")
+    registration["status"] = recipe["status"]
+    meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
+    return registration, meeting

@@ -71,6 +71,10 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
     env.globals.update(
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
+        site_languages=i18n.LANGUAGES,
+        language_names=i18n.LANGUAGE_NAMES,
+        text_direction=i18n.text_direction,
+        colon=i18n.colon,
         absolute_url=absolute_url,
         subscribe_links=subscribe_links,
         # Meeting content in the reader's language (see idmevents.content): t() marks a
@@ -121,12 +125,32 @@ class HttpMiddleware:
 _pick_language = functools.lru_cache(maxsize=512)(i18n.pick_language)
 
 
+# The cookie that remembers the language a reader picked with the switch (?lang=), for a year.
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _cookie(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
+    for header, value in headers:
+        if header != b"cookie":
+            continue
+        for part in value.decode("latin-1").split(";"):
+            key, _, content = part.strip().partition("=")
+            if key == name:
+                return content
+    return None
+
+
 class LanguageMiddleware(HttpMiddleware):
-    """Chooses the language for the whole request, rendering included: ?lang=, else Accept-Language."""
+    """Chooses the language for the whole request, rendering included: ?lang= (remembered in a
+    cookie), else the cookie, else Accept-Language. Pages of a registration then switch to the
+    registration's language (web.public.registration). Every answer says it varies with both
+    headers, so no shared cache hands one reader's language to another."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = scope.get("headers") or []
         accept = ""
-        for name, value in scope.get("headers") or ():
+        for name, value in headers:
             if name == b"accept-language":
                 accept = value.decode("latin-1")
                 break
@@ -134,9 +158,31 @@ class LanguageMiddleware(HttpMiddleware):
         requested = (
             parse_qs(query.decode("latin-1")).get("lang", [None])[0] if b"lang=" in query else None
         )
-        token = i18n.set_language(_pick_language(accept, requested))
+        remembered = _cookie(headers, LANGUAGE_COOKIE)
+        picked = requested if requested in i18n.available_languages() else None
+        token = i18n.set_language(picked or _pick_language(accept, remembered))
+        secure = scope.get("scheme") == "https"
+
+        async def send_with_language(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                own = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"vary"]
+                varies = [v for k, v in message.get("headers", []) if k.lower() == b"vary"]
+                vary = b", ".join(varies) if varies else b""
+                for name in (b"Accept-Language", b"Cookie"):
+                    if name.lower() not in vary.lower():
+                        vary = vary + b", " + name if vary else name
+                extra = [(b"vary", vary)]
+                if picked and picked != remembered:
+                    cookie = (
+                        f"{LANGUAGE_COOKIE}={picked}; Path=/; Max-Age={LANGUAGE_COOKIE_MAX_AGE}; "
+                        "SameSite=Lax; HttpOnly" + ("; Secure" if secure else "")
+                    )
+                    extra.append((b"set-cookie", cookie.encode("latin-1")))
+                message = {**message, "headers": [*own, *extra]}
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_with_language)
         finally:
             i18n.reset_language(token)
 

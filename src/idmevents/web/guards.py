@@ -2,7 +2,8 @@
 
 Anonymous page requests are sent to the login page (303 to /admin/login?next=…); anonymous API
 calls, or calls with a revoked or unknown token, get 401 JSON with `WWW-Authenticate: Bearer`; a
-signed-in user whose role ranks too low gets 403.
+signed-in user whose role ranks too low gets 403; one outside the team of the meeting the path
+names gets 404 (web/scope.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from litestar.response import Redirect
 from idmevents.auth.services import ROLE_RANK, CurrentUser
 from idmevents.i18n import gettext
 from idmevents.web.common import API_PREFIX
+from idmevents.web.scope import check_scope
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -52,7 +54,7 @@ def requires_role(role: str):
     if role not in ROLE_RANK:
         raise ValueError(f"unknown role {role!r}")
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         user = current_user(connection)
         if user is None:
             if _wants_json(connection):
@@ -75,6 +77,8 @@ def requires_role(role: str):
                 detail=gettext("Your account (%(role)s) may not use this page.")
                 % {"role": user.role}
             )
+        # Every route behind a role is scoped to the account's meetings (web/scope.py).
+        await check_scope(connection)
 
     guard.__name__ = f"requires_{role}"
     return guard

@@ -89,7 +89,9 @@ async def test_organizer_fixes_a_clash_publishes_retimes_and_notifies(
     await page.wait_for_url("**done=session-saved**")
     assert "not yet announced" in await page.locator("#pending-note").inner_text()
 
-    await page.get_by_role("button", name="Notify participants").click()
+    # The preview first: who is told, and the email in each language; then send.
+    await page.get_by_role("link", name="Notify participants").click()
+    await page.get_by_role("button", name="Send 1 email").click()
     await page.wait_for_url("**done=notified**")
     assert (
         "1 participant was emailed their changes."

@@ -11,14 +11,19 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from idmevents.audit import SYSTEM
 from idmevents.auth.reset import issue_link
+from idmevents.delegations import services as delegations
+from idmevents.delegations import visa_letters
+from idmevents.jobs.tables import Job
 from idmevents.mail.tables import OutboxMessage
-from idmevents.meetings.tables import MeetingSession, Panelist
+from idmevents.meetings.tables import Meeting, MeetingSession, Panelist
 from idmevents.registrations.tables import Registration
 from tests.browser.organizers.test_admin_auth import sign_in
+from tests.factories.delegations import make_delegation, nominee
 from tests.factories.registrations import desk_meeting
 
-ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts" / "widths"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts" / "widths"
 WIDTHS = (390, 1280)
 SKIPPED_PREFIXES = ("/api/", "/schema", "/static/", "/health")
 PARAMETER = re.compile(r"\{(\w+):\w+\}")
@@ -30,8 +35,9 @@ def html_page_routes() -> list[str]:
 
     paths = set()
     for route in create_app().routes:
-        # Files (.csv, .ics, .json, .xml) are not pages.
-        if route.path.startswith(SKIPPED_PREFIXES) or "." in route.path.rsplit("/", 1)[1]:
+        # Files (.csv, .ics, .json, .xml, a job's download, a list as CSV) are not pages.
+        last = route.path.rsplit("/", 1)[1]
+        if route.path.startswith(SKIPPED_PREFIXES) or "." in last or last in ("download", "csv"):
             continue
         for handler in getattr(route, "route_handlers", []):
             if "GET" in (handler.http_methods or ()) and str(handler.media_type) in (
@@ -51,7 +57,24 @@ async def values_for_parameters(admin: dict) -> dict[str, list[str]]:
     secret = await issue_link(
         admin, kind="password-reset", lifetime=timedelta(hours=1), now=datetime.now(UTC)
     )
+    # A delegation with one delegate (its focal point's pages) and a finished job, of New York.
+    new_york = await Meeting.select().where(Meeting.slug == "idm-new-york").first()
+    delegation = await make_delegation(new_york, "CH", quota=2)
+    nominated = await delegations.nominate(delegation, nominee(1), by=SYSTEM, now=datetime.now(UTC))
+    letter = await visa_letters.issue(
+        nominated.registration["id"], by=SYSTEM, now=datetime.now(UTC)
+    )
+    job = (
+        await Job.insert(
+            Job(kind="registrations-csv", meeting=new_york["id"], status="done", done=1, total=1)
+        ).returning(Job.id)
+    )[0]
     return {
+        "job_slug": ["idm-new-york"],
+        "job_id": [str(job["id"])],
+        "nomination_token": [delegation["token"]],
+        "delegate_id": [str(nominated.registration["id"])],
+        "code": [letter["code"]],
         "slug": ["idm-new-york", "desk-meeting"],
         "panelist_slug": [panelist["slug"]],
         "session_id": [str(session["id"])],
@@ -69,6 +92,11 @@ def fill(path: str, values: dict[str, list[str]]) -> list[str]:
         names = ["panelist_slug" if name == "slug" else name for name in names]
     if path.startswith("/admin/password-reset/"):
         names = ["reset_token"]
+    if "{job_id" in path:  # a job belongs to one meeting
+        names = ["job_slug" if name == "slug" else name for name in names]
+    if path.startswith("/d/"):  # a focal point's pages: their link and their delegates
+        renamed = {"token": "nomination_token", "registration_id": "delegate_id"}
+        names = [renamed.get(name, name) for name in names]
     missing = [name for name in names if name not in values]
     assert not missing, f"no value for {missing} in {path}: add one to values_for_parameters"
     filled = [path]

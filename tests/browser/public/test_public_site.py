@@ -25,7 +25,7 @@ async def test_home_to_new_york_agenda(page, demo):
     )
     opening = page.locator(".session", has_text="Opening session")
     assert "10:00–11:00 EDT" in await opening.locator(".session-time").inner_text()
-    assert await page.get_by_role("link", name="Register").is_visible()
+    assert await page.get_by_role("link", name="Register", exact=True).is_visible()
 
 
 async def test_agenda_is_readable_on_a_phone(page, demo):

@@ -316,7 +316,7 @@ async def test_password_reset_unknown_link(client):
 
 
 async def test_audit_page_lists_and_filters(client, make_user, login):
-    admin = await signed_in(client, make_user, login, "organizer", email="org@example.org")
+    admin = await signed_in(client, make_user, login, "admin", email="org@example.org")
     await audit.record(
         user_id=None,
         actor="participant",

@@ -110,7 +110,7 @@ async def test_admin_session_in_dst_gap_is_refused(organizer_client, demo):
         form_url="/admin/meetings/idm-geneva",
     )
     assert response.status_code == 422
-    assert "02:30 does not exist on 2027-03-28 in Europe/Zurich" in response.text
+    assert "02:30 does not exist on March 28, 2027 in Europe/Zurich" in response.text
     assert 'value="Night owl"' in response.text
 
 

@@ -13,6 +13,7 @@ from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings import builder
 from idmevents.registrations import notices
 from idmevents.registrations.tables import Registration
+from tests.factories.teams import take_in_everyone
 from tests.integration.public.test_public_pages import text_of
 from tests.support.outbox import body_html, outbox_messages
 
@@ -53,6 +54,7 @@ async def a_meeting_with_a_retimed_session() -> dict:
     )
     await notices.notify_participants("idm-notice", by=SYSTEM, now=NOW)
     meeting = await builder.get_meeting_any("idm-notice")
+    await take_in_everyone(meeting["id"])  # the organizer is on the meeting's team
     for given, language in (("Ana", "en"), ("Benoît", "fr"), ("Carmen", "es")):
         await Registration.insert(
             Registration(

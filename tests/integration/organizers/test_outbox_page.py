@@ -98,7 +98,7 @@ async def test_outbox_message_shows_headers_text_and_private_link(client, make_u
 async def test_outbox_message_hides_account_links(client, make_user, login):
     admin, _ = await make_user("admin", email="boss@example.org")
     await reset.request_reset("boss@example.org")
-    await signed_in(client, make_user, login)
+    await signed_in(client, make_user, login, "admin")  # account emails are administrators'
     row = await outbox_row(kind="password-reset")
     assert "/admin/password-reset/" in row["raw"]
     page = await client.get(f"/admin/outbox/{row['id']}")

@@ -5,6 +5,7 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from idmevents.badges import codes
+from idmevents.jobs import worker as job_worker
 from idmevents.registrations.tables import Registration
 from tests.factories.badges import add_registration, meeting
 
@@ -117,13 +118,28 @@ async def test_batch_printing_makes_a_pdf_and_marks_badges_printed(client, demo,
             "not_printed": "1",
             "_csrf_token": client.cookies.get("csrftoken"),
         },
+        follow_redirects=False,
     )
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"].startswith(
+    # The batch is a job: the page answers at once with the job's page, and the worker prints.
+    assert response.status_code == 303
+    job_page = response.headers["location"]
+    assert job_page.startswith("/admin/meetings/idm-new-york/jobs/")
+    waiting = await client.get(job_page)
+    assert "Waiting to start" in waiting.text
+    assert 'src="/static/jobs.js"' in waiting.text
+    assert await Registration.count().where(Registration.badge_printed_at.is_not_null()) == 0
+
+    assert await job_worker.run_one() is True
+    done = await client.get(job_page)
+    assert "8 badges on 2 pages" in done.text
+    assert "jobs.js" not in done.text  # finished: nothing left to poll
+    download = await client.get(f"{job_page}/download")
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["content-disposition"].startswith(
         'attachment; filename="badges-idm-new-york-'
     )
-    pages = PdfReader(BytesIO(response.content)).pages
+    pages = PdfReader(BytesIO(download.content)).pages
     assert len(pages) == 2
     assert "Family00" in pages[0].extract_text() and "Family07" in pages[1].extract_text()
     printed = await Registration.count().where(Registration.badge_printed_at.is_not_null())
@@ -142,7 +158,10 @@ async def test_batch_printing_makes_a_pdf_and_marks_badges_printed(client, demo,
         },
     )
     assert again.status_code == 200
-    assert "No badge matches these choices: nothing was printed." in again.text
+    assert await job_worker.run_one() is True
+    finished = await client.get(str(again.url))
+    assert "No badge matches these choices: nothing was printed." in finished.text
+    assert (await client.get(f"{again.url}/download")).status_code == 404
 
 
 async def test_batch_printing_refuses_unknown_paper(client, demo, make_user, login):

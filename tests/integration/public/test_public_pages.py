@@ -106,5 +106,5 @@ async def test_health_reports_the_database(client):
 
 async def test_pages_follow_accept_language_for_dates(client, demo):
     response = await client.get("/meetings/idm-geneva", headers={"Accept-Language": "fr"})
-    assert '<html lang="fr">' in response.text
+    assert '<html lang="fr" dir="ltr">' in response.text
     assert "mardi 20 juillet 2027" in text_of(response.text)

@@ -30,7 +30,7 @@ async def test_api_refuses_a_line_break_in_every_one_line_field(client, demo):
 
 async def test_api_keeps_line_breaks_in_needs_as_lf(client, demo):
     response = await client.post(API, json=form(1, accessibility_needs="Ramp\r\nFront row"))
-    assert response.status_code == 201
+    assert response.status_code == 202
     row = await Registration.select(Registration.accessibility_needs).first()
     assert row["accessibility_needs"] == "Ramp\nFront row"
 

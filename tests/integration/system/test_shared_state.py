@@ -164,4 +164,4 @@ async def test_registration_rate_limit_counts_across_processes(backend, redis_fl
 
     async with httpx.AsyncClient(timeout=30) as client:
         statuses = await asyncio.gather(*(register(client, n) for n in range(8)))
-    assert sorted(statuses) == [201] * REGISTRATION_LIMIT + [429] * (8 - REGISTRATION_LIMIT)
+    assert sorted(statuses) == [202] * REGISTRATION_LIMIT + [429] * (8 - REGISTRATION_LIMIT)

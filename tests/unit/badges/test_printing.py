@@ -1,5 +1,7 @@
 """Printing badges in batches: a PDF with the right pages and names, and the printed marks."""
 
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
@@ -152,3 +154,61 @@ async def test_unknown_paper_or_size_is_refused(demo, paper, size):
     with pytest.raises(InvalidInput):
         await services.print_badges(new_york, now=NOW, paper=paper, size=size)
     assert list((await printed_at()).values()) == [None]
+
+
+# A name in each script a delegation may write, and the font that must have drawn it.
+SCRIPTS = {
+    "Latin": (("Zofia", "Kowalski"), "NotoSans"),
+    "Cyrillic": (("Анна", "Ахматова"), "NotoSans"),
+    "Arabic": (("فاطمة", "الزهراء"), "NotoSansArabic"),
+    "Devanagari": (("प्रिया", "शर्मा"), "NotoSansDevanagari"),
+    "Chinese": (("秀英", "王"), "NotoSansCJK"),
+    "Japanese": (("さくら", "山田"), "NotoSansCJK"),
+    "Korean": (("민준", "김"), "NotoSansCJK"),
+}
+
+
+def embedded_fonts(reader: PdfReader) -> set[str]:
+    """The names of the fonts the PDF embeds (subset prefix "ABCDEF+" dropped)."""
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            names.add(str(font["/BaseFont"]).lstrip("/").split("+")[-1].replace("-", ""))
+            for descendant in font.get("/DescendantFonts", []):
+                descendant = descendant.get_object()
+                names.add(str(descendant["/BaseFont"]).lstrip("/").split("+")[-1].replace("-", ""))
+    return names
+
+
+def drawn_glyphs(reader: PdfReader) -> list[int]:
+    """Every glyph id the pages draw with a two-byte (CID) font; 0 is .notdef, the empty box a
+    font draws for a letter it does not have."""
+    glyphs = []
+    for page in reader.pages:
+        data = page.get_contents().get_data()
+        for string in re.findall(rb"<([0-9a-fA-F]+)>\s*Tj|\[(.*?)\]\s*TJ", data, flags=re.S):
+            for hexes in re.findall(rb"<([0-9a-fA-F]+)>", b"<" + string[0] + b">" + string[1]):
+                glyphs += [int(hexes[i : i + 4], 16) for i in range(0, len(hexes), 4)]
+    return glyphs
+
+
+async def test_names_in_every_script_print_in_their_own_letters(demo):
+    new_york = await meeting()
+    for given, family in (names for names, _ in SCRIPTS.values()):
+        await add_registration(new_york, given_name=given, family_name=family)
+    run = await services.print_badges(new_york, now=NOW, paper="a4", size="4x3")
+    reader = PdfReader(BytesIO(run.pdf))
+    text = "".join(page.extract_text() for page in reader.pages)
+    fonts = embedded_fonts(reader)
+    for script, ((given, family), font) in SCRIPTS.items():
+        # Shaped scripts come back from extraction in presentation forms or visual order: their
+        # letters must all be there. A letter no font has is drawn as a box and extracts as none.
+        letters = set(unicodedata.normalize("NFKC", given + family))
+        assert letters <= set(unicodedata.normalize("NFKC", text)), script
+        if script not in ("Arabic", "Devanagari"):
+            assert given in text and family in text, script
+        assert any(name.startswith(font) for name in fonts), (script, sorted(fonts))
+    glyphs = drawn_glyphs(reader)
+    assert len(glyphs) > 100, "too few glyphs found: the PDF's text operators changed"
+    assert 0 not in glyphs

@@ -116,6 +116,24 @@ async def test_demo_moving_dates_bumps_sequence_and_keeps_uids():
     assert all(after[uid]["id"] == before[uid]["id"] for uid in before)
 
 
+async def test_demo_has_illustrative_delegations_for_both_workshops_once():
+    from idmevents.delegations import services as delegations
+    from idmevents.delegations.tables import Delegation
+
+    await load_demo(now=NOW)
+    await load_demo(now=NOW)
+    rows = await Delegation.select(Delegation.meeting.slug, Delegation.country)
+    by_meeting: dict[str, set[str]] = {}
+    for row in rows:
+        by_meeting.setdefault(row["meeting.slug"], set()).add(row["country"])
+    assert by_meeting == {
+        "idm-new-york": {"MX", "PH", "MA", "DE"},
+        "idm-geneva": {"CH", "EC", "NG", "LK"},
+    }
+    geneva = await Meeting.select().where(Meeting.slug == "idm-geneva").first()
+    assert await delegations.held_seats(geneva["id"]) == 12
+
+
 async def test_demo_carries_french_and_spanish_for_both_workshops():
     from idmevents import content
 

@@ -122,7 +122,7 @@ def test_local_instant_refuses_a_time_skipped_by_dst():
     # 14 March 2027: New York clocks jump from 02:00 to 03:00.
     with pytest.raises(builder.NonexistentLocalTime) as caught:
         builder.local_instant(date(2027, 3, 14), time(2, 30), "America/New_York")
-    assert "02:30 does not exist on 2027-03-14 in America/New_York" in str(caught.value)
+    assert "02:30 does not exist on March 14, 2027 in America/New_York" in str(caught.value)
 
 
 def test_local_instant_reads_a_repeated_time_as_its_first_occurrence():

@@ -10,7 +10,7 @@ from idmevents.audit import PARTICIPANT, SYSTEM
 from idmevents.errors import InvalidInput
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
-from idmevents.registrations import services
+from idmevents.registrations import emails, services
 from idmevents.validation import SINGLE_LINE_MESSAGE
 from tests.factories.meetings import NOW, make_meeting, make_session
 from tests.factories.registrations import form
@@ -99,7 +99,7 @@ async def test_invitations_keep_the_sessions_uids_and_a_rising_sequence():
     meeting = await make_meeting(capacity=1)
     opening = await make_session(meeting, "opening")
     first = await services.register(meeting, form(1), now=NOW)
-    await services.register(meeting, form(2), now=NOW)
+    second = await services.register(meeting, form(2), now=NOW)
     later = NOW + timedelta(hours=2)
     await services.cancel(first.registration["id"], by=PARTICIPANT, now=later)
     messages = await outbox_messages()
@@ -113,6 +113,10 @@ async def test_invitations_keep_the_sessions_uids_and_a_rising_sequence():
         for m in messages
         if calendar_part(m) is not None
     ]
+    uid_1 = emails.invitation_uid(first.registration)
+    uid_2 = emails.invitation_uid(second.registration)
+    assert uid_1 != uid_2
+    assert uid_1 == emails.invitation_uid({"id": first.registration["id"]})  # stable
     assert [(subject, method, uid) for subject, method, uid, _ in found] == [
         ("Registration confirmed: Test workshop", "REQUEST", opening["uid"]),
         ("Registration cancelled: Test workshop", "CANCEL", opening["uid"]),

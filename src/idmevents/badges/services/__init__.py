@@ -5,7 +5,7 @@ One face for three modules: `_badge` (the participant's page), `_printing` (batc
 """
 
 from idmevents.badges.services._badge import BadgePage, badge_for_token
-from idmevents.badges.services._common import CategoryCount, Totals
+from idmevents.badges.services._common import CategoryCount, Totals, sort_key
 from idmevents.badges.services._desk import (
     ALREADY_CHECKED_IN,
     BADGE_REPLACED,
@@ -32,8 +32,10 @@ from idmevents.badges.services._desk import (
 from idmevents.badges.services._printing import (
     PrintRun,
     check_print_options,
+    choose_and_mark,
     print_badges,
     print_counts,
+    restore_printed_marks,
 )
 
 __all__ = [
@@ -59,11 +61,14 @@ __all__ = [
     "check_in",
     "check_in_code",
     "check_print_options",
+    "choose_and_mark",
     "desk_meetings",
     "outcome_message",
     "print_badges",
     "print_counts",
     "replace_badge",
+    "restore_printed_marks",
     "search",
+    "sort_key",
     "undo_check_in",
 ]

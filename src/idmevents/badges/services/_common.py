@@ -78,7 +78,12 @@ def totals(expected: dict[str, int], done: dict[str, int]) -> Totals:
 
 
 def confirmed_in(meeting_id: int):
-    return (Registration.meeting == meeting_id) & (Registration.status == "confirmed")
+    """Those expected in the room: confirmed, and not taking part online."""
+    return (
+        (Registration.meeting == meeting_id)
+        & (Registration.status == "confirmed")
+        & (Registration.attendance != "online")
+    )
 
 
 async def count_by_category(query) -> dict[str, int]:

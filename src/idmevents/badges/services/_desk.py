@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from piccolo.query import OrderByRaw
 from piccolo.query.functions.aggregate import Count
 
 from idmevents import audit, i18n
@@ -20,7 +21,6 @@ from idmevents.badges.services._common import (
     Totals,
     actor,
     expected_by_category,
-    fold,
     new_unused_checkin_id,
     sort_key,
     totals,
@@ -29,11 +29,13 @@ from idmevents.db import is_sqlite, is_unique_violation, write_transaction
 from idmevents.errors import NotFound
 from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
+from idmevents.registrations.search import search_where
 from idmevents.registrations.tables import CheckIn, Registration
 from idmevents.settings import get_settings
 from idmevents.validation import is_row_id
 
 SEARCH_LIMIT = 20
+SEARCH_READ_LIMIT = 500  # matches read to choose the first SEARCH_LIMIT from
 SEARCH_MAX_LENGTH = 200  # longer input is no name: it is cut rather than searched word by word
 _CARD_COLUMNS = (
     Registration.id,
@@ -128,6 +130,7 @@ def outcome_message(result: DeskResult) -> str:
         "waitlisted": gettext("Registration not confirmed: this person is on the waiting list."),
         "cancelled": gettext("Registration cancelled."),
         "rejected": gettext("Registration rejected."),
+        "online": gettext("This person takes part online, not in the room."),
     }
     return reasons.get(result.reason, gettext("Registration not confirmed."))
 
@@ -199,6 +202,7 @@ async def _locked_registration(meeting: dict, registration_id: int) -> dict | No
         Registration.select(
             Registration.id,
             Registration.status,
+            Registration.attendance,
             Registration.given_name,
             Registration.family_name,
         ).where((Registration.id == registration_id) & (Registration.meeting == meeting["id"]))
@@ -246,6 +250,8 @@ async def check_in(
                 return DeskResult(REFUSED, reason="not_found")
             if row["status"] != "confirmed":
                 refusal = row["status"]
+            elif row["attendance"] == "online":
+                refusal = "online"
             elif await CheckIn.exists().where(CheckIn.registration == registration_id):
                 already = True
             else:
@@ -384,23 +390,23 @@ class SearchResult:
 
 
 async def search(meeting: dict, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResult:
-    """Registrations whose name, organization or email contain every word of `query`.
+    """Registrations whose name, organization, email or badge check-in id match every word of
+    `query`, accents and case aside (`registrations.search`: the database's own index).
 
-    Matched in Python on accent-free lower case, the same on both engines; a meeting has at most a
-    few thousand registrations, read in one query.
+    At most `limit` are shown, confirmed people first; `more` says there were others.
     """
     query = query.strip()[:SEARCH_MAX_LENGTH]
-    words = fold(query).split()
-    if not words:
+    condition = search_where(query)
+    if condition is None:
         return SearchResult(query=query)
-    rows = await Registration.select(*_CARD_COLUMNS).where(Registration.meeting == meeting["id"])
-    matches = []
-    for row in rows:
-        haystack = fold(
-            " ".join((row["given_name"], row["family_name"], row["organization"], row["email"]))
-        )
-        if all(word in haystack for word in words):
-            matches.append(row)
+    # Read a bounded number of matches: a one-letter query at a 50,000-person meeting must not
+    # load them all. Confirmed people come first, so they are read first.
+    matches = await (
+        Registration.select(*_CARD_COLUMNS)
+        .where((Registration.meeting == meeting["id"]) & condition)
+        .order_by(OrderByRaw("status <> 'confirmed'"))
+        .limit(SEARCH_READ_LIMIT)
+    )
     matches.sort(key=lambda row: (row["status"] != "confirmed", *sort_key(row)))
     return SearchResult(query=query, cards=await _cards(matches[:limit]), more=len(matches) > limit)
 

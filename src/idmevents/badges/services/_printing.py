@@ -78,6 +78,44 @@ async def print_badges(
     """
     check_print_options(paper, size)
     layout = sheet_layout(paper, size)
+    rows = await choose_and_mark(
+        meeting,
+        now=now,
+        paper=paper,
+        size=size,
+        category=category,
+        not_printed_only=not_printed_only,
+        registration_id=registration_id,
+        by=by,
+    )
+    filename = f"badges-{meeting['slug']}-{now:%Y%m%d-%H%M%S}.pdf"
+    if not rows:
+        return PrintRun(count=0, pages=0, pdf=None, filename=filename)
+    rows.sort(key=sort_key)
+    secret_key = get_settings().secret_key
+    badges = [render.badge_view(row, meeting, secret_key) for row in rows]
+    try:
+        pdf = await asyncio.to_thread(render.sheets_pdf, badges, layout, meeting["title"])
+    except BaseException:
+        await restore_printed_marks(rows, now)
+        raise
+    pages = -(-len(badges) // layout.per_page)
+    return PrintRun(count=len(badges), pages=pages, pdf=pdf, filename=filename)
+
+
+async def choose_and_mark(
+    meeting: dict,
+    *,
+    now: datetime,
+    paper: str,
+    size: str,
+    category: str | None = None,
+    not_printed_only: bool = False,
+    registration_id: int | None = None,
+    by: CurrentUser | None = None,
+) -> list[dict]:
+    """Choose the matching confirmed badges and mark them printed, in one transaction (two
+    organizers printing "not printed yet" at once never both get the same badges)."""
     condition = confirmed_in(meeting["id"])
     if category:
         condition &= Registration.category == category
@@ -114,22 +152,10 @@ async def print_badges(
                 },
                 now=now,
             )
-    filename = f"badges-{meeting['slug']}-{now:%Y%m%d-%H%M%S}.pdf"
-    if not rows:
-        return PrintRun(count=0, pages=0, pdf=None, filename=filename)
-    rows.sort(key=sort_key)
-    secret_key = get_settings().secret_key
-    badges = [render.badge_view(row, meeting, secret_key) for row in rows]
-    try:
-        pdf = await asyncio.to_thread(render.sheets_pdf, badges, layout, meeting["title"])
-    except BaseException:
-        await _restore_printed_marks(rows, now)
-        raise
-    pages = -(-len(badges) // layout.per_page)
-    return PrintRun(count=len(badges), pages=pages, pdf=pdf, filename=filename)
+    return rows
 
 
-async def _restore_printed_marks(rows: list[dict], now: datetime) -> None:
+async def restore_printed_marks(rows: list[dict], now: datetime) -> None:
     by_previous: dict[datetime | None, list[int]] = defaultdict(list)
     for row in rows:
         by_previous[row["badge_printed_at"]].append(row["id"])

@@ -15,6 +15,7 @@ from idmevents.meetings.builder._meetings import _validate_meeting, get_meeting_
 from idmevents.meetings.builder._sessions import new_uid
 from idmevents.meetings.builder._zones import _reanchor, wall_clock
 from idmevents.meetings.tables import Meeting, MeetingSession, Room, SessionPanelist
+from idmevents.meetings.teams import join_creator
 from idmevents.validation import (
     DATE_RANGE_MESSAGE,
     EARLIEST,
@@ -79,6 +80,7 @@ async def duplicate_meeting(
         copy = rows[0]
         room_ids = await _copy_rooms(source, copy)
         copied = await _copy_sessions(source, copy, room_ids, shift=shift, now=now)
+        await join_creator(copy["id"], by, now=now)
         await audit(
             by,
             "meeting.duplicate",

@@ -27,9 +27,17 @@ from idmevents.meetings.builder._changes import (
 )
 from idmevents.meetings.builder._clash_report import clash_summary, meeting_clashes
 from idmevents.meetings.builder._zones import _reanchor, is_timezone
+from idmevents.meetings.reminder_schedule import MAX_REMINDERS, canonical_offsets
 from idmevents.meetings.services import MEETING_STATUSES
 from idmevents.meetings.tables import Meeting, MeetingSession
-from idmevents.validation import check_aware, check_capacity, check_day, check_text
+from idmevents.meetings.teams import join_creator
+from idmevents.validation import (
+    check_aware,
+    check_capacity,
+    check_day,
+    check_retention,
+    check_text,
+)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 100
@@ -55,9 +63,19 @@ MEETING_FIELDS = (
     "status",
     "registration_opens_at",
     "registration_closes_at",
+    "retention_days",
+    "reminders",
+    "reminders_enabled",
+    "follow_up_url",
+    "mode",
+    "capacity_online",
+    "webcast_url",
+    "remote_url",
     "original_language",
     "translations",
 )
+MEETING_MODES = ("in_person", "online", "hybrid")
+REMINDER_FIELDS = ("reminders", "reminders_enabled", "follow_up_url")
 # Edits to these meeting fields change what every event of the meeting shows in a calendar
 # (a feed in French shows the French title: a translation is as visible as the original).
 MEETING_FIELDS_IN_EVENTS = (
@@ -68,6 +86,7 @@ MEETING_FIELDS_IN_EVENTS = (
     "status",
     "original_language",
     "translations",
+    "webcast_url",
 )
 
 
@@ -142,6 +161,7 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
     ):
         errors["ends_on"] = gettext("The last day cannot come before the first.")
     check_capacity(errors, values)
+    check_retention(errors, values)
     for name in ("registration_opens_at", "registration_closes_at"):
         check_aware(errors, values, name)
     opens, closes = merged.get("registration_opens_at"), merged.get("registration_closes_at")
@@ -155,12 +175,54 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
         and closes <= opens
     ):
         errors["registration_closes_at"] = gettext("Registration must close after it opens.")
+    _check_reminders(errors, values)
+    _check_attendance(errors, values)
     if "status" in values and values["status"] not in MEETING_STATUSES:
         errors["status"] = gettext("One of: %(choices)s.") % {
             "choices": ", ".join(MEETING_STATUSES)
         }
     _validate_languages(errors, values, merged, current_translations)
     return errors
+
+
+def _check_reminders(errors: dict, values: dict) -> None:
+    """`reminders`: a list of offsets, stored canonical as JSON text; `follow_up_url`: empty or
+    an http(s) address; `reminders_enabled`: a boolean."""
+    if "reminders" in values:
+        given = values["reminders"]
+        if not isinstance(given, list | tuple) or not all(isinstance(v, str) for v in given):
+            errors["reminders"] = gettext("A list of offsets such as -P7D, -P1D or PT2H.")
+        elif len(given) > MAX_REMINDERS:
+            errors["reminders"] = gettext("At most %(n)s reminders.") % {"n": MAX_REMINDERS}
+        else:
+            try:
+                values["reminders"] = json.dumps(canonical_offsets(list(given)))
+            except ValueError:
+                errors["reminders"] = gettext(
+                    "Offsets are ISO 8601 durations within a year: -P7D (7 days before the "
+                    "start), -PT2H (2 hours before), PT2H (2 hours after the end)."
+                )
+    if "reminders_enabled" in values and not isinstance(values["reminders_enabled"], bool):
+        errors["reminders_enabled"] = gettext("True or false.")
+    check_url(errors, values, "follow_up_url")
+
+
+def check_url(errors: dict, values: dict, name: str) -> None:
+    """`values[name]`, if present: empty or an http(s) address of at most 500 characters."""
+    if name not in values:
+        return
+    check_text(errors, values, name, 500, required=False, lines="single_line")
+    url = values.get(name)
+    if name not in errors and url and not re.match(r"^https?://[^\s/]+\S*$", url):
+        errors[name] = gettext("An address starting with https:// or http://.")
+
+
+def _check_attendance(errors: dict, values: dict) -> None:
+    if "mode" in values and values["mode"] not in MEETING_MODES:
+        errors["mode"] = gettext("One of: %(choices)s.") % {"choices": ", ".join(MEETING_MODES)}
+    check_capacity(errors, values, "capacity_online")
+    check_url(errors, values, "webcast_url")
+    check_url(errors, values, "remote_url")
 
 
 def _validate_languages(errors: dict, values: dict, merged: dict, current: object) -> None:
@@ -216,6 +278,7 @@ async def create_meeting(values: dict, *, by: Actor, now: datetime) -> dict:
             Meeting(**values, created_at=now, updated_at=now, agenda_changed_at=now)
         ).returning(*Meeting.all_columns())
         meeting = rows[0]
+        await join_creator(meeting["id"], by, now=now)
         await audit(
             by,
             "meeting.create",
@@ -269,7 +332,7 @@ async def change_meeting(
     values = {k: v for k, v in values.items() if k in MEETING_FIELDS}
     meeting = await _meeting_for_update(slug)
     errors = _validate_meeting(values, dict(meeting))
-    for name in ("slug", "title", "timezone", "starts_on", "ends_on", "status"):
+    for name in ("slug", "title", "timezone", "starts_on", "ends_on", "status", "mode"):
         if name in values and values[name] is None:
             errors[name] = gettext("Required.")
     if errors:
@@ -290,7 +353,8 @@ async def change_meeting(
     if "translations" in stored:
         stored["translations"] = json.dumps(stored["translations"], ensure_ascii=False)
     await Meeting.update({**stored, Meeting.updated_at: now}).where(Meeting.id == meeting["id"])
-    await _refresh_calendars(meeting, changed, now)
+    if not set(changed) <= set(REMINDER_FIELDS):  # reminders show in no calendar
+        await _refresh_calendars(meeting, changed, now)
     updated = await Meeting.select().where(Meeting.id == meeting["id"]).first()
     return MeetingUpdate(meeting, updated, changed)
 

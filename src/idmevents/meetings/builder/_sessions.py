@@ -24,7 +24,12 @@ from idmevents.meetings.builder._changes import (
     bump_sequence,
     mark_agenda_changed,
 )
-from idmevents.meetings.builder._meetings import _editable, _meeting_by_id, _meeting_for_update
+from idmevents.meetings.builder._meetings import (
+    _editable,
+    _meeting_by_id,
+    _meeting_for_update,
+    check_url,
+)
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.meetings.tables import MeetingSession, Panelist, Room, SessionPanelist
 from idmevents.validation import check_aware, check_capacity, check_text, is_row_id
@@ -38,6 +43,7 @@ SESSION_FIELDS = (
     "ends_at",
     "room_id",
     "capacity",
+    "webcast_url",
     "translations",
 )
 
@@ -138,6 +144,7 @@ async def _validate_session(
     ):
         errors["ends_at"] = gettext("The session must end after it starts.")
     check_capacity(errors, values)
+    check_url(errors, values, "webcast_url")
     room_id = values.get("room_id")
     if room_id is not None and (
         not is_row_id(room_id)
@@ -203,6 +210,7 @@ async def create_session(
             ends_at=values["ends_at"],
             room=values.get("room_id"),
             capacity=values.get("capacity"),
+            webcast_url=values.get("webcast_url") or "",
             translations=json.dumps(values.get("translations") or {}, ensure_ascii=False),
             status="scheduled",
             sequence=0,
@@ -257,6 +265,7 @@ async def update_session(
             "ends_at": row["ends_at"],
             "room_id": row["room"],
             "capacity": row["capacity"],
+            "webcast_url": row["webcast_url"],
             "translations": content.load(row["translations"]),
         }
         cleaned = await _validate_session(

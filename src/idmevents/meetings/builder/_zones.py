@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from idmevents.i18n import gettext
+from idmevents.i18n import gettext, local_date
 
 
 class NonexistentLocalTime(ValueError):
@@ -49,7 +49,11 @@ def local_instant(day: date, clock: time, timezone: str) -> datetime:
     if back.replace(tzinfo=None) != candidate.replace(tzinfo=None):
         raise NonexistentLocalTime(
             gettext("%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward then.")
-            % {"time": clock.strftime("%H:%M"), "day": day.isoformat(), "zone": timezone}
+            % {
+                "time": clock.strftime("%H:%M"),
+                "day": local_date(day, style="long"),
+                "zone": timezone,
+            }
         )
     return candidate.astimezone(UTC)
 

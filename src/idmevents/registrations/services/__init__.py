@@ -23,11 +23,17 @@ Sessions with their own capacity (side events) keep their own list the same way,
 choices wait (`waitlisted`, in order of choosing) and take a place, in that order, when one is
 free and their registration is confirmed. Sessions without a capacity never wait.
 
+Held seats. A `SeatHold` keeps seats for people not named yet (the delegations domain makes one
+per delegation): until the meeting's `held_seats_release_at`, the part of a hold not filled by
+its active registrations counts as taken for everyone else, under the same meeting lock. After
+the release date those seats are free and the waiting list moves into them.
+
 Every change of state writes its email to the outbox inside the same transaction.
 
 The code lives in private modules, by job; this package is their one interface:
 `_forms` (what a valid form is), `_locks` (the meeting lock), `_seats` (seats and waiting lists),
-`_register` (newcomers), `_decisions` (approve, reject, cancel, reinstate), `_changes` (details,
+`_register` (newcomers), `_holds` (seats held for people named later: a delegation's quota, the
+registrations made into it, their release date), `_decisions` (approve, reject, cancel, reinstate), `_changes` (details,
 address, category, sessions). The read models are in `registrations.views`, below the emails.
 """
 
@@ -42,6 +48,7 @@ from idmevents.registrations.labels import (
 )
 from idmevents.registrations.services._changes import (
     _save_changes,
+    change_language,
     choose_sessions,
     edit_registration,
     update_details,
@@ -51,6 +58,7 @@ from idmevents.registrations.services._forms import (
     DETAIL_FIELDS,
     EDIT_FIELDS,
     MAX_LENGTHS,
+    PERSON_FIELDS,
     DetailsForm,
     RegistrationEdit,
     RegistrationForm,
@@ -61,14 +69,29 @@ from idmevents.registrations.services._forms import (
     normalize_email,
     single_line,
 )
-from idmevents.registrations.services._locks import _lock_meeting, _lock_registration
+from idmevents.registrations.services._holds import (
+    HeldPerson,
+    check_held_person,
+    create_hold,
+    hold_used,
+    holds_used,
+    register_in_hold,
+    release_due_holds,
+    set_hold_seats,
+)
+from idmevents.registrations.services._import import ImportOutcome, import_forms
+from idmevents.registrations.services._locks import (
+    _lock_meeting,
+    _lock_registration,
+    holds_released,
+)
 from idmevents.registrations.services._register import (
     LINK_RESEND_INTERVAL,
     _register_locked,
     register,
     send_registration_link,
 )
-from idmevents.registrations.services._seats import fill_free_seats, promote
+from idmevents.registrations.services._seats import change_attendance, fill_free_seats, promote
 from idmevents.registrations.views import (
     TOKEN_BYTES,
     RegistrationResult,
@@ -93,9 +116,12 @@ __all__ = [
     "EDIT_FIELDS",
     "LINK_RESEND_INTERVAL",
     "MAX_LENGTHS",
+    "PERSON_FIELDS",
     "STATUSES",
     "TOKEN_BYTES",
     "DetailsForm",
+    "HeldPerson",
+    "ImportOutcome",
     "RegistrationEdit",
     "RegistrationForm",
     "RegistrationResult",
@@ -110,13 +136,21 @@ __all__ = [
     "approve",
     "cancel",
     "category_label",
+    "change_attendance",
+    "change_language",
     "check_details",
+    "check_held_person",
     "check_registration",
     "choosable_sessions",
     "choose_sessions",
+    "create_hold",
     "edit_registration",
     "fill_free_seats",
     "get_by_token",
+    "hold_used",
+    "holds_released",
+    "holds_used",
+    "import_forms",
     "language_label",
     "manage_url",
     "meeting_span",
@@ -125,11 +159,14 @@ __all__ = [
     "normalize_email",
     "promote",
     "register",
+    "register_in_hold",
     "registration_view",
     "reinstate",
     "reject",
+    "release_due_holds",
     "send_registration_link",
     "session_choices",
+    "set_hold_seats",
     "single_line",
     "status_label",
     "update_details",

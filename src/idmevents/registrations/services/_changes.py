@@ -22,6 +22,7 @@ from idmevents.registrations.services._forms import (
     _as_form,
     _check_category,
     _check_email,
+    _check_language,
     _checked_details,
     _in_form_order,
     check_details,
@@ -70,6 +71,27 @@ async def update_details(
             now=now,
         )
         return await _result(registration, changed)
+
+
+async def change_language(registration_id: int, language: str, *, by: Actor, now: datetime) -> dict:
+    """The language of the person's pages, emails and personal feed, chosen with the language
+    switch of their private page. Recorded in the audit log; no email: the page they are reading
+    already shows the change. Any registration may change it, cancelled ones included."""
+    problems: dict[str, str] = {}
+    language = _check_language(language, problems)
+    if problems:
+        raise InvalidInput(gettext("Choose a language."), fields=problems)
+    async with db.write_transaction():
+        registration, meeting = await _lock_registration(registration_id)
+        if registration["language"] == language:
+            return registration
+        changed = {"language": (registration["language"], language)}
+        await Registration.update({"language": language, "updated_at": now}).where(
+            Registration.id == registration["id"]
+        )
+        registration = registration | {"language": language, "updated_at": now}
+        await _audit_changes(registration, meeting, changed, by=by, now=now)
+        return registration
 
 
 async def edit_registration(

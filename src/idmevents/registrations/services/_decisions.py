@@ -16,6 +16,7 @@ from idmevents.registrations.services._locks import (
     _lock_registration,
     _Meeting,
     _next_waitlist_seq,
+    _seats_left,
     _status_counts,
 )
 from idmevents.registrations.services._register import _closed_conflict
@@ -52,8 +53,11 @@ async def approve(
                 reason="not-pending",
             )
         await _fill_seats(meeting, now=now)
-        counts = await _status_counts(meeting.id)
-        full = meeting.capacity is not None and counts.get("confirmed", 0) >= meeting.capacity
+        pool = meeting.pool_of(registration)
+        capacity = meeting.capacity_of(pool)
+        counts = await _status_counts(meeting.id, pool)
+        left = await _seats_left(meeting, counts, now, pool)
+        full = left is not None and left <= 0
         if not full or over_capacity:
             registration = await _confirm(
                 registration,
@@ -61,7 +65,7 @@ async def approve(
                 now=now,
                 email_kind="approved",
                 by=by,
-                beyond=_beyond_capacity(meeting, counts) if full else None,
+                beyond=_beyond_capacity(capacity, counts) if full else None,
             )
         else:
             seq = await _next_waitlist_seq(meeting.id)
@@ -157,46 +161,75 @@ async def _end_registration(
     and — when they held a seat — the waiting list moving up, all in one transaction."""
     async with db.write_transaction():
         registration, meeting = await _lock_registration(registration_id)
-        if registration["status"] not in ACTIVE_STATUSES:
-            raise Conflict(
-                gettext("This registration is already cancelled or turned down."),
-                reason="not-active",
-            )
-        was_confirmed = registration["status"] == "confirmed"
-        await Registration.update(
-            {Registration.status: status, Registration.updated_at: now, **changes}
-        ).where(Registration.id == registration_id)
-        registration = registration | {
-            "status": status,
-            "updated_at": now,
-            **{column._meta.name: value for column, value in changes.items()},
-        }
-        # The calendar's cancellation takes away the person's agenda as it stood: read it first.
-        held = await places_held(registration["id"])
-        await _drop_sessions(registration, now=now)
-        await emails.queue(
-            email_kind,
+        registration = await _end_locked(
             registration,
-            meeting.row,
-            span=await meeting.span() if was_confirmed else None,
-            now=now,
-            registration_open=registration_is_open(meeting.row, now),
-            invitation="CANCEL" if was_confirmed else None,
-            chosen=held,
-            **email_context,
-        )
-        await audit.write(
-            by,
-            action,
-            "registration",
-            registration["id"],
-            meeting_slug=meeting.row["slug"],
-            now=now,
+            meeting,
+            status=status,
+            changes=changes,
+            email_kind=email_kind,
+            email_context=email_context,
+            action=action,
             summary=summary,
+            by=by,
+            now=now,
         )
-        if was_confirmed:
-            await _fill_seats(meeting, now=now)
         return await _result(registration)
+
+
+async def _end_locked(
+    registration: dict,
+    meeting: _Meeting,
+    *,
+    status: str,
+    changes: dict,
+    email_kind: str,
+    email_context: dict,
+    action: str,
+    summary: str,
+    by: Actor,
+    now: datetime,
+) -> dict:
+    """`_end_registration` inside the caller's transaction, the meeting locked."""
+    if registration["status"] not in ACTIVE_STATUSES:
+        raise Conflict(
+            gettext("This registration is already cancelled or turned down."),
+            reason="not-active",
+        )
+    was_confirmed = registration["status"] == "confirmed"
+    await Registration.update(
+        {Registration.status: status, Registration.updated_at: now, **changes}
+    ).where(Registration.id == registration["id"])
+    registration = registration | {
+        "status": status,
+        "updated_at": now,
+        **{column._meta.name: value for column, value in changes.items()},
+    }
+    # The calendar's cancellation takes away the person's agenda as it stood: read it first.
+    held = await places_held(registration["id"])
+    await _drop_sessions(registration, now=now)
+    await emails.queue(
+        email_kind,
+        registration,
+        meeting.row,
+        span=await meeting.span() if was_confirmed else None,
+        now=now,
+        registration_open=registration_is_open(meeting.row, now),
+        invitation="CANCEL" if was_confirmed else None,
+        chosen=held,
+        **email_context,
+    )
+    await audit.write(
+        by,
+        action,
+        "registration",
+        registration["id"],
+        meeting_slug=meeting.row["slug"],
+        now=now,
+        summary=summary,
+    )
+    if was_confirmed:
+        await _fill_seats(meeting, now=now)
+    return registration
 
 
 async def reinstate(
@@ -237,7 +270,9 @@ async def reinstate(
             raise _closed_conflict(meeting.row, now)
         if status == "rejected":
             return await _reconsider(registration, meeting, by=by, now=now)
-        status, seq = await _decide(meeting, registration["category"], now=now)
+        status, seq = await _decide(
+            meeting, registration["category"], now=now, attendance=registration["attendance"]
+        )
         changes = {
             Registration.status: status,
             Registration.waitlist_seq: seq,

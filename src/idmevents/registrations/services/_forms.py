@@ -10,8 +10,10 @@ import msgspec
 
 from idmevents.errors import InvalidInput
 from idmevents.i18n import LANGUAGES, gettext
-from idmevents.registrations.countries import COUNTRY_CODES
+from idmevents.registrations.countries import ALL_CODES
 from idmevents.registrations.labels import CATEGORIES, COUNTRY_REQUIRED
+from idmevents.registrations.views import ATTENDANCES, attendance_for
+from idmevents.states import is_state
 from idmevents.validation import clean_text, is_control, normalise_line_ends
 
 # The widths of the columns they go into.
@@ -23,8 +25,9 @@ MAX_LENGTHS = {
     "position": 300,
     "accessibility_needs": 2000,
 }
-# What an organizer may change (`edit_registration`), in the order the form shows them.
-EDIT_FIELDS = (
+# The person's fields of a registration, in the order the forms show them: what an organizer may
+# change (`edit_registration`), what an import maps, what the public form takes before consents.
+PERSON_FIELDS = (
     "given_name",
     "family_name",
     "email",
@@ -35,6 +38,7 @@ EDIT_FIELDS = (
     "language",
     "accessibility_needs",
 )
+EDIT_FIELDS = PERSON_FIELDS
 # What a participant may change from their private page: all but the address and the category.
 DETAIL_FIELDS = tuple(name for name in EDIT_FIELDS if name not in {"email", "category"})
 
@@ -53,7 +57,9 @@ class RegistrationForm(msgspec.Struct, kw_only=True):
     language: str = "en"
     accessibility_needs: str = ""
     consent: bool = False
+    list_consent: bool = False
     sessions: list[int] = []
+    attendance: str = ""  # in_person | online; "" lets the meeting's mode decide
     problems: dict[str, str] = {}
 
 
@@ -150,11 +156,17 @@ def _check_country(
     value = value.strip().upper()
     if "country" in problems:
         return value
-    if value and value not in COUNTRY_CODES:
+    if value and value not in ALL_CODES:
         problems["country"] = gettext("Use a two-letter ISO 3166 country code, such as CH or US.")
     elif not value and category_known and category in COUNTRY_REQUIRED:
         problems["country"] = gettext(
             "Choose the country of your delegation: Member States and Observers must name it."
+        )
+    elif value and category_known and category in COUNTRY_REQUIRED and not is_state(value):
+        # A delegation speaks for a government: only a State on the UN's list has one here.
+        problems["country"] = gettext(
+            "Choose a State from the list: a Member State or Observer delegation represents one "
+            "of the UN Member States or observer States."
         )
     return value
 
@@ -195,9 +207,28 @@ def _check_category(value: str, problems: dict[str, str]) -> str:
     return value
 
 
-def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) -> RegistrationForm:
-    """The form cleaned up, or InvalidInput naming every bad field and why."""
+def check_attendance(chosen: str, meeting: Mapping | None, problems: dict[str, str]) -> str:
+    """Where the person takes part, given the meeting's mode (see `views.attendance_for`)."""
+    if "attendance" in problems:
+        return "in_person"
+    if chosen and chosen not in ATTENDANCES:
+        problems["attendance"] = gettext("Choose in person or online.")
+        return "in_person"
+    mode = (meeting or {}).get("mode") or "in_person"
+    if chosen == "online" and mode == "in_person":
+        problems["attendance"] = gettext("This meeting takes place in person only.")
+    elif chosen == "in_person" and mode == "online":
+        problems["attendance"] = gettext("This meeting takes place online only.")
+    return attendance_for(meeting or {}, chosen or None)
+
+
+def check_registration(
+    form: RegistrationForm, choosable: Mapping[int, dict], meeting: Mapping | None = None
+) -> RegistrationForm:
+    """The form cleaned up, or InvalidInput naming every bad field and why. With `meeting`, the
+    attendance is checked against its mode (and decided by it when the form leaves it out)."""
     problems = dict(form.problems)
+    attendance = check_attendance(form.attendance, meeting, problems)
     given_name = _check_text(
         "given_name", form.given_name, problems, required=gettext("Enter your given name.")
     )
@@ -246,7 +277,9 @@ def check_registration(form: RegistrationForm, choosable: Mapping[int, dict]) ->
         language=language,
         accessibility_needs=needs,
         consent=True,
+        list_consent=form.list_consent is True,
         sessions=sessions,
+        attendance=attendance,
     )
 
 
@@ -303,7 +336,7 @@ def _as_form(data: Mapping[str, Any], kind: type[msgspec.Struct]) -> Any:
 
 
 # The registration form's fields, top to bottom.
-_FIELD_ORDER = (*EDIT_FIELDS, "sessions", "consent")
+_FIELD_ORDER = (*EDIT_FIELDS, "attendance", "sessions", "consent")
 
 
 def _in_form_order(problems: dict[str, str]) -> dict[str, str]:

@@ -9,8 +9,15 @@ from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.invitation import MeetingSpan
-from idmevents.registrations.tables import Registration
-from idmevents.registrations.views import meeting_span
+from idmevents.registrations.labels import ACTIVE_STATUSES
+from idmevents.registrations.tables import Registration, SeatHold
+from idmevents.registrations.views import (
+    ATTENDANCES,
+    in_pool,
+    is_hybrid,
+    meeting_span,
+    seat_pool,
+)
 
 
 class _Meeting:
@@ -21,6 +28,18 @@ class _Meeting:
         self.id: int = row["id"]
         self.capacity: int | None = row["capacity"]
         self._span = span
+
+    @property
+    def pools(self) -> tuple[str | None, ...]:
+        """The seat pools (see `views.seat_pool`): one per attendance in a hybrid meeting."""
+        return ATTENDANCES if is_hybrid(self.row) else (None,)
+
+    def capacity_of(self, pool: str | None) -> int | None:
+        """The seats of `pool`: the online places of a hybrid meeting, else its capacity."""
+        return self.row.get("capacity_online") if pool == "online" else self.capacity
+
+    def pool_of(self, registration: dict) -> str | None:
+        return seat_pool(self.row, registration.get("attendance") or "in_person")
 
     async def span(self) -> MeetingSpan:
         if self._span is None:
@@ -59,12 +78,14 @@ async def _lock_registration(registration_id: int) -> tuple[dict, _Meeting]:
     return registration, meeting
 
 
-async def _status_counts(meeting_id: int) -> dict[str, int]:
-    rows = (
-        await Registration.select(Registration.status, Count())
-        .where(Registration.meeting == meeting_id)
-        .group_by(Registration.status)
+async def _status_counts(meeting_id: int, pool: str | None = None) -> dict[str, int]:
+    """Registrations by status, of one seat pool (`views.seat_pool`) or of the whole meeting."""
+    query = Registration.select(Registration.status, Count()).where(
+        Registration.meeting == meeting_id
     )
+    if pool is not None:
+        query = query.where(in_pool(pool))
+    rows = await query.group_by(Registration.status)
     return {row["status"]: row["count"] for row in rows}
 
 
@@ -73,3 +94,42 @@ async def _next_waitlist_seq(meeting_id: int) -> int:
         Registration.meeting == meeting_id
     )
     return (row[0]["top"] or 0) + 1 if row else 1
+
+
+def holds_released(meeting_row: dict, now) -> bool:
+    """Whether the meeting's held seats went back to everyone (its release date has passed)."""
+    release = meeting_row.get("held_seats_release_at")
+    return release is not None and now >= release
+
+
+async def _held_seats(meeting: _Meeting, now) -> int:
+    """Seats kept for holds and not yet taken by them, read under the meeting lock: the part of
+    each hold's seats that its active registrations do not fill (0 once they are released)."""
+    if holds_released(meeting.row, now):
+        return 0
+    holds = await SeatHold.select(SeatHold.id, SeatHold.seats).where(SeatHold.meeting == meeting.id)
+    if not holds:
+        return 0
+    used = await (
+        Registration.select(Registration.seat_hold, Count())
+        .where(
+            (Registration.meeting == meeting.id)
+            & Registration.seat_hold.is_not_null()
+            & Registration.status.is_in(list(ACTIVE_STATUSES))
+        )
+        .group_by(Registration.seat_hold)
+    )
+    taken = {row["seat_hold"]: row["count"] for row in used}
+    return sum(max(0, hold["seats"] - taken.get(hold["id"], 0)) for hold in holds)
+
+
+async def _seats_left(
+    meeting: _Meeting, counts: dict[str, int], now, pool: str | None = None
+) -> int | None:
+    """Seats anyone may still take in `pool` (see `seat_pool`): its capacity less those confirmed
+    there and, in the room, less the seats held for delegations (None: no limit)."""
+    capacity = meeting.capacity_of(pool)
+    if capacity is None:
+        return None
+    held = 0 if pool == "online" else await _held_seats(meeting, now)
+    return capacity - counts.get("confirmed", 0) - held

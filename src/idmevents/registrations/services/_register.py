@@ -28,6 +28,7 @@ from idmevents.registrations.tables import Registration
 from idmevents.registrations.views import (
     RegistrationResult,
     _session_choices,
+    attendance_for,
     choosable_sessions,
     new_token,
     waitlist_position,
@@ -110,9 +111,11 @@ async def register(
         form = _as_form(form, RegistrationForm)
     # Read before the lock: every moment the meeting row is locked, other registrations wait.
     sessions = await choosable_sessions(meeting["id"]) if form.sessions else {}
-    form = check_registration(form, sessions)
+    form = check_registration(form, sessions, meeting)
     email_key = form.email.lower()
-    if not form.sessions and not db.is_sqlite():
+    # The one-statement function knows the plain case only: one pool of seats, in the room.
+    plain = (meeting.get("mode") or "in_person") == "in_person"
+    if plain and not form.sessions and not db.is_sqlite():
         result = await _register_in_one_statement(meeting["id"], form, email_key, now=now)
         if result is not None:
             return result
@@ -142,8 +145,10 @@ def _new_registration(
         "country": form.country,
         "language": form.language,
         "accessibility_needs": form.accessibility_needs,
+        "attendance": form.attendance or "in_person",
         "rejection_reason": "",
         "consented_at": now,
+        "list_consent": form.list_consent,
         "created_at": now,
         "updated_at": now,
         "cancelled_at": None,
@@ -158,6 +163,7 @@ async def _register_in_one_statement(
     migration) in one round trip. None: a case it leaves to `_register_locked`."""
     values = _new_registration(meeting_id, form, email_key, now=now)
     text_values = {name: value for name, value in values.items() if isinstance(value, str)}
+    text_values["list_consent"] = "true" if form.list_consent else "false"
     rows = await Registration.raw(
         "SELECT * FROM idmevents_register({}, {}, {}, {})",
         meeting_id,
@@ -196,8 +202,11 @@ async def _register_locked(
     if existing is not None:
         await _send_link_again(existing, locked, now=now)
         return None
-    status, seq = await _decide(locked, form.category, now=now)
+    # Decided again under the lock: the meeting's mode may have changed since the form was read.
+    attendance = attendance_for(locked.row, form.attendance or None)
+    status, seq = await _decide(locked, form.category, now=now, attendance=attendance)
     values = _new_registration(locked.id, form, email_key, now=now) | {
+        "attendance": attendance,
         "status": status,
         "waitlist_seq": seq,
         "confirmed_at": now if status == "confirmed" else None,

@@ -8,7 +8,7 @@ from piccolo.query.functions.aggregate import Max
 
 from idmevents import audit, db
 from idmevents.audit import SYSTEM, Actor
-from idmevents.errors import Conflict
+from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations import emails
@@ -17,24 +17,36 @@ from idmevents.registrations.services._locks import (
     _lock_registration,
     _Meeting,
     _next_waitlist_seq,
+    _seats_left,
     _status_counts,
 )
 from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.registrations.views import (
+    ATTENDANCES,
     RegistrationResult,
     _result,
     approval_categories,
+    in_pool,
+    is_hybrid,
+    seat_pool,
     session_choices,
 )
 
 
 async def _fill_seats(meeting: _Meeting, *, now: datetime) -> None:
-    """Give every free seat to the next on the waiting list, in order, and tell each of them."""
-    if meeting.capacity is None:
+    """Give every free seat to the next on the waiting list, in order, and tell each of them.
+    A hybrid meeting fills its room and its online places, each from its own waiting list."""
+    for pool in meeting.pools:
+        await _fill_pool(meeting, pool, now=now)
+
+
+async def _fill_pool(meeting: _Meeting, pool: str | None, *, now: datetime) -> None:
+    capacity = meeting.capacity_of(pool)
+    if capacity is None:
         waiting_limit = None
     else:
-        counts = await _status_counts(meeting.id)
-        free = meeting.capacity - counts.get("confirmed", 0)
+        counts = await _status_counts(meeting.id, pool)
+        free = await _seats_left(meeting, counts, now, pool)
         if free <= 0 or not counts.get("waitlisted"):
             return
         waiting_limit = free
@@ -43,6 +55,8 @@ async def _fill_seats(meeting: _Meeting, *, now: datetime) -> None:
         .where((Registration.meeting == meeting.id) & (Registration.status == "waitlisted"))
         .order_by(Registration.waitlist_seq)
     )
+    if pool is not None:
+        query = query.where(in_pool(pool))
     if waiting_limit is not None:
         query = query.limit(waiting_limit)
     for registration in await query:
@@ -202,19 +216,25 @@ async def _drop_sessions(
             await _settle_session(row["meeting_session"], now=now)
 
 
-async def _decide(meeting: _Meeting, category: str, *, now: datetime) -> tuple[str, int | None]:
-    """The status a newcomer gets (and their waiting-list number), the meeting being locked."""
+async def _decide(
+    meeting: _Meeting, category: str, *, now: datetime, attendance: str = "in_person"
+) -> tuple[str, int | None]:
+    """The status a newcomer gets (and their waiting-list number), the meeting being locked.
+    In a hybrid meeting, the seats and waiting list of their `attendance`."""
     if category in approval_categories(meeting.row):
         return "pending", None
-    if meeting.capacity is None:
+    pool = seat_pool(meeting.row, attendance)
+    capacity = meeting.capacity_of(pool)
+    if capacity is None:
         return "confirmed", None
-    counts = await _status_counts(meeting.id)
-    if counts.get("waitlisted") and counts.get("confirmed", 0) < meeting.capacity:
-        # Seats came free without anyone moving up (the capacity was raised): those waiting
-        # were here first.
-        await _fill_seats(meeting, now=now)
-        counts = await _status_counts(meeting.id)
-    if counts.get("confirmed", 0) < meeting.capacity:
+    counts = await _status_counts(meeting.id, pool)
+    if counts.get("waitlisted") and await _seats_left(meeting, counts, now, pool) > 0:
+        # Seats came free without anyone moving up (the capacity was raised, held seats were
+        # released): those waiting were here first.
+        await _fill_pool(meeting, pool, now=now)
+        counts = await _status_counts(meeting.id, pool)
+    # Seats held for delegations are not free, even when nobody sits in them yet.
+    if await _seats_left(meeting, counts, now, pool) > 0:
         return "confirmed", None
     return "waitlisted", await _next_waitlist_seq(meeting.id)
 
@@ -234,8 +254,11 @@ async def promote(
                 gettext("Only a registration on the waiting list can be promoted."),
                 reason="not-waitlisted",
             )
-        counts = await _status_counts(meeting.id)
-        full = meeting.capacity is not None and counts.get("confirmed", 0) >= meeting.capacity
+        pool = meeting.pool_of(registration)
+        capacity = meeting.capacity_of(pool)
+        counts = await _status_counts(meeting.id, pool)
+        left = await _seats_left(meeting, counts, now, pool)
+        full = left is not None and left <= 0
         if full and not over_capacity:
             raise Conflict(
                 gettext("The meeting is full: there is no free seat to promote anyone to."),
@@ -247,14 +270,14 @@ async def promote(
             now=now,
             email_kind="promoted",
             by=by,
-            beyond=_beyond_capacity(meeting, counts) if full else None,
+            beyond=_beyond_capacity(capacity, counts) if full else None,
         )
         return await _result(registration)
 
 
-def _beyond_capacity(meeting: _Meeting, counts: dict[str, int]) -> dict[str, int]:
+def _beyond_capacity(capacity: int | None, counts: dict[str, int]) -> dict[str, int]:
     """What the audit log keeps of a confirmation past the last seat: seats taken after it."""
-    return {"confirmed": counts.get("confirmed", 0) + 1, "capacity": meeting.capacity or 0}
+    return {"confirmed": counts.get("confirmed", 0) + 1, "capacity": capacity or 0}
 
 
 async def fill_free_seats(meeting_id: int, *, now: datetime) -> None:
@@ -262,3 +285,66 @@ async def fill_free_seats(meeting_id: int, *, now: datetime) -> None:
     async with db.write_transaction():
         meeting = await _lock_meeting(meeting_id)
         await _fill_seats(meeting, now=now)
+
+
+async def change_attendance(
+    registration_id: int, attendance: str, *, by: Actor, now: datetime
+) -> RegistrationResult:
+    """A participant of a hybrid meeting switches between the room and online, while there is
+    room: a confirmed person keeps a confirmed place only if the other side has a free one (nobody
+    waiting there is passed over: a free place with people waiting is theirs first); someone
+    waiting moves to the other side's seat if one is free, else keeps their place in line on
+    their own side; someone awaiting approval just changes their choice. The place left behind
+    goes to the next on that side's waiting list."""
+    if attendance not in ATTENDANCES:
+        raise InvalidInput(fields={"attendance": gettext("Choose in person or online.")})
+    async with db.write_transaction():
+        registration, meeting = await _lock_registration(registration_id)
+        if not is_hybrid(meeting.row):
+            raise Conflict(
+                gettext("This meeting is not hybrid: there is nothing to choose."),
+                reason="not-hybrid",
+            )
+        if registration["attendance"] == attendance:
+            return await _result(registration)
+        status = registration["status"]
+        if status in ("cancelled", "rejected"):
+            raise Conflict(gettext("This registration is no longer active."), reason="not-active")
+        free = True
+        if status in ("confirmed", "waitlisted"):
+            await _fill_pool(meeting, attendance, now=now)
+            capacity = meeting.capacity_of(attendance)
+            counts = await _status_counts(meeting.id, attendance)
+            free = capacity is None or counts.get("confirmed", 0) < capacity
+        if status == "confirmed" and not free:
+            raise Conflict(
+                gettext("There is no free place there now: you keep your current place."),
+                reason="full",
+            )
+        if status == "waitlisted" and not free:
+            raise Conflict(
+                gettext("There is no free place there now: you keep your place in line."),
+                reason="full",
+            )
+        await Registration.update(
+            {Registration.attendance: attendance, Registration.updated_at: now}
+        ).where(Registration.id == registration_id)
+        before = registration["attendance"]
+        registration = registration | {"attendance": attendance, "updated_at": now}
+        await audit.write(
+            by,
+            "registration.attendance",
+            "registration",
+            registration["id"],
+            meeting_slug=meeting.row["slug"],
+            now=now,
+            summary=f"{registration['given_name']} {registration['family_name']}: "
+            f"{before} → {attendance}",
+        )
+        if status == "waitlisted":
+            registration = await _confirm(
+                registration, meeting, now=now, email_kind="promoted", by=by
+            )
+        if status == "confirmed":
+            await _fill_pool(meeting, before, now=now)
+        return await _result(registration)

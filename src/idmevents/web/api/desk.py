@@ -39,6 +39,10 @@ class RegistrationOut(msgspec.Struct):
     id: int
     meeting: str
     status: Status
+    attendance: Annotated[
+        Literal["in_person", "online"],
+        msgspec.Meta(description="In the room or online; hybrid meetings have a line for each"),
+    ]
     waitlist_position: int | None
     given_name: str
     family_name: str
@@ -211,6 +215,7 @@ def registration_out(
         id=registration["id"],
         meeting=meeting_slug,
         status=registration["status"],
+        attendance=registration["attendance"],
         waitlist_position=position,
         given_name=registration["given_name"],
         family_name=registration["family_name"],

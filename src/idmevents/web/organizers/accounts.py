@@ -16,11 +16,12 @@ from idmevents import audit, db
 from idmevents.auth import history, passwords, reset, services
 from idmevents.errors import AppError
 from idmevents.i18n import gettext
-from idmevents.meetings.services import meeting_titles
+from idmevents.meetings.services import meeting_slugs, meeting_titles
 from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.flash import flash
 from idmevents.web.guards import current_user, requires_role, safe_next
 from idmevents.web.login_limits import LOGIN_RATE_LIMIT_STORE, LoginLimiter, LoginLimits
+from idmevents.web.scope import visible_meeting_ids
 from idmevents.web.sessions import rotate_session
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -444,6 +445,7 @@ class AuditController(Controller):
     @get("/", name="admin_audit")
     async def entries(
         self,
+        request: Request,
         meeting: FromQuery[str] = "",
         entity_type: FromQuery[str] = "",
         user: FromQuery[str] = "",
@@ -451,7 +453,14 @@ class AuditController(Controller):
     ) -> Template:
         """Who changed what and when, newest first, filtered by meeting, kind of thing and person."""
         user_id = int(user) if user.isdigit() else None
+        allowed = await visible_meeting_ids(request)
+        titles = await meeting_titles()
+        slugs = None
+        if allowed is not None:
+            slugs = frozenset(await meeting_slugs(allowed))
+            titles = {slug: title for slug, title in titles.items() if slug in slugs}
         filters = audit.AuditFilters(
+            meeting_slugs=slugs,
             meeting_slug=meeting[:100],
             entity_type=entity_type[:40],
             user_id=user_id,
@@ -463,7 +472,7 @@ class AuditController(Controller):
             context={
                 "result": result,
                 "filters": filters,
-                "choices": await audit.filter_choices(await meeting_titles()),
+                "choices": await audit.filter_choices(titles, meetings_only=slugs is not None),
                 "query": {"meeting": meeting, "entity_type": entity_type, "user": user},
             },
         )

@@ -24,6 +24,7 @@ from idmevents.registrations.labels import language_label
 from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
+from idmevents.web.scope import only_visible, visible_meeting_ids
 
 
 def _(message: str) -> str:
@@ -112,11 +113,12 @@ class MeetingAdminController(Controller):
     include_in_schema = False
 
     @get("/", name="admin_meetings")
-    async def index(self, done: FromQuery[str | None] = None) -> Template:
-        """Every meeting, drafts included."""
+    async def index(self, request: Request, done: FromQuery[str | None] = None) -> Template:
+        """The meetings of the account's teams (every one for an administrator), drafts included."""
+        meetings = only_visible(await builder.list_meetings(), await visible_meeting_ids(request))
         return Template(
             "admin/meetings/list.html.jinja2",
-            context={"meetings": await builder.list_meetings(), "done": done_message(done)},
+            context={"meetings": meetings, "done": done_message(done)},
         )
 
     @get("/new", name="admin_meeting_new")

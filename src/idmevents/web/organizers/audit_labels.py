@@ -31,20 +31,27 @@ ACTIONS: dict[str, str] = {
     "undo_check_in": _("Check-in undone"),
     "replace_badge": _("Badge replaced"),
     "registration.created": _("Registered"),
+    "registrations.imported": _("Registrations imported"),
     "registration.approved": _("Registration approved"),
     "registration.rejected": _("Registration rejected"),
     "registration.cancelled": _("Registration cancelled"),
+    "registration.erased": _("Personal data erased on request"),
+    "meeting.personal_data_erased": _("Personal data erased after the retention period"),
     "registration.waitlisted": _("Put on the waiting list"),
     "registration.reinstated": _("Registration reinstated"),
     "registration.reconsidered": _("Registration reconsidered"),
     "registration.details-changed": _("Details changed"),
     "registration.sessions-chosen": _("Sessions chosen"),
+    "registration.attendance": _("Attendance changed"),
     "meeting.create": _("Meeting created"),
+    "meeting.team_add": _("Added to a meeting's team"),
+    "meeting.team_remove": _("Removed from a meeting's team"),
     "meeting.update": _("Meeting changed"),
     "meeting.publish": _("Meeting published"),
     "meeting.cancel": _("Meeting cancelled"),
     "meeting.duplicate": _("Meeting duplicated"),
     "meeting.notify": _("Participants notified"),
+    "meeting.reminder_test": _("Test reminder sent"),
     "session.create": _("Session added"),
     "session.update": _("Session changed"),
     "session.cancel": _("Session cancelled"),
@@ -57,6 +64,12 @@ ACTIONS: dict[str, str] = {
     "panelist.update": _("Panelist changed"),
     "panelist.available": _("Panelist available"),
     "panelist.unavailable": _("Panelist unavailable"),
+    "registration.replaced": _("Delegate replaced"),
+    "registration.visa-letter": _("Visa letter issued"),
+    "delegation.created": _("Delegation invited"),
+    "delegation.head": _("Head of delegation named"),
+    "delegation.link-renewed": _("Nomination link renewed"),
+    "delegation.release-date": _("Release date of held seats set"),
 }
 
 KINDS: dict[str, str] = {
@@ -69,6 +82,7 @@ KINDS: dict[str, str] = {
     "session": _("Session"),
     "room": _("Room"),
     "panelist": _("Panelist"),
+    "delegation": _("Delegation"),
 }
 
 

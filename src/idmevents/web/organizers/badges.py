@@ -10,14 +10,14 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
-from idmevents.badges import codes, services
+from idmevents.badges import batch, codes, services
 from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE
 from idmevents.errors import InvalidInput
-from idmevents.i18n import gettext
 from idmevents.meetings.services import get_meeting
 from idmevents.web.guards import requires_role
+from idmevents.web.scope import only_visible, visible_meeting_ids
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -68,14 +68,15 @@ class BadgePrintController(Controller):
         totals = await services.print_counts(meeting)
         return Template("badges/print.html.jinja2", context=_print_context(meeting, totals))
 
-    @post("/", name="admin_badges_print", status_code=200)
+    @post("/", name="admin_badges_print", status_code=303)
     async def print_batch(
         self, request: Request, slug: FromPath[str], data: Annotated[PrintForm, FORM]
-    ) -> Response | Template:
-        """The PDF of the chosen badges, which are marked printed; or why nothing was printed."""
+    ) -> Redirect | Template:
+        """Queue the batch as a job and show its page (its progress, then its PDF); or say why
+        the choices are not possible."""
         meeting = await get_meeting(slug, include_drafts=True)
         try:
-            run = await services.print_badges(
+            job_id = await batch.queue_print_job(
                 meeting,
                 now=datetime.now(UTC),
                 paper=data.paper,
@@ -90,14 +91,9 @@ class BadgePrintController(Controller):
                 meeting, totals, form=data, notice=exc.message, errors=exc.fields
             )
             return Template("badges/print.html.jinja2", context=context, status_code=422)
-        if run.pdf is None:
-            totals = await services.print_counts(meeting)
-            notice = gettext("No badge matches these choices: nothing was printed.")
-            return Template(
-                "badges/print.html.jinja2",
-                context=_print_context(meeting, totals, form=data, notice=notice),
-            )
-        return _pdf(run)
+        return Redirect(
+            request.app.route_reverse("admin_job", slug=slug, job_id=job_id), status_code=303
+        )
 
 
 # --- the check-in desk ------------------------------------------------------------------------
@@ -145,9 +141,13 @@ class CheckInDeskController(Controller):
     include_in_schema = False
 
     @get("/", name="checkin_desk")
-    async def index(self) -> Template:
-        """The meetings, each with its desk and its arrivals so far."""
-        meetings = await services.desk_meetings(datetime.now(UTC))
+    async def index(self, request: Request) -> Template:
+        """The account's meetings, each with its desk and its arrivals so far."""
+        meetings = only_visible(
+            await services.desk_meetings(datetime.now(UTC)),
+            await visible_meeting_ids(request),
+            key=lambda desk: desk.meeting["id"],
+        )
         return Template("badges/desk_index.html.jinja2", context={"meetings": meetings})
 
     @get("/{slug:str}", name="checkin_meeting")

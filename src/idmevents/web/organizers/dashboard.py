@@ -8,6 +8,7 @@ from litestar.response import Redirect, Template
 from idmevents.registrations import dashboard as services
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers.nav import route_url
+from idmevents.web.scope import only_visible, visible_meeting_ids
 
 
 class DashboardController(Controller):
@@ -22,7 +23,9 @@ class DashboardController(Controller):
             desk = route_url(request, "checkin_desk")
             if desk is not None:
                 return Redirect(desk, status_code=303)
-        meetings = await services.meeting_summaries()
+        meetings = only_visible(
+            await services.meeting_summaries(), await visible_meeting_ids(request)
+        )
         return Template(
             "admin/dashboard.html.jinja2",
             context={"meetings": meetings, "statuses": services.REGISTRATION_STATUSES},

@@ -17,12 +17,13 @@ from litestar.response import Redirect, Template
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.mail import services as mail
-from idmevents.registrations import desk, export, services
+from idmevents.registrations import desk, export, export_job, retention, services
 from idmevents.registrations.countries import country_choices, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
 from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role, safe_next
+from idmevents.web.scope import only_visible, visible_meeting_ids
 
 SECTION = "admin_registrations"
 
@@ -82,9 +83,9 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
     if meeting is None:
         return Template("registrations/desk.html.jinja2", context=context)
     filters = await _filters(request, meeting)
-    rows = await desk.find_registrations(meeting, filters)
-    page = desk.paginate(
-        rows,
+    page = await desk.find_page(
+        meeting,
+        filters,
         _int(request.query_params.get("page"), 1) or 1,
         _int(request.query_params.get("per_page"), desk.DEFAULT_PAGE_SIZE)
         or desk.DEFAULT_PAGE_SIZE,
@@ -121,6 +122,8 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
         "here": _here(request),
         "csv_comma": f"{csv_path}?{urlencode(filters.query())}".rstrip("?"),
         "csv_semicolon": f"{csv_path}?{urlencode(filters.query(sep='semicolon'))}",
+        "csv_job": request.app.route_reverse("admin_registrations_csv_job", slug=meeting["slug"])
+        + (f"?{urlencode(filters.query())}" if filters.query() else ""),
         "page_sizes": desk.PAGE_SIZES,
     }
     return Template("registrations/desk.html.jinja2", context=context)
@@ -166,6 +169,11 @@ def _edit_choices(meeting: dict) -> dict[str, Any]:
     }
 
 
+async def _desk_meetings(request: Request) -> list[dict]:
+    """The meetings the desk's chooser offers: the account's teams' (every one for an admin)."""
+    return only_visible(await desk.desk_meetings(), await visible_meeting_ids(request))
+
+
 class DeskController(Controller):
     path = "/admin"
     guards = [requires_role("organizer")]
@@ -176,7 +184,7 @@ class DeskController(Controller):
     @get("/registrations", name="admin_registrations")
     async def index(self, request: Request) -> Template:
         """The desk of the meeting chosen (?meeting=slug), by default the next one to come."""
-        meetings = await desk.desk_meetings()
+        meetings = await _desk_meetings(request)
         slug = request.query_params.get("meeting")
         if slug:
             meeting = await desk.get_meeting(slug)
@@ -188,7 +196,7 @@ class DeskController(Controller):
     async def meeting_desk(self, request: Request, slug: FromPath[str]) -> Template:
         """One meeting's registrations: counts, filters, search, the list, actions."""
         meeting = await desk.get_meeting(slug)
-        return await _desk_page(request, meeting, await desk.desk_meetings())
+        return await _desk_page(request, meeting, await _desk_meetings(request))
 
     @get("/meetings/{slug:str}/registrations.csv", name="admin_registrations_csv")
     async def export_csv(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
@@ -217,6 +225,22 @@ class DeskController(Controller):
                 # The file holds personal data: no cache keeps a copy.
                 "Cache-Control": "no-store",
             },
+        )
+
+    @post("/meetings/{slug:str}/registrations/export-job", name="admin_registrations_csv_job")
+    async def export_csv_job(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """The filtered list as a CSV file made by the worker: for lists too long to wait for."""
+        meeting = await desk.get_meeting(slug)
+        filters = await _filters(request, meeting)
+        form = await request.form()
+        separator = _text(form, "sep") or "comma"
+        if separator not in export.DELIMITERS:
+            separator = "comma"
+        job_id = await export_job.queue_export_job(
+            meeting, filters, separator=separator, now=_now(), by=request.user
+        )
+        return Redirect(
+            request.app.route_reverse("admin_job", slug=slug, job_id=job_id), status_code=303
         )
 
     @post("/meetings/{slug:str}/registrations/approve", name="admin_registrations_approve")
@@ -343,6 +367,20 @@ class DeskController(Controller):
             ),
             message,
         )
+
+    @post("/registrations/{registration_id:int}/erase", name="admin_registration_erase")
+    async def erase(self, request: Request, registration_id: FromPath[int]) -> Redirect:
+        """Erase one person's personal data on their request (audited); cancelled or rejected
+        registrations only, so that no seat is lost."""
+        try:
+            await retention.erase_registration(
+                registration_id, by=request_actor(request), now=_now()
+            )
+        except Conflict as error:
+            flash(request, error.message, "error")
+        else:
+            flash(request, gettext("The registration's personal data is erased."))
+        return Redirect(_detail_url(request, registration_id), status_code=303)
 
     @post("/registrations/{registration_id:int}/reject", name="admin_registration_reject")
     async def reject(self, request: Request, registration_id: FromPath[int]) -> Response:

@@ -89,6 +89,10 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
         if raw and values[name] is None:
             errors[name] = gettext("A date such as 2027-04-20.")
     values["capacity"] = parse_int(errors, form, "capacity")
+    if "retention_days" in form:
+        retention = parse_int(errors, form, "retention_days", optional=False)
+        if retention is not None:
+            values["retention_days"] = retention
     for name in ("registration_opens_at", "registration_closes_at"):
         values[name] = parse_local_datetime(errors, form, name, timezone)
     original = _text(form, "original_language")
@@ -160,6 +164,7 @@ def meeting_form_values(meeting: dict) -> dict[str, str]:
     values["starts_on"] = meeting["starts_on"].isoformat()
     values["ends_on"] = meeting["ends_on"].isoformat()
     values["capacity"] = "" if meeting["capacity"] is None else str(meeting["capacity"])
+    values["retention_days"] = str(meeting["retention_days"])
     values["original_language"] = content.original_language(meeting)
     values |= content.to_form(meeting, content.MEETING_TEXT)
     for name in ("registration_opens_at", "registration_closes_at"):

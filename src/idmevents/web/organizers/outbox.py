@@ -20,12 +20,14 @@ from idmevents.validation import MAX_ID, is_row_id
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role, safe_next
+from idmevents.web.scope import only_visible, visible_meeting_ids
 
 PAGE_SIZE = 50
 
 
-async def _meetings() -> list[dict]:
-    return await Meeting.select(Meeting.id, Meeting.slug, Meeting.title).order_by(Meeting.starts_on)
+async def _meetings(request: Request) -> list[dict]:
+    rows = await Meeting.select(Meeting.id, Meeting.slug, Meeting.title).order_by(Meeting.starts_on)
+    return only_visible(rows, await visible_meeting_ids(request))
 
 
 def _meeting_id(meetings: list[dict], slug: str) -> int | None:
@@ -77,16 +79,19 @@ class OutboxController(Controller):
         page: FromQuery[str] = "1",
     ) -> Template:
         """Every email, newest first, with its state; filtered by state and meeting."""
-        meetings = await _meetings()
+        meetings = await _meetings(request)
         meeting_id = _meeting_id(meetings, meeting[:100])
         chosen = _status(status)
-        counts = await services.outbox_counts(meeting_id=meeting_id)
+        counts = await services.outbox_counts(
+            meeting_id=meeting_id, meeting_ids=await visible_meeting_ids(request)
+        )
         total = counts[chosen] if chosen else sum(counts.values())
         pages = max(1, -(-total // PAGE_SIZE))
         number = min(max(1, int(page) if page.isdigit() and len(page) < 8 else 1), pages)
         entries = await services.list_outbox(
             status=chosen,
             meeting_id=meeting_id,
+            meeting_ids=await visible_meeting_ids(request),
             limit=PAGE_SIZE,
             offset=(number - 1) * PAGE_SIZE,
         )
@@ -237,6 +242,7 @@ class OutboxApi(Controller):
     @get("/", name="api_outbox", responses=API_ERRORS)
     async def list_outbox(
         self,
+        request: Request,
         status: FromQuery[OutboxStatus | None] = None,
         meeting: Annotated[
             str | None, QueryParameter(max_length=100, description="A meeting's slug")
@@ -245,11 +251,17 @@ class OutboxApi(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
     ) -> OutboxPage:
         """Emails newest first (without their bodies), with how many there are in each state."""
-        meetings = await _meetings()
+        meetings = await _meetings(request)
         meeting_id = _meeting_id(meetings, meeting or "")
-        counts = await services.outbox_counts(meeting_id=meeting_id)
+        counts = await services.outbox_counts(
+            meeting_id=meeting_id, meeting_ids=await visible_meeting_ids(request)
+        )
         entries = await services.list_outbox(
-            status=status, meeting_id=meeting_id, limit=limit, offset=offset
+            status=status,
+            meeting_id=meeting_id,
+            meeting_ids=await visible_meeting_ids(request),
+            limit=limit,
+            offset=offset,
         )
         slugs = {m["id"]: m["slug"] for m in meetings}
         return OutboxPage(
@@ -280,5 +292,5 @@ class OutboxApi(Controller):
             outbox_id, now=datetime.now(UTC), user_id=request.user.id, actor=request.user.email
         )
         entry, _ = await services.get_outbox_message(new_id)
-        meetings = await _meetings()
+        meetings = await _meetings(request)
         return _item(entry, {m["id"]: m["slug"] for m in meetings})

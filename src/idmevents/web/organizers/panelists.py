@@ -11,11 +11,13 @@ from litestar.response import Redirect, Template
 from idmevents import content
 from idmevents.errors import AppError
 from idmevents.meetings import panelists as services
+from idmevents.meetings import teams
 from idmevents.meetings.tables import Meeting
 from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
 from idmevents.web.organizers.agenda import done_message, done_redirect, failed, form_data, now
+from idmevents.web.scope import visible_meeting_ids
 
 FIELDS = ("honorific", "name", "position", "organization", "bio", "email", "slug")
 
@@ -41,11 +43,14 @@ class PanelistAdminController(Controller):
     include_in_schema = False
 
     @get("/", name="admin_panelists")
-    async def index(self, q: FromQuery[str | None] = None) -> Template:
-        """Everyone who speaks or has spoken, searchable by name or organization."""
+    async def index(self, request: Request, q: FromQuery[str | None] = None) -> Template:
+        """Who speaks at the account's meetings or at none yet, searchable by name or organization."""
+        visible = await teams.visible_panelist_ids(await visible_meeting_ids(request))
+        people = [
+            p for p in await services.list_panelists(q) if visible is None or p["id"] in visible
+        ]
         return Template(
-            "admin/panelists/list.html.jinja2",
-            context={"people": await services.list_panelists(q), "q": q or ""},
+            "admin/panelists/list.html.jinja2", context={"people": people, "q": q or ""}
         )
 
     @get("/new", name="admin_panelist_new")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.lists import format_list
 from litestar import Controller, Request, Response, get, post
@@ -11,13 +13,16 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from idmevents import urls
 from idmevents.audit import PARTICIPANT
 from idmevents.errors import Conflict, InvalidInput, NotFound
-from idmevents.i18n import LANGUAGES, current_language, gettext
+from idmevents.i18n import LANGUAGES, current_language, gettext, set_language
 from idmevents.meetings import services as meetings
-from idmevents.registrations import services
-from idmevents.registrations.countries import country_choices, country_name
+from idmevents.registrations import retention, services
+from idmevents.registrations.countries import (
+    country_name,
+    state_choices,
+    territory_choices,
+)
 from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.public import registration_schemas as schemas
 
@@ -33,19 +38,69 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _choices() -> dict[str, Any]:
-    """Lists the form's select and radio fields offer, in the reader's language."""
+def _choices(category: str | None = None) -> dict[str, Any]:
+    """Lists the form's select and radio fields offer, in the reader's language; for a category
+    fixed as a government's (a registration's details), the States only."""
     language = current_language()
+    government = category in services.COUNTRY_REQUIRED
     return {
         "categories": [(code, services.category_label(code)) for code in services.CATEGORIES],
-        "countries": country_choices(language),
+        "states": state_choices(language),
+        "territories": () if government else territory_choices(language),
         "languages": [(code, services.language_label(code)) for code in LANGUAGES],
         "country_required": sorted(services.COUNTRY_REQUIRED),
     }
 
 
+def speak_as_registration(registration: dict) -> None:
+    """A registration's pages speak the language the participant chose (registrations.language),
+    whatever the browser or the language cookie says; the middleware puts the request's own back
+    when the request ends."""
+    set_language(registration["language"] or "en")
+
+
+async def speak_as_token(token: str) -> dict:
+    """The registration behind a private link, its language now the page's (NotFound if none)."""
+    registration = await services.get_by_token(token)
+    speak_as_registration(registration)
+    return registration
+
+
+def language_form(request: Request, token: str) -> str:
+    """Where the language switch of a registration's pages posts."""
+    return request.app.route_reverse("registration_language", token=token)
+
+
 def _route_exists(request: Request, name: str) -> bool:
     return request.app.get_handler_index_by_name(name) is not None
+
+
+def _same_site_path(request: Request, token: str, back: Any) -> str:
+    """The registration page the switch was pressed on (the form's `back`; these pages send no
+    Referer) when it is one of this registration's pages, else the private page."""
+    home = request.app.route_reverse("registration_manage", token=token)
+    path = urlsplit(back).path if isinstance(back, str) else ""
+    if path == home or path.startswith(home + "/"):
+        return path
+    return home
+
+
+def received_message() -> str:
+    return gettext(
+        "Thank you. We have sent an email to the address given: it says where your registration "
+        "stands and holds your private link to see or change it."
+    )
+
+
+async def register_quietly(meeting: dict, form) -> None:
+    """Register, answering an address already registered as a new one: its link is emailed
+    again (by `services.register`) and the caller answers as for a newcomer. Other conflicts
+    (registration closed) and invalid input are raised: they do not depend on the address."""
+    try:
+        await services.register(meeting, form, now=_now())
+    except Conflict as exc:
+        if exc.extra.get("reason") != "duplicate":
+            raise
 
 
 class RegistrationPages(Controller):
@@ -102,21 +157,14 @@ class RegistrationPages(Controller):
         values = {
             name: getattr(form, name)
             for name in (
-                "given_name",
-                "family_name",
-                "email",
-                "organization",
-                "position",
-                "category",
-                "country",
-                "language",
-                "accessibility_needs",
+                *services.PERSON_FIELDS,
                 "consent",
+                "list_consent",
                 "sessions",
             )
         }
         try:
-            result = await services.register(meeting, form, now=_now())
+            await register_quietly(meeting, form)
         except InvalidInput as exc:
             return await self._form_page(
                 meeting, values=values, errors=exc.fields, status_code=exc.status_code
@@ -125,9 +173,9 @@ class RegistrationPages(Controller):
             return await self._form_page(
                 meeting, values=values, notice=exc.message, status_code=exc.status_code
             )
+        # The same page for a new and an already registered address: the email says which.
         return Redirect(
-            path=request.app.route_reverse("registration_manage", token=result.token)
-            + "?done=welcome",
+            path=request.app.route_reverse("registration_sent", slug=meeting["slug"]),
             status_code=303,
         )
 
@@ -173,6 +221,12 @@ class RegistrationPages(Controller):
         await services.send_registration_link(meeting, email, now=_now())
         return self._find_page(meeting, email=email, sent=True)
 
+    @get("/meetings/{slug:str}/register/sent", name="registration_sent")
+    async def sent(self, slug: FromPath[str]) -> Template:
+        """After registering: look in your mailbox."""
+        meeting = await meetings.get_public_meeting(slug)
+        return Template("registrations/sent.html.jinja2", context={"meeting": meeting})
+
     @get("/r/{token:str}", name="registration_manage")
     async def manage(
         self, request: Request, token: FromPath[str], done: FromQuery[str | None] = None
@@ -190,9 +244,11 @@ class RegistrationPages(Controller):
                 headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
             )
         registration = view.registration
+        speak_as_registration(registration)
         return Template(
             "registrations/manage.html.jinja2",
             context={
+                "language_form": language_form(request, token),
                 "view": view,
                 "registration": registration,
                 "meeting": view.meeting,
@@ -211,8 +267,23 @@ class RegistrationPages(Controller):
             headers=PRIVATE_HEADERS,
         )
 
+    @get("/r/{token:str}/data.json", name="registration_data")
+    async def data(self, token: FromPath[str]) -> Response[bytes]:
+        """Everything held about the person behind the link, as a JSON file to download."""
+        body = json.dumps(await retention.personal_data(token), ensure_ascii=False, indent=2)
+        return Response(
+            body.encode(),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": 'attachment; filename="my-registration.json"',
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
     async def _details_page(
         self,
+        request: Request,
         token: str,
         *,
         values: dict[str, Any] | None = None,
@@ -220,24 +291,26 @@ class RegistrationPages(Controller):
         status_code: int = 200,
     ) -> Template:
         view = await services.registration_view(token, now=_now())
+        speak_as_registration(view.registration)
         return Template(
             "registrations/details.html.jinja2",
             context={
+                "language_form": language_form(request, token),
                 "view": view,
                 "registration": view.registration,
                 "meeting": view.meeting,
                 "values": values or view.registration,
                 "errors": errors or {},
-                **_choices(),
+                **_choices(view.registration["category"]),
             },
             status_code=status_code,
             headers=PRIVATE_HEADERS,
         )
 
     @get("/r/{token:str}/details", name="registration_edit_details")
-    async def edit_details(self, token: FromPath[str]) -> Template:
+    async def edit_details(self, request: Request, token: FromPath[str]) -> Template:
         """The form to change one's details."""
-        return await self._details_page(token)
+        return await self._details_page(request, token)
 
     @post("/r/{token:str}/details", name="registration_update_details")
     async def update_details(self, request: Request, token: FromPath[str]) -> Template | Redirect:
@@ -249,7 +322,7 @@ class RegistrationPages(Controller):
         except InvalidInput as exc:
             values = registration | {name: getattr(form, name) for name in services.DETAIL_FIELDS}
             return await self._details_page(
-                token, values=values, errors=exc.fields, status_code=exc.status_code
+                request, token, values=values, errors=exc.fields, status_code=exc.status_code
             )
         return self._back(request, token, "details")
 
@@ -261,13 +334,32 @@ class RegistrationPages(Controller):
         await services.choose_sessions(registration["id"], ids, by=PARTICIPANT, now=_now())
         return self._back(request, token, "sessions", anchor="sessions-heading")
 
+    @post("/r/{token:str}/attendance", name="registration_attendance")
+    async def change_attendance(self, request: Request, token: FromPath[str]) -> Redirect:
+        """Switch between the room and online (hybrid meetings), while there is room."""
+        registration = await services.get_by_token(token)
+        attendance = (await request.form()).get("attendance")
+        try:
+            await services.change_attendance(
+                registration["id"], str(attendance or ""), by=PARTICIPANT, now=_now()
+            )
+        except (Conflict, InvalidInput):
+            return self._back(request, token, "attendance-full", anchor="attendance-heading")
+        return self._back(request, token, "attendance", anchor="attendance-heading")
+
     @get("/r/{token:str}/cancel", name="registration_cancel_confirm")
-    async def confirm_cancel(self, token: FromPath[str]) -> Template:
+    async def confirm_cancel(self, request: Request, token: FromPath[str]) -> Template:
         """Are you sure? Cancelling gives the seat away."""
         view = await services.registration_view(token, now=_now())
+        speak_as_registration(view.registration)
         return Template(
             "registrations/cancel.html.jinja2",
-            context={"view": view, "registration": view.registration, "meeting": view.meeting},
+            context={
+                "view": view,
+                "registration": view.registration,
+                "meeting": view.meeting,
+                "language_form": language_form(request, token),
+            },
             headers=PRIVATE_HEADERS,
         )
 
@@ -285,6 +377,21 @@ class RegistrationPages(Controller):
         await services.reinstate(registration["id"], now=_now())
         return self._back(request, token, "reinstated")
 
+    @post("/r/{token:str}/language", name="registration_language")
+    async def change_language(self, request: Request, token: FromPath[str]) -> Redirect:
+        """The language switch of a registration's pages: the registration's language changes
+        (its pages, emails and personal feed follow); back to the page it was pressed on."""
+        registration = await services.get_by_token(token)
+        data = await request.form()
+        language = data.get("language")
+        await services.change_language(
+            registration["id"],
+            language if isinstance(language, str) else "",
+            by=PARTICIPANT,
+            now=_now(),
+        )
+        return Redirect(path=_same_site_path(request, token, data.get("back")), status_code=303)
+
     @staticmethod
     def _back(request: Request, token: str, done: str, anchor: str = "") -> Redirect:
         path = request.app.route_reverse("registration_manage", token=token)
@@ -298,8 +405,8 @@ _ERRORS = {
     409: ResponseSpec(
         schemas.ErrorBody,
         description=(
-            "Registration is closed (`reason`: closed), or the email is already registered for "
-            "this meeting (`reason`: duplicate; the existing link is emailed again)"
+            "Registration is closed (`reason`: closed). An address already registered for the "
+            "meeting is NOT a conflict: it gets the same 202 as a new one, and its link by email"
         ),
     ),
     413: ResponseSpec(schemas.ErrorBody, description="The body is over 64 KB"),
@@ -319,7 +426,7 @@ class RegistrationApi(Controller):
     @post(
         "/meetings/{slug:str}/registrations",
         name="api_register",
-        status_code=201,
+        status_code=202,
         opt={RATE_LIMITED: True},
         operation_class=schemas.RegistrationOperation,
         responses=_ERRORS,
@@ -327,20 +434,13 @@ class RegistrationApi(Controller):
     )
     async def register(
         self, request: Request, slug: FromPath[str]
-    ) -> Response[schemas.RegistrationCreated]:
-        """Register a person; answers their status, waiting-list position and private link."""
+    ) -> Response[schemas.RegistrationReceived]:
+        """Register a person. The answer (202) is the same for a new address and one already
+        registered for the meeting, so that nobody learns who is registered by trying addresses:
+        the person finds in their mailbox their status (confirmed, awaiting approval, waiting
+        list) and their private link, or, if they were registered already, that link again."""
         meeting = await meetings.get_public_meeting(slug)
         form = schemas.form_from_json(await request.body())
-        result = await services.register(meeting, form, now=_now())
-        manage_url = urls.manage_page(result.token)
-        body = schemas.RegistrationCreated(
-            status=result.status,
-            waitlist_position=result.waitlist_position,
-            manage_url=manage_url,
-            sessions=[
-                schemas.SessionStatus(id=s.id, status=s.status, waitlist_position=s.position)
-                for s in result.sessions
-                if s.chosen
-            ],
-        )
-        return Response(body, status_code=201, headers={"Location": manage_url})
+        await register_quietly(meeting, form)
+        body = schemas.RegistrationReceived(detail=received_message(), email=form.email)
+        return Response(body, status_code=202, headers={"Cache-Control": "no-store"})

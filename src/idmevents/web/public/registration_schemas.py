@@ -55,9 +55,29 @@ class RegistrationIn(msgspec.Struct, kw_only=True):
     ) = None
     language: Literal["en", "fr", "es"] = "en"
     accessibility_needs: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    list_consent: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Whether the person agrees to appear on the published list of "
+            "participants (separate from `consent`; false when left out)"
+        ),
+    ] = False
     sessions: Annotated[
         list[int], msgspec.Meta(description="Ids of the meeting's sessions the person will attend")
     ] = []
+    attendance: (
+        Annotated[
+            Literal["in_person", "online"],
+            msgspec.Meta(
+                description=(
+                    "Where the person takes part. A hybrid meeting has seats in the room and online "
+                    "places, each with its own waiting list (in the room if left out); an in-person "
+                    "or online meeting decides for everyone."
+                )
+            ),
+        ]
+        | None
+    ) = None
 
 
 class SessionStatus(msgspec.Struct, kw_only=True):
@@ -66,11 +86,16 @@ class SessionStatus(msgspec.Struct, kw_only=True):
     waitlist_position: int | None
 
 
-class RegistrationCreated(msgspec.Struct, kw_only=True):
-    status: Literal["confirmed", "pending", "waitlisted"]
-    waitlist_position: int | None
-    manage_url: str
-    sessions: list[SessionStatus]
+class RegistrationReceived(msgspec.Struct, kw_only=True):
+    """The one answer to a registration that was well formed while registration is open.
+
+    It is the same whether the address was new or already registered (no one learns who is
+    registered by trying addresses): what happened, the status and the private link, go by email
+    to the address given.
+    """
+
+    detail: str
+    email: str
 
 
 ErrorBody = web.ErrorBody  # one shape for every JSON error
@@ -89,7 +114,9 @@ _JSON_FIELDS: dict[str, tuple[Any, str]] = {
     "language": _TEXT,
     "accessibility_needs": _TEXT,
     "consent": (bool, "Must be true or false."),
+    "list_consent": (bool, "Must be true or false."),
     "sessions": (list[int] | None, "Must be a list of session ids (whole numbers)."),
+    "attendance": _TEXT,
 }
 
 
@@ -162,7 +189,9 @@ def form_from_html(data: FormMultiDict) -> RegistrationForm:
         email=_text(data, "email"),
         category=_text(data, "category"),
         consent=_text(data, "consent") == "yes",
+        list_consent=_text(data, "list_consent") == "yes",
         sessions=sessions,
+        attendance=_text(data, "attendance"),
         problems=problems,
     )
 

@@ -1,4 +1,5 @@
-"""The agenda's JSON API under /api/v1/: meetings, rooms, sessions, panelists and clashes.
+"""The agenda API's shapes and conversions: what /api/v1/ takes in and gives out for meetings,
+rooms, sessions, panelists and clashes (the handlers are in meetings.py and sessions.py).
 
 Organizers (and admins) only: anonymous calls get 401, other roles 403. Times go in and out as
 ISO 8601; instants sent in must carry their UTC offset (a naive time is refused: it is ambiguous),
@@ -14,18 +15,16 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Request
 
 from idmevents import content
 from idmevents.audit import Actor
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
-from idmevents.meetings import builder, panelists, services
-from idmevents.registrations import meeting_cancellation
+from idmevents.meetings import builder, services
+from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.validation import MAX_ID
 from idmevents.web.common import NO_TOKEN, error_specs
-from idmevents.web.guards import requires_role
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
@@ -37,6 +36,14 @@ Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Seats = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+RetentionDays = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1,
+        le=3650,
+        description="Days after the meeting's last day before its personal data is erased",
+    ),
+]
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 MeetingStatus = Literal["draft", "published", "cancelled"]
 SessionKind = Literal["opening", "keynote", "panel", "plenary", "break", "side-event", "closing"]
@@ -97,6 +104,7 @@ class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
     venue: Annotated[str, msgspec.Meta(max_length=200)] = ""
     venue_address: LongText = ""
     capacity: Seats | None = None
+    retention_days: RetentionDays = 180
     status: Literal["draft", "published"] = "draft"
     registration_opens_at: Instant | None = None
     registration_closes_at: Instant | None = None
@@ -118,9 +126,57 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
     starts_on: date | Unset = UNSET
     ends_on: date | Unset = UNSET
     capacity: Seats | Unset | None = UNSET
+    retention_days: RetentionDays | Unset = UNSET
     status: MeetingStatus | Unset = UNSET
     registration_opens_at: Instant | Unset | None = UNSET
     registration_closes_at: Instant | Unset | None = UNSET
+    reminders: (
+        Annotated[
+            list[Annotated[str, msgspec.Meta(max_length=40, examples=["-P7D", "-P1D", "PT2H"])]],
+            msgspec.Meta(
+                max_length=10,
+                description=(
+                    "When participants are reminded: ISO 8601 durations, negative before the "
+                    "start (-P7D: 09:00 local time 7 days before the first day; -PT2H: 2 hours "
+                    "before the first session), positive after the end (PT2H: a follow-up 2 hours "
+                    "after the last session). Each person gets each reminder once."
+                ),
+            ),
+        ]
+        | Unset
+    ) = UNSET
+    reminders_enabled: bool | Unset = UNSET
+    follow_up_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
+    mode: (
+        Annotated[
+            Literal["in_person", "online", "hybrid"],
+            msgspec.Meta(
+                description=(
+                    "in_person, online, or hybrid: `capacity` seats in the room and "
+                    "`capacity_online` places online, each with its own waiting list"
+                )
+            ),
+        ]
+        | Unset
+    ) = UNSET
+    capacity_online: Seats | Unset | None = UNSET
+    webcast_url: (
+        Annotated[str, msgspec.Meta(max_length=500, description="Public: shown on pages and feeds")]
+        | Unset
+    ) = UNSET
+    remote_url: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=500,
+                description=(
+                    "Private: given to registered online participants only (their page, emails, "
+                    "reminders and personal feed), never in public pages, feeds or exports"
+                ),
+            ),
+        ]
+        | Unset
+    ) = UNSET
 
 
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -149,6 +205,10 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
     room_id: Id | None = None
     capacity: Seats | None = None
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] = []
+    webcast_url: Annotated[
+        str,
+        msgspec.Meta(max_length=500, description="Public: the session's own webcast, if any"),
+    ] = ""
     translations: SessionTranslations = {}
 
 
@@ -162,6 +222,7 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
     capacity: Seats | Unset | None = UNSET
     status: Literal["scheduled", "cancelled"] | Unset = UNSET
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] | Unset = UNSET
+    webcast_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
     translations: SessionTranslations | Unset = UNSET
 
 
@@ -218,6 +279,7 @@ class SessionOut(msgspec.Struct):
     sequence: int
     updated_at: datetime
     panelists: list[SessionPanelistOut]
+    webcast_url: str
     translations: SessionTranslations
 
 
@@ -236,10 +298,18 @@ class MeetingOut(msgspec.Struct):
     starts_on: date
     ends_on: date
     capacity: int | None
+    retention_days: int
     status: str
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     agenda_changed_at: datetime
+    reminders: list[str]
+    reminders_enabled: bool
+    follow_up_url: str
+    mode: str
+    capacity_online: int | None
+    webcast_url: str
+    remote_url: str
     rooms: list[RoomOut]
     sessions: list[SessionOut]
 
@@ -299,12 +369,12 @@ ERRORS = error_specs(
 # Conversions
 
 
-def _actor(request: Request) -> Actor:
+def actor_of(request: Request) -> Actor:
     user = request.scope.get("user")
     return Actor(getattr(user, "id", None), getattr(user, "email", "api"))
 
 
-def _given(struct: msgspec.Struct) -> dict[str, Any]:
+def given_fields(struct: msgspec.Struct) -> dict[str, Any]:
     return {
         name: getattr(struct, name)
         for name in struct.__struct_fields__
@@ -312,20 +382,20 @@ def _given(struct: msgspec.Struct) -> dict[str, Any]:
     }
 
 
-def _meeting_values(given: dict[str, Any]) -> dict[str, Any]:
+def meeting_values(given: dict[str, Any]) -> dict[str, Any]:
     if "venue" in given:
         given["venue_name"] = given.pop("venue")
     if "translations" in given:
-        given["translations"] = _texts_in(given["translations"])
+        given["translations"] = texts_in(given["translations"])
     for name, value in given.items():
         if isinstance(value, msgspec.Struct):
-            given[name] = _given(value)
+            given[name] = given_fields(value)
     return given
 
 
-def _texts_in(translations: dict[str, msgspec.Struct]) -> dict[str, dict[str, str]]:
+def texts_in(translations: dict[str, msgspec.Struct]) -> dict[str, dict[str, str]]:
     """{"fr": SessionTexts(title=…)} as the builder takes it: {"fr": {"title": …}}."""
-    return {lang: _given(texts) for lang, texts in translations.items()}
+    return {lang: given_fields(texts) for lang, texts in translations.items()}
 
 
 def _texts_out(value: Any, kind: type[msgspec.Struct]) -> dict[str, Any]:
@@ -370,6 +440,7 @@ def session_out(item: services.AgendaItem, meeting: dict) -> SessionOut:
             SessionPanelistOut(p.panelist_id, p.display_name, p.role, p.order)
             for p in item.panelists
         ],
+        webcast_url=item.webcast_url,
         translations=_texts_out(item.translations, SessionTexts),
     )
 
@@ -393,16 +464,24 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         starts_on=meeting["starts_on"],
         ends_on=meeting["ends_on"],
         capacity=meeting["capacity"],
+        retention_days=meeting["retention_days"],
         status=meeting["status"],
         registration_opens_at=_local(meeting["registration_opens_at"], zone),
         registration_closes_at=_local(meeting["registration_closes_at"], zone),
         agenda_changed_at=meeting["agenda_changed_at"].astimezone(UTC),
+        reminders=stored_offsets(meeting),
+        reminders_enabled=meeting["reminders_enabled"],
+        follow_up_url=meeting["follow_up_url"],
+        mode=meeting["mode"],
+        capacity_online=meeting["capacity_online"],
+        webcast_url=meeting["webcast_url"],
+        remote_url=meeting["remote_url"],
         rooms=[room_out(r) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )
 
 
-async def _session_out(session_id: int) -> SessionOut:
+async def load_session_out(session_id: int) -> SessionOut:
     row = await builder.get_session(session_id)
     meeting = await builder.get_meeting_any(row["meeting_slug"])
     agenda = await services.load_agenda(meeting)
@@ -412,7 +491,7 @@ async def _session_out(session_id: int) -> SessionOut:
     return session_out(item, meeting)
 
 
-def _assignments(items: list[PanelistAssignmentIn]) -> list[builder.PanelistAssignment]:
+def assignments_of(items: list[PanelistAssignmentIn]) -> list[builder.PanelistAssignment]:
     return [builder.PanelistAssignment(i.panelist_id, i.role) for i in items]
 
 
@@ -427,170 +506,3 @@ def panelist_out(row: dict) -> PanelistOut:
         bio=row["bio"],
         translations=_texts_out(row.get("translations"), PanelistTexts),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Handlers
-
-
-class AgendaApiController(Controller):
-    path = "/api/v1"
-    tags = ["agenda"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
-
-    @get("/meetings", name="api_meetings", responses=ERRORS)
-    async def list_meetings(self) -> list[MeetingOut]:
-        """Every meeting, drafts included, latest first."""
-        return [await meeting_out(m) for m in await builder.list_meetings()]
-
-    @post("/meetings", name="api_meeting_create", responses=ERRORS)
-    async def create_meeting(self, request: Request, data: JSONBody[MeetingCreate]) -> MeetingOut:
-        """Create a meeting (a draft unless `status` is published). 409 if the slug is taken."""
-        meeting = await builder.create_meeting(
-            _meeting_values(_given(data)), by=_actor(request), now=datetime.now(UTC)
-        )
-        return await meeting_out(meeting)
-
-    @get("/meetings/{slug:str}", name="api_meeting", responses=ERRORS)
-    async def get_meeting(self, slug: FromPath[str]) -> MeetingOut:
-        """A meeting with its rooms and its sessions (times in the meeting's local offset)."""
-        return await meeting_out(await builder.get_meeting_any(slug))
-
-    @patch("/meetings/{slug:str}", name="api_meeting_update", responses=ERRORS)
-    async def update_meeting(
-        self,
-        request: Request,
-        slug: FromPath[str],
-        data: JSONBody[MeetingPatch],
-        confirm_clashes: FromQuery[bool] = False,
-    ) -> MeetingOut:
-        """Change some fields. Publishing an agenda with clashes answers 409 listing them, unless
-        `?confirm_clashes=true`. A new time zone keeps sessions at their local wall-clock times.
-        Cancelling a published meeting emails everyone still registered that it is cancelled."""
-        meeting = await meeting_cancellation.update_meeting(
-            slug,
-            _meeting_values(_given(data)),
-            by=_actor(request),
-            now=datetime.now(UTC),
-            confirm_clashes=confirm_clashes,
-        )
-        return await meeting_out(meeting)
-
-    @post("/meetings/{slug:str}/rooms", name="api_room_create", responses=ERRORS)
-    async def create_room(
-        self, request: Request, slug: FromPath[str], data: JSONBody[RoomCreate]
-    ) -> RoomOut:
-        """Add a room to a meeting. 409 if the meeting already has a room of that name.
-        `translations` names the room in the meeting's other languages."""
-        room = await builder.create_room(
-            slug,
-            name=data.name,
-            capacity=data.capacity,
-            translations=_texts_in(data.translations),
-            by=_actor(request),
-            now=datetime.now(UTC),
-        )
-        return room_out(await builder.get_room(room["id"]))
-
-    @patch("/rooms/{room_id:int}", name="api_room_update", responses=ERRORS)
-    async def update_room(
-        self, request: Request, room_id: FromPath[int], data: JSONBody[RoomPatch]
-    ) -> RoomOut:
-        """Rename a room, change its capacity or its names in other languages (`translations`,
-        merged: "" removes one). A new name in any language raises its sessions' SEQUENCE."""
-        values = _given(data)
-        if "translations" in values:
-            values["translations"] = _texts_in(values["translations"])
-        await builder.update_room(room_id, values, by=_actor(request), now=datetime.now(UTC))
-        return room_out(await builder.get_room(room_id))
-
-    @post("/meetings/{slug:str}/sessions", name="api_session_create", responses=ERRORS)
-    async def create_session(
-        self, request: Request, slug: FromPath[str], data: JSONBody[SessionCreate]
-    ) -> SessionOut:
-        """Add a session; `starts_at`/`ends_at` in ISO 8601 with their offset."""
-        values = _given(data)
-        values["translations"] = _texts_in(values["translations"])
-        assignments = _assignments(values.pop("panelists"))
-        row = await builder.create_session(
-            slug, values, panelists=assignments, by=_actor(request), now=datetime.now(UTC)
-        )
-        return await _session_out(row["id"])
-
-    @get("/meetings/{slug:str}/clashes", name="api_meeting_clashes", responses=ERRORS)
-    async def clashes(self, slug: FromPath[str]) -> list[ClashOut]:
-        """The agenda's clashes, each naming its sessions (in any meeting) and its kind."""
-        meeting = await builder.get_meeting_any(slug)
-        found = await builder.meeting_clashes(meeting)
-        return [
-            msgspec.convert(builder.clash_summary(c, meeting["timezone"]), ClashOut) for c in found
-        ]
-
-    @get("/sessions/{session_id:int}", name="api_session", responses=ERRORS)
-    async def get_session(self, session_id: FromPath[int]) -> SessionOut:
-        """One session with its room and panelists."""
-        return await _session_out(session_id)
-
-    @patch("/sessions/{session_id:int}", name="api_session_update", responses=ERRORS)
-    async def update_session(
-        self, request: Request, session_id: FromPath[int], data: JSONBody[SessionPatch]
-    ) -> SessionOut:
-        """Change some fields; `panelists` replaces the whole list (in order); `status` cancels or
-        restores. On a published meeting, retiming, moving and cancelling are recorded changes.
-        `translations` ({"fr": {"title": …}}) are merged into the session's ("" removes one);
-        changing any language's text raises the session's SEQUENCE once."""
-        values = _given(data)
-        if "translations" in values:
-            values["translations"] = _texts_in(values["translations"])
-        now = datetime.now(UTC)
-        status = values.pop("status", None)
-        assignments = values.pop("panelists", None)
-        if values or assignments is not None:
-            await builder.update_session(
-                session_id,
-                values,
-                panelists=None if assignments is None else _assignments(assignments),
-                by=_actor(request),
-                now=now,
-            )
-        if status is not None:
-            await builder.set_session_status(session_id, status, by=_actor(request), now=now)
-        return await _session_out(session_id)
-
-    @delete(
-        "/sessions/{session_id:int}", name="api_session_delete", status_code=200, responses=ERRORS
-    )
-    async def delete_session(self, request: Request, session_id: FromPath[int]) -> DeleteOut:
-        """Erase a draft meeting's session; a published meeting's session is cancelled instead
-        (`result: cancelled`), so calendars receive it as STATUS:CANCELLED."""
-        result = await builder.delete_session(session_id, by=_actor(request), now=datetime.now(UTC))
-        session = await _session_out(session_id) if result == "cancelled" else None
-        return DeleteOut(result=result, session=session)
-
-    @get("/panelists", name="api_panelists", responses=ERRORS)
-    async def list_panelists(self, q: FromQuery[str | None] = None) -> list[PanelistOut]:
-        """Panelists by name; `q` matches name or organization."""
-        return [panelist_out(p) for p in await panelists.list_panelists(q)]
-
-    @post("/panelists", name="api_panelist_create", responses=ERRORS)
-    async def create_panelist(
-        self, request: Request, data: JSONBody[PanelistCreate]
-    ) -> PanelistOut:
-        """Add a panelist (reusable in any meeting); `translations` give the position and bio
-        in other languages."""
-        row = await panelists.create_panelist(
-            _meeting_values(_given(data)), by=_actor(request), now=datetime.now(UTC)
-        )
-        return panelist_out(row)
-
-    @patch("/panelists/{panelist_id:int}", name="api_panelist_update", responses=ERRORS)
-    async def update_panelist(
-        self, request: Request, panelist_id: FromPath[int], data: JSONBody[PanelistPatch]
-    ) -> PanelistOut:
-        """Change some of a panelist's fields; `translations` are merged ("" removes one).
-        What their sessions' events show changes: those sessions' SEQUENCE rises."""
-        await panelists.update_panelist(
-            panelist_id, _meeting_values(_given(data)), by=_actor(request), now=datetime.now(UTC)
-        )
-        return panelist_out(await panelists.get_panelist(panelist_id))

@@ -1,0 +1,110 @@
+"""The organizers' registrations desk: finding registrations, counting seats, one person's history.
+
+A package: common.py (limits, actions, folding, the meetings), listing.py (filters, the list,
+pages), counts.py (seats by category and session), detail.py (one registration), bulk.py
+(approving several); everything is re-exported here, so `desk.find_page` and the like still work.
+
+Search and sorting run in Python over one meeting's registrations, after the database has applied
+the exact filters (status, category, country, session). A meeting's registrations are bounded by
+its venue (hundreds, a few thousand at most: with 5,000 the whole desk page answers in about half
+a second on SQLite or PostgreSQL), and doing it here gives both engines the same answers: a search for "jose" finds "José" and "JOSÉ", and "Élodie"
+sorts among the E's, which neither SQLite's LIKE and binary ordering nor PostgreSQL's collations
+would do alike.
+
+Changes of state go through `registrations.services` (approve, reject, promote, cancel, reinstate,
+edit_registration), which write the participant's email and the audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+from idmevents.registrations.desk.bulk import (
+    BulkResult,
+    approve_many,
+)
+from idmevents.registrations.desk.common import (
+    ACTIONS,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_SORT,
+    MAX_API_LIMIT,
+    MAX_BULK,
+    MAX_ID,
+    MAX_QUERY,
+    PAGE_SIZES,
+    SORTS,
+    default_meeting,
+    desk_meetings,
+    fold,
+    get_meeting,
+    get_meeting_by_id,
+    is_id,
+    status_name,
+)
+from idmevents.registrations.desk.counts import (
+    CategoryCount,
+    DeskCounts,
+    SessionCount,
+    meeting_countries,
+    meeting_counts,
+    meeting_sessions,
+    session_places,
+)
+from idmevents.registrations.desk.detail import (
+    Detail,
+    get_registration,
+    owners_of_registration,
+    registration_detail,
+)
+from idmevents.registrations.desk.listing import (
+    LIST_COLUMNS,
+    DeskFilters,
+    Page,
+    check_filters,
+    check_ins,
+    check_ins_of,
+    find_page,
+    find_registrations,
+    paginate,
+    waitlist_positions,
+)
+
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_SORT",
+    "LIST_COLUMNS",
+    "MAX_API_LIMIT",
+    "MAX_BULK",
+    "MAX_ID",
+    "MAX_QUERY",
+    "PAGE_SIZES",
+    "SORTS",
+    "BulkResult",
+    "CategoryCount",
+    "DeskCounts",
+    "DeskFilters",
+    "Detail",
+    "Page",
+    "SessionCount",
+    "approve_many",
+    "check_filters",
+    "check_ins",
+    "check_ins_of",
+    "default_meeting",
+    "desk_meetings",
+    "find_page",
+    "find_registrations",
+    "fold",
+    "get_meeting",
+    "get_meeting_by_id",
+    "get_registration",
+    "is_id",
+    "meeting_countries",
+    "meeting_counts",
+    "meeting_sessions",
+    "owners_of_registration",
+    "paginate",
+    "registration_detail",
+    "session_places",
+    "status_name",
+    "waitlist_positions",
+]

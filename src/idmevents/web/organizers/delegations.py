@@ -1,0 +1,211 @@
+"""The organizers' delegations page of a meeting: invite one delegation, every IOM Member State at
+once, or a CSV of focal points; see each quota's seats used; renew a focal point's link; set the
+date held seats are released."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from idmevents import states
+from idmevents.delegations import participants as participants_list
+from idmevents.delegations import services
+from idmevents.errors import AppError, InvalidInput
+from idmevents.i18n import current_language, gettext
+from idmevents.registrations import desk
+from idmevents.web.common import request_actor as actor
+from idmevents.web.guards import requires_role
+from idmevents.web.organizers.agenda import form_data, now
+
+TEMPLATE = "admin/delegations/list.html.jinja2"
+FIELDS = services.FORM_FIELDS
+# A CSV of focal points is small: one line per State.
+MAX_CSV_BYTES = 200_000
+
+
+def _(message: str) -> str:
+    return message
+
+
+DONE = {
+    "created": _("The delegation was invited."),
+    "members": _("Delegations were added for the IOM Member States not invited yet."),
+    "imported": _("The focal points were imported."),
+    "renewed": _("The nomination link was renewed: the old one no longer works."),
+    "release": _("The release date of held seats was saved."),
+}
+
+
+class DelegationAdminController(Controller):
+    path = "/admin/meetings/{slug:str}/delegations"
+    guards = [requires_role("organizer")]
+    include_in_schema = False
+
+    async def _context(self, slug: str, **extra: Any) -> dict[str, Any]:
+        meeting = await desk.get_meeting(slug)
+        language = current_language()
+        rows = await services.list_delegations(meeting["id"])
+        release = meeting["held_seats_release_at"]
+        zone = ZoneInfo(meeting["timezone"])
+        return {
+            "meeting": meeting,
+            "delegations": [
+                row
+                | {
+                    "name": services.delegation_name(row, language),
+                    "nomination_url": services.nomination_url(row),
+                }
+                for row in rows
+            ],
+            "held": await services.held_seats(meeting["id"]),
+            "state_choices": states.state_choices(language),
+            "values": {"quota": "2"},
+            "errors": {},
+            "error": None,
+            "bulk_errors": {},
+            "release_value": release.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if release else "",
+            "done": None,
+        } | extra
+
+    @get("/", name="admin_delegations")
+    async def index(self, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+        context = await self._context(slug)
+        context["done"] = gettext(DONE[done]) if done in DONE else None
+        return Template(TEMPLATE, context=context)
+
+    def _back(self, request: Request, slug: str, done: str) -> Redirect:
+        url = request.app.route_reverse("admin_delegations", slug=slug)
+        return Redirect(f"{url}?done={done}", status_code=303)
+
+    async def _failed(self, slug: str, exc: AppError, **extra: Any) -> Template:
+        context = await self._context(slug, error=exc.message, **extra)
+        return Template(TEMPLATE, context=context, status_code=exc.status_code)
+
+    @post("/", name="admin_delegation_create")
+    async def create(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        form = await form_data(request)
+        meeting = await desk.get_meeting(slug)
+        values = {name: form.get(name, "") for name in FIELDS}
+        try:
+            await services.create_delegation(meeting, values, by=actor(request), now=now())
+        except AppError as exc:
+            return await self._failed(slug, exc, values=values, errors=exc.fields)
+        return self._back(request, slug, "created")
+
+    @post("/iom-member-states", name="admin_delegations_members")
+    async def members(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        form = await form_data(request)
+        meeting = await desk.get_meeting(slug)
+        quota = form.get("members_quota", "").strip()
+        try:
+            await services.create_member_states(
+                meeting,
+                quota=int(quota) if quota.isdigit() else -1,
+                by=actor(request),
+                now=now(),
+            )
+        except AppError as exc:
+            return await self._failed(slug, exc, bulk_errors={"members_quota": exc.fields["quota"]})
+        return self._back(request, slug, "members")
+
+    @post("/import", name="admin_delegations_import")
+    async def import_csv(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        form = await request.form()
+        meeting = await desk.get_meeting(slug)
+        upload = form.get("file")
+        text = form.get("csv") if isinstance(form.get("csv"), str) else ""
+        try:
+            if isinstance(upload, UploadFile) and upload.filename:
+                raw = await upload.read(MAX_CSV_BYTES + 1)
+                if len(raw) > MAX_CSV_BYTES:
+                    raise InvalidInput(gettext("The file is too large."), fields={})
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InvalidInput(
+                        gettext("The file must be CSV in UTF-8."), fields={}
+                    ) from None
+            if not text.strip():
+                raise InvalidInput(gettext("Choose a CSV file or paste its lines."), fields={})
+            await services.import_focal_points(meeting, text, by=actor(request), now=now())
+        except AppError as exc:
+            return await self._failed(slug, exc, import_errors=exc.fields, csv_value=text)
+        return self._back(request, slug, "imported")
+
+    @post("/{delegation_id:int}/renew-link", name="admin_delegation_renew")
+    async def renew(
+        self, request: Request, slug: FromPath[str], delegation_id: FromPath[int]
+    ) -> Redirect:
+        meeting = await desk.get_meeting(slug)
+        delegation = await services.get_delegation(delegation_id)
+        if delegation["meeting"] != meeting["id"]:
+            raise InvalidInput(gettext("There is no such delegation."))
+        await services.revoke_link(delegation_id, by=actor(request), now=now())
+        return self._back(request, slug, "renewed")
+
+    @post("/release", name="admin_delegations_release")
+    async def release(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        form = await form_data(request)
+        meeting = await desk.get_meeting(slug)
+        value = form.get("release_at", "").strip()
+        try:
+            when = None
+            if value:
+                try:
+                    when = datetime.fromisoformat(value).replace(
+                        tzinfo=ZoneInfo(meeting["timezone"])
+                    )
+                except ValueError:
+                    raise InvalidInput(
+                        gettext("Some fields need your attention."),
+                        fields={
+                            "release_at": gettext("A date and time, such as 2027-04-01 18:00.")
+                        },
+                    ) from None
+            await services.set_release_date(meeting, when, by=actor(request), now=now())
+        except AppError as exc:
+            return await self._failed(slug, exc, release_errors=exc.fields, release_value=value)
+        return self._back(request, slug, "release")
+
+
+class ParticipantsListController(Controller):
+    """The list of participants, provisional or final, as a page and as CSV."""
+
+    path = "/admin/meetings/{slug:str}/participants"
+    guards = [requires_role("organizer")]
+    include_in_schema = False
+
+    @get("/", name="admin_participants")
+    async def page(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Template:
+        meeting = await desk.get_meeting(slug)
+        edition = edition if edition in participants_list.EDITIONS else "provisional"
+        categories = await participants_list.participants(
+            meeting["id"], edition=edition, language=current_language()
+        )
+        return Template(
+            "admin/delegations/participants.html.jinja2",
+            context={"meeting": meeting, "edition": edition, "categories": categories},
+        )
+
+    @get("/csv", name="admin_participants_csv")
+    async def csv(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Response:
+        meeting = await desk.get_meeting(slug)
+        edition = edition if edition in participants_list.EDITIONS else "provisional"
+        categories = await participants_list.participants(
+            meeting["id"], edition=edition, language=current_language()
+        )
+        return Response(
+            participants_list.as_csv(categories),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="participants-{meeting["slug"]}'
+                f'-{edition}.csv"',
+                "Cache-Control": "no-store",
+            },
+        )

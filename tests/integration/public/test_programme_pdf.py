@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
-from idmevents.meetings.tables import Meeting
+from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, SessionPanelist
 from tests.factories.meetings import make_meeting, make_session
+from tests.unit.badges.test_printing import SCRIPTS, embedded_fonts
 
 
 def pdf_text(content: bytes) -> str:
@@ -60,3 +62,29 @@ async def test_a_day_with_parallel_sessions_gets_the_grid_on_the_meeting_page(cl
     assert page.count('class="agenda-grid"') == 1  # the first day only
     grid = page.split('class="agenda-grid"')[1].split("</table>")[0]
     assert "Session plenary" in grid and "Session side" in grid and "Session alone" not in grid
+
+
+async def test_panelists_in_every_script_print_in_their_own_letters(client, demo):
+    """A name in any script reaches the programme in its own letters, drawn by a Noto font."""
+    meeting = await Meeting.select().where(Meeting.slug == "idm-new-york").first()
+    session = await MeetingSession.select().where(MeetingSession.meeting == meeting["id"]).first()
+    for position, ((given, family), _) in enumerate(SCRIPTS.values()):
+        panelist = (
+            await Panelist.insert(
+                Panelist(slug=f"script-{position}", name=f"{given} {family}")
+            ).returning(Panelist.id)
+        )[0]
+        await SessionPanelist.insert(
+            SessionPanelist(
+                meeting_session=session["id"], panelist=panelist["id"], position=100 + position
+            )
+        )
+    response = await client.get("/meetings/idm-new-york/programme.pdf")
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in reader.pages))
+    fonts = embedded_fonts(reader)
+    for script, ((given, family), font) in SCRIPTS.items():
+        # A letter no font has is drawn as a box and extracts as nothing.
+        assert set(unicodedata.normalize("NFKC", given + family)) <= set(text), script
+        assert any(name.startswith(font) for name in fonts), (script, sorted(fonts))

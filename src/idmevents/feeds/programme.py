@@ -30,6 +30,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals["colon"] = i18n.colon
     env.filters.update(
         date_range=i18n.date_range,
         local_date=i18n.local_date,

@@ -45,7 +45,7 @@ from idmevents.web.organizers.accounts import (
     PasswordResetController,
     UsersController,
 )
-from idmevents.web.organizers.agenda import MeetingAdminController, SessionAdminController
+from idmevents.web.organizers.agenda import MeetingAdminController
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
 from idmevents.web.organizers.dashboard import DashboardController
 from idmevents.web.organizers.delegations import (
@@ -59,6 +59,7 @@ from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
 from idmevents.web.organizers.panelists import PanelistAdminController
 from idmevents.web.organizers.reminders import ReminderAdminController
+from idmevents.web.organizers.sessions import SessionAdminController
 from idmevents.web.organizers.teams import MeetingTeamController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController

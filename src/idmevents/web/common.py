@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import functools
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -104,7 +105,7 @@ def subscribe_links(feed_url: str, title: str) -> links.SubscribeLinks:
     return links.subscribe_links(feed_url, title)
 
 
-class HttpMiddleware:
+class HttpMiddleware(abc.ABC):
     """An ASGI middleware for HTTP requests: other scopes (lifespan, websockets) pass straight
     through; subclasses write `handle`."""
 
@@ -117,8 +118,9 @@ class HttpMiddleware:
             return
         await self.handle(scope, receive, send)
 
+    @abc.abstractmethod
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raise NotImplementedError
+        """Answer one HTTP request (usually by calling `self.app` with something added)."""
 
 
 # Browsers send a handful of distinct Accept-Language values: each is weighed once, not per request.

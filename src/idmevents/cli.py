@@ -11,16 +11,39 @@ import idmevents  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for it)
 
 
 async def migrate() -> None:
+    """Applies the migrations not yet run and says so in one line.
+
+    Piccolo's own report counts every migration as "already complete" before saying how many are
+    not yet run ("15 already complete", then "15 not yet run" on a new database), so its output
+    is kept for a failure, and the summary is ours.
+    """
+    import contextlib
+    import io
+
     from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
 
     from idmevents.db import configure_sqlite
     from idmevents.settings import get_settings
 
     get_settings()
     await configure_sqlite(create=True)
-    response = await run_forwards(app_name="all", migration_id="all", fake=False)
+    piccolo_report = io.StringIO()
+    with contextlib.redirect_stdout(piccolo_report):
+        before = await _migrations_applied(Migration)
+        response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
+        print(piccolo_report.getvalue(), end="", file=sys.stderr)
         raise SystemExit(f"migration failed: {response.message}")
+    applied = await _migrations_applied(Migration) - before
+    if applied:
+        print(f"applied {applied} migration{'s' if applied != 1 else ''}")
+
+
+async def _migrations_applied(migration_table) -> int:
+    if not await migration_table.table_exists():
+        return 0
+    return await migration_table.count()
 
 
 async def demo(as_announced: bool) -> None:

@@ -5,6 +5,8 @@ Piccolo binds every table to this engine on first use; `db.py` builds on it.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import TYPE_CHECKING
 
 from piccolo.conf.apps import AppRegistry
@@ -19,6 +21,18 @@ if TYPE_CHECKING:
     from idmevents.settings import DatabaseSettings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
+
+
+class _ExactSQLiteVersion(logging.Filter):
+    """Piccolo logs the SQLite version as a float, so 3.40 reads "Sqlite version 3.4": say it whole."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Running Sqlite version"):
+            record.msg, record.args = "Running SQLite %s", (sqlite3.sqlite_version,)
+        return True
+
+
+logging.getLogger("piccolo.engine.base").addFilter(_ExactSQLiteVersion())
 
 
 def engine_for(database: DatabaseSettings) -> Engine:

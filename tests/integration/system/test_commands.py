@@ -42,6 +42,22 @@ def test_migrate_command_is_idempotent():
         assert "database is up to date" in result.stdout
 
 
+def test_migrate_on_a_new_database_says_what_it_did_once(tmp_path):
+    """Not Piccolo's "15 migrations already complete" then "15 not yet run" on an empty file."""
+    env = {"IDMEVENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    migrations = len(list((ROOT / "migrations").glob("idmevents_*.py")))
+    first = run("migrate", env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        f"applied {migrations} migrations",
+        "database is up to date",
+    ]
+    again = run("migrate", env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == ["database is up to date"]
+    assert "already complete" not in first.stdout + first.stderr + again.stdout + again.stderr
+
+
 def test_unknown_command_is_refused():
     result = run("frobnicate")
     assert result.returncode == 2

@@ -76,3 +76,46 @@ def test_health_is_503_when_the_database_is_unreachable(url):
         assert failure.value.read() == b'{"status":"unavailable","database":"unreachable"}'
     finally:
         server.stop()
+
+
+def test_ctrl_c_stops_serve_cleanly_with_a_browser_connection_open():
+    """Ctrl-C signals the whole process group, as a terminal does: granian's workers must stop
+    within their grace period (no "Killing worker-1 after it refused to gracefully stop")."""
+    import http.client
+    import signal
+    import socket
+    import time
+
+    from tests.support.processes import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "idmevents.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=os.environ | {"IDMEVENTS_BASE_URL": f"http://127.0.0.1:{port}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        browser = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        browser.request("GET", "/health")
+        assert browser.getresponse().read()  # the connection stays open (keep-alive)
+        os.killpg(server.pid, signal.SIGINT)
+        output, _ = server.communicate(timeout=15)
+        browser.close()
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    assert server.returncode == 0, output
+    assert "Killing" not in output and "Traceback" not in output, output
+    assert "shutdown completed" in output

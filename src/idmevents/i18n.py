@@ -8,7 +8,7 @@ import io
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
@@ -230,3 +230,56 @@ TEMPLATE_FILTERS = {
 
 
 _add_extra_languages()
+
+
+def _region_names() -> dict[str, str]:
+    return {
+        "Africa": gettext("Africa"),
+        "America": gettext("Americas"),
+        "Antarctica": gettext("Antarctica"),
+        "Arctic": gettext("Arctic"),
+        "Asia": gettext("Asia"),
+        "Atlantic": gettext("Atlantic Ocean"),
+        "Australia": gettext("Australia"),
+        "Europe": gettext("Europe"),
+        "Indian": gettext("Indian Ocean"),
+        "Pacific": gettext("Pacific Ocean"),
+    }
+
+
+def sort_key(text: str) -> str:
+    """Accents and case ignored, as a reader of any of our languages sorts a list of names."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def timezone_choices(
+    zones: list[str], when: date, current: str = ""
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Zones to pick from, grouped by region, each read as its city in the reader's language with
+    its offset on `when`, then its IANA name: ("Europe", [("Europe/Zurich", "Zurich (UTC+1) ·
+    Europe/Zurich"), …]). Organizers choose a city, not type an identifier. A `current` zone
+    outside the list (an alias stored earlier) is offered too, so saving keeps it."""
+    if current and current not in zones and current in available_timezones():
+        zones = [*zones, current]
+    return _timezone_choices(tuple(zones), when, current_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _timezone_choices(
+    zones: tuple[str, ...], when: date, language: str
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    regions = _region_names()
+    noon = datetime(when.year, when.month, when.day, 12)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for zone in zones:
+        region = zone.split("/", 1)[0]
+        if region not in regions or "/" not in zone:
+            groups.setdefault(gettext("Other"), []).append((zone, zone))
+            continue
+        city = get_timezone_location(ZoneInfo(zone), locale=_locale(), return_city=True)
+        offset = utc_offset(noon.replace(tzinfo=ZoneInfo(zone)), zone)
+        groups.setdefault(regions[region], []).append((zone, f"{city} ({offset}) · {zone}"))
+    return [
+        (region, sorted(choices, key=lambda choice: sort_key(choice[1])))
+        for region, choices in sorted(groups.items(), key=lambda group: sort_key(group[0]))
+    ]

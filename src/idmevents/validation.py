@@ -6,6 +6,8 @@ field) and leaves the other fields alone, so that one pass reports every bad fie
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from typing import Literal
 
@@ -158,3 +160,12 @@ def check_retention(errors: dict, values: dict, name: str = "retention_days") ->
             or not 1 <= value <= MAX_RETENTION_DAYS
         ):
             errors[name] = gettext("A whole number of days from 1 to 3,650.")
+
+
+def slugify(text: str, limit: int = 100) -> str:
+    """A web-address part from any text: "Migration et développement durable" →
+    "migration-et-developpement-durable" (accents dropped, lower case, hyphens, at most `limit`
+    characters, never ending in a hyphen); "" when nothing is left. static/slug.js does the same
+    in the browser, to propose a meeting's address as its title is typed."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].rstrip("-")

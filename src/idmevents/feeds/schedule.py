@@ -31,7 +31,6 @@ schema's `^[a-z0-9_-]+[a-z0-9]$`: see `frab_slug`.
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -44,6 +43,7 @@ from idmevents import __version__, urls
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem, localize_agenda
+from idmevents.validation import slugify
 
 SCHEDULE_VERSION = 1
 # frab event GUIDs are UUIDs; ours derive from the never-changing UID, so they never change either.
@@ -182,7 +182,7 @@ def frab_slug(meeting_slug: str, item: AgendaItem, original_title: str | None = 
     original language (a slug must not change with the reader). Unique (the id), stable while
     the title is, and ends with a letter or digit."""
     title = original_title if original_title is not None else item.title
-    rest = "-".join(part for part in (str(item.id), _slugify(title)) if part)
+    rest = "-".join(part for part in (str(item.id), slugify(title, 60)) if part)
     if len(rest) < 4:
         rest = f"session-{rest}"
     return f"{frab_prefix(meeting_slug)}-{rest}"
@@ -321,11 +321,6 @@ def _room_name(item: AgendaItem, meeting: dict) -> str:
 def _hours_minutes(length: timedelta) -> str:
     minutes = int(length.total_seconds() // 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-")
 
 
 def _utc(moment: datetime) -> datetime:

@@ -20,7 +20,7 @@ from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.builder import SLUG_PATTERN, bump_sequence, mark_agenda_changed
 from idmevents.meetings.tables import Panelist, PanelistUnavailability, SessionPanelist
-from idmevents.validation import check_aware, check_text, is_row_id
+from idmevents.validation import check_aware, check_text, is_row_id, slugify
 
 PANELIST_FIELDS = (
     "slug",
@@ -35,11 +35,6 @@ PANELIST_FIELDS = (
 # Position and bio also exist in other languages (`translations`, see idmevents.content).
 SHOWN_FIELDS = ("honorific", "name", "position", "organization", "bio", "translations")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "panelist"
 
 
 def _folded(text: str) -> str:
@@ -120,7 +115,7 @@ async def create_panelist(values: dict, *, by: Actor, now: datetime) -> dict:
                     fields={"slug": gettext("Taken by another panelist.")},
                 )
         else:
-            base = slugify(values["name"])
+            base = slugify(values["name"]) or "panelist"
             taken = {
                 r["slug"]
                 for r in await Panelist.select(Panelist.slug).where(Panelist.slug.like(f"{base}%"))

@@ -50,11 +50,14 @@ class MeetingSummary:
         return max(0, self.capacity - self.counts.get("confirmed", 0))
 
 
-async def meeting_summaries() -> list[MeetingSummary]:
-    """Meetings, the latest first, each with its registrations counted per status."""
-    meetings = await Meeting.select(*MEETING_LIST_COLUMNS).order_by(
-        Meeting.starts_on, ascending=False
-    )
+async def meeting_summaries(today: date | None = None) -> list[MeetingSummary]:
+    """Meetings as an organizer works through them, each with its registrations counted per
+    status: those not yet over, the soonest first (New York in April before Geneva in October),
+    then those that are over, the most recent first. Without `today`, every meeting by date."""
+    meetings = await Meeting.select(*MEETING_LIST_COLUMNS).order_by(Meeting.starts_on)
+    if today is not None:
+        coming = [row for row in meetings if row["ends_on"] >= today]
+        meetings = coming + [row for row in reversed(meetings) if row["ends_on"] < today]
     summaries = {
         row["id"]: MeetingSummary(**row, counts=dict.fromkeys(REGISTRATION_STATUSES, 0))
         for row in meetings

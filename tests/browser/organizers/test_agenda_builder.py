@@ -141,3 +141,37 @@ async def test_builder_pages_pass_axe(page, demo, make_user):
     assert await page.locator(".field-error-message").count() >= 4
     violations = await axe_violations(page)
     assert violations == [], describe(violations)
+
+
+async def test_a_new_meeting_takes_its_address_from_its_title_and_its_zone_by_city(page, make_user):
+    """The web address follows the title until the organizer writes their own; the time zone
+    is picked from cities grouped by region; the form passes axe and creates the meeting."""
+    await sign_in(page, make_user)
+    await page.goto("/admin/meetings/new")
+    title, address = page.locator("#title"), page.locator("#slug")
+    await title.fill("Migration et développement durable")
+    assert await address.input_value() == "migration-et-developpement-durable"
+    await title.fill("Migration et développement durable à Bangkok")
+    assert await address.input_value() == "migration-et-developpement-durable-a-bangkok"
+    await address.fill("bangkok-2027")
+    await title.fill("Migration and sustainable development, Bangkok")
+    assert await address.input_value() == "bangkok-2027"  # the organizer's own stays
+
+    zone = page.locator("#timezone")
+    group = await zone.locator("option[value='Asia/Bangkok']").evaluate(
+        "option => option.parentElement.label"
+    )
+    assert group == "Asia"
+    await zone.select_option("Asia/Bangkok")
+    assert await zone.locator("option:checked").inner_text() == "Bangkok (UTC+7) · Asia/Bangkok"
+    assert await axe_violations(page) == [], describe(await axe_violations(page))
+
+    await page.get_by_label("First day").fill("2027-11-08")
+    await page.get_by_label("Last day").fill("2027-11-09")
+    await page.get_by_role("button", name="Create meeting").click()
+    await page.wait_for_url("**/admin/meetings/bangkok-2027?done=created**")
+    created = await Meeting.select().where(Meeting.slug == "bangkok-2027").first()
+    assert created["timezone"] == "Asia/Bangkok"
+    # Rooms come first on the builder: sessions need them.
+    headings = await page.locator("h2").all_inner_texts()
+    assert headings.index("Rooms") < headings.index("Add a session")

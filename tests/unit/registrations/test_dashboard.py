@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.dashboard import meeting_summaries
@@ -43,8 +44,22 @@ async def test_meeting_summaries_count_by_status(demo):
     }
     assert (new_york.total, new_york.seats_left) == (5, 300 - 3)
     assert (geneva.counts["waitlisted"], geneva.total, geneva.seats_left) == (1, 1, 250)
-    # The latest meeting first.
-    assert [summary.slug for summary in await meeting_summaries()] == ["idm-geneva", "idm-new-york"]
+    # Meetings not yet over, the soonest first; then the past ones, the most recent first.
+    assert [summary.slug for summary in await meeting_summaries()] == ["idm-new-york", "idm-geneva"]
+    new_york_over = new_york.ends_on + timedelta(days=1)
+    geneva_over = geneva.ends_on + timedelta(days=1)
+    assert [s.slug for s in await meeting_summaries(today=new_york.starts_on)] == [
+        "idm-new-york",
+        "idm-geneva",
+    ]
+    assert [s.slug for s in await meeting_summaries(today=new_york_over)] == [
+        "idm-geneva",
+        "idm-new-york",
+    ]
+    assert [s.slug for s in await meeting_summaries(today=geneva_over)] == [
+        "idm-geneva",
+        "idm-new-york",
+    ]
 
 
 async def test_meeting_summaries_empty_without_meetings():

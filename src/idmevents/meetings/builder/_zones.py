@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.core import get_global
+
 from idmevents.i18n import gettext, local_date
 
 
@@ -29,12 +31,16 @@ def is_timezone(name: str) -> bool:
 
 
 def common_timezones() -> list[str]:
-    """IANA zone names people pick from (no legacy aliases such as "US/Eastern")."""
+    """IANA zone names people pick from: no legacy aliases such as "US/Eastern", "Asia/Calcutta"
+    or "America/Atka" (CLDR's alias table), each place once."""
+    aliases = get_global("zone_aliases")
     return [
         *sorted(
             z
             for z in available_timezones()
-            if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+            if "/" in z
+            and z not in aliases
+            and not z.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
         ),
         "UTC",
     ]

@@ -16,11 +16,12 @@ from litestar.response import Redirect, Template
 
 from idmevents import content
 from idmevents.errors import AppError, Conflict, InvalidInput
-from idmevents.i18n import LANGUAGES, gettext, ngettext
+from idmevents.i18n import LANGUAGES, gettext, ngettext, timezone_choices
 from idmevents.meetings import builder, services
 from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
 from idmevents.registrations.labels import language_label
+from idmevents.validation import slugify
 from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
@@ -61,6 +62,9 @@ DONE = {
     "room-saved": _("The room was saved."),
     "room-deleted": _("The room was removed."),
     "panelist-added": _("The panelist was added to the session."),
+    "panelist-created": _(
+        "The new panelist is saved: choose their role below and add them to the session."
+    ),
     "panelist-removed": _("The panelist was removed from the session."),
     "duplicated": _("This copy is a draft: check its agenda, then publish it."),
     "notified": _("Participants were notified."),
@@ -70,6 +74,11 @@ DONE = {
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def zone_choices(current: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """The time-zone select's groups, each city with today's offset (templates call it)."""
+    return timezone_choices(builder.common_timezones(), now().date(), current)
 
 
 async def form_data(request: Request) -> dict[str, str]:
@@ -147,7 +156,7 @@ class MeetingAdminController(Controller):
             "values": values,
             "errors": {},
             "error": None,
-            "timezones": builder.common_timezones(),
+            "timezone_choices": zone_choices,
             "language_choices": [(lang, content.language_name(lang)) for lang in LANGUAGES],
             "meeting_text": MEETING_TRANSLATED,
         }
@@ -364,7 +373,7 @@ class MeetingAdminController(Controller):
                 "values": values,
                 "errors": {},
                 "error": None,
-                "timezones": builder.common_timezones(),
+                "timezone_choices": zone_choices,
             },
         )
 
@@ -381,7 +390,7 @@ class MeetingAdminController(Controller):
                 )
             copy = await builder.duplicate_meeting(
                 slug,
-                slug=form.get("slug", "").strip(),
+                slug=form.get("slug", "").strip() or slugify(form.get("title", "")),
                 starts_on=starts_on,
                 timezone=form.get("timezone", "").strip(),
                 title=form.get("title", "").strip(),
@@ -394,7 +403,7 @@ class MeetingAdminController(Controller):
         except AppError as exc:
             return failed(
                 "admin/meetings/duplicate.html.jinja2",
-                {"meeting": meeting, "values": form, "timezones": builder.common_timezones()},
+                {"meeting": meeting, "values": form, "timezone_choices": zone_choices},
                 exc,
             )
         return to_meeting(request, copy["slug"], "duplicated")

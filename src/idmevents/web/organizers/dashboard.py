@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Redirect, Template
 
+from idmevents import clock
 from idmevents.registrations import dashboard as services
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers.nav import route_url
@@ -24,9 +25,15 @@ class DashboardController(Controller):
             if desk is not None:
                 return Redirect(desk, status_code=303)
         meetings = only_visible(
-            await services.meeting_summaries(), await visible_meeting_ids(request)
+            await services.meeting_summaries(today=clock.now().date()),
+            await visible_meeting_ids(request),
         )
+        awaiting = [meeting for meeting in meetings if meeting.counts.get("pending")]
         return Template(
             "admin/dashboard.html.jinja2",
-            context={"meetings": meetings, "statuses": services.REGISTRATION_STATUSES},
+            context={
+                "meetings": meetings,
+                "statuses": services.REGISTRATION_STATUSES,
+                "awaiting_approval": awaiting,
+            },
         )

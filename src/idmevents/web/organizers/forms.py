@@ -81,6 +81,10 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
     """A meeting form's values; raises InvalidInput for fields that do not even parse."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {name: _text(form, name) for name in MEETING_TEXT if name in form}
+    if "slug" in values and not values["slug"] and values.get("title"):
+        values["slug"] = validation.slugify(
+            values["title"]
+        )  # what static/slug.js proposes, without script
     timezone = _text(form, "timezone")
     values["timezone"] = timezone
     for name in ("starts_on", "ends_on"):

@@ -9,10 +9,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import content
-from idmevents.errors import AppError
+from idmevents.errors import AppError, NotFound
+from idmevents.meetings import builder
 from idmevents.meetings import panelists as services
 from idmevents.meetings import teams
 from idmevents.meetings.tables import Meeting
+from idmevents.validation import is_row_id
 from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
@@ -37,6 +39,18 @@ def _values(form: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+async def _session_to_return_to(request: Request, session_id: str | None) -> dict | None:
+    """The session a new panelist is being made for, if it exists and the account may see it."""
+    if not session_id or not session_id.isdigit() or not is_row_id(int(session_id)):
+        return None
+    try:
+        session = await builder.get_session(int(session_id))
+    except NotFound:
+        return None
+    visible = await visible_meeting_ids(request)
+    return session if visible is None or session["meeting"] in visible else None
+
+
 class PanelistAdminController(Controller):
     path = "/admin/panelists"
     guards = [requires_role("organizer")]
@@ -54,21 +68,36 @@ class PanelistAdminController(Controller):
         )
 
     @get("/new", name="admin_panelist_new")
-    async def new(self) -> Template:
+    async def new(self, request: Request, session: FromQuery[str | None] = None) -> Template:
+        """A new panelist; from a session's page (`?session=ID`), saving goes back to it."""
+        for_session = await _session_to_return_to(request, session)
         return Template(
             "admin/panelists/form.html.jinja2",
-            context={"person": None, "values": {}, "errors": {}, "error": None},
+            context={
+                "person": None,
+                "values": {"for_session": for_session["id"]} if for_session else {},
+                "for_session": for_session,
+                "errors": {},
+                "error": None,
+            },
         )
 
     @post("/new", name="admin_panelist_create")
     async def create(self, request: Request) -> Template | Redirect:
         form = await form_data(request)
+        for_session = await _session_to_return_to(request, form.get("for_session"))
         try:
             person = await services.create_panelist(
                 _values(form), by=request_actor(request), now=now()
             )
         except AppError as exc:
-            return failed("admin/panelists/form.html.jinja2", {"person": None, "values": form}, exc)
+            context = {"person": None, "values": form, "for_session": for_session}
+            return failed("admin/panelists/form.html.jinja2", context, exc)
+        if for_session:
+            back = request.app.route_reverse("admin_session", session_id=for_session["id"])
+            return Redirect(
+                f"{back}?done=panelist-created&panelist={person['id']}#panelists", status_code=303
+            )
         return done_redirect(request, "admin_panelist", "saved", panelist_id=person["id"])
 
     async def _context(self, panelist_id: int, **extra: Any) -> dict[str, Any]:

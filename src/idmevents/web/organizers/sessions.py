@@ -55,9 +55,17 @@ class SessionAdminController(Controller):
         }
 
     @get("/{session_id:int}", name="admin_session")
-    async def edit(self, session_id: FromPath[int], done: FromQuery[str | None] = None) -> Template:
-        """A session's details, its panelists (with role and order), cancel or restore."""
+    async def edit(
+        self,
+        session_id: FromPath[int],
+        done: FromQuery[str | None] = None,
+        panelist: FromQuery[str | None] = None,
+    ) -> Template:
+        """A session's details, its panelists (with role and order), cancel or restore.
+        `panelist`: someone just created from this page, chosen in the "Add panelist" form."""
         context = await self._context(session_id)
+        if panelist and any(str(p["id"]) == panelist for p in context["everyone"]):
+            context["panel_values"] = {"panelist_id": panelist, "role": "speaker"}
         return Template(
             "admin/meetings/session.html.jinja2", context=context | {"done": done_message(done)}
         )

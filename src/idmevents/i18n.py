@@ -232,19 +232,24 @@ TEMPLATE_FILTERS = {
 _add_extra_languages()
 
 
-def _region_names() -> dict[str, str]:
-    return {
-        "Africa": gettext("Africa"),
-        "America": gettext("Americas"),
-        "Antarctica": gettext("Antarctica"),
-        "Arctic": gettext("Arctic"),
-        "Asia": gettext("Asia"),
-        "Atlantic": gettext("Atlantic Ocean"),
-        "Australia": gettext("Australia"),
-        "Europe": gettext("Europe"),
-        "Indian": gettext("Indian Ocean"),
-        "Pacific": gettext("Pacific Ocean"),
-    }
+def _(message: str) -> str:
+    """Marks a message for the catalogs; it is translated where it is shown (gettext)."""
+    return message
+
+
+# The first part of an IANA zone name, and how the time-zone select titles its group of cities.
+REGION_NAMES = {
+    "Africa": _("Africa"),
+    "America": _("Americas"),
+    "Antarctica": _("Antarctica"),
+    "Arctic": _("Arctic"),
+    "Asia": _("Asia"),
+    "Atlantic": _("Atlantic Ocean"),
+    "Australia": _("Australia"),
+    "Europe": _("Europe"),
+    "Indian": _("Indian Ocean"),
+    "Pacific": _("Pacific Ocean"),
+}
 
 
 def sort_key(text: str) -> str:
@@ -268,17 +273,17 @@ def timezone_choices(
 def _timezone_choices(
     zones: tuple[str, ...], when: date, language: str
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    regions = _region_names()
     noon = datetime(when.year, when.month, when.day, 12)
     groups: dict[str, list[tuple[str, str]]] = {}
     for zone in zones:
         region = zone.split("/", 1)[0]
-        if region not in regions or "/" not in zone:
+        if region not in REGION_NAMES or "/" not in zone:
             groups.setdefault(gettext("Other"), []).append((zone, zone))
             continue
         city = get_timezone_location(ZoneInfo(zone), locale=_locale(), return_city=True)
         offset = utc_offset(noon.replace(tzinfo=ZoneInfo(zone)), zone)
-        groups.setdefault(regions[region], []).append((zone, f"{city} ({offset}) · {zone}"))
+        label = gettext(REGION_NAMES[region])
+        groups.setdefault(label, []).append((zone, f"{city} ({offset}) · {zone}"))
     return [
         (region, sorted(choices, key=lambda choice: sort_key(choice[1])))
         for region, choices in sorted(groups.items(), key=lambda group: sort_key(group[0]))

@@ -10,9 +10,8 @@ from litestar.response import Redirect, Template
 
 from idmevents import content
 from idmevents.errors import AppError, NotFound
-from idmevents.meetings import builder
+from idmevents.meetings import builder, teams
 from idmevents.meetings import panelists as services
-from idmevents.meetings import teams
 from idmevents.meetings.tables import Meeting
 from idmevents.validation import is_row_id
 from idmevents.web.common import request_actor

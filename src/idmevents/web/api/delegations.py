@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.delegations import participants as participants_list
-from idmevents.delegations import services, visa_letters
+from idmevents.delegations import participants_pdf, services, visa_letters
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
 from idmevents.web.common import error_specs, request_actor
@@ -264,6 +265,37 @@ class DelegationsApi(Controller):
                 "categories": [asdict(c) for c in categories],
             },
             ParticipantsOut,
+        )
+
+    @get(
+        "/meetings/{slug:str}/participants.pdf",
+        name="api_participants_pdf",
+        media_type="application/pdf",
+        responses=READ_ERRORS
+        | {200: ResponseSpec(None, description="The list as PDF", media_type="application/pdf")},
+        summary="The list of participants as a printable PDF",
+    )
+    async def participants_pdf(
+        self,
+        slug: FromPath[str],
+        edition: FromQuery[Literal["provisional", "final"]] = "provisional",
+        language: FromQuery[Literal["en", "fr", "es"]] = "en",
+    ) -> Response[bytes]:
+        """The same list as `/participants` (consented people only, cancelled and replaced never),
+        printed: a title page with the meeting, the edition and the date, then each category and
+        delegation in the order of `language`, the head of delegation first."""
+        meeting = await desk.get_meeting(slug)
+        data = await participants_pdf.list_pdf(
+            meeting, edition=edition, language=language, now=datetime.now(UTC)
+        )
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": "inline; filename="
+                f'"{participants_pdf.pdf_filename(meeting, edition)}"',
+                "Cache-Control": "no-store",
+            },
         )
 
     @post(

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from idmevents import states
 from idmevents.delegations import participants as participants_list
-from idmevents.delegations import services
+from idmevents.delegations import participants_pdf, services
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
@@ -206,6 +206,24 @@ class ParticipantsListController(Controller):
             headers={
                 "Content-Disposition": f'attachment; filename="participants-{meeting["slug"]}'
                 f'-{edition}.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @get("/participants.pdf", name="admin_participants_pdf")
+    async def pdf(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Response:
+        """The list as a printable PDF in the organizer's language."""
+        meeting = await desk.get_meeting(slug)
+        edition = edition if edition in participants_list.EDITIONS else "provisional"
+        data = await participants_pdf.list_pdf(
+            meeting, edition=edition, language=current_language(), now=now()
+        )
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": "inline; filename="
+                f'"{participants_pdf.pdf_filename(meeting, edition)}"',
                 "Cache-Control": "no-store",
             },
         )

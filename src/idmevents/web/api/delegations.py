@@ -17,7 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.delegations import participants as participants_list
-from idmevents.delegations import participants_pdf, services, visa_letters
+from idmevents.delegations import participants_pdf, services, visa_requests
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
 from idmevents.web.common import error_specs, request_actor
@@ -351,8 +351,9 @@ class DelegationsApi(Controller):
         """A new code for a confirmed registration's visa invitation letter, and the public
         `url` (/verify/{code}) where a consulate checks it: it shows only the name, the meeting
         and whether the letter is valid, which it stops being once the person is cancelled or
-        replaced."""
-        letter = await visa_letters.issue(
+        replaced. A pending request of the participant is approved by it: the letter (a PDF in
+        their language) is then theirs to download, and they are emailed its link."""
+        letter = await visa_requests.approve_if_pending(
             registration_id, by=request_actor(request), now=datetime.now(UTC)
         )
         return VisaLetterOut(code=letter["code"], url=letter["url"])

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from idmevents.audit import PARTICIPANT
+from idmevents.delegations import visa_requests
 from idmevents.registrations import services as registrations
 from idmevents.registrations.tables import VisaRequest
 from tests.factories.meetings import NOW, make_meeting
@@ -261,3 +262,24 @@ async def test_api_ask_list_approve_and_decline(client, api_token):
     )
     assert decided.status_code == 409
     assert (await client.get("/api/v1/meetings/test-meeting/visa-requests")).status_code == 401
+
+
+async def test_replacing_the_delegate_voids_the_letter_at_once(client):
+    from idmevents.delegations import services as delegations
+    from tests.factories.delegations import make_delegation, nominee
+
+    meeting = await make_meeting()
+    delegation = await make_delegation(meeting, "PE", quota=1)
+    named = await delegations.nominate(delegation, nominee(1), by=PARTICIPANT, now=NOW)
+    registration = named.registration
+    assert (await ask(client, registration)).status_code == 303
+    letter = await visa_requests.approve(registration["id"], by=PARTICIPANT, now=NOW)
+    assert (await client.get(f"/r/{registration['token']}/visa-letter.pdf")).status_code == 200
+    assert "This letter is valid." in (await client.get(f"/verify/{letter['code']}")).text
+
+    delegation = await delegations.get_delegation(delegation["id"])
+    await delegations.nominate(
+        delegation, nominee(2), by=PARTICIPANT, now=NOW, replacing=registration["id"]
+    )
+    assert "This letter is not valid" in (await client.get(f"/verify/{letter['code']}")).text
+    assert (await client.get(f"/r/{registration['token']}/visa-letter.pdf")).status_code == 409

@@ -1,5 +1,6 @@
 """The list of participants as a printed document: a title page (meeting, edition, date), then
-the people by category and delegation, in the list's language, every script in Noto.
+the people by category and delegation, in the list's language, every script in Noto. Organizers
+may publish it: the PDF is then public (`set_published`, `public_meeting`).
 
 Built from `participants.participants()` like the page, CSV and JSON, so consent, cancellation
 and replacement are honoured alike; the PDF is made on demand and never cached.
@@ -13,9 +14,13 @@ from zoneinfo import ZoneInfo
 
 import anyio
 
-from idmevents import content, i18n
+from idmevents import audit, content, i18n
+from idmevents.audit import Actor
 from idmevents.delegations.participants import Category, participants
+from idmevents.errors import NotFound
 from idmevents.feeds.programme import pdf_environment, write_pdf
+from idmevents.i18n import gettext
+from idmevents.meetings.tables import Meeting
 
 
 def participants_html(
@@ -64,3 +69,30 @@ async def list_pdf(meeting: dict, *, edition: str, language: str, now: datetime)
 
 def pdf_filename(meeting: dict, edition: str) -> str:
     return f"participants-{meeting['slug']}-{edition}.pdf"
+
+
+async def set_published(meeting: dict, published: bool, *, by: Actor, now: datetime) -> None:
+    """Publish the list (its PDF becomes public at /meetings/{slug}/participants.pdf) or not."""
+    await Meeting.update(
+        {Meeting.participants_list_published: published, Meeting.updated_at: now}
+    ).where(Meeting.id == meeting["id"])
+    await audit.write(
+        by,
+        "participants.published" if published else "participants.unpublished",
+        "meeting",
+        meeting["id"],
+        meeting_slug=meeting["slug"],
+        now=now,
+    )
+
+
+async def public_meeting(slug: str) -> dict:
+    """The published meeting whose list is published; NotFound otherwise (as if none)."""
+    meeting = await Meeting.select().where(Meeting.slug == slug[:100]).first()
+    if (
+        meeting is None
+        or meeting["status"] == "draft"
+        or not meeting["participants_list_published"]
+    ):
+        raise NotFound(gettext("The list of participants is not published."))
+    return meeting

@@ -187,3 +187,31 @@ async def test_public_registration_api_takes_list_consent(client):
     )
     assert wrong.status_code == 422
     assert "list_consent" in wrong.json()["fields"]
+
+
+async def test_a_published_list_is_public_as_a_pdf_until_withdrawn(client, organizer):
+    import re
+
+    await people()
+    public = "/meetings/test-meeting/participants.pdf"
+    assert (await client.get(public)).status_code == 404
+    page = await client.get("/admin/meetings/test-meeting/participants/")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    action = "/admin/meetings/test-meeting/participants/publish"
+    published = await client.post(
+        action, data={"published": "on", "_csrf_token": token}, follow_redirects=False
+    )
+    assert published.status_code == 303
+    meeting_page = await client.get("/meetings/test-meeting")
+    assert f'href="{public}"' in meeting_page.text
+    for edition, shown in (("provisional", {"Alice", "Dora", "Eve"}), ("final", {"Alice", "Eve"})):
+        pdf = await client.get(f"{public}?edition={edition}", headers={"Accept-Language": "es"})
+        assert pdf.status_code == 200
+        text = pdf_text(pdf.content)
+        assert names_in(text, ("Alice", "Dora", "Eve", *HIDDEN)) == shown, edition
+        assert "Lista de participantes" in text
+
+    page = await client.get("/admin/meetings/test-meeting/participants/")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    await client.post(action, data={"_csrf_token": token}, follow_redirects=False)
+    assert (await client.get(public)).status_code == 404

@@ -69,6 +69,8 @@ ACTIONS: dict[str, str] = {
     "registration.visa-requested": _("Visa letter requested"),
     "registration.visa-declined": _("Visa letter request declined"),
     "letterhead.updated": _("Letterhead changed"),
+    "participants.published": _("List of participants published"),
+    "participants.unpublished": _("List of participants withdrawn"),
     "delegation.created": _("Delegation invited"),
     "delegation.head": _("Head of delegation named"),
     "delegation.link-renewed": _("Nomination link renewed"),

@@ -210,6 +210,17 @@ class ParticipantsListController(Controller):
             },
         )
 
+    @post("/publish", name="admin_participants_publish")
+    async def publish(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """Publish the list as a public PDF, or withdraw it."""
+        meeting = await desk.get_meeting(slug)
+        form = await form_data(request)
+        await participants_pdf.set_published(
+            meeting, form.get("published") == "on", by=actor(request), now=now()
+        )
+        url = request.app.route_reverse("admin_participants", slug=slug)
+        return Redirect(url, status_code=303)
+
     @get("/participants.pdf", name="admin_participants_pdf")
     async def pdf(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Response:
         """The list as a printable PDF in the organizer's language."""

@@ -20,7 +20,7 @@ from idmevents.delegations import participants as participants_list
 from idmevents.delegations import participants_pdf, services, visa_requests
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
-from idmevents.web.common import error_specs, request_actor
+from idmevents.web.common import error_specs, pdf_response, request_actor
 from idmevents.web.guards import requires_role
 
 Language = Annotated[str, msgspec.Meta(pattern="^(en|fr|es)$")]
@@ -288,15 +288,7 @@ class DelegationsApi(Controller):
         data = await participants_pdf.list_pdf(
             meeting, edition=edition, language=language, now=datetime.now(UTC)
         )
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": "inline; filename="
-                f'"{participants_pdf.pdf_filename(meeting, edition)}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return pdf_response(data, participants_pdf.pdf_filename(meeting, edition))
 
     @post(
         "/delegations/{delegation_id:int}/delegates",

@@ -19,6 +19,7 @@ from idmevents.delegations import participants_pdf, services
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
+from idmevents.web.common import pdf_response
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers.agenda import form_data, now
@@ -229,12 +230,4 @@ class ParticipantsListController(Controller):
         data = await participants_pdf.list_pdf(
             meeting, edition=edition, language=current_language(), now=now()
         )
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": "inline; filename="
-                f'"{participants_pdf.pdf_filename(meeting, edition)}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return pdf_response(data, participants_pdf.pdf_filename(meeting, edition))

@@ -14,6 +14,7 @@ from idmevents.delegations import visa_pdf, visa_requests
 from idmevents.errors import AppError, NotFound
 from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
+from idmevents.web.common import pdf_response
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers.agenda import now
@@ -104,14 +105,7 @@ class VisaAdminController(Controller):
         """The issued letter, as the participant downloads it (in their language)."""
         await _registration_of(slug, registration_id)
         data, filename = await visa_pdf.letter_pdf(registration_id)
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f'inline; filename="{filename}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return pdf_response(data, filename)
 
     async def _letterhead_page(self, slug: str, status_code: int = 200, **extra: Any) -> Template:
         meeting = await desk.get_meeting(slug)

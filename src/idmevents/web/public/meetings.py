@@ -18,6 +18,7 @@ from idmevents.i18n import current_language
 from idmevents.meetings import builder, services
 from idmevents.pagecache import PageCache, render_without_forms
 from idmevents.settings import get_settings
+from idmevents.web.common import pdf_response
 
 # Rendered meeting pages of this process (see idmevents.pagecache).
 MEETING_PAGES = PageCache()
@@ -104,15 +105,7 @@ class PublicMeetingController(Controller):
         pdf = await participants_pdf.list_pdf(
             meeting, edition=edition, language=current_language(), now=datetime.now(UTC)
         )
-        return Response(
-            content=pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": "inline; filename="
-                f'"{participants_pdf.pdf_filename(meeting, edition)}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return pdf_response(pdf, participants_pdf.pdf_filename(meeting, edition))
 
     @get("/meetings/{slug:str}/panelists", name="meeting_panelists")
     async def panelists(self, slug: FromPath[str]) -> Template:

@@ -18,7 +18,7 @@ from idmevents.errors import AppError
 from idmevents.i18n import current_language
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.countries import country_choices
-from idmevents.web.common import PRIVATE_HEADERS, error_specs
+from idmevents.web.common import PRIVATE_HEADERS, error_specs, pdf_response
 from idmevents.web.public.registration import language_form, speak_as_token
 
 TEMPLATE = "registrations/visa.html.jinja2"
@@ -108,11 +108,7 @@ class VisaPages(Controller):
         """The approved letter, while it is valid."""
         registration = await speak_as_token(token)
         data, filename = await visa_pdf.letter_pdf(registration["id"])
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers=PRIVATE_HEADERS | {"Content-Disposition": f'inline; filename="{filename}"'},
-        )
+        return pdf_response(data, filename, private=True)
 
 
 class VisaRequestIn(msgspec.Struct, forbid_unknown_fields=True):

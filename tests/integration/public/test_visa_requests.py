@@ -135,7 +135,10 @@ async def test_approved_letter_in_french_and_spanish_names_person_passport_and_c
         text = " ".join(pdf_text(pdf.content).split())
         for expected in ("ANA MARÍA PERSON", "PE1234567", code, f"/verify/{code}", *words):
             assert expected in text, (language, expected)
-        # Organizers download the same letter.
+        # Organizers download the same letter, from the visa letters page the desk links to.
+        desk_page = await client.get(f"/admin/registrations/{registration['id']}")
+        assert f'href="{admin.rstrip("/")}"' in desk_page.text
+        assert f'href="{admin}{registration["id"]}/letter.pdf"' in (await client.get(admin)).text
         desk = await client.get(f"{admin}{registration['id']}/letter.pdf")
         assert desk.status_code == 200
         assert code in " ".join(pdf_text(desk.content).split())

@@ -44,13 +44,29 @@ IOM status (``IOM_NOT_MEMBER`` below)
 The taxonomy says nothing about the International Organization for Migration, so IOM status is
 kept by hand in this script: every State is an IOM Member State unless ``IOM_NOT_MEMBER`` says
 otherwise. The table was written from the author's knowledge of iom.int/member-states as of
-2024-2025 (175 Member States, among them the Holy See and the Cook Islands; 8 observer States),
-NOT copied from the page, which could not be reached when this was written. It is known to be
-incomplete: with it, 178 of the 195 States here count as IOM Members (179 with the Cook Islands)
-against 175 on iom.int, so about four States marked "member" are in fact observers or outside IOM,
-and the eighth observer State is not identified. The script prints the counts on every run.
-An organizer must check the table against https://www.iom.int/member-states and correct it before
-relying on the "iom" field, then rerun this script.
+2024-2025 (175 Member States, among them the Holy See and the Cook Islands; 8 observer States).
+
+Sources looked for on 2026-12-04 (issue 13): IOM's own list of Member States
+(https://www.iom.int/member-states) could not be found in any reachable copy. What was found:
+
+- https://www.iom.int/eligibility-criteria: IOM "with 175 member states" (the count only);
+- https://rocairo.iom.int/country-offices: "in 2017 the State of Kuwait joined IOM as an observer
+  state";
+- https://iom.int/eligible-member-states-line-2: the "List of IOM Member States Eligible for
+  Allocations from the IOM Development Fund (Line 2), by Region, August 2024" (111 Members; the
+  copy read shows 103 of them, the rest of its Europe and its Middle East cut off). Those 103 are
+  ``IOM_LINE_2_MEMBERS`` below: each is checked to be an IOM Member here (it is; the build fails
+  otherwise). The list names no non-member, so it cannot correct the surplus below.
+
+So the table is kept as it was, and it is known to be over by about four: with it, 178 of the 195
+States here count as IOM Members (179 with the Cook Islands) against 175 on iom.int, so about four
+States marked "member" are in fact observers or outside IOM, and the eighth observer State is not
+identified. The 75 States marked "member" that the Line 2 list does not confirm (mostly
+high-income Members, and Members then subject to Article 4 of the Constitution) are unverified;
+those the author is least sure of are the Russian Federation, the Syrian Arab Republic, Naoero
+(Nauru), Saint Lucia, Iraq and Venezuela (Bolivarian Republic of). The script prints the counts on
+every run. Check the table against https://www.iom.int/member-states before relying on the "iom"
+field, correct it here, and rerun this script (and the count in tests/unit/test_states.py).
 """
 
 from __future__ import annotations
@@ -77,7 +93,8 @@ LEFT_OUT = {
 # IOM status of the States that are NOT IOM Member States ("observer", or None for neither).
 # Every other State in the file is an IOM Member State. See the module docstring: this reflects
 # iom.int/member-states as the author knew it in 2024-2025, is known to be incomplete (iom.int
-# counts 175 Members, this table leaves 178 + the Cook Islands) and must be checked there.
+# counts 175 Members, this table leaves 178 + the Cook Islands) and must be checked there; the
+# sources that could be read confirm 103 Members (IOM_LINE_2_MEMBERS) and Kuwait's observer status.
 IOM_NOT_MEMBER: dict[str, str | None] = {
     # IOM observer States (iom.int lists 8; the eighth is not identified here).
     "BH": "observer",  # Bahrain
@@ -100,6 +117,118 @@ IOM_NOT_MEMBER: dict[str, str | None] = {
     "SG": None,  # Singapore
     # The Holy See IS an IOM Member State (since 2011), as is every State not listed here.
 }
+
+
+# IOM Member States confirmed by iom.int/eligible-member-states-line-2 (August 2024), as read:
+# the 45 of Africa, the 31 of Asia and Oceania, the 21 of Latin America and the Caribbean and the
+# first 6 of Europe. Each must be an IOM Member State here.
+IOM_LINE_2_MEMBERS = frozenset(
+    [
+        "AF",
+        "AL",
+        "AM",
+        "AO",
+        "AR",
+        "AZ",
+        "BA",
+        "BD",
+        "BF",
+        "BI",
+        "BJ",
+        "BO",
+        "BR",
+        "BW",
+        "BY",
+        "BZ",
+        "CD",
+        "CF",
+        "CI",
+        "CM",
+        "CN",
+        "CO",
+        "CR",
+        "CU",
+        "CV",
+        "DJ",
+        "DM",
+        "DO",
+        "DZ",
+        "EC",
+        "EG",
+        "ER",
+        "ET",
+        "FJ",
+        "FM",
+        "GA",
+        "GD",
+        "GE",
+        "GH",
+        "GM",
+        "GN",
+        "GT",
+        "GW",
+        "HN",
+        "HT",
+        "IN",
+        "JM",
+        "KE",
+        "KG",
+        "KH",
+        "KI",
+        "KM",
+        "KZ",
+        "LA",
+        "LK",
+        "LS",
+        "LY",
+        "MA",
+        "MG",
+        "MH",
+        "ML",
+        "MM",
+        "MN",
+        "MR",
+        "MU",
+        "MV",
+        "MW",
+        "MX",
+        "MZ",
+        "NA",
+        "NE",
+        "NP",
+        "PE",
+        "PH",
+        "PK",
+        "PW",
+        "PY",
+        "RW",
+        "SB",
+        "SL",
+        "SO",
+        "SR",
+        "ST",
+        "SV",
+        "SZ",
+        "TG",
+        "TH",
+        "TJ",
+        "TL",
+        "TM",
+        "TN",
+        "TO",
+        "TV",
+        "TZ",
+        "UG",
+        "UZ",
+        "VC",
+        "VN",
+        "VU",
+        "WS",
+        "ZA",
+        "ZM",
+        "ZW",
+    ]
+)
 
 
 def _taxonomy() -> list[dict[str, str]]:
@@ -128,6 +257,8 @@ def build_states(rows: list[dict[str, str]] | None = None) -> list[dict]:
         )
     if stale := set(IOM_NOT_MEMBER) - set(unterm) - set(LEFT_OUT):
         raise SystemExit(f"IOM_NOT_MEMBER names codes that are not States: {sorted(stale)}")
+    if contradicted := IOM_LINE_2_MEMBERS & set(IOM_NOT_MEMBER):
+        raise SystemExit(f"iom.int lists these as IOM Members: {sorted(contradicted)}")
 
     states = []
     for code in sorted(set(unterm) - set(LEFT_OUT)):

@@ -29,6 +29,7 @@ from idmevents.web.api.desk import RegistrationDeskApi
 from idmevents.web.api.jobs import JobApiController
 from idmevents.web.api.meetings import MeetingsApiController
 from idmevents.web.api.sessions import SessionsApiController
+from idmevents.web.api.visa import VisaRequestsApi
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
 from idmevents.web.health import health
@@ -61,6 +62,7 @@ from idmevents.web.organizers.panelists import PanelistAdminController
 from idmevents.web.organizers.reminders import ReminderAdminController
 from idmevents.web.organizers.sessions import SessionAdminController
 from idmevents.web.organizers.teams import MeetingTeamController
+from idmevents.web.organizers.visa import VisaAdminController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
 from idmevents.web.public.delegations import NominationPages, VisaLetterCheckPage
@@ -76,6 +78,7 @@ from idmevents.web.public.registration import (
     RegistrationApi,
     RegistrationPages,
 )
+from idmevents.web.public.visa import VisaPages, VisaRequestApi
 from idmevents.web.ratelimit import RateLimit, scoped_rate_limit
 from idmevents.web.security import RequestGuard, security_headers
 from idmevents.web.sessions import SESSION_STORE, AuthenticationMiddleware, session_config
@@ -186,6 +189,10 @@ def create_app(
             ParticipantsListController,
             NominationPages,
             VisaLetterCheckPage,
+            VisaRequestsApi,
+            VisaPages,
+            VisaRequestApi,
+            VisaAdminController,
             # Only the registration routes carry the registration rate limit. The organizers'
             # registration API shares one of their paths, so it is registered in the same router
             # (the limit applies only to handlers marked with RATE_LIMITED).

@@ -4,7 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from idmevents.audit.tables import AuditEntry
 from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
-from idmevents.delegations.tables import Delegate, Delegation, VisaLetter
+from idmevents.delegations.tables import Delegate, Delegation, Letterhead, VisaLetter
 from idmevents.jobs.tables import Job
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import (
@@ -23,6 +23,7 @@ from idmevents.registrations.tables import (
     ReminderDelivery,
     SeatHold,
     SessionAttendance,
+    VisaRequest,
 )
 from idmevents.settings import MIGRATIONS_DIR
 
@@ -48,6 +49,8 @@ TABLES = [
     Delegation,
     Delegate,
     VisaLetter,
+    VisaRequest,
+    Letterhead,
     ReminderDelivery,
     OutboxMessage,
     Job,

@@ -77,3 +77,8 @@ def nomination_page(token: str, *, base_url: str | None = None) -> str:
 def visa_letter_check(code: str, *, base_url: str | None = None) -> str:
     """Where a consulate checks a visa letter's code."""
     return f"{_base(base_url)}/verify/{quote(code)}"
+
+
+def visa_letter_pdf(token: str, *, base_url: str | None = None) -> str:
+    """A participant's visa invitation letter, behind their private link."""
+    return f"{manage_page(token, base_url=base_url)}/visa-letter.pdf"

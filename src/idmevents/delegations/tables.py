@@ -1,6 +1,6 @@
 """A meeting's delegations and the delegates their focal points named."""
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -55,3 +55,17 @@ class VisaLetter(Table, tablename="visa_letter"):
     )
     code = Varchar(length=32, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Letterhead(Table, tablename="letterhead"):
+    """What a meeting's visa letters are printed on: the organization, its address lines, who
+    signs, and an optional logo (a PNG or JPEG kept as a `data:` URI, size-limited on upload).
+    A meeting without one prints on the default letterhead (`visa_letters.DEFAULT_LETTERHEAD`)."""
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, unique=True)
+    organization = Varchar(length=300, default="")
+    address = Text(default="")  # one line per line of the address
+    signatory_name = Varchar(length=200, default="")
+    signatory_title = Varchar(length=200, default="")
+    logo = Text(default="")
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -20,7 +20,9 @@ from idmevents.settings import STATIC_DIR, TEMPLATES_DIR
 
 
 @functools.cache
-def _environment() -> Environment:
+def pdf_environment() -> Environment:
+    """The Jinja environment of every printed document (programme, list of participants, visa
+    letters): templates/, translated, with the dates, times and labels filters."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(enabled_extensions=("html.jinja2",)),
@@ -45,7 +47,7 @@ def _environment() -> Environment:
 def programme_html(agenda: Agenda, *, base_url: str) -> str:
     meeting = agenda.meeting
     return (
-        _environment()
+        pdf_environment()
         .get_template("feeds/programme.html.jinja2")
         .render(
             meeting=meeting,
@@ -58,11 +60,14 @@ def programme_html(agenda: Agenda, *, base_url: str) -> str:
 
 def programme_pdf(agenda: Agenda, *, base_url: str) -> bytes:
     """The programme as PDF, in the current language."""
+    return write_pdf(programme_html(agenda, base_url=base_url))
+
+
+def write_pdf(html: str) -> bytes:
+    """A printed document's HTML as PDF (WeasyPrint; the static folder is its base)."""
     from weasyprint import HTML  # imported here: it loads Pango, which the web pages never need
 
-    return HTML(
-        string=programme_html(agenda, base_url=base_url), base_url=str(STATIC_DIR)
-    ).write_pdf()
+    return HTML(string=html, base_url=str(STATIC_DIR)).write_pdf()
 
 
 # The PDFs made, by what they show (the meeting's state, the language, the base URL): a programme

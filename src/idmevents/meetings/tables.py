@@ -39,6 +39,8 @@ class Meeting(Table, tablename="meeting"):
     # Seats held for delegations (registrations.tables.SeatHold) that are not filled by then go
     # back to everyone; None: they stay held.
     held_seats_release_at = Timestamptz(null=True, default=None)
+    # Whether the list of participants (delegations.participants) is public, as a PDF.
+    participants_list_published = Boolean(default=False)
     # Categories whose registrations wait for an organizer's approval, e.g. ["civil-society", "media"].
     approval_categories = JSON(default="[]")
     status = Varchar(length=20, default="draft")  # draft | published | cancelled

@@ -26,7 +26,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from idmevents import i18n, urls
+from idmevents import content, i18n, urls
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.db import write_transaction
@@ -338,7 +338,8 @@ async def compose_reminder(
             i18n.reset_language(token)
     context = {
         "registration": registration,
-        "meeting": meeting,
+        # The meeting's title, venue and city in the person's language where translated.
+        "meeting": content.localized(meeting, content.MEETING_TEXT, language),
         "sessions": sessions,
         "changes": changes,
         "position": position,

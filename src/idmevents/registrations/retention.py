@@ -3,8 +3,9 @@
 `erase_expired(now)` runs in the worker (hooked in by `idmevents.wiring`): for each meeting whose
 last day ended more than `retention_days` ago, in one transaction, every registration loses its
 email address, needs, job title, rejection reason and private links (the tokens become fresh
-random values handed to nobody, so the old links stop working; the badge code is voided), and
-every email of the meeting loses its address and its body. Names, category, organization,
+random values handed to nobody, so the old links stop working; the badge code is voided), every
+visa letter request (passport name and number, nationality, date of birth, dates of stay) is
+deleted, and every email of the meeting loses its address and its body. Names, category, organization,
 State, status and check-in time stay: they are the attendance record. One audit entry per
 meeting; the meeting is then marked (`personal_data_erased_at`) and never visited again.
 
@@ -26,7 +27,7 @@ from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
-from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance
+from idmevents.registrations.tables import CheckIn, Registration, SessionAttendance, VisaRequest
 from idmevents.validation import is_row_id
 
 ERASED_NAME = "—"
@@ -115,6 +116,8 @@ async def _erase_meeting(meeting: dict, *, by: Actor, now: datetime) -> bool:
             await Registration.update(
                 _erased_fields(registration_id) | {Registration.updated_at: now}
             ).where(Registration.id == registration_id)
+        if ids:
+            await VisaRequest.delete().where(VisaRequest.registration.is_in(ids))
         emails = await _erase_messages(OutboxMessage.meeting == meeting["id"])
         await Meeting.update({Meeting.personal_data_erased_at: now}).where(
             Meeting.id == meeting["id"]
@@ -176,6 +179,7 @@ async def erase_registration(registration_id: int, *, by: Actor, now: datetime) 
                 Registration.updated_at: now,
             }
         ).where(Registration.id == registration_id)
+        await VisaRequest.delete().where(VisaRequest.registration == registration_id)
         emails = await _erase_messages(OutboxMessage.registration == registration_id)
         await audit(
             by,
@@ -227,6 +231,13 @@ async def personal_data(token: str) -> dict:
         .where(OutboxMessage.registration == row["id"])
         .order_by(OutboxMessage.id)
     )
+    visa = (
+        await VisaRequest.select(
+            *VisaRequest.all_columns(exclude=[VisaRequest.id, VisaRequest.registration])
+        )
+        .where(VisaRequest.registration == row["id"])
+        .first()
+    )
     meeting = {
         "slug": row.pop("meeting_slug"),
         "title": row.pop("meeting_title"),
@@ -242,6 +253,7 @@ async def personal_data(token: str) -> dict:
         "sessions": [_jsonable(s) for s in sessions],
         "checked_in_at": _jsonable(check_in["checked_in_at"]) if check_in else None,
         "emails": [_jsonable(e) for e in emails],
+        "visa_letter_request": _jsonable(visa) if visa else None,
         "personal_data_erased_after": erase_on.astimezone(UTC).isoformat(),
     }
 

@@ -1,6 +1,15 @@
 """Registrations, the sessions each participant will attend, and check-ins at the door (one each)."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -94,3 +103,29 @@ class ReminderDelivery(Table, tablename="reminder_delivery"):
     message_id = Varchar(length=250, default="")  # the email's outbox Message-ID
     created_at = Timestamptz(default=TimestamptzNow())
     # UNIQUE (registration, reminder_offset): a unique index made in its migration (works on SQLite too).
+
+
+class VisaRequest(Table, tablename="visa_request"):
+    """A participant's request for a visa invitation letter, with the passport details it prints.
+
+    Sensitive data: registrations own the table (the delegations domain decides the requests and
+    issues the letters) so that `retention` erases it with the rest of a meeting's personal data.
+    One request per registration: asking again after a decline replaces the declined one.
+    """
+
+    registration = ForeignKey(
+        references=Registration, null=False, on_delete=OnDelete.cascade, unique=True
+    )
+    status = Varchar(length=20, default="pending")  # pending | approved | declined
+    passport_name = Varchar(length=200, default="")
+    nationality = Varchar(length=2, default="")
+    birth_date = Date(null=True, default=None)
+    passport_number = Varchar(length=20, default="")
+    passport_expiry = Date(null=True, default=None)
+    arrival = Date(null=True, default=None)
+    departure = Date(null=True, default=None)
+    purpose = Text(default="")
+    decline_reason = Text(default="")
+    letter_code = Varchar(length=32, default="")  # the approved letter's verification code
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)

@@ -37,6 +37,17 @@ API_PREFIX = "/api/"
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
+def pdf_response(data: bytes, filename: str, *, private: bool = False) -> Response[bytes]:
+    """A PDF shown in the browser (`inline`), never kept by a cache; `private` adds no-referrer,
+    for documents behind a secret link."""
+    headers = PRIVATE_HEADERS if private else {"Cache-Control": "no-store"}
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers=headers | {"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
 class ErrorBody(msgspec.Struct, kw_only=True):
     """What every JSON error says (see handle_app_error); some add `reason` or more."""
 

@@ -6,13 +6,13 @@ The routes are read from the app itself, so a new route that forgets the scope f
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from idmevents.app import create_app
 from idmevents.auth import services as auth
-from idmevents.delegations.tables import Delegation
+from idmevents.delegations.tables import Delegation, VisaLetter
 from idmevents.jobs.services import results_dir
 from idmevents.jobs.tables import Job
 from idmevents.mail.tables import OutboxMessage
@@ -23,6 +23,7 @@ from idmevents.meetings.tables import (
     Room,
     SessionPanelist,
 )
+from idmevents.registrations.tables import VisaRequest
 from tests.factories.badges import add_registration
 from tests.factories.meetings import make_meeting, make_session
 
@@ -30,7 +31,8 @@ from tests.factories.meetings import make_meeting, make_session
 ACCOUNT_ROUTES = re.compile(
     r"^/admin/(login|logout|password-reset|account|users)(/|$)|^/admin/?$|^/api/v1/?$"
 )
-PUBLIC_API = {"api_register"}  # the public registration API: anyone, any meeting
+# The public registration API and a participant's own visa request: anyone, by their link.
+PUBLIC_API = {"api_register", "api_visa_request"}
 # 403 for an organizer of the meeting (404 for anyone else, like every route)
 ADMIN_ONLY = {"admin_meeting_team_add", "admin_meeting_team_remove"}
 
@@ -59,6 +61,25 @@ async def _meeting_with_everything(key: str, title: str) -> dict:
         ).returning(PanelistUnavailability.id)
     )[0]
     registration = await add_registration(meeting, email=f"{key}-person@example.org")
+    # An issued visa letter, so that its organizer download answers.
+    code = f"TEAMS{key.upper()}23456789ABCDEF"
+    await VisaLetter.insert(VisaLetter(registration=registration["id"], code=code))
+    await VisaRequest.insert(
+        VisaRequest(
+            registration=registration["id"],
+            status="approved",
+            passport_name="PERSON",
+            nationality="CH",
+            birth_date=date(1980, 1, 1),
+            passport_number="X1234567",
+            passport_expiry=date(2031, 1, 1),
+            arrival=date(2027, 4, 19),
+            departure=date(2027, 4, 22),
+            purpose="To attend",
+            letter_code=code,
+            decided_at=datetime(2027, 3, 1, tzinfo=UTC),
+        )
+    )
     outbox = (
         await OutboxMessage.insert(
             OutboxMessage(

@@ -1,4 +1,4 @@
-"""The list of participants in every format (page, CSV, JSON API): only those who consented,
+"""The list of participants in every format (page, CSV, JSON API, PDF): only those who consented,
 never the cancelled or replaced; provisional (confirmed) and final (checked in) editions; grouped
 by category then delegation, the head first."""
 
@@ -16,6 +16,7 @@ from idmevents.registrations.tables import CheckIn
 from tests.factories.delegations import make_delegation, nominee
 from tests.factories.meetings import NOW, make_meeting
 from tests.factories.registrations import form
+from tests.integration.public.test_programme_pdf import pdf_text
 
 HIDDEN = ("Bruno", "Carl", "Frank", "Gina")
 
@@ -93,6 +94,47 @@ async def test_list_honours_consent_cancellation_and_replacement_in_every_format
         assert api.status_code == 200
         assert names_in(api.text, everyone) == shown, edition
 
+        for pdf in (
+            await client.get(
+                f"/admin/meetings/test-meeting/participants/participants.pdf?edition={edition}"
+            ),
+            await client.get(
+                f"/api/v1/meetings/test-meeting/participants.pdf?edition={edition}",
+                headers=organizer,
+            ),
+        ):
+            assert pdf.status_code == 200
+            assert pdf.headers["content-type"] == "application/pdf"
+            assert names_in(pdf_text(pdf.content), everyone) == shown, edition
+
+
+async def test_pdf_has_a_title_page_and_groups_in_the_lists_language(client, organizer):
+    await people()
+    for language, words in (
+        ("en", ("List of participants", "Provisional edition", "Switzerland", "Civil society")),
+        ("fr", ("Liste des participants", "Édition provisoire", "Suisse", "Société civile")),
+        ("es", ("Lista de participantes", "Edición provisional", "Suiza", "Sociedad civil")),
+    ):
+        response = await client.get(
+            f"/api/v1/meetings/test-meeting/participants.pdf?language={language}",
+            headers=organizer,
+        )
+        assert response.status_code == 200
+        text = " ".join(pdf_text(response.content).split())
+        for word in words:
+            assert word in text, (language, word)
+        # The head of delegation first, then the others of the delegation.
+        assert text.index("Alice") < text.index("Dora") < text.index("Eve"), language
+    final = await client.get(
+        "/api/v1/meetings/test-meeting/participants.pdf?edition=final&language=fr",
+        headers=organizer,
+    )
+    assert "Édition définitive" in " ".join(pdf_text(final.content).split())
+    bad = await client.get(
+        "/api/v1/meetings/test-meeting/participants.pdf?edition=draft", headers=organizer
+    )
+    assert bad.status_code in (400, 422)
+
 
 async def test_list_is_grouped_by_category_then_delegation_head_first(client, organizer):
     await people()
@@ -145,3 +187,31 @@ async def test_public_registration_api_takes_list_consent(client):
     )
     assert wrong.status_code == 422
     assert "list_consent" in wrong.json()["fields"]
+
+
+async def test_a_published_list_is_public_as_a_pdf_until_withdrawn(client, organizer):
+    import re
+
+    await people()
+    public = "/meetings/test-meeting/participants.pdf"
+    assert (await client.get(public)).status_code == 404
+    page = await client.get("/admin/meetings/test-meeting/participants/")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    action = "/admin/meetings/test-meeting/participants/publish"
+    published = await client.post(
+        action, data={"published": "on", "_csrf_token": token}, follow_redirects=False
+    )
+    assert published.status_code == 303
+    meeting_page = await client.get("/meetings/test-meeting")
+    assert f'href="{public}"' in meeting_page.text
+    for edition, shown in (("provisional", {"Alice", "Dora", "Eve"}), ("final", {"Alice", "Eve"})):
+        pdf = await client.get(f"{public}?edition={edition}", headers={"Accept-Language": "es"})
+        assert pdf.status_code == 200
+        text = pdf_text(pdf.content)
+        assert names_in(text, ("Alice", "Dora", "Eve", *HIDDEN)) == shown, edition
+        assert "Lista de participantes" in text
+
+    page = await client.get("/admin/meetings/test-meeting/participants/")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    await client.post(action, data={"_csrf_token": token}, follow_redirects=False)
+    assert (await client.get(public)).status_code == 404

@@ -1,5 +1,6 @@
-"""Every page and every registration email read in French and Spanish carries no English sentence
-of our own: text a person reads goes through the catalogs, and a missing translation shows here.
+"""Every page and every email read in French and Spanish carries no English sentence of our own
+(registration emails, the agenda-changed notice, reminders, account emails, visa letters): text a
+person reads goes through the catalogs, and a missing translation shows here.
 
 English content that organizers typed and did not translate is marked `lang="en"` (WCAG 3.1.2)
 and is left out of the check; everything else the page says is ours.
@@ -8,19 +9,27 @@ and is left out of the check; everything else the page says is ours.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+import secrets
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
 
+from idmevents import i18n
+from idmevents.audit import SYSTEM
+from idmevents.auth import reset
+from idmevents.delegations import visa_requests
+from idmevents.mail.tables import OutboxMessage
+from idmevents.meetings import builder
 from idmevents.meetings.tables import Meeting, MeetingSession
-from idmevents.registrations import emails
-from idmevents.registrations.tables import Registration
+from idmevents.registrations import emails, notices, reminders
+from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.registrations.views import meeting_span
 from tests.browser.organizers.test_page_widths import fill, html_page_routes, values_for_parameters
 from tests.factories.registrations import desk_meeting
 from tests.support.environment import ROOT
+from tests.support.outbox import body_text, outbox_messages
 
 LANGUAGES = ("fr", "es")
 # What the services hand some emails beside the registration (a reason, who cancelled...).
@@ -182,6 +191,108 @@ async def test_every_registration_email_reads_without_english(demo, language):
         if leftover := english_in(" ".join(text.split()), sentences):
             found[kind] = leftover
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+async def _participant(meeting: dict, language: str, given: str, session_id: int) -> dict:
+    rows = await Registration.insert(
+        Registration(
+            meeting=meeting["id"],
+            token=secrets.token_urlsafe(32),
+            feed_token=secrets.token_urlsafe(32),
+            given_name=given,
+            family_name="Silva",
+            email=f"{given.lower()}@example.org",
+            email_key=f"{given.lower()}@example.org",
+            category="member-state",
+            country="BO",
+            status="confirmed",
+            language=language,
+        )
+    ).returning(Registration.id)
+    await SessionAttendance.insert(
+        SessionAttendance(registration=rows[0]["id"], meeting_session=session_id)
+    )
+    return await Registration.select().where(Registration.id == rows[0]["id"]).first()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_every_other_email_reads_without_english(demo, make_user, language):
+    """The agenda-changed notice, every kind of reminder, the account emails and the visa
+    letter emails, each made by the code that sends it, read in `language`."""
+    now = datetime.now(UTC)
+    meeting = await Meeting.select().where(Meeting.slug == "idm-geneva").first()
+    session = await MeetingSession.select().where(MeetingSession.meeting == meeting["id"]).first()
+    ana = await _participant(meeting, language, "Ana", session["id"])
+    bea = await _participant(meeting, language, "Bea", session["id"])
+    texts: dict[str, str] = {}
+
+    # The agenda-changed notice: a session moved an hour later and renamed.
+    await notices.notify_participants(meeting["slug"], by=SYSTEM, now=now)
+    await OutboxMessage.delete().where(OutboxMessage.id > 0)
+    await builder.update_session(
+        session["id"],
+        {
+            "starts_at": session["starts_at"] + timedelta(hours=1),
+            "ends_at": session["ends_at"] + timedelta(hours=1),
+        },
+        by=SYSTEM,
+        now=now,
+    )
+    await notices.notify_participants(meeting["slug"], by=SYSTEM, now=now)
+    [notice, *_] = await outbox_messages("agenda-changed")
+    texts["agenda-changed"] = f"{notice['Subject']}\n{body_text(notice)}"
+
+    # Reminders: before the meeting, after it (a follow-up), and to someone waiting.
+    for offset, status in (("-P7D", "confirmed"), ("P1D", "confirmed"), ("-P7D", "waitlisted")):
+        email = await reminders.compose_reminder(
+            ana | {"status": status},
+            meeting,
+            offset=offset,
+            position=2 if status == "waitlisted" else None,
+        )
+        texts[f"reminder {offset} {status}"] = f"{email.subject}\n{email.text}"
+
+    # Account emails, in the language of the person who asked.
+    user, _ = await make_user("organizer", display_name="Ada")
+    token = i18n.set_language(language)
+    try:
+        for kind, lifetime in (
+            ("password-reset", reset.RESET_LIFETIME),
+            ("account-invitation", reset.INVITE_LIFETIME),
+        ):
+            await reset.issue_link(user, kind=kind, lifetime=lifetime, now=now)
+            [account] = await outbox_messages(kind)
+            texts[kind] = f"{account['Subject']}\n{body_text(account)}"
+    finally:
+        i18n.reset_language(token)
+
+    # The visa letter emails: approved, and declined with a reason.
+    request = {
+        "passport_name": "ANA SILVA",
+        "nationality": "BO",
+        "birth_date": "1980-01-01",
+        "passport_number": "BO1234567",
+        "passport_expiry": "2040-01-01",
+        "arrival": meeting["starts_on"].isoformat(),
+        "departure": meeting["ends_on"].isoformat(),
+        "purpose": visa_requests.default_purpose(meeting, language),
+    }
+    for person in (ana, bea):
+        await visa_requests.ask(person, request, by=SYSTEM, now=now)
+    await visa_requests.approve(ana["id"], by=SYSTEM, now=now)
+    await visa_requests.decline(bea["id"], "Complet.", by=SYSTEM, now=now)
+    for kind in ("visa-approved", "visa-declined"):
+        [visa] = await outbox_messages(kind)
+        texts[kind] = f"{visa['Subject']}\n{body_text(visa)}"
+
+    sentences = english_sentences(language)
+    found = {
+        kind: leftover
+        for kind, text in texts.items()
+        if (leftover := english_in(" ".join(text.split()), sentences))
+    }
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+    assert len(texts) == 8
 
 
 def test_english_sentences_finds_an_untranslated_message():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from idmevents.mail.tables import OutboxMessage
 from idmevents.mail.worker import _chores, run_due_chores
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import retention
-from idmevents.registrations.tables import CheckIn, Registration
+from idmevents.registrations.tables import CheckIn, Registration, VisaRequest
 from tests.factories.badges import add_registration
 from tests.factories.meetings import make_meeting
 
@@ -37,6 +37,19 @@ async def _meeting_with_people(slug: str = "kept", retention_days: int = 180):
         checkin_id=f"{slug[:4]}1234",
     )
     await CheckIn.insert(CheckIn(registration=ana["id"], checked_in_at=END - timedelta(days=2)))
+    await VisaRequest.insert(
+        VisaRequest(
+            registration=ana["id"],
+            passport_name="ANA RUIZ",
+            nationality="PE",
+            birth_date=date(1980, 5, 1),
+            passport_number="P1234567",
+            passport_expiry=date(2030, 1, 1),
+            arrival=date(2027, 4, 19),
+            departure=date(2027, 4, 22),
+            purpose="To attend",
+        )
+    )
     for status in ("sent", "queued"):
         await OutboxMessage.insert(
             OutboxMessage(
@@ -76,6 +89,9 @@ async def test_personal_fields_are_erased_after_the_retention_period_once():
     assert row["token"] != ana["token"] and len(row["token"]) >= 40
     assert row["feed_token"] != ana["feed_token"]
     assert row["checkin_id"] is None
+    # The visa letter request (passport, nationality, birth date, stay) is gone; the other
+    # meeting's stays.
+    assert await VisaRequest.select(VisaRequest.registration) == [{"registration": bob["id"]}]
     # The attendance record stays.
     assert (row["given_name"], row["family_name"], row["organization"], row["country"]) == (
         "Ana",
@@ -141,6 +157,7 @@ async def test_one_registration_is_erased_on_request_once_it_holds_no_seat():
     )
     assert row["status"] == "cancelled"
     assert await OutboxMessage.count().where(OutboxMessage.raw != "") == 0
+    assert await VisaRequest.count() == 0
     entry = await AuditEntry.select(AuditEntry.action, AuditEntry.user).where(
         AuditEntry.entity_id == ana["id"], AuditEntry.action == "registration.erased"
     )
@@ -156,6 +173,8 @@ async def test_personal_data_export_holds_the_registration_and_its_emails():
     assert "token" in data["registration"]
     assert [e["to_address"] for e in data["emails"]] == ["ana@example.org"] * 2
     assert data["checked_in_at"] == (END - timedelta(days=2)).isoformat()
+    assert data["visa_letter_request"]["passport_number"] == "P1234567"
+    assert data["visa_letter_request"]["birth_date"] == "1980-05-01"
     assert data["personal_data_erased_after"] == (END + timedelta(days=180)).isoformat()
 
 

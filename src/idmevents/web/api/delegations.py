@@ -12,14 +12,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.delegations import participants as participants_list
-from idmevents.delegations import services, visa_letters
+from idmevents.delegations import participants_pdf, services, visa_requests
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
-from idmevents.web.common import error_specs, request_actor
+from idmevents.web.common import error_specs, pdf_response, request_actor
 from idmevents.web.guards import requires_role
 
 Language = Annotated[str, msgspec.Meta(pattern="^(en|fr|es)$")]
@@ -266,6 +267,29 @@ class DelegationsApi(Controller):
             ParticipantsOut,
         )
 
+    @get(
+        "/meetings/{slug:str}/participants.pdf",
+        name="api_participants_pdf",
+        media_type="application/pdf",
+        responses=READ_ERRORS
+        | {200: ResponseSpec(None, description="The list as PDF", media_type="application/pdf")},
+        summary="The list of participants as a printable PDF",
+    )
+    async def participants_pdf(
+        self,
+        slug: FromPath[str],
+        edition: FromQuery[Literal["provisional", "final"]] = "provisional",
+        language: FromQuery[Literal["en", "fr", "es"]] = "en",
+    ) -> Response[bytes]:
+        """The same list as `/participants` (consented people only, cancelled and replaced never),
+        printed: a title page with the meeting, the edition and the date, then each category and
+        delegation in the order of `language`, the head of delegation first."""
+        meeting = await desk.get_meeting(slug)
+        data = await participants_pdf.list_pdf(
+            meeting, edition=edition, language=language, now=datetime.now(UTC)
+        )
+        return pdf_response(data, participants_pdf.pdf_filename(meeting, edition))
+
     @post(
         "/delegations/{delegation_id:int}/delegates",
         name="api_delegate_create",
@@ -319,8 +343,9 @@ class DelegationsApi(Controller):
         """A new code for a confirmed registration's visa invitation letter, and the public
         `url` (/verify/{code}) where a consulate checks it: it shows only the name, the meeting
         and whether the letter is valid, which it stops being once the person is cancelled or
-        replaced."""
-        letter = await visa_letters.issue(
+        replaced. A pending request of the participant is approved by it: the letter (a PDF in
+        their language) is then theirs to download, and they are emailed its link."""
+        letter = await visa_requests.approve_if_pending(
             registration_id, by=request_actor(request), now=datetime.now(UTC)
         )
         return VisaLetterOut(code=letter["code"], url=letter["url"])

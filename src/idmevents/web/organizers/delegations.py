@@ -15,10 +15,11 @@ from litestar.response import Redirect, Template
 
 from idmevents import states
 from idmevents.delegations import participants as participants_list
-from idmevents.delegations import services
+from idmevents.delegations import participants_pdf, services
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
+from idmevents.web.common import pdf_response
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers.agenda import form_data, now
@@ -209,3 +210,24 @@ class ParticipantsListController(Controller):
                 "Cache-Control": "no-store",
             },
         )
+
+    @post("/publish", name="admin_participants_publish")
+    async def publish(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """Publish the list as a public PDF, or withdraw it."""
+        meeting = await desk.get_meeting(slug)
+        form = await form_data(request)
+        await participants_pdf.set_published(
+            meeting, form.get("published") == "on", by=actor(request), now=now()
+        )
+        url = request.app.route_reverse("admin_participants", slug=slug)
+        return Redirect(url, status_code=303)
+
+    @get("/participants.pdf", name="admin_participants_pdf")
+    async def pdf(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Response:
+        """The list as a printable PDF in the organizer's language."""
+        meeting = await desk.get_meeting(slug)
+        edition = edition if edition in participants_list.EDITIONS else "provisional"
+        data = await participants_pdf.list_pdf(
+            meeting, edition=edition, language=current_language(), now=now()
+        )
+        return pdf_response(data, participants_pdf.pdf_filename(meeting, edition))

@@ -6,16 +6,19 @@ from datetime import UTC, datetime
 
 import anyio
 from litestar import Controller, MediaType, Request, Response, get
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from idmevents import i18n
+from idmevents.delegations import participants_pdf
+from idmevents.delegations.participants import EDITIONS
 from idmevents.feeds.grid import day_grid
 from idmevents.feeds.programme import cached_programme_pdf
 from idmevents.i18n import current_language
 from idmevents.meetings import builder, services
 from idmevents.pagecache import PageCache, render_without_forms
 from idmevents.settings import get_settings
+from idmevents.web.common import pdf_response
 
 # Rendered meeting pages of this process (see idmevents.pagecache).
 MEETING_PAGES = PageCache()
@@ -90,6 +93,19 @@ class PublicMeetingController(Controller):
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{meeting["slug"]}-programme.pdf"'},
         )
+
+    @get("/meetings/{slug:str}/participants.pdf", name="meeting_participants_pdf")
+    async def participants(
+        self, slug: FromPath[str], edition: FromQuery[str] = "provisional"
+    ) -> Response[bytes]:
+        """The list of participants, once its organizers published it (404 until then), in the
+        reader's language; only people who agreed to appear on it."""
+        meeting = await participants_pdf.public_meeting(slug)
+        edition = edition if edition in EDITIONS else "provisional"
+        pdf = await participants_pdf.list_pdf(
+            meeting, edition=edition, language=current_language(), now=datetime.now(UTC)
+        )
+        return pdf_response(pdf, participants_pdf.pdf_filename(meeting, edition))
 
     @get("/meetings/{slug:str}/panelists", name="meeting_panelists")
     async def panelists(self, slug: FromPath[str]) -> Template:

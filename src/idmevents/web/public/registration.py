@@ -263,6 +263,7 @@ class RegistrationPages(Controller):
                 "has_badge": _route_exists(request, "registration_badge"),
                 "has_feed": _route_exists(request, "personal_feed"),
                 "has_feed_replace": _route_exists(request, "replace_personal_feed"),
+                "has_visa": _route_exists(request, "visa_request_form"),
             },
             headers=PRIVATE_HEADERS,
         )

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from idmevents import content, urls
 from idmevents.calendar_events import Party
-from idmevents.db import write_transaction
+from idmevents.db import first_found, write_transaction
 from idmevents.errors import NotFound
 from idmevents.feeds import schedule
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
@@ -572,13 +572,10 @@ async def replace_feed_token(manage_token: str, *, now: datetime) -> str:
     """
     new_token = new_feed_token()
     async with write_transaction():
-        registration = (
-            await Registration.select(Registration.id)
-            .where(Registration.token == manage_token)
-            .first()
+        registration = await first_found(
+            Registration.select(Registration.id).where(Registration.token == manage_token),
+            gettext("There is no registration at this address."),
         )
-        if registration is None:
-            raise NotFound(gettext("There is no registration at this address."))
         await Registration.update(
             {Registration.feed_token: new_token, Registration.updated_at: now}
         ).where(Registration.id == registration["id"])

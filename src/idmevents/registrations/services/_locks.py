@@ -69,13 +69,10 @@ async def _lock_registration(
 
     With `expected`, a registration in another status is refused: Conflict(`refusal`, reason
     "not-<expected>")."""
-    found = (
-        await Registration.select(Registration.meeting)
-        .where(Registration.id == registration_id)
-        .first()
+    found = await db.first_found(
+        Registration.select(Registration.meeting).where(Registration.id == registration_id),
+        gettext("There is no such registration."),
     )
-    if found is None:
-        raise NotFound(gettext("There is no such registration."))
     meeting = await _lock_meeting(found["meeting"])
     registration = await Registration.select().where(Registration.id == registration_id).first()
     if registration is None:  # deleted while we waited for the lock

@@ -27,7 +27,7 @@ from idmevents.mail.outbox import enqueue
 from idmevents.mail.render import render_email
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
-from idmevents.registrations.emails import attendee, organizer
+from idmevents.registrations.emails import attendee, organizer, to_registrant
 from idmevents.registrations.invitation import is_side_event, session_event
 from idmevents.registrations.tables import Registration, SessionAttendance
 
@@ -140,10 +140,9 @@ async def preview_notice(slug: str) -> NoticePreview:
             "token": "",
             "language": language,
         }
-        subject, text, html = _render_notice(
+        samples[language] = _render_notice(
             meeting, sample, changes, sessions, manage_url=SAMPLE_LINK
         )
-        samples[language] = (subject, text, html)
     return NoticePreview(meeting, changes, recipients, samples)
 
 
@@ -245,7 +244,7 @@ def _notice_email(
     *,
     now: datetime,
 ) -> Email:
-    subject, text, html = _render_notice(
+    rendered = _render_notice(
         meeting,
         registration,
         changes,
@@ -259,18 +258,8 @@ def _notice_email(
         _session_in(sessions[i], language, original)
         for i in dict.fromkeys(c["meeting_session"] for c in changes)
     ]
-    meeting = localized
-    return Email(
-        kind="agenda-changed",
-        to_address=registration["email"],
-        to_name=f"{registration['given_name']} {registration['family_name']}".strip(),
-        subject=subject,
-        text=text,
-        html=html,
-        attachments=changes_calendars(meeting, changed_sessions, registration, now=now),
-        meeting_id=meeting["id"],
-        registration_id=registration["id"],
-    )
+    attachments = changes_calendars(localized, changed_sessions, registration, now=now)
+    return to_registrant("agenda-changed", registration, meeting, rendered, attachments)
 
 
 def _session_in(row: dict, language: str, original: str) -> dict:

@@ -1,57 +1,23 @@
 """The one Piccolo app: every table of every domain, migrations in the top-level migrations/."""
 
-from piccolo.conf.apps import AppConfig
+from piccolo.conf.apps import AppConfig, table_finder
+from piccolo.table import sort_table_classes
 
-from idmevents.audit.tables import AuditEntry
-from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
-from idmevents.delegations.tables import Delegate, Delegation, VisaLetter
-from idmevents.jobs.tables import Job
-from idmevents.mail.tables import OutboxMessage
-from idmevents.meetings.tables import (
-    AgendaChange,
-    Meeting,
-    MeetingSession,
-    MeetingTeam,
-    Panelist,
-    PanelistUnavailability,
-    Room,
-    SessionPanelist,
-)
-from idmevents.registrations.tables import (
-    CheckIn,
-    Registration,
-    ReminderDelivery,
-    SeatHold,
-    SessionAttendance,
-)
 from idmevents.settings import MIGRATIONS_DIR
 
-# In dependency order: a table comes after every table it references.
-TABLES = [
-    User,
-    ApiToken,
-    PasswordReset,
-    AuditEntry,
-    StoreEntry,
-    Meeting,
-    Room,
-    MeetingSession,
-    AgendaChange,
-    Panelist,
-    SessionPanelist,
-    PanelistUnavailability,
-    SeatHold,
-    MeetingTeam,
-    Registration,
-    SessionAttendance,
-    CheckIn,
-    Delegation,
-    Delegate,
-    VisaLetter,
-    ReminderDelivery,
-    OutboxMessage,
-    Job,
+# Each domain's tables module: a table added to one of them joins the app by itself.
+TABLE_MODULES = [
+    "idmevents.audit.tables",
+    "idmevents.auth.tables",
+    "idmevents.delegations.tables",
+    "idmevents.jobs.tables",
+    "idmevents.mail.tables",
+    "idmevents.meetings.tables",
+    "idmevents.registrations.tables",
 ]
+
+# In dependency order: a table comes after every table it references.
+TABLES = sort_table_classes(table_finder(modules=TABLE_MODULES, exclude_imported=True))
 
 APP_CONFIG = AppConfig(
     app_name="idmevents",

@@ -9,6 +9,7 @@ from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services as mail
 from idmevents.meetings.tables import Meeting
+from idmevents.meetings.teams import owners_of_row
 from idmevents.registrations import services
 from idmevents.registrations.desk.common import (
     ACTIONS,
@@ -74,9 +75,4 @@ async def registration_detail(registration_id: int) -> Detail:
 
 async def owners_of_registration(registration_id: int) -> frozenset[int] | None:
     """The meeting a registration belongs to, as a set (None: no such registration)."""
-    row = (
-        await Registration.select(Registration.meeting)
-        .where(Registration.id == registration_id)
-        .first()
-    )
-    return None if row is None else frozenset({row["meeting"]})
+    return await owners_of_row(Registration, registration_id)

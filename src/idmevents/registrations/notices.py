@@ -18,7 +18,7 @@ from icalendar import vText
 
 from idmevents import content, i18n, urls
 from idmevents.audit import Actor
-from idmevents.calendar_events import CalendarEvent, calendar_head, fill, location
+from idmevents.calendar_events import calendar_head, fill
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import LANGUAGES, gettext
@@ -28,7 +28,7 @@ from idmevents.mail.render import render_email
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations.emails import attendee, organizer, to_registrant
-from idmevents.registrations.invitation import is_side_event, session_event
+from idmevents.registrations.invitation import is_side_event, session_as_event, session_event
 from idmevents.registrations.tables import Registration, SessionAttendance
 
 
@@ -325,22 +325,8 @@ def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
     old time.
     """
     events = [
-        CalendarEvent(
-            uid=row["uid"],
-            start=row["starts_at"],
-            end=row["ends_at"],
-            timezone=meeting["timezone"],
-            summary=row["title"],
-            changed_at=row["updated_at"],
-            sequence=row["sequence"],
-            cancelled=row["status"] == "cancelled" or meeting["status"] == "cancelled",
-            description=row["description"] or "",
-            location=location(
-                row.get("room_name"), meeting["venue_name"], meeting["venue_address"]
-            ),
-            url=urls.session_anchor(meeting["slug"], row["id"]),
-            created_at=row["created_at"],
-            busy=row["kind"] != "break",  # as in the feeds: a break keeps nobody busy
+        session_as_event(
+            meeting, row, sequence=row["sequence"], description=row["description"] or ""
         )
         for row in sessions
     ]

@@ -24,7 +24,7 @@ from idmevents.registrations.services._forms import (
     _check_email,
     _check_language,
     _checked_details,
-    _in_form_order,
+    _refuse,
     check_details,
 )
 from idmevents.registrations.services._locks import (
@@ -146,10 +146,7 @@ async def edit_registration(
             problems,
             category_known="category" not in problems,
         )
-        if problems:
-            raise InvalidInput(
-                gettext("Some fields need your attention."), fields=_in_form_order(problems)
-            )
+        _refuse(problems)
         if email.lower() != registration["email_key"]:
             holder = await _registration_by_email(meeting.id, email.lower())
             if holder is not None:

@@ -16,7 +16,7 @@ import msgspec
 
 from idmevents import db
 from idmevents.audit import Actor
-from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import emails
@@ -26,7 +26,7 @@ from idmevents.registrations.services._forms import (
     _check_country,
     _check_language,
     _check_text,
-    _in_form_order,
+    _refuse,
     normalize_email,
 )
 from idmevents.registrations.services._locks import (
@@ -78,17 +78,14 @@ def check_held_person(person: HeldPerson) -> HeldPerson:
             email = normalized
     country = _check_country(person.country, person.category, problems, category_known=False)
     language = _check_language(person.language, problems)
-    if problems:
-        raise InvalidInput(
-            gettext("Some fields need your attention."), fields=_in_form_order(problems)
-        )
-    return HeldPerson(
+    _refuse(problems)
+    return msgspec.structs.replace(
+        person,
         given_name=given,
         family_name=family,
         email=email,
         position=position,
         organization=organization,
-        category=person.category,
         country=country,
         language=language,
         list_consent=person.list_consent is True,

@@ -8,11 +8,12 @@ import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from idmevents.errors import NotFound
 from idmevents.piccolo_conf import DB
 from idmevents.settings import create_private_file
 
@@ -51,6 +52,20 @@ def locked(query):
     if is_sqlite():
         return query
     return query.lock_rows()
+
+
+def joined(foreign_key: Any, *names: str, prefix: str = "") -> list[Any]:
+    """Columns of the table `foreign_key` points to, each under its own name (after `prefix`)
+    rather than Piccolo's "fk.name": `joined(Registration.meeting, "slug", prefix="meeting_")`."""
+    return [getattr(foreign_key, name).as_alias(prefix + name) for name in names]
+
+
+async def first_found(query: Any, missing: str) -> dict:
+    """The first row of `query`; NotFound(`missing`) when there is none."""
+    row = await query.first()
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -6,6 +6,7 @@ import contextvars
 import functools
 import io
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
@@ -85,6 +86,27 @@ def current_language() -> str:
 
 def gettext(message: str) -> str:
     return translations(current_language()).gettext(message)
+
+
+def N_(message: str) -> str:  # the name pybabel extracts by default
+    """Marks a message for the catalogs where it is defined, to be translated where it is shown
+    (a `Vocabulary` reads it in the reader's language then, never when its module is imported)."""
+    return message
+
+
+class Vocabulary:
+    """A fixed vocabulary (statuses, kinds, roles): codes to `N_` messages, called with a code to
+    read it in the reader's language; an unknown code reads as `fallback(code)`, or as itself."""
+
+    def __init__(self, messages: dict[str, str], fallback: Callable[[str], str] | None = None):
+        self.messages = messages
+        self.fallback = fallback
+
+    def __call__(self, code: str) -> str:
+        message = self.messages.get(code)
+        if message is not None:
+            return gettext(message)
+        return code if self.fallback is None else self.fallback(code)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

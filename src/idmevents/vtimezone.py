@@ -37,6 +37,21 @@ def _state(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, str, bool]:
     return local.utcoffset() or timedelta(0), local.tzname() or "", bool(local.dst())
 
 
+def _observance(
+    at: datetime, offset_from: timedelta, state: tuple[timedelta, str, bool]
+) -> Observance:
+    """The observance that begins at `at` (UTC), the offset having been `offset_from` until then;
+    `state` is the zone's (offset, name, daylight) from then on."""
+    offset_to, name, daylight = state
+    return Observance(
+        onset=(at + offset_from).replace(tzinfo=None),
+        offset_from=offset_from,
+        offset_to=offset_to,
+        name=name,
+        daylight=daylight,
+    )
+
+
 @functools.lru_cache(maxsize=128)
 def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance, ...]:
     """The zone's offsets from 1 January of first_year to 1 January after last_year."""
@@ -44,15 +59,7 @@ def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance,
     start = datetime.combine(date(first_year, 1, 1), datetime.min.time(), zone).astimezone(UTC)
     end = datetime.combine(date(last_year + 1, 1, 1), datetime.min.time(), zone).astimezone(UTC)
     offset, name, daylight = _state(zone, start)
-    found = [
-        Observance(
-            onset=(start + offset).replace(tzinfo=None),
-            offset_from=offset,
-            offset_to=offset,
-            name=name,
-            daylight=daylight,
-        )
-    ]
+    found = [_observance(start, offset, (offset, name, daylight))]
     day = timedelta(days=1)
     cursor = start
     while cursor < end:
@@ -68,17 +75,9 @@ def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance,
                 else:
                     high = middle
             changed_at = cursor + timedelta(seconds=high)
-            new_offset, new_name, new_daylight = _state(zone, changed_at)
-            found.append(
-                Observance(
-                    onset=(changed_at + offset).replace(tzinfo=None),
-                    offset_from=offset,
-                    offset_to=new_offset,
-                    name=new_name,
-                    daylight=new_daylight,
-                )
-            )
-            offset, name, daylight = new_offset, new_name, new_daylight
+            state = _state(zone, changed_at)
+            found.append(_observance(changed_at, offset, state))
+            offset, name, daylight = state
             cursor = changed_at
         else:
             cursor = step_end

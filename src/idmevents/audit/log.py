@@ -162,6 +162,15 @@ async def list_entries(filters: AuditFilters, *, page_size: int = PAGE_SIZE) -> 
     return AuditPage(entries=entries, total=total, page=page, pages=pages)
 
 
+async def history(entity_type: str, entity_id: int) -> list[dict]:
+    """Every entry about one thing (a registration, a meeting), newest first."""
+    return await (
+        AuditEntry.select()
+        .where((AuditEntry.entity_type == entity_type) & (AuditEntry.entity_id == entity_id))
+        .order_by(AuditEntry.at, AuditEntry.id, ascending=False)
+    )
+
+
 async def filter_choices(
     meeting_titles: dict[str, str], *, meetings_only: bool = False
 ) -> dict[str, list]:

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
-from idmevents import content, i18n
+from idmevents import content, i18n, templating
 from idmevents.badges import codes
 from idmevents.badges.layout import SheetLayout, pages_needed
 from idmevents.registrations import countries
-from idmevents.settings import STATIC_DIR, TEMPLATES_DIR
+from idmevents.settings import STATIC_DIR
 
 # The band's colour for each category; white text on each meets WCAG AA (≥ 4.5:1). The band also
 # carries the category's name, so colour is never the only cue.
@@ -176,18 +176,7 @@ def badge_view(registration: dict, meeting: dict, secret_key: str) -> BadgeView:
 
 @functools.cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(enabled_extensions=("html.jinja2",)),
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.filters.update(date_range=i18n.date_range)
-    env.globals.update(colon=i18n.colon)
-    return env
+    return templating.environment()
 
 
 def sheets_html(badges: list[BadgeView], layout: SheetLayout, title: str) -> str:

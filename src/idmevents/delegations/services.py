@@ -303,12 +303,9 @@ async def delegates(delegation: Mapping[str, Any], *, active_only: bool = True) 
     """The delegation's delegates (their registration and honorific), the head first."""
     query = Delegate.select(
         Delegate.honorific,
-        Delegate.registration.id.as_alias("id"),
-        Delegate.registration.given_name.as_alias("given_name"),
-        Delegate.registration.family_name.as_alias("family_name"),
-        Delegate.registration.email.as_alias("email"),
-        Delegate.registration.position.as_alias("position"),
-        Delegate.registration.status.as_alias("status"),
+        *db.joined(
+            Delegate.registration, "id", "given_name", "family_name", "email", "position", "status"
+        ),
     ).where(Delegate.delegation == delegation["id"])
     if active_only:
         query = query.where(Delegate.registration.status.is_in(list(ACTIVE_STATUSES)))

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from idmevents import audit, content, urls
 from idmevents.audit import Actor
+from idmevents.db import first_found, joined
 from idmevents.delegations.tables import VisaLetter
 from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import current_language, gettext
@@ -57,18 +58,13 @@ async def issue(registration_id: int, *, by: Actor, now: datetime) -> dict:
 
 async def check(code: str) -> LetterCheck:
     """What /verify/{code} shows; NotFound for a code never issued."""
-    row = (
-        await VisaLetter.select(
-            VisaLetter.registration.given_name.as_alias("given_name"),
-            VisaLetter.registration.family_name.as_alias("family_name"),
-            VisaLetter.registration.status.as_alias("status"),
+    row = await first_found(
+        VisaLetter.select(
+            *joined(VisaLetter.registration, "given_name", "family_name", "status"),
             VisaLetter.registration.meeting.as_alias("meeting_id"),
-        )
-        .where(VisaLetter.code == code.strip().upper()[:CODE_LENGTH])
-        .first()
+        ).where(VisaLetter.code == code.strip().upper()[:CODE_LENGTH]),
+        gettext("No visa letter has this code."),
     )
-    if row is None:
-        raise NotFound(gettext("No visa letter has this code."))
     meeting = (
         await Meeting.select(
             Meeting.title, Meeting.status, Meeting.translations, Meeting.original_language

@@ -11,36 +11,20 @@ import functools
 import threading
 from collections import OrderedDict
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
-from idmevents import i18n, urls
+from idmevents import i18n, templating, urls
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.meetings.services import Agenda
-from idmevents.settings import STATIC_DIR, TEMPLATES_DIR
+from idmevents.settings import STATIC_DIR
 
 
 @functools.cache
 def pdf_environment() -> Environment:
     """The Jinja environment of every printed document (programme, list of participants, visa
     letters): templates/, translated, with the dates, times and labels filters."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(enabled_extensions=("html.jinja2",)),
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.globals["colon"] = i18n.colon
-    env.filters.update(
-        date_range=i18n.date_range,
-        local_date=i18n.local_date,
-        local_time=i18n.local_time,
-        zone_name=i18n.zone_name,
-        kind_label=kind_label,
-        role_label=role_label,
-    )
+    env = templating.environment()
+    env.filters.update(kind_label=kind_label, role_label=role_label)
     return env
 
 

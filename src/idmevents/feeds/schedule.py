@@ -34,6 +34,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -220,6 +221,7 @@ def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
     agenda = localize_agenda(agenda, current_language())
     meeting = agenda.meeting
     zone = ZoneInfo(agenda.timezone)
+    events = _FrabEvents(meeting, zone, base_url, original_titles)
     slug = meeting["slug"]
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", name="idmevents", version=__version__)
@@ -248,53 +250,60 @@ def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
         for room_name, room_items in _rooms(items, meeting).items():
             room_element = ET.SubElement(day_element, "room", name=room_name)
             for item in room_items:
-                _frab_event(room_element, item, room_name, meeting, zone, base_url, original_titles)
+                language = item.title_language or item.original_language
+                _frab_event(room_element, item, events.fields(item, room_name, language))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _frab_event(
-    parent: ET.Element,
-    item: AgendaItem,
-    room_name: str,
-    meeting: dict,
-    zone: ZoneInfo,
-    base_url: str,
-    original_titles: dict[int, str],
-) -> None:
-    start = item.starts_at.astimezone(zone)
-    cancelled = item.cancelled or meeting["status"] == "cancelled"
-    url = urls.session_anchor(meeting["slug"], item.id, base_url=base_url)
+@dataclass(frozen=True)
+class _FrabEvents:
+    """What the events of one frab document share: the meeting, its time zone, the site's address
+    and the sessions' titles before translation (a slug stays the same in every language)."""
+
+    meeting: dict
+    zone: ZoneInfo
+    base_url: str
+    original_titles: dict[int, str]
+
+    def fields(self, item: AgendaItem, room_name: str, language: str) -> dict[str, str]:
+        """An event's fields that frab's XML and JSON both carry, in the schema's order."""
+        meeting = self.meeting
+        start = item.starts_at.astimezone(self.zone)
+        cancelled = item.cancelled or meeting["status"] == "cancelled"
+        # frab has no status: a cancelled session keeps its place, marked in its title, so that
+        # an app that saved it shows it as cancelled instead of silently losing it.
+        title = gettext("Cancelled: %(title)s") % {"title": item.title} if cancelled else item.title
+        return {
+            "date": start.isoformat(),
+            "start": start.strftime("%H:%M"),
+            "duration": _hours_minutes(item.ends_at - item.starts_at),
+            "room": room_name,
+            "slug": frab_slug(meeting["slug"], item, self.original_titles.get(item.id)),
+            "url": urls.session_anchor(meeting["slug"], item.id, base_url=self.base_url),
+            "title": title,
+            "subtitle": "",
+            "track": kind_label(item.kind),
+            "type": item.kind,
+            "language": language,
+            "abstract": item.description,
+            "description": "\n".join(
+                f"{role_label(person.role)}: {person.display_name}"
+                + (f", {person.position}" if person.position else "")
+                for person in item.panelists
+            ),
+        }
+
+
+def _frab_event(parent: ET.Element, item: AgendaItem, fields: dict[str, str]) -> None:
     event = ET.SubElement(parent, "event", id=str(item.id), guid=event_guid(item.uid))
-    _text(event, "date", start.isoformat())
-    _text(event, "start", start.strftime("%H:%M"))
-    _text(event, "duration", _hours_minutes(item.ends_at - item.starts_at))
-    _text(event, "room", room_name)
-    _text(event, "slug", frab_slug(meeting["slug"], item, original_titles.get(item.id)))
-    _text(event, "url", url)
-    # frab has no status: a cancelled session keeps its place, marked in its title, so that an
-    # app that saved it shows it as cancelled instead of silently losing it.
-    title = gettext("Cancelled: %(title)s") % {"title": item.title} if cancelled else item.title
-    _text(event, "title", title)
-    _text(event, "subtitle", "")
-    _text(event, "track", kind_label(item.kind))
-    _text(event, "type", item.kind)
-    _text(event, "language", item.title_language or item.original_language)
-    _text(event, "abstract", item.description)
-    _text(
-        event,
-        "description",
-        "\n".join(
-            f"{role_label(person.role)}: {person.display_name}"
-            + (f", {person.position}" if person.position else "")
-            for person in item.panelists
-        ),
-    )
+    for tag, text in fields.items():
+        _text(event, tag, text)
     persons = ET.SubElement(event, "persons")
     for person in item.panelists:
         _text(persons, "person", person.display_name, id=str(person.panelist_id))
     links_element = ET.SubElement(event, "links")
-    _text(links_element, "link", gettext("Session on the agenda"), href=url)
+    _text(links_element, "link", gettext("Session on the agenda"), href=fields["url"])
 
 
 # Characters XML 1.0 cannot carry at all; a stray one must not make the whole document invalid.
@@ -339,6 +348,7 @@ def frab_document(agenda: Agenda, *, base_url: str) -> dict:
     agenda = localize_agenda(agenda, current_language())
     meeting = agenda.meeting
     zone = ZoneInfo(agenda.timezone)
+    events = _FrabEvents(meeting, zone, base_url, original_titles)
     slug = meeting["slug"]
     page = urls.meeting_page(slug, base_url=base_url)
     days = []
@@ -349,8 +359,7 @@ def frab_document(agenda: Agenda, *, base_url: str) -> dict:
         for room_name, room_items in _rooms(items, meeting).items():
             room_names.setdefault(room_name)
             rooms[room_name] = [
-                _frab_json_event(item, room_name, meeting, zone, base_url, original_titles)
-                for item in room_items
+                _frab_json_event(item, events.fields(item, room_name, "en")) for item in room_items
             ]
         days.append(
             {
@@ -391,38 +400,11 @@ def frab_json(agenda: Agenda, *, base_url: str) -> bytes:
     return msgspec.json.encode(frab_document(agenda, base_url=base_url))
 
 
-def _frab_json_event(
-    item: AgendaItem,
-    room_name: str,
-    meeting: dict,
-    zone: ZoneInfo,
-    base_url: str,
-    original_titles: dict[int, str],
-) -> dict:
-    start = item.starts_at.astimezone(zone)
-    cancelled = item.cancelled or meeting["status"] == "cancelled"
-    url = urls.session_anchor(meeting["slug"], item.id, base_url=base_url)
-    title = gettext("Cancelled: %(title)s") % {"title": item.title} if cancelled else item.title
+def _frab_json_event(item: AgendaItem, fields: dict[str, str]) -> dict:
     return {
         "id": item.id,
         "guid": event_guid(item.uid),
-        "date": start.isoformat(),
-        "start": start.strftime("%H:%M"),
-        "duration": _hours_minutes(item.ends_at - item.starts_at),
-        "room": room_name,
-        "slug": frab_slug(meeting["slug"], item, original_titles.get(item.id)),
-        "url": url,
-        "title": title,
-        "subtitle": "",
-        "track": kind_label(item.kind),
-        "type": item.kind,
-        "language": "en",
-        "abstract": item.description,
-        "description": "\n".join(
-            f"{role_label(person.role)}: {person.display_name}"
-            + (f", {person.position}" if person.position else "")
-            for person in item.panelists
-        ),
+        **fields,
         # Pretalx-style persons (name, guid): the schema's frab style wants a `public_name`.
         "persons": [
             {
@@ -432,5 +414,5 @@ def _frab_json_event(
             }
             for person in item.panelists
         ],
-        "links": [{"url": url, "title": gettext("Session on the agenda")}],
+        "links": [{"url": fields["url"], "title": gettext("Session on the agenda")}],
     }

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from idmevents import content, urls
 from idmevents.calendar_events import Party
-from idmevents.db import write_transaction
+from idmevents.db import first_found, write_transaction
 from idmevents.errors import NotFound
 from idmevents.feeds import schedule
 from idmevents.feeds.ical import CalendarInfo, calendar_bytes
@@ -461,20 +461,20 @@ async def personal_calendar(feed_token: str, *, base_url: str) -> FeedDocument:
     """The sessions the participant chose (confirmed places only), or the whole meeting if they
     chose none. The feed's secret is Registration.feed_token, never the manage token: a feed URL
     ends up in calendar apps and their sync services, and must not let anyone change anything."""
-    registration = (
-        await Registration.select(
+    registration = await first_found(
+        Registration.select(
             Registration.id,
             Registration.meeting,
             Registration.status,
             Registration.feed_token,
             Registration.attendance,
             Registration.language,
-        )
-        .where(Registration.feed_token == feed_token)
-        .first()
+        ).where(
+            (Registration.feed_token == feed_token)
+            & Registration.status.not_in(list(NO_FEED_STATUSES))
+        ),
+        gettext("There is no calendar at this address."),
     )
-    if registration is None or registration["status"] in NO_FEED_STATUSES:
-        raise NotFound(gettext("There is no calendar at this address."))
     # The participant's own language, whatever the calendar app asks for (apps send none).
     token = set_language(registration["language"] or DEFAULT_LANGUAGE)
     try:
@@ -572,13 +572,10 @@ async def replace_feed_token(manage_token: str, *, now: datetime) -> str:
     """
     new_token = new_feed_token()
     async with write_transaction():
-        registration = (
-            await Registration.select(Registration.id)
-            .where(Registration.token == manage_token)
-            .first()
+        registration = await first_found(
+            Registration.select(Registration.id).where(Registration.token == manage_token),
+            gettext("There is no registration at this address."),
         )
-        if registration is None:
-            raise NotFound(gettext("There is no registration at this address."))
         await Registration.update(
             {Registration.feed_token: new_token, Registration.updated_at: now}
         ).where(Registration.id == registration["id"])

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from idmevents.errors import NotFound
+from idmevents.db import first_found
 from idmevents.mail.message import Email, build_message, new_message_id
 from idmevents.mail.outbox import message_domain
 from idmevents.mail.send import PermanentFailure
@@ -98,18 +98,15 @@ async def rendered_raw(outbox_id: int) -> str:
     only writes an empty `raw`), and both return what was stored: one Message-ID, one body.
     PermanentFailure when what the email is about no longer exists.
     """
-    row = (
-        await OutboxMessage.select(
+    row = await first_found(
+        OutboxMessage.select(
             OutboxMessage.raw,
             OutboxMessage.recipe,
             OutboxMessage.message_id,
             OutboxMessage.created_at,
-        )
-        .where(OutboxMessage.id == outbox_id)
-        .first()
+        ).where(OutboxMessage.id == outbox_id),
+        "No such message in the outbox.",
     )
-    if row is None:
-        raise NotFound("No such message in the outbox.")
     if row["raw"]:
         return row["raw"]
     if not row["recipe"]:

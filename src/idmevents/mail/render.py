@@ -10,35 +10,20 @@ from __future__ import annotations
 import functools
 import re
 
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateNotFound,
-    select_autoescape,
-)
+from jinja2 import Environment, TemplateNotFound, select_autoescape
 
-from idmevents import i18n
-from idmevents.settings import TEMPLATES_DIR, get_settings
+from idmevents import i18n, templating
+from idmevents.settings import get_settings
 
 
 @functools.cache
 def _environment(autoescape: bool) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+    return templating.environment(
         autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=False)
         if autoescape
         else False,
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.filters.update(i18n.TEMPLATE_FILTERS)
-    env.globals.update(colon=i18n.colon)
-    return env
 
 
 # Line breaks and indentation the subject template may leave; not the no-break spaces French

@@ -15,7 +15,7 @@ from piccolo.query.functions.aggregate import Count
 from idmevents import audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
-from idmevents.i18n import gettext
+from idmevents.i18n import N_, Vocabulary, gettext
 from idmevents.mail import recipes
 from idmevents.mail.message import new_message_id
 from idmevents.mail.outbox import message_domain
@@ -26,14 +26,15 @@ STATUSES = ("queued", "sending", "sent", "failed")
 MAX_PAGE_SIZE = 500
 
 
-def status_name(status: str) -> str:
-    """A state as the outbox page names it."""
-    return {
-        "queued": gettext("Queued"),
-        "sending": gettext("Sending"),
-        "sent": gettext("Sent"),
-        "failed": gettext("Failed"),
-    }.get(status, status)
+# A state as the outbox page names it.
+status_name = Vocabulary(
+    {
+        "queued": N_("Queued"),
+        "sending": N_("Sending"),
+        "sent": N_("Sent"),
+        "failed": N_("Failed"),
+    }
+)
 
 
 @dataclass(frozen=True)

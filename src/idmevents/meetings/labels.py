@@ -3,28 +3,32 @@ go through gettext rather than through content translations."""
 
 from __future__ import annotations
 
-from idmevents.i18n import gettext
+from idmevents.i18n import N_, Vocabulary
 
 
-def kind_label(kind: str) -> str:
-    labels = {
-        "opening": gettext("Opening"),
-        "keynote": gettext("Keynote"),
-        "panel": gettext("Panel"),
-        "plenary": gettext("Plenary"),
-        "break": gettext("Break"),
-        "side-event": gettext("Side event"),
-        "closing": gettext("Closing"),
-    }
-    return labels.get(kind, kind.replace("-", " ").capitalize())
+def _readable(code: str) -> str:
+    return code.replace("-", " ").capitalize()
 
 
-def role_label(role: str) -> str:
-    labels = {
-        "chair": gettext("Chair"),
-        "moderator": gettext("Moderator"),
-        "keynote": gettext("Keynote speaker"),
-        "speaker": gettext("Speaker"),
-        "discussant": gettext("Discussant"),
-    }
-    return labels.get(role, role.replace("-", " ").capitalize())
+kind_label = Vocabulary(
+    {
+        "opening": N_("Opening"),
+        "keynote": N_("Keynote"),
+        "panel": N_("Panel"),
+        "plenary": N_("Plenary"),
+        "break": N_("Break"),
+        "side-event": N_("Side event"),
+        "closing": N_("Closing"),
+    },
+    fallback=_readable,
+)
+role_label = Vocabulary(
+    {
+        "chair": N_("Chair"),
+        "moderator": N_("Moderator"),
+        "keynote": N_("Keynote speaker"),
+        "speaker": N_("Speaker"),
+        "discussant": N_("Discussant"),
+    },
+    fallback=_readable,
+)

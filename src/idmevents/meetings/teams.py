@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from piccolo.table import Table
+
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.auth.tables import User
@@ -144,18 +146,19 @@ async def owners_of_slug(slug: str) -> frozenset[int] | None:
     return None if row is None else frozenset({row["id"]})
 
 
-async def owners_of_session(session_id: int) -> frozenset[int] | None:
-    row = (
-        await MeetingSession.select(MeetingSession.meeting)
-        .where(MeetingSession.id == session_id)
-        .first()
-    )
+async def owners_of_row(table: type[Table], row_id: int) -> frozenset[int] | None:
+    """The meeting a row of `table` (one with a `meeting` column) belongs to, as a set; None:
+    no such row."""
+    row = await table.select(table.meeting).where(table.id == row_id).first()
     return None if row is None else frozenset({row["meeting"]})
+
+
+async def owners_of_session(session_id: int) -> frozenset[int] | None:
+    return await owners_of_row(MeetingSession, session_id)
 
 
 async def owners_of_room(room_id: int) -> frozenset[int] | None:
-    row = await Room.select(Room.meeting).where(Room.id == room_id).first()
-    return None if row is None else frozenset({row["meeting"]})
+    return await owners_of_row(Room, room_id)
 
 
 async def owners_of_panelist(panelist_id: int) -> frozenset[int]:

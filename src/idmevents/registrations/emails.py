@@ -195,7 +195,7 @@ def compose(
         "remote_url": remote_link(meeting, registration),
         **extra,
     }
-    subject, text, html = render_email(f"registration/{kind}", context, language)
+    rendered = render_email(f"registration/{kind}", context, language)
     attachments: tuple[Attachment, ...] = ()
     if invitation is not None and span is not None:
         attachments = (
@@ -215,13 +215,23 @@ def compose(
                 method=invitation,
             ),
         )
+    return to_registrant(kind_of(kind), registration, meeting, rendered, attachments)
+
+
+def to_registrant(
+    kind: str,
+    registration: dict,
+    meeting: dict,
+    rendered: tuple[str, str, str | None],
+    attachments: tuple[Attachment, ...] = (),
+) -> Email:
+    """An email (`rendered`: subject, text, HTML) to the person behind `registration`, filed
+    under the registration and its meeting."""
     return Email(
-        kind=kind_of(kind),
-        to_address=registration["email"],
-        to_name=context["full_name"],
-        subject=subject,
-        text=text,
-        html=html,
+        kind,
+        registration["email"],
+        *rendered,
+        to_name=f"{registration['given_name']} {registration['family_name']}".strip(),
         attachments=attachments,
         meeting_id=meeting["id"],
         registration_id=registration["id"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from idmevents import urls
 from idmevents.calendar_events import CalendarEvent, Party, calendar, location, sequence_at
@@ -24,6 +25,7 @@ __all__ = [
     "invitation",
     "is_side_event",
     "sequence_at",
+    "session_as_event",
     "session_event",
 ]
 
@@ -69,6 +71,30 @@ def session_event(
     description = "\n\n".join(
         part for part in ((session.get("description") or "").strip(), url) if part
     )
+    return session_as_event(
+        meeting,
+        session,
+        sequence=sequence_at(now),
+        description=description,
+        cancelled=cancelled,
+        stamped_at=now,
+        organizer=organizer,
+        attendee=attendee,
+    )
+
+
+def session_as_event(
+    meeting: dict,
+    session: dict,
+    *,
+    sequence: int,
+    description: str,
+    cancelled: bool = False,
+    **message: Any,
+) -> CalendarEvent:
+    """A session as every calendar sent to participants writes it, as the feeds do: its UID,
+    times, title, place, link, whether it keeps anyone busy, and cancelled with its meeting. The
+    message decides the SEQUENCE, the description and the rest (`message`: DTSTAMP, parties)."""
     return CalendarEvent(
         uid=session["uid"],
         start=session["starts_at"],
@@ -76,8 +102,7 @@ def session_event(
         timezone=meeting["timezone"],
         summary=session["title"],
         changed_at=session["updated_at"],
-        stamped_at=now,
-        sequence=sequence_at(now),
+        sequence=sequence,
         cancelled=cancelled
         or session.get("status") == "cancelled"
         or meeting.get("status") == "cancelled",
@@ -85,11 +110,10 @@ def session_event(
         location=location(
             session.get("room_name"), meeting.get("venue_name"), meeting.get("venue_address")
         ),
-        url=url,
+        url=urls.session_anchor(meeting["slug"], session["id"]),
         created_at=session.get("created_at"),
         busy=session["kind"] != "break",  # as in the feeds: a break keeps nobody busy
-        organizer=organizer,
-        attendee=attendee,
+        **message,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idmevents.i18n import gettext
+from idmevents.i18n import LANGUAGE_NAMES, N_, Vocabulary
 
 CATEGORIES = (
     "member-state",
@@ -20,31 +20,30 @@ STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
 ACTIVE_STATUSES = ("pending", "confirmed", "waitlisted")
 
 
-def category_label(code: str) -> str:
-    labels = {
-        "member-state": gettext("Member State"),
-        "observer": gettext("Observer"),
-        "un-igo": gettext("United Nations or intergovernmental organization"),
-        "civil-society": gettext("Civil society"),
-        "academia": gettext("Academia"),
-        "private-sector": gettext("Private sector"),
-        "media": gettext("Media"),
-        "iom": gettext("IOM"),
+category_label = Vocabulary(
+    {
+        "member-state": N_("Member State"),
+        "observer": N_("Observer"),
+        "un-igo": N_("United Nations or intergovernmental organization"),
+        "civil-society": N_("Civil society"),
+        "academia": N_("Academia"),
+        "private-sector": N_("Private sector"),
+        "media": N_("Media"),
+        "iom": N_("IOM"),
     }
-    return labels.get(code, code)
-
-
-def status_label(status: str) -> str:
-    labels = {
-        "pending": gettext("Awaiting approval"),
-        "confirmed": gettext("Confirmed"),
-        "waitlisted": gettext("On the waiting list"),
-        "rejected": gettext("Not accepted"),
-        "cancelled": gettext("Cancelled"),
+)
+# The participant's words (the desk has its own, `registrations.desk.common.status_name`).
+status_label = Vocabulary(
+    {
+        "pending": N_("Awaiting approval"),
+        "confirmed": N_("Confirmed"),
+        "waitlisted": N_("On the waiting list"),
+        "rejected": N_("Not accepted"),
+        "cancelled": N_("Cancelled"),
     }
-    return labels.get(status, status)
+)
 
 
 def language_label(code: str) -> str:
     # Each language in its own name: a reader looks for the one they read.
-    return {"en": "English", "fr": "Français", "es": "Español"}.get(code, code)
+    return LANGUAGE_NAMES.get(code, code)

@@ -18,7 +18,7 @@ from icalendar import vText
 
 from idmevents import content, i18n, urls
 from idmevents.audit import Actor
-from idmevents.calendar_events import CalendarEvent, calendar_head, fill, location
+from idmevents.calendar_events import calendar_head, fill
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import LANGUAGES, gettext
@@ -27,8 +27,8 @@ from idmevents.mail.outbox import enqueue
 from idmevents.mail.render import render_email
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
-from idmevents.registrations.emails import attendee, organizer
-from idmevents.registrations.invitation import is_side_event, session_event
+from idmevents.registrations.emails import attendee, organizer, to_registrant
+from idmevents.registrations.invitation import is_side_event, session_as_event, session_event
 from idmevents.registrations.tables import Registration, SessionAttendance
 
 
@@ -140,10 +140,9 @@ async def preview_notice(slug: str) -> NoticePreview:
             "token": "",
             "language": language,
         }
-        subject, text, html = _render_notice(
+        samples[language] = _render_notice(
             meeting, sample, changes, sessions, manage_url=SAMPLE_LINK
         )
-        samples[language] = (subject, text, html)
     return NoticePreview(meeting, changes, recipients, samples)
 
 
@@ -245,7 +244,7 @@ def _notice_email(
     *,
     now: datetime,
 ) -> Email:
-    subject, text, html = _render_notice(
+    rendered = _render_notice(
         meeting,
         registration,
         changes,
@@ -259,18 +258,8 @@ def _notice_email(
         _session_in(sessions[i], language, original)
         for i in dict.fromkeys(c["meeting_session"] for c in changes)
     ]
-    meeting = localized
-    return Email(
-        kind="agenda-changed",
-        to_address=registration["email"],
-        to_name=f"{registration['given_name']} {registration['family_name']}".strip(),
-        subject=subject,
-        text=text,
-        html=html,
-        attachments=changes_calendars(meeting, changed_sessions, registration, now=now),
-        meeting_id=meeting["id"],
-        registration_id=registration["id"],
-    )
+    attachments = changes_calendars(localized, changed_sessions, registration, now=now)
+    return to_registrant("agenda-changed", registration, meeting, rendered, attachments)
 
 
 def _session_in(row: dict, language: str, original: str) -> dict:
@@ -336,22 +325,8 @@ def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
     old time.
     """
     events = [
-        CalendarEvent(
-            uid=row["uid"],
-            start=row["starts_at"],
-            end=row["ends_at"],
-            timezone=meeting["timezone"],
-            summary=row["title"],
-            changed_at=row["updated_at"],
-            sequence=row["sequence"],
-            cancelled=row["status"] == "cancelled" or meeting["status"] == "cancelled",
-            description=row["description"] or "",
-            location=location(
-                row.get("room_name"), meeting["venue_name"], meeting["venue_address"]
-            ),
-            url=urls.session_anchor(meeting["slug"], row["id"]),
-            created_at=row["created_at"],
-            busy=row["kind"] != "break",  # as in the feeds: a break keeps nobody busy
+        session_as_event(
+            meeting, row, sequence=row["sequence"], description=row["description"] or ""
         )
         for row in sessions
     ]

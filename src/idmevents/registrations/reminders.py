@@ -44,6 +44,7 @@ from idmevents.meetings.reminder_schedule import (
     stored_offsets,
 )
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
+from idmevents.registrations.emails import to_registrant
 from idmevents.registrations.notices import changes_calendar
 from idmevents.registrations.tables import Registration, ReminderDelivery
 from idmevents.registrations.views import recipe_registration, remote_link, session_choices
@@ -355,7 +356,7 @@ async def compose_reminder(
         "feed_url": urls.personal_feed(registration["feed_token"]),
         "remote_url": "" if test else remote_link(meeting, registration),
     }
-    subject, text, html = render_email("registration/reminder", context, language)
+    rendered = render_email("registration/reminder", context, language)
     attachments: tuple[Attachment, ...] = ()
     if rows:
         attachments = (
@@ -366,17 +367,8 @@ async def compose_reminder(
                 method="PUBLISH",
             ),
         )
-    return Email(
-        kind=KIND if not test else "reminder-test",
-        to_address=registration["email"],
-        to_name=f"{registration['given_name']} {registration['family_name']}".strip(),
-        subject=subject,
-        text=text,
-        html=html,
-        attachments=attachments,
-        meeting_id=meeting["id"],
-        registration_id=registration["id"],
-    )
+    kind = KIND if not test else "reminder-test"
+    return to_registrant(kind, registration, meeting, rendered, attachments)
 
 
 async def render_reminder(recipe: dict[str, Any], queued_at: datetime) -> Email:

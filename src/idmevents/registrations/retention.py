@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.audit.log import SYSTEM
-from idmevents.db import write_transaction
+from idmevents.db import first_found, joined, write_transaction
 from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail.tables import OutboxMessage
@@ -151,19 +151,16 @@ async def erase_registration(registration_id: int, *, by: Actor, now: datetime) 
     if not is_row_id(registration_id):
         raise NotFound(gettext("There is no such registration."))
     async with write_transaction():
-        row = (
-            await Registration.select(
+        row = await first_found(
+            Registration.select(
                 Registration.id,
                 Registration.status,
                 Registration.given_name,
                 Registration.meeting.slug.as_alias("meeting_slug"),
                 Registration.meeting.ends_on.as_alias("ends_on"),
-            )
-            .where(Registration.id == registration_id)
-            .first()
+            ).where(Registration.id == registration_id),
+            gettext("There is no such registration."),
         )
-        if row is None:
-            raise NotFound(gettext("There is no such registration."))
         if row["status"] not in ERASABLE and row["ends_on"] >= now.date():
             raise Conflict(
                 gettext(
@@ -194,22 +191,19 @@ async def erase_registration(registration_id: int, *, by: Actor, now: datetime) 
     return row
 
 
+# What the export names of the meeting, and what `erase_after` needs to date the erasure.
+_MEETING_FIELDS = ("slug", "title", "ends_on", "timezone", "retention_days")
+
+
 async def personal_data(token: str) -> dict:
     """Everything idmevents holds about the person behind a private link, as JSON values."""
-    row = (
-        await Registration.select(
+    row = await first_found(
+        Registration.select(
             *Registration.all_columns(exclude=[Registration.meeting, Registration.email_key]),
-            Registration.meeting.slug.as_alias("meeting_slug"),
-            Registration.meeting.title.as_alias("meeting_title"),
-            Registration.meeting.retention_days.as_alias("retention_days"),
-            Registration.meeting.ends_on.as_alias("meeting_ends_on"),
-            Registration.meeting.timezone.as_alias("meeting_timezone"),
-        )
-        .where(Registration.token == token)
-        .first()
+            *joined(Registration.meeting, *_MEETING_FIELDS, prefix="meeting_"),
+        ).where(Registration.token == token),
+        gettext("There is no registration at this address."),
     )
-    if row is None:
-        raise NotFound(gettext("There is no registration at this address."))
     sessions = await SessionAttendance.select(
         SessionAttendance.meeting_session.title.as_alias("title"),
         SessionAttendance.meeting_session.starts_at.as_alias("starts_at"),
@@ -238,13 +232,7 @@ async def personal_data(token: str) -> dict:
         .where(VisaRequest.registration == row["id"])
         .first()
     )
-    meeting = {
-        "slug": row.pop("meeting_slug"),
-        "title": row.pop("meeting_title"),
-        "ends_on": row.pop("meeting_ends_on"),
-        "timezone": row.pop("meeting_timezone"),
-        "retention_days": row.pop("retention_days"),
-    }
+    meeting = {name: row.pop(f"meeting_{name}") for name in _MEETING_FIELDS}
     erase_on = erase_after(meeting)
     row.pop("id")
     return {

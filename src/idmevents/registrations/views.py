@@ -127,28 +127,23 @@ def approval_categories(meeting: dict) -> list[str]:
     return list(value)
 
 
-async def choosable_sessions(meeting_id: int) -> dict[int, dict]:
-    """The sessions a participant may sign up for: scheduled ones, breaks aside, in time order."""
-    rows = (
-        await MeetingSession.select(
-            MeetingSession.id,
-            MeetingSession.title,
-            MeetingSession.kind,
-            MeetingSession.starts_at,
-            MeetingSession.ends_at,
-            MeetingSession.capacity,
-            MeetingSession.translations,
-            MeetingSession.room.name.as_alias("room_name"),
+async def scheduled_sessions(meeting_id: int) -> list[dict]:
+    """The meeting's scheduled sessions with their room's name, in time order: what a person's
+    agenda (`meeting_span`) and the sessions they may choose are made of."""
+    return await (
+        MeetingSession.select(
+            MeetingSession.all_columns(), MeetingSession.room.name.as_alias("room_name")
         )
-        .where(
-            (MeetingSession.meeting == meeting_id)
-            & (MeetingSession.status == "scheduled")
-            & (MeetingSession.kind != "break")
-        )
+        .where((MeetingSession.meeting == meeting_id) & (MeetingSession.status == "scheduled"))
         .order_by(MeetingSession.starts_at)
         .order_by(MeetingSession.id)
     )
-    return {row["id"]: row for row in rows}
+
+
+async def choosable_sessions(meeting_id: int) -> dict[int, dict]:
+    """The sessions a participant may sign up for: scheduled ones, breaks aside, in time order."""
+    rows = await scheduled_sessions(meeting_id)
+    return {row["id"]: row for row in rows if row["kind"] != "break"}
 
 
 async def get_by_token(token: str) -> dict:
@@ -262,27 +257,7 @@ async def registration_view(token: str, *, now: datetime) -> RegistrationView:
 
 async def meeting_span(meeting: dict) -> MeetingSpan:
     """When the meeting happens, and its scheduled sessions (what a person's agenda is made of)."""
-    sessions = tuple(
-        await MeetingSession.select(
-            MeetingSession.id,
-            MeetingSession.uid,
-            MeetingSession.title,
-            MeetingSession.description,
-            MeetingSession.kind,
-            MeetingSession.capacity,
-            MeetingSession.starts_at,
-            MeetingSession.ends_at,
-            MeetingSession.status,
-            MeetingSession.sequence,
-            MeetingSession.created_at,
-            MeetingSession.updated_at,
-            MeetingSession.translations,
-            MeetingSession.room.name.as_alias("room_name"),
-        )
-        .where((MeetingSession.meeting == meeting["id"]) & (MeetingSession.status == "scheduled"))
-        .order_by(MeetingSession.starts_at)
-        .order_by(MeetingSession.id)
-    )
+    sessions = tuple(await scheduled_sessions(meeting["id"]))
     if not sessions:
         return MeetingSpan(meeting["timezone"], meeting["starts_on"], meeting["ends_on"])
     return MeetingSpan(

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 from piccolo.query.functions.aggregate import Count
 
+from idmevents.audit import SYSTEM, Actor
 from idmevents.auth.services import CurrentUser
 from idmevents.badges import codes, render
 from idmevents.registrations.tables import Registration
 
 
-def actor(by: CurrentUser | None) -> tuple[int | None, str]:
-    """The user id and name the audit log records: an account, or the system."""
-    return (by.id, by.email) if by else (None, "system")
+def actor(by: CurrentUser | None) -> Actor:
+    """Who the audit log names: an account, or the system."""
+    return Actor(by.id, by.email) if by else SYSTEM
 
 
 async def new_unused_checkin_id() -> str:

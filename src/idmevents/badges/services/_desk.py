@@ -209,23 +209,31 @@ async def _locked_registration(meeting: dict, registration_id: int) -> dict | No
     ).first()
 
 
+async def _found_registration(meeting: dict, registration_id: int) -> dict:
+    """`_locked_registration`, or NotFound."""
+    row = await _locked_registration(meeting, registration_id)
+    if row is None:
+        raise NotFound(i18n.gettext("There is no such registration for this meeting."))
+    return row
+
+
+# The desk's changes as the audit log records them: action → (entity type, what happened).
+_AUDITED = {
+    "check_in": ("checkin", "checked in"),
+    "undo_check_in": ("checkin", "check-in undone"),
+    "replace_badge": ("registration", "badge replaced: the old one no longer works"),
+}
+
+
 async def _audit(
-    meeting: dict,
-    row: dict,
-    *,
-    action: str,
-    entity_type: str,
-    what: str,
-    by: CurrentUser | None,
-    now: datetime,
+    meeting: dict, row: dict, action: str, *, by: CurrentUser | None, now: datetime
 ) -> None:
-    user_id, who = actor(by)
-    await audit.record(
-        user_id=user_id,
-        actor=who,
-        action=action,
-        entity_type=entity_type,
-        entity_id=row["id"],
+    entity_type, what = _AUDITED[action]
+    await audit.write(
+        actor(by),
+        action,
+        entity_type,
+        row["id"],
         meeting_slug=meeting["slug"],
         summary=f"{row['given_name']} {row['family_name']} {what}",
         now=now,
@@ -263,15 +271,7 @@ async def check_in(
                         desk=desk,
                     )
                 )
-                await _audit(
-                    meeting,
-                    row,
-                    action="check_in",
-                    entity_type="checkin",
-                    what="checked in",
-                    by=by,
-                    now=now,
-                )
+                await _audit(meeting, row, "check_in", by=by, now=now)
     except Exception as exc:
         # The backstop: a check-in written by someone who did not take the row lock.
         if not is_unique_violation(exc):
@@ -312,24 +312,14 @@ async def undo_check_in(
 ) -> DeskResult:
     """Remove a registration's check-in (a wrong person checked in, a scan by mistake)."""
     async with write_transaction():
-        row = await _locked_registration(meeting, registration_id)
-        if row is None:
-            raise NotFound(i18n.gettext("There is no such registration for this meeting."))
+        row = await _found_registration(meeting, registration_id)
         removed = (
             await CheckIn.delete()
             .where(CheckIn.registration == registration_id)
             .returning(CheckIn.id)
         )
         if removed:
-            await _audit(
-                meeting,
-                row,
-                action="undo_check_in",
-                entity_type="checkin",
-                what="check-in undone",
-                by=by,
-                now=now,
-            )
+            await _audit(meeting, row, "undo_check_in", by=by, now=now)
     person = await card(meeting, registration_id)
     return DeskResult(UNDONE if removed else NOT_CHECKED_IN, card=person)
 
@@ -342,9 +332,7 @@ async def replace_badge(
     The new badge is not printed yet; the participant's page shows it at once.
     """
     async with write_transaction():
-        row = await _locked_registration(meeting, registration_id)
-        if row is None:
-            raise NotFound(i18n.gettext("There is no such registration for this meeting."))
+        row = await _found_registration(meeting, registration_id)
         if row["status"] == "confirmed":
             await Registration.update(
                 {
@@ -352,15 +340,7 @@ async def replace_badge(
                     Registration.badge_printed_at: None,
                 }
             ).where(Registration.id == registration_id)
-            await _audit(
-                meeting,
-                row,
-                action="replace_badge",
-                entity_type="registration",
-                what="badge replaced: the old one no longer works",
-                by=by,
-                now=now,
-            )
+            await _audit(meeting, row, "replace_badge", by=by, now=now)
     person = await card(meeting, registration_id)
     if row["status"] != "confirmed":
         return DeskResult(REFUSED, card=person, reason=row["status"])

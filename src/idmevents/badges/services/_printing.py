@@ -128,16 +128,14 @@ async def choose_and_mark(
         await give_checkin_ids(rows)
         if rows:
             ids = [row["id"] for row in rows]
-            user_id, who = actor(by)
             await Registration.update({Registration.badge_printed_at: now}).where(
                 Registration.id.is_in(ids)
             )
-            await audit.record(
-                user_id=user_id,
-                actor=who,
-                action="print_badges",
-                entity_type="meeting",
-                entity_id=meeting["id"],
+            await audit.write(
+                actor(by),
+                "print_badges",
+                "meeting",
+                meeting["id"],
                 meeting_slug=meeting["slug"],
                 summary=i18n.ngettext(
                     "%(count)d badge printed", "%(count)d badges printed", len(ids)

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from idmevents.errors import NotFound
-from idmevents.i18n import gettext
+from idmevents.i18n import N_, Vocabulary, gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.dashboard import MEETING_LIST_COLUMNS
 from idmevents.validation import MAX_ID
@@ -30,16 +30,16 @@ ACTIONS = {
     "cancelled": ("reinstate", "edit"),
 }
 
-
-def status_name(status: str) -> str:
-    """A status as organizers call it (the participant's page words it for the participant)."""
-    return {
-        "pending": gettext("Pending"),
-        "confirmed": gettext("Confirmed"),
-        "waitlisted": gettext("Waiting list"),
-        "rejected": gettext("Rejected"),
-        "cancelled": gettext("Cancelled"),
-    }.get(status, status)
+# A status as organizers call it (the participant's page words it for the participant).
+status_name = Vocabulary(
+    {
+        "pending": N_("Pending"),
+        "confirmed": N_("Confirmed"),
+        "waitlisted": N_("Waiting list"),
+        "rejected": N_("Rejected"),
+        "cancelled": N_("Cancelled"),
+    }
+)
 
 
 def fold(text: str) -> str:

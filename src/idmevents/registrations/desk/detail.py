@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idmevents.audit.tables import AuditEntry
+from idmevents import audit
 from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services as mail
 from idmevents.meetings.tables import Meeting
+from idmevents.meetings.teams import owners_of_row
 from idmevents.registrations import services
 from idmevents.registrations.desk.common import (
     ACTIONS,
@@ -50,21 +51,7 @@ async def get_registration(registration_id: int) -> dict:
 async def registration_detail(registration_id: int) -> Detail:
     registration = await get_registration(registration_id)
     meeting = await Meeting.select().where(Meeting.id == registration["meeting"]).first()
-    history = (
-        await AuditEntry.select(
-            AuditEntry.id,
-            AuditEntry.at,
-            AuditEntry.actor,
-            AuditEntry.action,
-            AuditEntry.summary,
-            AuditEntry.data,
-        )
-        .where(
-            (AuditEntry.entity_type == "registration") & (AuditEntry.entity_id == registration_id)
-        )
-        .order_by(AuditEntry.at, ascending=False)
-        .order_by(AuditEntry.id, ascending=False)
-    )
+    history = await audit.history("registration", registration_id)
     emails = await mail.list_outbox(registration_id=registration_id, limit=mail.MAX_PAGE_SIZE)
     check_in = (
         await CheckIn.select(
@@ -88,9 +75,4 @@ async def registration_detail(registration_id: int) -> Detail:
 
 async def owners_of_registration(registration_id: int) -> frozenset[int] | None:
     """The meeting a registration belongs to, as a set (None: no such registration)."""
-    row = (
-        await Registration.select(Registration.meeting)
-        .where(Registration.id == registration_id)
-        .first()
-    )
-    return None if row is None else frozenset({row["meeting"]})
+    return await owners_of_row(Registration, registration_id)

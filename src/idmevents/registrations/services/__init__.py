@@ -32,9 +32,10 @@ Every change of state writes its email to the outbox inside the same transaction
 
 The code lives in private modules, by job; this package is their one interface:
 `_forms` (what a valid form is), `_locks` (the meeting lock), `_seats` (seats and waiting lists),
-`_register` (newcomers), `_holds` (seats held for people named later: a delegation's quota, the
-registrations made into it, their release date), `_decisions` (approve, reject, cancel, reinstate), `_changes` (details,
-address, category, sessions). The read models are in `registrations.views`, below the emails.
+`_record` (the audit entry and waiting-list email of a change), `_register` (newcomers), `_holds`
+(seats held for people named later: a delegation's quota, the registrations made into it, their
+release date), `_decisions` (approve, reject, cancel, reinstate), `_changes` (details, address,
+category, sessions). The read models are in `registrations.views`, below the emails.
 """
 
 from idmevents.registrations.labels import (

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from idmevents import audit, db
+from idmevents import db
 from idmevents.audit import PARTICIPANT, Actor
 from idmevents.errors import Conflict, Forbidden, InvalidInput
 from idmevents.i18n import gettext
@@ -24,7 +24,7 @@ from idmevents.registrations.services._forms import (
     _check_email,
     _check_language,
     _checked_details,
-    _in_form_order,
+    _refuse,
     check_details,
 )
 from idmevents.registrations.services._locks import (
@@ -32,6 +32,7 @@ from idmevents.registrations.services._locks import (
     _Meeting,
     _registration_by_email,
 )
+from idmevents.registrations.services._record import _audit_change, _queue_with_place
 from idmevents.registrations.services._seats import (
     _add_session_choice,
     _confirm,
@@ -45,7 +46,6 @@ from idmevents.registrations.views import (
     approval_categories,
     choosable_sessions,
     new_token,
-    waitlist_position,
 )
 
 
@@ -146,10 +146,7 @@ async def edit_registration(
             problems,
             category_known="category" not in problems,
         )
-        if problems:
-            raise InvalidInput(
-                gettext("Some fields need your attention."), fields=_in_form_order(problems)
-            )
+        _refuse(problems)
         if email.lower() != registration["email_key"]:
             holder = await _registration_by_email(meeting.id, email.lower())
             if holder is not None:
@@ -237,12 +234,11 @@ async def _audit_changes(
     """The audit entries of an edit: one for the details, one each for the address and category."""
     details = [name for name in changed if name in DETAIL_FIELDS]
     if details:
-        await audit.write(
+        await _audit_change(
             by,
             "registration.details-changed",
-            "registration",
-            registration["id"],
-            meeting_slug=meeting.row["slug"],
+            registration,
+            meeting,
             now=now,
             summary=", ".join(details),
             data={name: {"from": changed[name][0], "to": changed[name][1]} for name in details},
@@ -250,12 +246,11 @@ async def _audit_changes(
     for name in ("email", "category"):
         if name in changed:
             old, new = changed[name]
-            await audit.write(
+            await _audit_change(
                 by,
                 f"registration.{name}-changed",
-                "registration",
-                registration["id"],
-                meeting_slug=meeting.row["slug"],
+                registration,
+                meeting,
                 now=now,
                 summary=f"{old} → {new}",
                 data={"from": old, "to": new},
@@ -289,20 +284,12 @@ async def _follow_category(
     changes = {"status": status, "waitlist_seq": seq, "updated_at": now}
     await Registration.update(changes).where(Registration.id == registration["id"])
     registration = registration | changes
-    await emails.queue(
-        "waitlisted",
-        registration,
-        meeting.row,
-        span=None,
-        now=now,
-        position=await waitlist_position(registration),
-    )
-    await audit.write(
+    await _queue_with_place("waitlisted", registration, meeting, now=now)
+    await _audit_change(
         by,
         "registration.waitlisted",
-        "registration",
-        registration["id"],
-        meeting_slug=meeting.row["slug"],
+        registration,
+        meeting,
         now=now,
         summary="its category needs no approval: on the waiting list",
     )
@@ -347,12 +334,11 @@ async def choose_sessions(
             if sid not in current:
                 await _add_session_choice(registration, sessions[sid], now=now)
         if removed or set(wanted) - current:
-            await audit.write(
+            await _audit_change(
                 by,
                 "registration.sessions-chosen",
-                "registration",
-                registration["id"],
-                meeting_slug=meeting.row["slug"],
+                registration,
+                meeting,
                 now=now,
                 data={"sessions": wanted},
             )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from idmevents import audit, db
+from idmevents import db
 from idmevents.audit import PARTICIPANT, Actor
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import gettext
@@ -16,16 +17,15 @@ from idmevents.registrations.services._locks import (
     _lock_registration,
     _Meeting,
     _next_waitlist_seq,
-    _seats_left,
-    _status_counts,
 )
+from idmevents.registrations.services._record import _audit_change, _queue_with_place
 from idmevents.registrations.services._register import _closed_conflict
 from idmevents.registrations.services._seats import (
-    _beyond_capacity,
     _confirm,
     _decide,
     _drop_sessions,
     _fill_seats,
+    _past_last_seat,
 )
 from idmevents.registrations.tables import Registration
 from idmevents.registrations.views import (
@@ -37,6 +37,19 @@ from idmevents.registrations.views import (
 )
 
 
+@dataclass(frozen=True)
+class _Ending:
+    """How a registration ends: its status (also the kind of email the person gets), the columns
+    set with it, what the email says, and the audit entry's summary and action (by default
+    `registration.<status>`)."""
+
+    status: str
+    changes: dict
+    email_context: dict
+    summary: str = ""
+    action: str = ""
+
+
 async def approve(
     registration_id: int, *, by: Actor, now: datetime, over_capacity: bool = False
 ) -> RegistrationResult:
@@ -46,26 +59,16 @@ async def approve(
     of delegation approved late); the audit entry says the meeting went over its capacity.
     """
     async with db.write_transaction():
-        registration, meeting = await _lock_registration(registration_id)
-        if registration["status"] != "pending":
-            raise Conflict(
-                gettext("Only a registration awaiting approval can be approved."),
-                reason="not-pending",
-            )
+        registration, meeting = await _lock_registration(
+            registration_id,
+            "pending",
+            gettext("Only a registration awaiting approval can be approved."),
+        )
         await _fill_seats(meeting, now=now)
-        pool = meeting.pool_of(registration)
-        capacity = meeting.capacity_of(pool)
-        counts = await _status_counts(meeting.id, pool)
-        left = await _seats_left(meeting, counts, now, pool)
-        full = left is not None and left <= 0
-        if not full or over_capacity:
+        beyond = await _past_last_seat(meeting, registration, now)
+        if beyond is None or over_capacity:
             registration = await _confirm(
-                registration,
-                meeting,
-                now=now,
-                email_kind="approved",
-                by=by,
-                beyond=_beyond_capacity(capacity, counts) if full else None,
+                registration, meeting, now=now, email_kind="approved", by=by, beyond=beyond
             )
         else:
             seq = await _next_waitlist_seq(meeting.id)
@@ -81,21 +84,18 @@ async def approve(
                 "waitlist_seq": seq,
                 "updated_at": now,
             }
-            await emails.queue(
+            await _queue_with_place(
                 "approved",
                 registration,
-                meeting.row,
-                span=None,
+                meeting,
                 now=now,
-                position=await waitlist_position(registration),
                 sessions=await session_choices(meeting.id, registration),
             )
-            await audit.write(
+            await _audit_change(
                 by,
                 "registration.approved",
-                "registration",
-                registration["id"],
-                meeting_slug=meeting.row["slug"],
+                registration,
+                meeting,
                 now=now,
                 summary="approved onto the waiting list",
             )
@@ -117,77 +117,33 @@ async def reject(
             gettext("Some fields need your attention."),
             fields={"reason": gettext("Use at most %(limit)s characters.") % {"limit": 2000}},
         )
-    return await _end_registration(
-        registration_id,
-        status="rejected",
-        changes={Registration.rejection_reason: reason},
-        email_kind="rejected",
-        email_context={"reason": reason},
-        action="registration.rejected",
-        summary=reason,
-        by=by,
-        now=now,
+    ending = _Ending(
+        "rejected", {Registration.rejection_reason: reason}, {"reason": reason}, reason
     )
+    return await _end_registration(registration_id, ending, by=by, now=now)
 
 
 async def cancel(registration_id: int, *, by: Actor, now: datetime) -> RegistrationResult:
     """Cancel a registration (by its owner, or removed by an organizer); a confirmed seat moves on."""
-    return await _end_registration(
-        registration_id,
-        status="cancelled",
-        changes={Registration.cancelled_at: now},
-        email_kind="cancelled",
-        email_context={"by_organizer": by != PARTICIPANT},
-        action="registration.cancelled",
-        summary="",
-        by=by,
-        now=now,
+    ending = _Ending(
+        "cancelled", {Registration.cancelled_at: now}, {"by_organizer": by != PARTICIPANT}
     )
+    return await _end_registration(registration_id, ending, by=by, now=now)
 
 
 async def _end_registration(
-    registration_id: int,
-    *,
-    status: str,
-    changes: dict,
-    email_kind: str,
-    email_context: dict,
-    action: str,
-    summary: str,
-    by: Actor,
-    now: datetime,
+    registration_id: int, ending: _Ending, *, by: Actor, now: datetime
 ) -> RegistrationResult:
     """Cancel or reject: the status, the person's session places, their email, the audit entry,
     and — when they held a seat — the waiting list moving up, all in one transaction."""
     async with db.write_transaction():
         registration, meeting = await _lock_registration(registration_id)
-        registration = await _end_locked(
-            registration,
-            meeting,
-            status=status,
-            changes=changes,
-            email_kind=email_kind,
-            email_context=email_context,
-            action=action,
-            summary=summary,
-            by=by,
-            now=now,
-        )
+        registration = await _end_locked(registration, meeting, ending, by=by, now=now)
         return await _result(registration)
 
 
 async def _end_locked(
-    registration: dict,
-    meeting: _Meeting,
-    *,
-    status: str,
-    changes: dict,
-    email_kind: str,
-    email_context: dict,
-    action: str,
-    summary: str,
-    by: Actor,
-    now: datetime,
+    registration: dict, meeting: _Meeting, ending: _Ending, *, by: Actor, now: datetime
 ) -> dict:
     """`_end_registration` inside the caller's transaction, the meeting locked."""
     if registration["status"] not in ACTIVE_STATUSES:
@@ -197,18 +153,18 @@ async def _end_locked(
         )
     was_confirmed = registration["status"] == "confirmed"
     await Registration.update(
-        {Registration.status: status, Registration.updated_at: now, **changes}
+        {Registration.status: ending.status, Registration.updated_at: now, **ending.changes}
     ).where(Registration.id == registration["id"])
     registration = registration | {
-        "status": status,
+        "status": ending.status,
         "updated_at": now,
-        **{column._meta.name: value for column, value in changes.items()},
+        **{column._meta.name: value for column, value in ending.changes.items()},
     }
     # The calendar's cancellation takes away the person's agenda as it stood: read it first.
     held = await places_held(registration["id"])
     await _drop_sessions(registration, now=now)
     await emails.queue(
-        email_kind,
+        ending.status,
         registration,
         meeting.row,
         span=await meeting.span() if was_confirmed else None,
@@ -216,17 +172,10 @@ async def _end_locked(
         registration_open=registration_is_open(meeting.row, now),
         invitation="CANCEL" if was_confirmed else None,
         chosen=held,
-        **email_context,
+        **ending.email_context,
     )
-    await audit.write(
-        by,
-        action,
-        "registration",
-        registration["id"],
-        meeting_slug=meeting.row["slug"],
-        now=now,
-        summary=summary,
-    )
+    action = ending.action or f"registration.{ending.status}"
+    await _audit_change(by, action, registration, meeting, now=now, summary=ending.summary)
     if was_confirmed:
         await _fill_seats(meeting, now=now)
     return registration
@@ -289,14 +238,8 @@ async def reinstate(
         await emails.queue_announcement(
             registration, now=now, position=position, with_sessions=True
         )
-        await audit.write(
-            by,
-            "registration.reinstated",
-            "registration",
-            registration["id"],
-            meeting_slug=meeting.row["slug"],
-            now=now,
-            summary=status,
+        await _audit_change(
+            by, "registration.reinstated", registration, meeting, now=now, summary=status
         )
         return RegistrationResult(registration, position, choices)
 
@@ -316,12 +259,11 @@ async def _reconsider(
     reason = registration["rejection_reason"]
     registration = registration | {column._meta.name: value for column, value in changes.items()}
     await emails.queue("reconsidered", registration, meeting.row, span=None, now=now)
-    await audit.write(
+    await _audit_change(
         by,
         "registration.reconsidered",
-        "registration",
-        registration["id"],
-        meeting_slug=meeting.row["slug"],
+        registration,
+        meeting,
         now=now,
         summary="rejection withdrawn: pending",
         data={"rejection_reason": reason},

@@ -43,37 +43,31 @@ EDIT_FIELDS = PERSON_FIELDS
 DETAIL_FIELDS = tuple(name for name in EDIT_FIELDS if name not in {"email", "category"})
 
 
-class RegistrationForm(msgspec.Struct, kw_only=True):
-    """What a person submitted, as text and flags; `problems` holds what the edge already found
-    wrong with its shape (a number where text belongs, an unknown field), keyed by field."""
+class DetailsForm(msgspec.Struct, kw_only=True):
+    """The details a participant may change from their private page; `problems` holds what the
+    edge already found wrong with their shape (a number where text belongs, an unknown field),
+    keyed by field."""
 
     given_name: str = ""
     family_name: str = ""
-    email: str = ""
     organization: str = ""
     position: str = ""
-    category: str = ""
     country: str = ""
     language: str = "en"
     accessibility_needs: str = ""
+    problems: dict[str, str] = {}
+
+
+class RegistrationForm(DetailsForm, kw_only=True):
+    """What a person submitted, as text and flags: the details, and what only registering sets
+    (the address, the category, consent, sessions, attendance)."""
+
+    email: str = ""
+    category: str = ""
     consent: bool = False
     list_consent: bool = False
     sessions: list[int] = []
     attendance: str = ""  # in_person | online; "" lets the meeting's mode decide
-    problems: dict[str, str] = {}
-
-
-class DetailsForm(msgspec.Struct, kw_only=True):
-    """The details a participant may change from their private page."""
-
-    given_name: str = ""
-    family_name: str = ""
-    organization: str = ""
-    position: str = ""
-    country: str = ""
-    language: str = "en"
-    accessibility_needs: str = ""
-    problems: dict[str, str] = {}
 
 
 class RegistrationEdit(msgspec.Struct, kw_only=True):
@@ -229,28 +223,9 @@ def check_registration(
     attendance is checked against its mode (and decided by it when the form leaves it out)."""
     problems = dict(form.problems)
     attendance = check_attendance(form.attendance, meeting, problems)
-    given_name = _check_text(
-        "given_name", form.given_name, problems, required=gettext("Enter your given name.")
-    )
-    family_name = _check_text(
-        "family_name", form.family_name, problems, required=gettext("Enter your family name.")
-    )
     email = _check_email(form.email, problems)
-    organization = _check_text(
-        "organization",
-        form.organization,
-        problems,
-        required=gettext("Enter the organization, ministry or mission you represent."),
-    )
-    position = _check_text("position", form.position, problems, required=None)
     category = _check_category(form.category, problems)
-    country = _check_country(
-        form.country, category, problems, category_known="category" not in problems
-    )
-    language = _check_language(form.language, problems)
-    needs = _check_text(
-        "accessibility_needs", form.accessibility_needs, problems, required=None, multiline=True
-    )
+    details = _checked_details(form, category, problems, category_known="category" not in problems)
     if "consent" not in problems and form.consent is not True:
         problems["consent"] = gettext(
             "You must agree to the use of your details for this meeting to register."
@@ -262,20 +237,11 @@ def check_registration(
             problems["sessions"] = gettext(
                 "These are not sessions of this meeting that you can sign up for: %(ids)s."
             ) % {"ids": ", ".join(unknown)}
-    if problems:
-        raise InvalidInput(
-            gettext("Some fields need your attention."), fields=_in_form_order(problems)
-        )
+    _refuse(problems)
     return RegistrationForm(
-        given_name=given_name,
-        family_name=family_name,
+        **{name: getattr(details, name) for name in DETAIL_FIELDS},
         email=email,
-        organization=organization,
-        position=position,
         category=category,
-        country=country,
-        language=language,
-        accessibility_needs=needs,
         consent=True,
         list_consent=form.list_consent is True,
         sessions=sessions,
@@ -286,15 +252,16 @@ def check_registration(
 def check_details(form: DetailsForm, category: str) -> DetailsForm:
     problems = dict(form.problems)
     cleaned = _checked_details(form, category, problems)
-    if problems:
-        raise InvalidInput(
-            gettext("Some fields need your attention."), fields=_in_form_order(problems)
-        )
+    _refuse(problems)
     return cleaned
 
 
 def _checked_details(
-    form: DetailsForm, category: str, problems: dict[str, str], *, category_known: bool = True
+    form: DetailsForm,
+    category: str,
+    problems: dict[str, str],
+    *,
+    category_known: bool = True,
 ) -> DetailsForm:
     """The details cleaned up; what is wrong with them is added to `problems`."""
     return DetailsForm(
@@ -337,6 +304,14 @@ def _as_form(data: Mapping[str, Any], kind: type[msgspec.Struct]) -> Any:
 
 # The registration form's fields, top to bottom.
 _FIELD_ORDER = (*EDIT_FIELDS, "attendance", "sessions", "consent")
+
+
+def _refuse(problems: dict[str, str]) -> None:
+    """InvalidInput naming every bad field, in the form's order; nothing when there is none."""
+    if problems:
+        raise InvalidInput(
+            gettext("Some fields need your attention."), fields=_in_form_order(problems)
+        )
 
 
 def _in_form_order(problems: dict[str, str]) -> dict[str, str]:

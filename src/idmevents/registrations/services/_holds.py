@@ -14,19 +14,19 @@ from datetime import datetime
 
 import msgspec
 
-from idmevents import audit, db
+from idmevents import db
 from idmevents.audit import Actor
-from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import emails
 from idmevents.registrations.labels import ACTIVE_STATUSES
-from idmevents.registrations.services._decisions import _end_locked
+from idmevents.registrations.services._decisions import _end_locked, _Ending
 from idmevents.registrations.services._forms import (
     _check_country,
     _check_language,
     _check_text,
-    _in_form_order,
+    _refuse,
     normalize_email,
 )
 from idmevents.registrations.services._locks import (
@@ -38,6 +38,7 @@ from idmevents.registrations.services._locks import (
     _status_counts,
     holds_released,
 )
+from idmevents.registrations.services._record import _audit_change
 from idmevents.registrations.services._seats import _fill_seats
 from idmevents.registrations.tables import Registration, SeatHold
 from idmevents.registrations.views import RegistrationResult, _result, new_token
@@ -77,17 +78,14 @@ def check_held_person(person: HeldPerson) -> HeldPerson:
             email = normalized
     country = _check_country(person.country, person.category, problems, category_known=False)
     language = _check_language(person.language, problems)
-    if problems:
-        raise InvalidInput(
-            gettext("Some fields need your attention."), fields=_in_form_order(problems)
-        )
-    return HeldPerson(
+    _refuse(problems)
+    return msgspec.structs.replace(
+        person,
         given_name=given,
         family_name=family,
         email=email,
         position=position,
         organization=organization,
-        category=person.category,
         country=country,
         language=language,
         list_consent=person.list_consent is True,
@@ -165,18 +163,14 @@ async def register_in_hold(
             old = await Registration.select().where(Registration.id == replacing).first()
             if old is None or old["seat_hold"] != hold_id:
                 raise NotFound(gettext("There is no such delegate in this delegation."))
-            await _end_locked(
-                old,
-                meeting,
-                status="cancelled",
-                changes={Registration.cancelled_at: now},
-                email_kind="cancelled",
-                email_context={"by_organizer": True},
+            ending = _Ending(
+                "cancelled",
+                {Registration.cancelled_at: now},
+                {"by_organizer": True},
+                f"replaced by {person.given_name} {person.family_name}",
                 action="registration.replaced",
-                summary=f"replaced by {person.given_name} {person.family_name}",
-                by=by,
-                now=now,
             )
+            await _end_locked(old, meeting, ending, by=by, now=now)
         if await hold_used(hold_id) >= hold["seats"]:
             raise Conflict(
                 gettext("Every seat of this quota (%(seats)s) is taken.")
@@ -224,12 +218,11 @@ async def register_in_hold(
         await emails.queue_announcement(
             registration, now=now, position=result.waitlist_position, with_sessions=False
         )
-        await audit.write(
+        await _audit_change(
             by,
             "registration.created",
-            "registration",
-            registration["id"],
-            meeting_slug=meeting.row["slug"],
+            registration,
+            meeting,
             now=now,
             summary=f"{person.given_name} {person.family_name} named into held seats: {status}",
         )

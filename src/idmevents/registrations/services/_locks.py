@@ -5,7 +5,7 @@ from __future__ import annotations
 from piccolo.query.functions.aggregate import Count, Max
 
 from idmevents import db
-from idmevents.errors import NotFound
+from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.invitation import MeetingSpan
@@ -62,19 +62,23 @@ async def _lock_meeting(meeting_id: int, span: MeetingSpan | None = None) -> _Me
     return _Meeting(row, span)
 
 
-async def _lock_registration(registration_id: int) -> tuple[dict, _Meeting]:
-    """The registration and its meeting, the meeting locked first (the one lock order everywhere)."""
-    found = (
-        await Registration.select(Registration.meeting)
-        .where(Registration.id == registration_id)
-        .first()
+async def _lock_registration(
+    registration_id: int, expected: str | None = None, refusal: str = ""
+) -> tuple[dict, _Meeting]:
+    """The registration and its meeting, the meeting locked first (the one lock order everywhere).
+
+    With `expected`, a registration in another status is refused: Conflict(`refusal`, reason
+    "not-<expected>")."""
+    found = await db.first_found(
+        Registration.select(Registration.meeting).where(Registration.id == registration_id),
+        gettext("There is no such registration."),
     )
-    if found is None:
-        raise NotFound(gettext("There is no such registration."))
     meeting = await _lock_meeting(found["meeting"])
     registration = await Registration.select().where(Registration.id == registration_id).first()
     if registration is None:  # deleted while we waited for the lock
         raise NotFound(gettext("There is no such registration."))
+    if expected is not None and registration["status"] != expected:
+        raise Conflict(refusal, reason=f"not-{expected}")
     return registration, meeting
 
 

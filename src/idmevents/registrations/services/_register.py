@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from idmevents import audit, db
+from idmevents import db
 from idmevents.audit import PARTICIPANT
 from idmevents.errors import Conflict
 from idmevents.i18n import gettext
@@ -23,6 +23,7 @@ from idmevents.registrations.services._forms import (
     normalize_email,
 )
 from idmevents.registrations.services._locks import _lock_meeting, _Meeting, _registration_by_email
+from idmevents.registrations.services._record import _audit_change, _queue_with_place
 from idmevents.registrations.services._seats import _add_session_choice, _decide
 from idmevents.registrations.tables import Registration
 from idmevents.registrations.views import (
@@ -67,15 +68,7 @@ async def _send_link_again(
     )
     if recent:
         return
-    await emails.queue(
-        "link",
-        registration,
-        meeting.row,
-        span=None,
-        now=now,
-        position=await waitlist_position(registration),
-        requested=requested,
-    )
+    await _queue_with_place("link", registration, meeting, now=now, requested=requested)
 
 
 def _closed_conflict(meeting: dict, now: datetime) -> Conflict:
@@ -232,12 +225,11 @@ async def _register_locked(
     await emails.queue_announcement(
         registration, now=now, position=position, with_sessions=bool(form.sessions)
     )
-    await audit.write(
+    await _audit_change(
         PARTICIPANT,
         "registration.created",
-        "registration",
-        registration["id"],
-        meeting_slug=locked.row["slug"],
+        registration,
+        locked,
         now=now,
         summary=f"{form.given_name} {form.family_name} registered: {status}",
     )

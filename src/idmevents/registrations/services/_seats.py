@@ -6,7 +6,7 @@ from datetime import datetime
 
 from piccolo.query.functions.aggregate import Max
 
-from idmevents import audit, db
+from idmevents import db
 from idmevents.audit import SYSTEM, Actor
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import gettext
@@ -20,6 +20,7 @@ from idmevents.registrations.services._locks import (
     _seats_left,
     _status_counts,
 )
+from idmevents.registrations.services._record import _audit_change
 from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.registrations.views import (
     ATTENDANCES,
@@ -93,12 +94,11 @@ async def _confirm(
     summary = f"{registration['given_name']} {registration['family_name']} confirmed"
     if beyond is not None:
         summary += f" beyond capacity ({beyond['confirmed']} of {beyond['capacity']} seats)"
-    await audit.write(
+    await _audit_change(
         by,
         f"registration.{email_kind}",
-        "registration",
-        registration["id"],
-        meeting_slug=meeting.row["slug"],
+        registration,
+        meeting,
         now=now,
         summary=summary,
         data={"over_capacity": beyond} if beyond is not None else None,
@@ -248,36 +248,32 @@ async def promote(
     capacity (a speaker's assistant, a late head of delegation).
     """
     async with db.write_transaction():
-        registration, meeting = await _lock_registration(registration_id)
-        if registration["status"] != "waitlisted":
-            raise Conflict(
-                gettext("Only a registration on the waiting list can be promoted."),
-                reason="not-waitlisted",
-            )
-        pool = meeting.pool_of(registration)
-        capacity = meeting.capacity_of(pool)
-        counts = await _status_counts(meeting.id, pool)
-        left = await _seats_left(meeting, counts, now, pool)
-        full = left is not None and left <= 0
-        if full and not over_capacity:
+        registration, meeting = await _lock_registration(
+            registration_id,
+            "waitlisted",
+            gettext("Only a registration on the waiting list can be promoted."),
+        )
+        beyond = await _past_last_seat(meeting, registration, now)
+        if beyond is not None and not over_capacity:
             raise Conflict(
                 gettext("The meeting is full: there is no free seat to promote anyone to."),
                 reason="full",
             )
         registration = await _confirm(
-            registration,
-            meeting,
-            now=now,
-            email_kind="promoted",
-            by=by,
-            beyond=_beyond_capacity(capacity, counts) if full else None,
+            registration, meeting, now=now, email_kind="promoted", by=by, beyond=beyond
         )
         return await _result(registration)
 
 
-def _beyond_capacity(capacity: int | None, counts: dict[str, int]) -> dict[str, int]:
-    """What the audit log keeps of a confirmation past the last seat: seats taken after it."""
-    return {"confirmed": counts.get("confirmed", 0) + 1, "capacity": capacity or 0}
+async def _past_last_seat(meeting: _Meeting, registration: dict, now: datetime) -> dict | None:
+    """None while the person's seat pool has a free seat; else what the audit log keeps of
+    confirming them past the last one: the seats taken after it, and the capacity."""
+    pool = meeting.pool_of(registration)
+    counts = await _status_counts(meeting.id, pool)
+    left = await _seats_left(meeting, counts, now, pool)
+    if left is None or left > 0:
+        return None
+    return {"confirmed": counts.get("confirmed", 0) + 1, "capacity": meeting.capacity_of(pool) or 0}
 
 
 async def fill_free_seats(meeting_id: int, *, now: datetime) -> None:
@@ -331,12 +327,11 @@ async def change_attendance(
         ).where(Registration.id == registration_id)
         before = registration["attendance"]
         registration = registration | {"attendance": attendance, "updated_at": now}
-        await audit.write(
+        await _audit_change(
             by,
             "registration.attendance",
-            "registration",
-            registration["id"],
-            meeting_slug=meeting.row["slug"],
+            registration,
+            meeting,
             now=now,
             summary=f"{registration['given_name']} {registration['family_name']}: "
             f"{before} → {attendance}",

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.delegations import participants as participants_list
@@ -20,7 +20,7 @@ from idmevents.delegations import services, visa_letters
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
 from idmevents.web.common import error_specs, request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerApi
 
 Language = Annotated[str, msgspec.Meta(pattern="^(en|fr|es)$")]
 
@@ -186,11 +186,9 @@ def delegation_out(row: dict, slug: str) -> DelegationOut:
     )
 
 
-class DelegationsApi(Controller):
+class DelegationsApi(OrganizerApi):
     path = "/api/v1"
     tags = ["delegations"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @post(
         "/meetings/{slug:str}/delegations",

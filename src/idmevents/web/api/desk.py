@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from idmevents.registrations import desk, services
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.web.common import NO_TOKEN, error_specs, request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerApi
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
 Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
@@ -285,11 +285,9 @@ def decision_route(action: str, *, name: str, summary: str, responses: dict = AC
     )
 
 
-class RegistrationDeskApi(Controller):
+class RegistrationDeskApi(OrganizerApi):
     path = "/api/v1"
     tags = ["registrations"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @get(
         "/meetings/{slug:str}/registrations",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.meetings import builder
@@ -26,15 +26,13 @@ from idmevents.web.api.agenda_schemas import (
     meeting_out,
     meeting_values,
 )
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerApi
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 
-class MeetingsApiController(Controller):
+class MeetingsApiController(OrganizerApi):
     path = "/api/v1"
     tags = ["agenda"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @get("/meetings", name="api_meetings", responses=ERRORS)
     async def list_meetings(self, request: Request) -> list[MeetingOut]:

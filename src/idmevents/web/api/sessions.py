@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.meetings import builder, panelists, teams
@@ -34,15 +34,13 @@ from idmevents.web.api.agenda_schemas import (
     room_out,
     texts_in,
 )
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerApi
 from idmevents.web.scope import visible_meeting_ids
 
 
-class SessionsApiController(Controller):
+class SessionsApiController(OrganizerApi):
     path = "/api/v1"
     tags = ["agenda"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @post("/meetings/{slug:str}/rooms", name="api_room_create", responses=ERRORS)
     async def create_room(

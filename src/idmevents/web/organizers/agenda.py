@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -22,7 +22,7 @@ from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
 from idmevents.registrations.labels import language_label
 from idmevents.web.common import request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers import forms
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
@@ -107,10 +107,8 @@ def meeting_days(meeting: dict) -> list:
     return days
 
 
-class MeetingAdminController(Controller):
+class MeetingAdminController(OrganizerPages):
     path = "/admin/meetings"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_meetings")
     async def index(self, request: Request, done: FromQuery[str | None] = None) -> Template:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
@@ -16,7 +16,7 @@ from idmevents.badges import batch, codes, services
 from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE
 from idmevents.errors import InvalidInput
 from idmevents.meetings.services import get_meeting
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import CheckinPages, OrganizerPages
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -56,10 +56,8 @@ def _print_context(meeting: dict, totals: services.Totals, **extra: Any) -> dict
     }
 
 
-class BadgePrintController(Controller):
+class BadgePrintController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/badges"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_badges")
     async def form(self, slug: FromPath[str]) -> Template:
@@ -135,10 +133,8 @@ async def _act(
     return await _desk(meeting, result=result)
 
 
-class CheckInDeskController(Controller):
+class CheckInDeskController(CheckinPages):
     path = "/admin/checkin"
-    guards = [requires_role("checkin")]
-    include_in_schema = False
 
     @get("/", name="checkin_desk")
     async def index(self, request: Request) -> Template:

@@ -20,7 +20,7 @@ from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
 from idmevents.web.common import request_actor as actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages, requires_role
 from idmevents.web.organizers.agenda import form_data, now
 
 TEMPLATE = "admin/delegations/list.html.jinja2"
@@ -42,10 +42,8 @@ DONE = {
 }
 
 
-class DelegationAdminController(Controller):
+class DelegationAdminController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/delegations"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     async def _context(self, slug: str, **extra: Any) -> dict[str, Any]:
         meeting = await desk.get_meeting(slug)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -19,7 +19,7 @@ from idmevents.meetings.tables import Meeting
 from idmevents.validation import MAX_ID, is_row_id
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.flash import flash
-from idmevents.web.guards import requires_role, safe_next
+from idmevents.web.guards import OrganizerApi, OrganizerPages, safe_next
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 PAGE_SIZE = 50
@@ -65,10 +65,8 @@ async def _message(outbox_id: int) -> tuple[services.OutboxEntry, str]:
         raise NotFound(gettext("There is no such email in the outbox.")) from None
 
 
-class OutboxController(Controller):
+class OutboxController(OrganizerPages):
     path = "/admin/outbox"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_outbox")
     async def index(
@@ -233,11 +231,9 @@ def _item(entry: services.OutboxEntry, slugs: dict[int, str]) -> OutboxItem:
     )
 
 
-class OutboxApi(Controller):
+class OutboxApi(OrganizerApi):
     path = "/api/v1/outbox"
     tags = ["mail"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @get("/", name="api_outbox", responses=API_ERRORS)
     async def list_outbox(

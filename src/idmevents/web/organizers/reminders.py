@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -17,7 +17,7 @@ from idmevents.meetings import builder
 from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import reminders
 from idmevents.web.common import request_actor as actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers.agenda import failed, form_data
 
 
@@ -35,10 +35,8 @@ DONE = {
 TEMPLATE = "admin/meetings/reminders.html.jinja2"
 
 
-class ReminderAdminController(Controller):
+class ReminderAdminController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/reminders"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @staticmethod
     async def _context(meeting: dict, values: dict | None = None) -> dict[str, Any]:

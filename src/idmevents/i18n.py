@@ -87,6 +87,13 @@ def gettext(message: str) -> str:
     return translations(current_language()).gettext(message)
 
 
+def mark(message: str) -> str:
+    """Marks a message for the catalogs and returns it untranslated: for labels kept in tables
+    (roles, kinds, "done" notices), translated with `gettext` where they are shown. Imported as
+    `_` (`from idmevents.i18n import mark as _`), the keyword the extractor looks for."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language()).ngettext(singular, plural, n)
 

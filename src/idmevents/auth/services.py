@@ -26,6 +26,7 @@ from idmevents.auth.passwords import (
 from idmevents.auth.tables import ApiToken, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
+from idmevents.i18n import mark as _
 
 # Lowest to highest: each role may do what the roles below it may.
 ROLES = ("checkin", "organizer", "admin")
@@ -52,11 +53,6 @@ class CurrentUser(msgspec.Struct, frozen=True):
     @property
     def label(self) -> str:
         return self.display_name or self.email
-
-
-def _(message: str) -> str:
-    """Marks a label for the catalog; translated where it is shown."""
-    return message
 
 
 ROLE_LABELS = {

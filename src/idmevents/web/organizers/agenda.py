@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from idmevents import content
 from idmevents.errors import AppError, Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, gettext, ngettext
+from idmevents.i18n import mark as _
 from idmevents.meetings import builder, services
 from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
@@ -25,12 +26,6 @@ from idmevents.web.common import request_actor
 from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers import forms
 from idmevents.web.scope import only_visible, visible_meeting_ids
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalog; it is translated when shown."""
-    return message
-
 
 # The content fields organizers translate: (field, label, several lines), see
 # templates/admin/_translations.html.jinja2.

@@ -18,6 +18,7 @@ from idmevents.delegations import participants as participants_list
 from idmevents.delegations import services
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
+from idmevents.i18n import mark as _
 from idmevents.registrations import desk
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import OrganizerPages, requires_role
@@ -27,10 +28,6 @@ TEMPLATE = "admin/delegations/list.html.jinja2"
 FIELDS = services.FORM_FIELDS
 # A CSV of focal points is small: one line per State.
 MAX_CSV_BYTES = 200_000
-
-
-def _(message: str) -> str:
-    return message
 
 
 DONE = {

@@ -13,18 +13,13 @@ from litestar.response import Redirect, Template
 from idmevents import clock
 from idmevents.errors import AppError
 from idmevents.i18n import current_language, gettext
+from idmevents.i18n import mark as _
 from idmevents.meetings import builder
 from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import reminders
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers.agenda import failed, form_data
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalog; it is translated when shown."""
-    return message
-
 
 DONE = {
     "saved": _("The reminders were saved."),

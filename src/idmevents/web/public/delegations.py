@@ -15,14 +15,11 @@ from idmevents.audit import Actor
 from idmevents.delegations import services, visa_letters
 from idmevents.errors import AppError, NotFound
 from idmevents.i18n import current_language, gettext
+from idmevents.i18n import mark as _
 from idmevents.registrations import desk
 
 TEMPLATE = "delegations/nominate.html.jinja2"
 FIELDS = ("honorific", "given_name", "family_name", "position", "email")
-
-
-def _(message: str) -> str:
-    return message
 
 
 DONE = {

@@ -17,6 +17,7 @@ from idmevents.piccolo_conf import DB
 from idmevents.settings import create_private_file
 
 if TYPE_CHECKING:
+    from piccolo.columns import Column, ForeignKey
     from piccolo.engine.base import Engine
     from piccolo.table import Table
 
@@ -51,6 +52,17 @@ def locked(query):
     if is_sqlite():
         return query
     return query.lock_rows()
+
+
+def through(foreign_key: ForeignKey, *names: str, **renamed: str) -> list[Column]:
+    """Columns of the row a foreign key points at, for a select that reads both rows in one query.
+
+    Each column is named in the result by its own name, or as `renamed` says:
+    `through(ApiToken.user, "email", id="user_id")` reads the user's email as `email` and id as
+    `user_id`. A chain works too: `through(SessionPanelist.meeting_session.meeting, "slug")`.
+    """
+    columns = {name: name for name in names} | renamed
+    return [getattr(foreign_key, name).as_alias(alias) for name, alias in columns.items()]
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
-from idmevents.db import write_transaction
+from idmevents.db import through, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.builder import SLUG_PATTERN, bump_sequence, mark_agenda_changed
@@ -207,14 +207,15 @@ async def panelist_sessions(panelist_id: int) -> list[dict]:
     return (
         await SessionPanelist.select(
             SessionPanelist.role,
-            SessionPanelist.meeting_session.id.as_alias("id"),
-            SessionPanelist.meeting_session.title.as_alias("title"),
-            SessionPanelist.meeting_session.starts_at.as_alias("starts_at"),
-            SessionPanelist.meeting_session.ends_at.as_alias("ends_at"),
-            SessionPanelist.meeting_session.status.as_alias("status"),
-            SessionPanelist.meeting_session.meeting.slug.as_alias("meeting_slug"),
-            SessionPanelist.meeting_session.meeting.title.as_alias("meeting_title"),
-            SessionPanelist.meeting_session.meeting.timezone.as_alias("timezone"),
+            *through(
+                SessionPanelist.meeting_session, "id", "title", "starts_at", "ends_at", "status"
+            ),
+            *through(
+                SessionPanelist.meeting_session.meeting,
+                "timezone",
+                slug="meeting_slug",
+                title="meeting_title",
+            ),
         )
         .where(SessionPanelist.panelist == panelist_id)
         .order_by(SessionPanelist.meeting_session.starts_at)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from idmevents import content
+from idmevents.db import through
 from idmevents.errors import NotFound
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
 from idmevents.settings import get_settings
@@ -191,13 +192,16 @@ async def panelist_roles(
             SessionPanelist.meeting_session,
             SessionPanelist.role,
             SessionPanelist.position,
-            SessionPanelist.panelist.id.as_alias("panelist_id"),
-            SessionPanelist.panelist.slug.as_alias("slug"),
-            SessionPanelist.panelist.honorific.as_alias("honorific"),
-            SessionPanelist.panelist.name.as_alias("name"),
-            SessionPanelist.panelist.position.as_alias("panelist_position"),
-            SessionPanelist.panelist.organization.as_alias("organization"),
-            SessionPanelist.panelist.translations.as_alias("panelist_translations"),
+            *through(
+                SessionPanelist.panelist,
+                "slug",
+                "honorific",
+                "name",
+                "organization",
+                id="panelist_id",
+                position="panelist_position",
+                translations="panelist_translations",
+            ),
         )
         .where(SessionPanelist.meeting_session.is_in(session_ids))
         .order_by(SessionPanelist.position)

@@ -14,7 +14,7 @@ from datetime import datetime
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.auth.tables import User
-from idmevents.db import is_unique_violation, write_transaction
+from idmevents.db import is_unique_violation, through, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import (
@@ -41,11 +41,7 @@ async def meeting_ids_of_user(user_id: int) -> frozenset[int]:
 async def members(meeting_id: int) -> list[dict]:
     """The meeting's team, by name: id, email, display_name, role, active."""
     rows = await MeetingTeam.select(
-        MeetingTeam.user.id.as_alias("id"),
-        MeetingTeam.user.email.as_alias("email"),
-        MeetingTeam.user.display_name.as_alias("display_name"),
-        MeetingTeam.user.role.as_alias("role"),
-        MeetingTeam.user.active.as_alias("active"),
+        *through(MeetingTeam.user, "id", "email", "display_name", "role", "active"),
     ).where(MeetingTeam.meeting == meeting_id)
     return sorted(rows, key=lambda r: ((r["display_name"] or r["email"]).casefold(), r["id"]))
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
-from idmevents.db import locked, write_transaction
+from idmevents.db import locked, through, write_transaction
 from idmevents.errors import InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.builder._changes import (
@@ -76,9 +76,12 @@ async def get_session(session_id: int) -> dict:
         await MeetingSession.select(
             MeetingSession.all_columns(),
             MeetingSession.room.name.as_alias("room_name"),
-            MeetingSession.meeting.slug.as_alias("meeting_slug"),
-            MeetingSession.meeting.timezone.as_alias("timezone"),
-            MeetingSession.meeting.status.as_alias("meeting_status"),
+            *through(
+                MeetingSession.meeting,
+                "timezone",
+                slug="meeting_slug",
+                status="meeting_status",
+            ),
         )
         .where(MeetingSession.id == session_id)
         .first()
@@ -94,9 +97,7 @@ async def session_panelists(session_id: int) -> list[dict]:
             SessionPanelist.id,
             SessionPanelist.role,
             SessionPanelist.position,
-            SessionPanelist.panelist.id.as_alias("panelist_id"),
-            SessionPanelist.panelist.honorific.as_alias("honorific"),
-            SessionPanelist.panelist.name.as_alias("name"),
+            *through(SessionPanelist.panelist, "honorific", "name", id="panelist_id"),
         )
         .where(SessionPanelist.meeting_session == session_id)
         .order_by(SessionPanelist.position)

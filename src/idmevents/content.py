@@ -148,6 +148,18 @@ def clean_translations(
     return cleaned if ok else None
 
 
+def check_translations(
+    errors: dict, values: dict, fields: dict[str, tuple[int, str]], original: str, current: Any
+) -> None:
+    """Check `values["translations"]` in place, if given: cleaned by `clean_translations` and
+    merged into `current`, so that it becomes the whole new set (or the error is in `errors`)."""
+    if "translations" not in values:
+        return
+    cleaned = clean_translations(errors, values["translations"], fields, original=original)
+    if cleaned is not None:
+        values["translations"] = merge(current, cleaned)
+
+
 def merge(current: Any, changes: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """The translations after `changes`: a text replaces, an empty text removes."""
     merged = {lang: dict(texts) for lang, texts in load(current).items()}

@@ -15,10 +15,12 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from idmevents.piccolo_conf import DB
 from idmevents.settings import create_private_file
+from idmevents.validation import is_row_id
 
 if TYPE_CHECKING:
     from piccolo.columns import Column, ForeignKey
     from piccolo.engine.base import Engine
+    from piccolo.query import Select
     from piccolo.table import Table
 
 
@@ -63,6 +65,17 @@ def through(foreign_key: ForeignKey, *names: str, **renamed: str) -> list[Column
     """
     columns = {name: name for name in names} | renamed
     return [getattr(foreign_key, name).as_alias(alias) for name, alias in columns.items()]
+
+
+async def by_id(query: Select, row_id: object, missing: Exception) -> dict:
+    """The row of `query` (a select of one table) whose id is `row_id`; raises `missing` when there
+    is none, or when `row_id` is not a row id at all (a number the database cannot hold)."""
+    if not is_row_id(row_id):
+        raise missing
+    row = await query.where(query.table.id == row_id).first()
+    if row is None:
+        raise missing
+    return row
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -32,6 +32,7 @@ from idmevents.db import is_sqlite, write_transaction
 from idmevents.jobs import services
 from idmevents.jobs.services import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobCancelled
 from idmevents.jobs.tables import Job
+from idmevents.mail.worker import backoff_seconds
 
 if TYPE_CHECKING:
     from idmevents.settings import Settings
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 120.0
 # Progress is written at most this often (and always at the end): a handler may report per badge.
 REPORT_EVERY_SECONDS = 0.5
-MAX_IDLE_SECONDS = 30.0
 # A job whose worker died this many times is failed rather than tried again.
 MAX_ATTEMPTS = 3
 # How often the idle worker looks for expired results.
@@ -198,7 +198,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         except Exception:
             failures += 1
             log.exception("job worker: a pass failed (%d in a row); carrying on", failures)
-            wait = min(settings.mail.poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
+            wait = backoff_seconds(settings.mail.poll_seconds, failures)
         else:
             failures = 0
             if ran:

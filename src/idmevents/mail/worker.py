@@ -447,6 +447,12 @@ async def run_due_chores(
             log.exception("worker chore %s failed; it runs again later", name)
 
 
+def backoff_seconds(poll_seconds: float, failures: int) -> float:
+    """A worker's wait after `failures` failed passes in a row (the database is down): the poll
+    interval, doubled with each failure, at most MAX_IDLE_SECONDS. The job worker waits the same."""
+    return min(poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
+
+
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Send the outbox until `stop` is set: the loop of `idmevents worker` and of `serve`'s worker.
 
@@ -476,11 +482,11 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             stranded.append(exc.stranded)
             failures += 1
             log.warning("outbox worker: %s; they are given back when it answers again", exc)
-            wait = min(settings.mail.poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
+            wait = backoff_seconds(settings.mail.poll_seconds, failures)
         except Exception:
             failures += 1
             log.exception("outbox worker: a pass failed (%d in a row); carrying on", failures)
-            wait = min(settings.mail.poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
+            wait = backoff_seconds(settings.mail.poll_seconds, failures)
         else:
             failures = 0
             if handled:

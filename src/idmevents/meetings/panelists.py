@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
-from idmevents.db import through, write_transaction
+from idmevents.db import by_id, through, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.builder import SLUG_PATTERN, bump_sequence, mark_agenda_changed
@@ -69,12 +69,8 @@ async def list_panelists(query: str | None = None) -> list[dict]:
 
 
 async def get_panelist(panelist_id: int) -> dict:
-    if not is_row_id(panelist_id):
-        raise NotFound(gettext("There is no panelist %(id)s.") % {"id": panelist_id})
-    row = await Panelist.select().where(Panelist.id == panelist_id).first()
-    if row is None:
-        raise NotFound(gettext("There is no panelist %(id)s.") % {"id": panelist_id})
-    return row
+    missing = NotFound(gettext("There is no panelist %(id)s.") % {"id": panelist_id})
+    return await by_id(Panelist.select(), panelist_id, missing)
 
 
 def _validate(values: dict) -> dict[str, str]:

@@ -81,15 +81,8 @@ async def add_member(meeting_id: int, user_id: int, *, by: Actor, now: datetime)
             ):
                 raise Conflict(gettext("%(email)s is in the team already.") % user)
             await MeetingTeam.insert(MeetingTeam(meeting=meeting_id, user=user_id, added_at=now))
-            await audit(
-                by,
-                "meeting.team_add",
-                "meeting",
-                meeting_id,
-                meeting_slug=meeting["slug"],
-                summary=f"Added {user['email']} to the team",
-                data={"user": user_id},
-                now=now,
+            await _audit_team(
+                by, "add", meeting, user_id, f"Added {user['email']} to the team", now
             )
     except Exception as exc:
         if is_unique_violation(exc):
@@ -119,16 +112,25 @@ async def remove_member(meeting_id: int, user_id: int, *, by: Actor, now: dateti
         if row is None:
             raise NotFound(gettext("This account is not in the meeting's team."))
         await MeetingTeam.delete().where(MeetingTeam.id == row["id"])
-        await audit(
-            by,
-            "meeting.team_remove",
-            "meeting",
-            meeting_id,
-            meeting_slug=meeting["slug"],
-            summary=f"Removed {row['email']} from the team",
-            data={"user": user_id},
-            now=now,
+        await _audit_team(
+            by, "remove", meeting, user_id, f"Removed {row['email']} from the team", now
         )
+
+
+async def _audit_team(
+    by: Actor, change: str, meeting: dict, user_id: int, summary: str, now: datetime
+) -> None:
+    """The audit entry of a change to the team ("add" or "remove"), on the meeting."""
+    await audit(
+        by,
+        f"meeting.team_{change}",
+        "meeting",
+        meeting["id"],
+        meeting_slug=meeting["slug"],
+        summary=summary,
+        data={"user": user_id},
+        now=now,
+    )
 
 
 # Which meetings own an object named in a path: a set of meeting ids, or None when there is no

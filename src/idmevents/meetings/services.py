@@ -12,6 +12,7 @@ from idmevents import content
 from idmevents.db import through
 from idmevents.errors import NotFound
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
+from idmevents.records import copy_fields
 from idmevents.settings import get_settings
 
 SESSION_KINDS = ("opening", "keynote", "panel", "plenary", "break", "side-event", "closing")
@@ -231,22 +232,11 @@ def _agenda_item(row: dict, panelists: list[PanelistRole], original: str = "en")
     for lang, texts in content.load(row.get("room_translations")).items():
         if texts.get("name"):
             translations.setdefault(lang, {})["room_name"] = texts["name"]
-    return AgendaItem(
-        id=row["id"],
-        uid=row["uid"],
-        title=row["title"],
-        description=row["description"],
-        kind=row["kind"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        status=row["status"],
-        sequence=row["sequence"],
-        updated_at=row["updated_at"],
-        created_at=row["created_at"],
-        capacity=row["capacity"],
+    return copy_fields(
+        AgendaItem,
+        row,
         room_id=row["room"],
         room_name=row.get("room_name") or "",
-        illustrative=row["illustrative"],
         panelists=panelists,
         webcast_url=row.get("webcast_url") or "",
         translations=translations,

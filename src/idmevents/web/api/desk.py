@@ -17,6 +17,7 @@ import msgspec
 from litestar import Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from idmevents.records import copy_fields
 from idmevents.registrations import desk, services
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.web.common import NO_TOKEN, error_specs, request_actor
@@ -211,22 +212,11 @@ def registration_out(
     places: list[dict],
     checked_in_at: datetime | None,
 ) -> RegistrationOut:
-    return RegistrationOut(
-        id=registration["id"],
+    return copy_fields(
+        RegistrationOut,
+        registration,
         meeting=meeting_slug,
-        status=registration["status"],
-        attendance=registration["attendance"],
         waitlist_position=position,
-        given_name=registration["given_name"],
-        family_name=registration["family_name"],
-        email=registration["email"],
-        organization=registration["organization"],
-        position=registration["position"],
-        category=registration["category"],
-        country=registration["country"],
-        language=registration["language"],
-        accessibility_needs=registration["accessibility_needs"],
-        rejection_reason=registration["rejection_reason"],
         created_at=registration["created_at"].astimezone(UTC),
         updated_at=registration["updated_at"].astimezone(UTC),
         confirmed_at=_utc(registration["confirmed_at"]),
@@ -240,24 +230,12 @@ def registration_out(
 
 
 def counts_out(counts: desk.DeskCounts) -> CountsOut:
-    return CountsOut(
-        capacity=counts.capacity,
+    return copy_fields(
+        CountsOut,
+        counts,
         seats_taken=counts.taken,
-        seats_left=counts.seats_left,
-        waiting=counts.waiting,
-        by_status=counts.by_status,
         by_category={row.category: row.counts for row in counts.categories},
-        sessions=[
-            SessionCountOut(
-                session_id=s.id,
-                title=s.title,
-                capacity=s.capacity,
-                taken=s.taken,
-                places_left=s.places_left,
-                waiting=s.waiting,
-            )
-            for s in counts.sessions
-        ],
+        sessions=[copy_fields(SessionCountOut, s, session_id=s.id) for s in counts.sessions],
     )
 
 

@@ -16,6 +16,7 @@ from idmevents.errors import AppError, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services
 from idmevents.meetings.tables import Meeting
+from idmevents.records import copy_fields
 from idmevents.validation import MAX_ID, is_row_id
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.flash import flash
@@ -214,20 +215,10 @@ API_ERRORS = error_specs(
 
 
 def _item(entry: services.OutboxEntry, slugs: dict[int, str]) -> OutboxItem:
-    return OutboxItem(
-        id=entry.id,
-        message_id=entry.message_id,
-        kind=entry.kind,
-        to_address=entry.to_address,
-        subject=entry.subject,
-        status=entry.status,  # type: ignore[arg-type]
-        attempts=entry.attempts,
-        last_error=entry.last_error,
-        next_attempt_at=entry.next_attempt_at,
-        created_at=entry.created_at,
-        sent_at=entry.sent_at,
+    return copy_fields(
+        OutboxItem,
+        entry,
         meeting=slugs.get(entry.meeting_id) if entry.meeting_id is not None else None,
-        registration_id=entry.registration_id,
     )
 
 

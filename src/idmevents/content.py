@@ -212,3 +212,14 @@ def to_form(row: Any, fields: Any) -> dict[str, str]:
         for name, value in texts.items()
         if name in fields
     }
+
+
+# Meeting content in the reader's language, for the pages' Jinja environment: t() marks a fallback
+# with lang="…", tx() is the bare text, tlang() the attribute for an element.
+TEMPLATE_GLOBALS = {
+    "t": marked,
+    "tx": plain,
+    "tlang": lang_attribute,
+    "language_name": language_name,
+    "other_languages": other_languages,
+}

@@ -235,5 +235,16 @@ TEMPLATE_FILTERS = {
     "zone_abbreviation": zone_abbreviation,
 }
 
+# The globals of the pages' Jinja environment: the reader's language, the languages offered, and
+# the colon as the language sets it.
+TEMPLATE_GLOBALS = {
+    "current_language": current_language,
+    "languages": LANGUAGES,
+    "site_languages": LANGUAGES,
+    "language_names": LANGUAGE_NAMES,
+    "text_direction": text_direction,
+    "colon": colon,
+}
+
 
 _add_extra_languages()

@@ -31,14 +31,7 @@ def _environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["colon"] = i18n.colon
-    env.filters.update(
-        date_range=i18n.date_range,
-        local_date=i18n.local_date,
-        local_time=i18n.local_time,
-        zone_name=i18n.zone_name,
-        kind_label=kind_label,
-        role_label=role_label,
-    )
+    env.filters.update(i18n.TEMPLATE_FILTERS, kind_label=kind_label, role_label=role_label)
     return env
 
 

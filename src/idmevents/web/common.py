@@ -69,22 +69,11 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.filters.update(i18n.TEMPLATE_FILTERS)
+    env.globals.update(i18n.TEMPLATE_GLOBALS)
+    env.globals.update(content.TEMPLATE_GLOBALS)
     env.globals.update(
-        current_language=i18n.current_language,
-        languages=i18n.LANGUAGES,
-        site_languages=i18n.LANGUAGES,
-        language_names=i18n.LANGUAGE_NAMES,
-        text_direction=i18n.text_direction,
-        colon=i18n.colon,
         absolute_url=absolute_url,
         subscribe_links=subscribe_links,
-        # Meeting content in the reader's language (see idmevents.content): t() marks a
-        # fallback with lang="…", tx() is the bare text, tlang() the attribute for an element.
-        t=content.marked,
-        tx=content.plain,
-        tlang=content.lang_attribute,
-        language_name=content.language_name,
-        other_languages=content.other_languages,
         # Session kinds and panelist roles are fixed lists: translated by gettext. (role_label is
         # the organizer accounts' roles: see web/organizers/nav.py.)
         session_kind=kind_label,

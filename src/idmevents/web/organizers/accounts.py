@@ -236,10 +236,10 @@ class ProfileForm(msgspec.Struct):
     display_name: str = ""
 
 
-class PasswordForm(msgspec.Struct):
+class PasswordForm(NewPasswordForm):
+    """A new password, given with the current one."""
+
     current_password: str = ""
-    password: str = ""
-    confirm_password: str = ""
 
 
 NEW_TOKEN_KEY = "new_token"

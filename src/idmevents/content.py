@@ -160,6 +160,16 @@ def check_translations(
         values["translations"] = merge(current, cleaned)
 
 
+def changes(row: dict, values: dict) -> dict:
+    """The `values` that differ from the row's: what an update really changes (the row's stored
+    translations are compared once loaded)."""
+    return {
+        k: v
+        for k, v in values.items()
+        if (load(row.get(k)) != v if k == "translations" else row.get(k) != v)
+    }
+
+
 def merge(current: Any, changes: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """The translations after `changes`: a text replaces, an empty text removes."""
     merged = {lang: dict(texts) for lang, texts in load(current).items()}

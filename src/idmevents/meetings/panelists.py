@@ -155,11 +155,7 @@ async def update_panelist(panelist_id: int, values: dict, *, by: Actor, now: dat
         person = await get_panelist(panelist_id)
         if "translations" in values:
             values["translations"] = content.merge(person["translations"], values["translations"])
-        changed = {
-            k: v
-            for k, v in values.items()
-            if (content.load(person[k]) != v if k == "translations" else person[k] != v)
-        }
+        changed = content.changes(person, values)
         if not changed:
             return person
         if "slug" in changed:

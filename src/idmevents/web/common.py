@@ -20,7 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from idmevents import content, db, i18n, stores, urls
 from idmevents.audit import Actor
@@ -49,6 +49,16 @@ class ErrorBody(msgspec.Struct, kw_only=True):
 def request_actor(request: Request) -> Actor:
     """The signed-in user making the request, as the audit log names them."""
     return Actor(request.user.id, request.user.email)
+
+
+def done_redirect(request: Request, route: str, done: str, **params: Any) -> Redirect:
+    """To the page of `route`, saying what was `done` (`?done=`, read back by `done_note`)."""
+    return Redirect(request.app.route_reverse(route, **params) + f"?done={done}", status_code=303)
+
+
+def done_note(notes: dict[str, str], done: str | None) -> str | None:
+    """What the page says for `?done=`, translated, when it is one of its `notes`; else None."""
+    return i18n.gettext(notes[done]) if done in notes else None
 
 
 NO_TOKEN = "No API token, or one that is unknown or revoked"

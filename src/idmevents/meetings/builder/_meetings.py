@@ -19,6 +19,7 @@ from idmevents.audit import write as audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, gettext
+from idmevents.i18n import mark as _
 from idmevents.meetings.builder._changes import (
     _change_view,
     _record_change,
@@ -152,25 +153,12 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
         errors["timezone"] = gettext("An IANA time zone such as Europe/Zurich.")
     for name in ("starts_on", "ends_on"):
         check_day(errors, values, name)
-    check_order(
-        errors,
-        merged,
-        ("starts_on", "ends_on"),
-        date,
-        gettext("The last day cannot come before the first."),
-        same_allowed=True,
-    )
+    check_order(errors, merged, "starts_on", "ends_on", date, same_allowed=True)
     check_capacity(errors, values)
     check_retention(errors, values)
     for name in ("registration_opens_at", "registration_closes_at"):
         check_aware(errors, values, name)
-    check_order(
-        errors,
-        merged,
-        ("registration_opens_at", "registration_closes_at"),
-        datetime,
-        gettext("Registration must close after it opens."),
-    )
+    check_order(errors, merged, "registration_opens_at", "registration_closes_at", datetime)
     _check_reminders(errors, values)
     _check_attendance(errors, values)
     if "status" in values and values["status"] not in MEETING_STATUSES:
@@ -221,19 +209,20 @@ def _check_attendance(errors: dict, values: dict) -> None:
     check_url(errors, values, "remote_url")
 
 
+# What a field that must come after another says when it does not, by field.
+ORDER_MESSAGES = {
+    "ends_on": _("The last day cannot come before the first."),
+    "registration_closes_at": _("Registration must close after it opens."),
+    "ends_at": _("The session must end after it starts."),
+}
+
+
 def check_order(
-    errors: dict,
-    values: dict,
-    names: tuple[str, str],
-    kind: type,
-    message: str,
-    *,
-    same_allowed: bool = False,
+    errors: dict, values: dict, first: str, last: str, kind: type, *, same_allowed: bool = False
 ) -> None:
-    """`message` on the second of `names` when it comes before the first (or at the same moment,
-    unless `same_allowed`); said only when both are valid: a field with its own error, missing,
-    or (a datetime) without its UTC offset is not compared."""
-    first, last = names
+    """The error of ORDER_MESSAGES on `last` when it comes before `first` (or at the same moment,
+    unless `same_allowed`); said only when both are valid values of `kind`: a field with its own
+    error, missing, or (a datetime) without its UTC offset is not compared."""
     start, end = values.get(first), values.get(last)
     if first in errors or last in errors or not isinstance(start, kind):
         return
@@ -242,7 +231,7 @@ def check_order(
     if isinstance(start, datetime) and (start.tzinfo is None or end.tzinfo is None):
         return
     if end < start or (end == start and not same_allowed):
-        errors[last] = message
+        errors[last] = gettext(ORDER_MESSAGES[last])
 
 
 def _validate_languages(errors: dict, values: dict, merged: dict, current: object) -> None:
@@ -364,11 +353,7 @@ async def change_meeting(
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     _normalise_instants(values)
-    changed = {
-        k: v
-        for k, v in values.items()
-        if (content.load(meeting.get(k)) != v if k == "translations" else meeting.get(k) != v)
-    }
+    changed = content.changes(meeting, values)
     if not changed:
         return MeetingUpdate(meeting, meeting, {})
     if "slug" in changed:

@@ -88,11 +88,7 @@ async def update_room(room_id: int, values: dict, *, by: Actor, now: datetime) -
         room = await get_room(room_id)
         meeting = await _meeting_by_id(room["meeting"])
         await _check_room(meeting, values, room_id=room_id, current=room["translations"])
-        changed = {
-            k: v
-            for k, v in values.items()
-            if (content.load(room[k]) != v if k == "translations" else room[k] != v)
-        }
+        changed = content.changes(room, values)
         if not changed:
             return room
         stored = dict(changed)

@@ -118,13 +118,7 @@ async def _validate_session(
             errors[name] = gettext("Required.")
         else:
             check_aware(errors, values, name)
-    check_order(
-        errors,
-        values,
-        ("starts_at", "ends_at"),
-        datetime,
-        gettext("The session must end after it starts."),
-    )
+    check_order(errors, values, "starts_at", "ends_at", datetime)
     check_capacity(errors, values)
     check_url(errors, values, "webcast_url")
     room_id = values.get("room_id")

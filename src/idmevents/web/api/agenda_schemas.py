@@ -26,6 +26,7 @@ from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.records import copy_fields
 from idmevents.validation import MAX_ID
 from idmevents.web.common import NO_TOKEN, error_specs
+from idmevents.web.guards import OrganizerApi
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
@@ -366,6 +367,13 @@ ERRORS = error_specs(
 )
 
 
+class AgendaApi(OrganizerApi):
+    """The agenda API's controllers (meetings, rooms, sessions, panelists): one tag in the docs."""
+
+    path = "/api/v1"
+    tags = ["agenda"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Conversions
 
@@ -473,13 +481,6 @@ def assignments_of(items: list[PanelistAssignmentIn]) -> list[builder.PanelistAs
 
 
 def panelist_out(row: dict) -> PanelistOut:
-    return PanelistOut(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        honorific=row["honorific"],
-        position=row["position"],
-        organization=row["organization"],
-        bio=row["bio"],
-        translations=_texts_out(row.get("translations"), PanelistTexts),
+    return copy_fields(
+        PanelistOut, row, translations=_texts_out(row.get("translations"), PanelistTexts)
     )

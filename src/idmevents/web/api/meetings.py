@@ -17,6 +17,7 @@ from idmevents.meetings import builder
 from idmevents.registrations import meeting_cancellation
 from idmevents.web.api.agenda_schemas import (
     ERRORS,
+    AgendaApi,
     ClashOut,
     MeetingCreate,
     MeetingOut,
@@ -26,14 +27,10 @@ from idmevents.web.api.agenda_schemas import (
     meeting_out,
     meeting_values,
 )
-from idmevents.web.guards import OrganizerApi
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 
-class MeetingsApiController(OrganizerApi):
-    path = "/api/v1"
-    tags = ["agenda"]
-
+class MeetingsApiController(AgendaApi):
     @get("/meetings", name="api_meetings", responses=ERRORS)
     async def list_meetings(self, request: Request) -> list[MeetingOut]:
         """The meetings of the token's account's teams (every one for an administrator), drafts

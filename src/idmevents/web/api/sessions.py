@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from idmevents.meetings import builder, panelists, teams
 from idmevents.web.api.agenda_schemas import (
     ERRORS,
+    AgendaApi,
     DeleteOut,
     PanelistCreate,
     PanelistOut,
@@ -34,14 +35,10 @@ from idmevents.web.api.agenda_schemas import (
     room_out,
     texts_in,
 )
-from idmevents.web.guards import OrganizerApi
 from idmevents.web.scope import visible_meeting_ids
 
 
-class SessionsApiController(OrganizerApi):
-    path = "/api/v1"
-    tags = ["agenda"]
-
+class SessionsApiController(AgendaApi):
     @post("/meetings/{slug:str}/rooms", name="api_room_create", responses=ERRORS)
     async def create_room(
         self, request: Request, slug: FromPath[str], data: JSONBody[RoomCreate]

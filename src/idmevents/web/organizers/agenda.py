@@ -22,7 +22,7 @@ from idmevents.meetings import builder, services
 from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
 from idmevents.registrations.labels import language_label
-from idmevents.web.common import request_actor
+from idmevents.web.common import done_note, done_redirect, request_actor
 from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers import forms
 from idmevents.web.scope import only_visible, visible_meeting_ids
@@ -72,17 +72,12 @@ async def form_data(request: Request) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-def done_redirect(request: Request, route: str, done: str, **params: Any) -> Redirect:
-    """To the page of `route`, saying what was `done` (and where on the page to look)."""
-    return Redirect(request.app.route_reverse(route, **params) + f"?done={done}", status_code=303)
-
-
 def to_meeting(request: Request, slug: str, done: str) -> Redirect:
     return done_redirect(request, "admin_meeting", done, slug=slug)
 
 
 def done_message(done: str | None) -> str | None:
-    return gettext(DONE[done]) if done in DONE else None
+    return done_note(DONE, done)
 
 
 def failed(template: str, context: dict[str, Any], exc: AppError) -> Template:

@@ -20,6 +20,7 @@ from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
 from idmevents.i18n import mark as _
 from idmevents.registrations import desk
+from idmevents.web.common import done_note, done_redirect
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import OrganizerPages, requires_role
 from idmevents.web.organizers.agenda import form_data, now
@@ -71,12 +72,11 @@ class DelegationAdminController(OrganizerPages):
     @get("/", name="admin_delegations")
     async def index(self, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
         context = await self._context(slug)
-        context["done"] = gettext(DONE[done]) if done in DONE else None
+        context["done"] = done_note(DONE, done)
         return Template(TEMPLATE, context=context)
 
     def _back(self, request: Request, slug: str, done: str) -> Redirect:
-        url = request.app.route_reverse("admin_delegations", slug=slug)
-        return Redirect(f"{url}?done={done}", status_code=303)
+        return done_redirect(request, "admin_delegations", done, slug=slug)
 
     async def _failed(self, slug: str, exc: AppError, **extra: Any) -> Template:
         context = await self._context(slug, error=exc.message, **extra)

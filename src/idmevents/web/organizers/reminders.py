@@ -12,11 +12,12 @@ from litestar.response import Redirect, Template
 
 from idmevents import clock
 from idmevents.errors import AppError
-from idmevents.i18n import current_language, gettext
+from idmevents.i18n import current_language
 from idmevents.i18n import mark as _
 from idmevents.meetings import builder
 from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import reminders
+from idmevents.web.common import done_note, done_redirect
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers.agenda import failed, form_data
@@ -54,7 +55,7 @@ class ReminderAdminController(OrganizerPages):
         """The schedule, with how many of each reminder were queued and sent."""
         meeting = await builder.get_meeting_any(slug)
         context = await self._context(meeting)
-        context["done"] = gettext(DONE[done]) if done in DONE else None
+        context["done"] = done_note(DONE, done)
         return Template(TEMPLATE, context=context)
 
     @post("/", name="admin_meeting_reminders_save")
@@ -72,7 +73,7 @@ class ReminderAdminController(OrganizerPages):
             )
         except AppError as exc:
             return failed(TEMPLATE, await self._context(meeting, form), exc)
-        return Redirect(self._back(request, slug, "saved"), status_code=303)
+        return self._back(request, slug, "saved")
 
     @post("/switch", name="admin_meeting_reminders_switch")
     async def switch(self, request: Request, slug: FromPath[str]) -> Redirect:
@@ -80,7 +81,7 @@ class ReminderAdminController(OrganizerPages):
         form = await form_data(request)
         enabled = form.get("enabled") == "on"
         await reminders.set_reminders_enabled(slug, enabled, by=actor(request), now=clock.now())
-        return Redirect(self._back(request, slug, "on" if enabled else "off"), status_code=303)
+        return self._back(request, slug, "on" if enabled else "off")
 
     @post("/test", name="admin_meeting_reminders_test")
     async def test(self, request: Request, slug: FromPath[str]) -> Redirect:
@@ -92,11 +93,11 @@ class ReminderAdminController(OrganizerPages):
             by=actor(request),
             now=clock.now(),
         )
-        return Redirect(self._back(request, slug, "test"), status_code=303)
+        return self._back(request, slug, "test")
 
     @staticmethod
-    def _back(request: Request, slug: str, done: str) -> str:
-        return request.app.route_reverse("admin_meeting_reminders", slug=slug) + f"?done={done}"
+    def _back(request: Request, slug: str, done: str) -> Redirect:
+        return done_redirect(request, "admin_meeting_reminders", done, slug=slug)
 
 
 __all__ = ["ReminderAdminController"]

@@ -183,27 +183,31 @@ async def load_agenda(meeting: dict, *, include_cancelled: bool = True) -> Agend
     return Agenda(meeting=meeting, items=items)
 
 
+# A panelist's part in a session, with who the panelist is: what the agenda shows of them.
+ROLE_COLUMNS = (
+    SessionPanelist.meeting_session,
+    SessionPanelist.role,
+    SessionPanelist.position,
+    *through(
+        SessionPanelist.panelist,
+        "slug",
+        "honorific",
+        "name",
+        "organization",
+        id="panelist_id",
+        position="panelist_position",
+        translations="panelist_translations",
+    ),
+)
+
+
 async def panelist_roles(
     session_ids: list[int], *, original: str = "en"
 ) -> dict[int, list[PanelistRole]]:
     if not session_ids:
         return {}
     rows = (
-        await SessionPanelist.select(
-            SessionPanelist.meeting_session,
-            SessionPanelist.role,
-            SessionPanelist.position,
-            *through(
-                SessionPanelist.panelist,
-                "slug",
-                "honorific",
-                "name",
-                "organization",
-                id="panelist_id",
-                position="panelist_position",
-                translations="panelist_translations",
-            ),
-        )
+        await SessionPanelist.select(*ROLE_COLUMNS)
         .where(SessionPanelist.meeting_session.is_in(session_ids))
         .order_by(SessionPanelist.position)
         .order_by(SessionPanelist.id)

@@ -205,6 +205,21 @@ async def _decided(
     return await _one(registration_id)
 
 
+# A decision that gives a seat (approve, promote) may take a body asking for one over capacity.
+SeatBody = JSONBody[SeatIn | None]
+
+
+async def _seated(
+    request: Request,
+    registration_id: int,
+    decide: Callable[..., Awaitable[Any]],
+    data: SeatIn | None,
+) -> RegistrationOut:
+    """A decision that gives a seat: beyond the capacity only when the body asks for it."""
+    over_capacity = bool(data and data.over_capacity)
+    return await _decided(request, registration_id, decide, over_capacity=over_capacity)
+
+
 def registration_out(
     registration: dict,
     meeting_slug: str,
@@ -343,19 +358,11 @@ class RegistrationDeskApi(OrganizerApi):
         "approve", name="api_registration_approve", summary="Approve a pending registration"
     )
     async def approve(
-        self,
-        request: Request,
-        registration_id: FromPath[int],
-        data: JSONBody[SeatIn | None] = None,
+        self, request: Request, registration_id: FromPath[int], data: SeatBody = None
     ) -> RegistrationOut:
         """Confirmed when a seat is free, else last on the waiting list, unless `over_capacity`.
         The person is emailed."""
-        return await _decided(
-            request,
-            registration_id,
-            services.approve,
-            over_capacity=bool(data and data.over_capacity),
-        )
+        return await _seated(request, registration_id, services.approve, data)
 
     @decision_route(
         "reject", name="api_registration_reject", summary="Reject a registration with a reason"
@@ -379,19 +386,11 @@ class RegistrationDeskApi(OrganizerApi):
         summary="Give a seat to someone on the waiting list",
     )
     async def promote(
-        self,
-        request: Request,
-        registration_id: FromPath[int],
-        data: JSONBody[SeatIn | None] = None,
+        self, request: Request, registration_id: FromPath[int], data: SeatBody = None
     ) -> RegistrationOut:
         """Out of turn; 409 (`full`) when no seat is free, unless `over_capacity`. The person is
         emailed."""
-        return await _decided(
-            request,
-            registration_id,
-            services.promote,
-            over_capacity=bool(data and data.over_capacity),
-        )
+        return await _seated(request, registration_id, services.promote, data)
 
     @decision_route(
         "reinstate",

@@ -80,6 +80,20 @@ def done_message(done: str | None) -> str | None:
     return done_note(DONE, done)
 
 
+def _room_values(form: dict[str, str], meeting: dict) -> dict[str, Any]:
+    """A room's name, capacity and translations from the builder's form; InvalidInput when the
+    capacity is not a whole number."""
+    errors: dict[str, str] = {}
+    capacity = forms.parse_int(errors, form, "capacity")
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    values: dict[str, Any] = {"name": form.get("name", ""), "capacity": capacity}
+    translations = content.from_form(form, content.ROOM_TEXT, content.original_language(meeting))
+    if translations is not None:
+        values["translations"] = translations
+    return values
+
+
 def failed(template: str, context: dict[str, Any], exc: AppError) -> Template:
     """The form again, with the error's message on top and each field's beside it."""
     return Template(
@@ -166,6 +180,11 @@ class MeetingAdminController(OrganizerPages):
             "admin/meetings/builder.html.jinja2",
             context=await self._builder_context(meeting) | {"done": message},
         )
+
+    async def _builder_failed(self, meeting: dict, exc: AppError, extra: dict) -> Template:
+        """The builder again, with the error on top and the form that failed (`extra`)."""
+        context = await self._builder_context(meeting)
+        return failed("admin/meetings/builder.html.jinja2", context | extra, exc)
 
     async def _builder_context(
         self, meeting: dict, *, session_values: dict | None = None, errors=None, error=None
@@ -394,26 +413,11 @@ class MeetingAdminController(OrganizerPages):
         form = await form_data(request)
         meeting = await builder.get_meeting_any(slug)
         try:
-            errors: dict[str, str] = {}
-            capacity = forms.parse_int(errors, form, "capacity")
-            if errors:
-                raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
-            await builder.create_room(
-                slug,
-                name=form.get("name", ""),
-                capacity=capacity,
-                translations=content.from_form(
-                    form, content.ROOM_TEXT, content.original_language(meeting)
-                ),
-                by=request_actor(request),
-                now=now(),
-            )
+            values = _room_values(form, meeting)
+            await builder.create_room(slug, **values, by=request_actor(request), now=now())
         except AppError as exc:
-            context = await self._builder_context(meeting)
-            return failed(
-                "admin/meetings/builder.html.jinja2",
-                context | {"room_values": form, "room_errors": exc.fields},
-                exc,
+            return await self._builder_failed(
+                meeting, exc, {"room_values": form, "room_errors": exc.fields}
             )
         return to_meeting(request, slug, "room-added#rooms")
 
@@ -431,30 +435,14 @@ class MeetingAdminController(OrganizerPages):
                 await builder.delete_room(room_id, by=request_actor(request), now=now())
                 done = "room-deleted"
             else:
-                errors: dict[str, str] = {}
-                capacity = forms.parse_int(errors, form, "capacity")
-                if errors:
-                    raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
-                values: dict[str, Any] = {"name": form.get("name", ""), "capacity": capacity}
-                translations = content.from_form(
-                    form, content.ROOM_TEXT, content.original_language(meeting)
-                )
-                if translations is not None:
-                    values["translations"] = translations
-                await builder.update_room(
-                    room_id,
-                    values,
-                    by=request_actor(request),
-                    now=now(),
-                )
+                values = _room_values(form, meeting)
+                await builder.update_room(room_id, values, by=request_actor(request), now=now())
                 done = "room-saved"
         except AppError as exc:
-            context = await self._builder_context(meeting)
-            return failed(
-                "admin/meetings/builder.html.jinja2",
-                context
-                | {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
+            return await self._builder_failed(
+                meeting,
                 exc,
+                {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
             )
         return to_meeting(request, slug, f"{done}#rooms")
 

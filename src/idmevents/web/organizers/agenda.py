@@ -7,6 +7,7 @@ succeeds redirects (303) to the page it changed, with a short `done` note for th
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,6 +75,35 @@ async def form_data(request: Request) -> dict[str, str]:
 
 def to_meeting(request: Request, slug: str, done: str) -> Redirect:
     return done_redirect(request, "admin_meeting", done, slug=slug)
+
+
+async def meeting_and_form(
+    request: Request, slug: str, find: Callable[[str], Awaitable[dict]] = builder.get_meeting_any
+) -> tuple[dict, dict[str, str]]:
+    """The meeting the path names (NotFound when there is none) and the form posted to it."""
+    return await find(slug), await form_data(request)
+
+
+def _emailed_note(done: str | None, emails: int | None) -> str | None:
+    """What the builder says after a change that emailed `emails` people, counted; None for a
+    change that emailed nobody (its note is in DONE)."""
+    if emails is None:
+        return None
+    if done == "notified":
+        text = ngettext(
+            "%(n)s participant was emailed their changes.",
+            "%(n)s participants were emailed their changes.",
+            emails,
+        )
+    elif done == "cancelled":
+        text = ngettext(
+            "The meeting is cancelled; %(n)s participant was emailed.",
+            "The meeting is cancelled; %(n)s participants were emailed.",
+            emails,
+        )
+    else:
+        return None
+    return text % {"n": emails}
 
 
 def done_message(done: str | None) -> str | None:
@@ -163,19 +193,7 @@ class MeetingAdminController(OrganizerPages):
     ) -> Template:
         """The agenda builder: sessions by day in local time, rooms, clash warnings, changes."""
         meeting = await builder.get_meeting_any(slug)
-        message = done_message(done)
-        if done == "notified" and emails is not None:
-            message = ngettext(
-                "%(n)s participant was emailed their changes.",
-                "%(n)s participants were emailed their changes.",
-                emails,
-            ) % {"n": emails}
-        elif done == "cancelled" and emails is not None:
-            message = ngettext(
-                "The meeting is cancelled; %(n)s participant was emailed.",
-                "The meeting is cancelled; %(n)s participants were emailed.",
-                emails,
-            ) % {"n": emails}
+        message = _emailed_note(done, emails) or done_message(done)
         return Template(
             "admin/meetings/builder.html.jinja2",
             context=await self._builder_context(meeting) | {"done": message},
@@ -228,8 +246,7 @@ class MeetingAdminController(OrganizerPages):
     @post("/{slug:str}/edit", name="admin_meeting_update")
     async def update(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Save the meeting's details."""
-        meeting = await builder.get_meeting_any(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug)
         try:
             values = forms.meeting_values(form)
             if meeting["status"] != "draft":
@@ -248,8 +265,7 @@ class MeetingAdminController(OrganizerPages):
     @post("/{slug:str}/publish", name="admin_meeting_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Publish; with clashes, first a page that lists them and asks to confirm."""
-        form = await form_data(request)
-        meeting = await builder.get_meeting_any(slug)
+        meeting, form = await meeting_and_form(request, slug)
         confirmed = form.get("confirm") == "yes"
         if not confirmed:
             clashes = await builder.meeting_clashes(meeting)
@@ -377,8 +393,7 @@ class MeetingAdminController(OrganizerPages):
 
     @post("/{slug:str}/duplicate", name="admin_meeting_duplicate_submit")
     async def duplicate(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        meeting = await builder.get_meeting_any(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug)
         try:
             starts_on = forms.parse_date(form.get("starts_on", ""))
             if starts_on is None:
@@ -410,8 +425,7 @@ class MeetingAdminController(OrganizerPages):
 
     @post("/{slug:str}/rooms", name="admin_room_create")
     async def add_room(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await builder.get_meeting_any(slug)
+        meeting, form = await meeting_and_form(request, slug)
         try:
             values = _room_values(form, meeting)
             await builder.create_room(slug, **values, by=request_actor(request), now=now())
@@ -425,8 +439,7 @@ class MeetingAdminController(OrganizerPages):
     async def save_room(
         self, request: Request, slug: FromPath[str], room_id: FromPath[int]
     ) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await builder.get_meeting_any(slug)
+        meeting, form = await meeting_and_form(request, slug)
         room = await builder.get_room(room_id)
         if room["meeting"] != meeting["id"]:
             raise InvalidInput(gettext("That room belongs to another meeting."))
@@ -451,8 +464,7 @@ class MeetingAdminController(OrganizerPages):
     @post("/{slug:str}/sessions", name="admin_session_create")
     async def add_session(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Add a session from the builder's form (times in the meeting's local zone)."""
-        meeting = await builder.get_meeting_any(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug)
         try:
             values = forms.session_values(
                 form, meeting["timezone"], content.original_language(meeting)

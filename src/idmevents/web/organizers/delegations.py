@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -22,8 +22,8 @@ from idmevents.i18n import mark as _
 from idmevents.registrations import desk
 from idmevents.web.common import done_note, done_redirect
 from idmevents.web.common import request_actor as actor
-from idmevents.web.guards import OrganizerPages, requires_role
-from idmevents.web.organizers.agenda import form_data, now
+from idmevents.web.guards import OrganizerPages
+from idmevents.web.organizers.agenda import meeting_and_form, now
 
 TEMPLATE = "admin/delegations/list.html.jinja2"
 FIELDS = services.FORM_FIELDS
@@ -84,8 +84,7 @@ class DelegationAdminController(OrganizerPages):
 
     @post("/", name="admin_delegation_create")
     async def create(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await desk.get_meeting(slug)
+        meeting, form = await meeting_and_form(request, slug, desk.get_meeting)
         values = {name: form.get(name, "") for name in FIELDS}
         try:
             await services.create_delegation(meeting, values, by=actor(request), now=now())
@@ -95,8 +94,7 @@ class DelegationAdminController(OrganizerPages):
 
     @post("/iom-member-states", name="admin_delegations_members")
     async def members(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await desk.get_meeting(slug)
+        meeting, form = await meeting_and_form(request, slug, desk.get_meeting)
         quota = form.get("members_quota", "").strip()
         try:
             await services.create_member_states(
@@ -146,8 +144,7 @@ class DelegationAdminController(OrganizerPages):
 
     @post("/release", name="admin_delegations_release")
     async def release(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await desk.get_meeting(slug)
+        meeting, form = await meeting_and_form(request, slug, desk.get_meeting)
         value = form.get("release_at", "").strip()
         try:
             when = None
@@ -169,20 +166,24 @@ class DelegationAdminController(OrganizerPages):
         return self._back(request, slug, "release")
 
 
-class ParticipantsListController(Controller):
+async def _edition(slug: str, edition: str) -> tuple[dict, str, list[participants_list.Category]]:
+    """The meeting, the edition asked for (provisional unless a known one), and its list."""
+    meeting = await desk.get_meeting(slug)
+    edition = edition if edition in participants_list.EDITIONS else "provisional"
+    categories = await participants_list.participants(
+        meeting["id"], edition=edition, language=current_language()
+    )
+    return meeting, edition, categories
+
+
+class ParticipantsListController(OrganizerPages):
     """The list of participants, provisional or final, as a page and as CSV."""
 
     path = "/admin/meetings/{slug:str}/participants"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_participants")
     async def page(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Template:
-        meeting = await desk.get_meeting(slug)
-        edition = edition if edition in participants_list.EDITIONS else "provisional"
-        categories = await participants_list.participants(
-            meeting["id"], edition=edition, language=current_language()
-        )
+        meeting, edition, categories = await _edition(slug, edition)
         return Template(
             "admin/delegations/participants.html.jinja2",
             context={"meeting": meeting, "edition": edition, "categories": categories},
@@ -190,11 +191,7 @@ class ParticipantsListController(Controller):
 
     @get("/csv", name="admin_participants_csv")
     async def csv(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Response:
-        meeting = await desk.get_meeting(slug)
-        edition = edition if edition in participants_list.EDITIONS else "provisional"
-        categories = await participants_list.participants(
-            meeting["id"], edition=edition, language=current_language()
-        )
+        meeting, edition, categories = await _edition(slug, edition)
         return Response(
             participants_list.as_csv(categories),
             media_type="text/csv; charset=utf-8",

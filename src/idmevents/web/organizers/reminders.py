@@ -20,7 +20,7 @@ from idmevents.registrations import reminders
 from idmevents.web.common import done_note, done_redirect
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import OrganizerPages
-from idmevents.web.organizers.agenda import failed, form_data
+from idmevents.web.organizers.agenda import failed, form_data, meeting_and_form
 
 DONE = {
     "saved": _("The reminders were saved."),
@@ -61,8 +61,7 @@ class ReminderAdminController(OrganizerPages):
     @post("/", name="admin_meeting_reminders_save")
     async def save(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Save the schedule (offsets separated by spaces or commas) and the follow-up link."""
-        meeting = await builder.get_meeting_any(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug)
         offsets = [part for part in re.split(r"[\s,;]+", form.get("reminders", "")) if part]
         try:
             await builder.update_meeting(

@@ -95,14 +95,10 @@ class DelegationAdminController(OrganizerPages):
     @post("/iom-member-states", name="admin_delegations_members")
     async def members(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         meeting, form = await meeting_and_form(request, slug, desk.get_meeting)
-        quota = form.get("members_quota", "").strip()
+        given = form.get("members_quota", "").strip()
+        quota = int(given) if given.isdigit() else -1  # not a number: the service says why
         try:
-            await services.create_member_states(
-                meeting,
-                quota=int(quota) if quota.isdigit() else -1,
-                by=actor(request),
-                now=now(),
-            )
+            await services.create_member_states(meeting, quota=quota, by=actor(request), now=now())
         except AppError as exc:
             return await self._failed(slug, exc, bulk_errors={"members_quota": exc.fields["quota"]})
         return self._back(request, slug, "members")

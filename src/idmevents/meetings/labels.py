@@ -26,7 +26,7 @@ PANELIST_ROLE_LABELS = {
 
 
 def _label(labels: dict[str, str], value: str) -> str:
-    """The translated label; a value not in the list is shown as words ("side-event": "Side event")."""
+    """The translated label; a value not in the list is shown as words (side-event: Side event)."""
     return gettext(labels[value]) if value in labels else value.replace("-", " ").capitalize()
 
 

@@ -90,7 +90,8 @@ def requires_role(role: str):
 
 
 class CheckinPages(Controller):
-    """HTML pages for every signed-in account (check-in staff and up); not in the OpenAPI document."""
+    """HTML pages for every signed-in account (check-in staff and up); not in the OpenAPI
+    document."""
 
     guards = [requires_role("checkin")]
     include_in_schema = False

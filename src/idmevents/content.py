@@ -148,6 +148,28 @@ def clean_translations(
     return cleaned if ok else None
 
 
+def check_translations(
+    errors: dict, values: dict, fields: dict[str, tuple[int, str]], original: str, current: Any
+) -> None:
+    """Check `values["translations"]` in place, if given: cleaned by `clean_translations` and
+    merged into `current`, so that it becomes the whole new set (or the error is in `errors`)."""
+    if "translations" not in values:
+        return
+    cleaned = clean_translations(errors, values["translations"], fields, original=original)
+    if cleaned is not None:
+        values["translations"] = merge(current, cleaned)
+
+
+def changes(row: dict, values: dict) -> dict:
+    """The `values` that differ from the row's: what an update really changes (the row's stored
+    translations are compared once loaded)."""
+    return {
+        k: v
+        for k, v in values.items()
+        if (load(row.get(k)) != v if k == "translations" else row.get(k) != v)
+    }
+
+
 def merge(current: Any, changes: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """The translations after `changes`: a text replaces, an empty text removes."""
     merged = {lang: dict(texts) for lang, texts in load(current).items()}
@@ -200,3 +222,14 @@ def to_form(row: Any, fields: Any) -> dict[str, str]:
         for name, value in texts.items()
         if name in fields
     }
+
+
+# Meeting content in the reader's language, for the pages' Jinja environment: t() marks a fallback
+# with lang="…", tx() is the bare text, tlang() the attribute for an element.
+TEMPLATE_GLOBALS = {
+    "t": marked,
+    "tx": plain,
+    "tlang": lang_attribute,
+    "language_name": language_name,
+    "other_languages": other_languages,
+}

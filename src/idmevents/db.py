@@ -16,9 +16,12 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from idmevents.errors import NotFound
 from idmevents.piccolo_conf import DB
 from idmevents.settings import create_private_file
+from idmevents.validation import is_row_id
 
 if TYPE_CHECKING:
+    from piccolo.columns import Column, ForeignKey
     from piccolo.engine.base import Engine
+    from piccolo.query import Select
     from piccolo.table import Table
 
 
@@ -54,10 +57,32 @@ def locked(query):
     return query.lock_rows()
 
 
+def through(foreign_key: ForeignKey, *names: str, **renamed: str) -> list[Column]:
+    """Columns of the row a foreign key points at, for a select that reads both rows in one query.
+
+    Each column is named in the result by its own name, or as `renamed` says:
+    `through(ApiToken.user, "email", id="user_id")` reads the user's email as `email` and id as
+    `user_id`. A chain works too: `through(SessionPanelist.meeting_session.meeting, "slug")`.
+    """
+    columns = {name: name for name in names} | renamed
+    return [getattr(foreign_key, name).as_alias(alias) for name, alias in columns.items()]
+
+
+async def by_id(query: Select, row_id: object, missing: Exception) -> dict:
+    """The row of `query` (a select of one table) whose id is `row_id`; raises `missing` when there
+    is none, or when `row_id` is not a row id at all (a number the database cannot hold)."""
+    if not is_row_id(row_id):
+        raise missing
+    row = await query.where(query.table.id == row_id).first()
+    if row is None:
+        raise missing
+    return row
+
+
 def joined(foreign_key: Any, *names: str, prefix: str = "") -> list[Any]:
     """Columns of the table `foreign_key` points to, each under its own name (after `prefix`)
     rather than Piccolo's "fk.name": `joined(Registration.meeting, "slug", prefix="meeting_")`."""
-    return [getattr(foreign_key, name).as_alias(prefix + name) for name in names]
+    return through(foreign_key, **{name: prefix + name for name in names})
 
 
 async def first_found(query: Any, missing: str) -> dict:

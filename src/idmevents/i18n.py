@@ -109,6 +109,11 @@ class Vocabulary:
         return code if self.fallback is None else self.fallback(code)
 
 
+# Marks a message for the catalogs, imported as `_` where labels are kept in tables ("done"
+# notices, form messages): `from idmevents.i18n import mark as _`, the keyword the extractor reads.
+mark = N_
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language()).ngettext(singular, plural, n)
 
@@ -250,27 +255,33 @@ TEMPLATE_FILTERS = {
     "zone_abbreviation": zone_abbreviation,
 }
 
+# The globals of the pages' Jinja environment: the reader's language, the languages offered, and
+# the colon as the language sets it.
+TEMPLATE_GLOBALS = {
+    "current_language": current_language,
+    "languages": LANGUAGES,
+    "site_languages": LANGUAGES,
+    "language_names": LANGUAGE_NAMES,
+    "text_direction": text_direction,
+    "colon": colon,
+}
+
 
 _add_extra_languages()
 
 
-def _(message: str) -> str:
-    """Marks a message for the catalogs; it is translated where it is shown (gettext)."""
-    return message
-
-
 # The first part of an IANA zone name, and how the time-zone select titles its group of cities.
 REGION_NAMES = {
-    "Africa": _("Africa"),
-    "America": _("Americas"),
-    "Antarctica": _("Antarctica"),
-    "Arctic": _("Arctic"),
-    "Asia": _("Asia"),
-    "Atlantic": _("Atlantic Ocean"),
-    "Australia": _("Australia"),
-    "Europe": _("Europe"),
-    "Indian": _("Indian Ocean"),
-    "Pacific": _("Pacific Ocean"),
+    "Africa": N_("Africa"),
+    "America": N_("Americas"),
+    "Antarctica": N_("Antarctica"),
+    "Arctic": N_("Arctic"),
+    "Asia": N_("Asia"),
+    "Atlantic": N_("Atlantic Ocean"),
+    "Australia": N_("Australia"),
+    "Europe": N_("Europe"),
+    "Indian": N_("Indian Ocean"),
+    "Pacific": N_("Pacific Ocean"),
 }
 
 

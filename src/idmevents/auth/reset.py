@@ -76,14 +76,13 @@ async def request_reset(email: str, *, now: datetime | None = None) -> bool:
         if user is None:
             return False
         await issue_link(user, kind="password-reset", lifetime=RESET_LIFETIME, now=now)
-        await history.record_own(
-            user["id"],
-            user["email"],
-            "request-password-reset",
-            gettext("Password reset link sent"),
-            now=now,
-        )
+        await _note(user, "request-password-reset", gettext("Password reset link sent"), now)
     return True
+
+
+async def _note(user: dict, action: str, summary: str, now: datetime) -> None:
+    """A step of the reset, in the account's own history (the person acts on their account)."""
+    await history.record_own(user["id"], user["email"], action, summary, now=now)
 
 
 def _invalid_link() -> InvalidInput:
@@ -100,9 +99,7 @@ async def _open_reset(secret: str, now: datetime) -> dict | None:
         await PasswordReset.select(
             PasswordReset.id,
             PasswordReset.expires_at,
-            PasswordReset.user.id.as_alias("user_id"),
-            PasswordReset.user.email.as_alias("email"),
-            PasswordReset.user.active.as_alias("active"),
+            *db.through(PasswordReset.user, "email", "active", id="user_id"),
         )
         .where(
             (PasswordReset.token_hash == passwords.hash_token(secret))
@@ -153,12 +150,6 @@ async def reset_password(
         await PasswordReset.update({PasswordReset.used_at: now}).where(
             (PasswordReset.user == row["user"]) & PasswordReset.used_at.is_null()
         )
-        await history.record_own(
-            user["id"],
-            user["email"],
-            "reset-password",
-            gettext("Password set through an emailed link"),
-            now=now,
-        )
+        await _note(user, "reset-password", gettext("Password set through an emailed link"), now)
     user["password_hash"] = new_hash
     return user

@@ -26,6 +26,7 @@ from idmevents.auth.passwords import (
 from idmevents.auth.tables import ApiToken, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
+from idmevents.i18n import mark as _
 
 # Lowest to highest: each role may do what the roles below it may.
 ROLES = ("checkin", "organizer", "admin")
@@ -52,11 +53,6 @@ class CurrentUser(msgspec.Struct, frozen=True):
     @property
     def label(self) -> str:
         return self.display_name or self.email
-
-
-def _(message: str) -> str:
-    """Marks a label for the catalog; translated where it is shown."""
-    return message
 
 
 ROLE_LABELS = {
@@ -329,11 +325,7 @@ async def user_for_token(token: str, *, now: datetime | None = None) -> CurrentU
         await ApiToken.select(
             ApiToken.id,
             ApiToken.last_used_at,
-            ApiToken.user.id.as_alias("user_id"),
-            ApiToken.user.email.as_alias("email"),
-            ApiToken.user.display_name.as_alias("display_name"),
-            ApiToken.user.role.as_alias("role"),
-            ApiToken.user.active.as_alias("active"),
+            *db.through(ApiToken.user, "email", "display_name", "role", "active", id="user_id"),
         )
         .where((ApiToken.token_hash == hash_token(token)) & ApiToken.revoked_at.is_null())
         .first()
@@ -455,15 +447,13 @@ async def update_profile(
             gettext("The name is too long."),
             fields={"display_name": gettext("Use at most 200 characters.")},
         )
-    async with db.write_transaction():
-        await User.update({User.display_name: display_name}).where(User.id == user.id)
-        await history.record_own(
-            user.id,
-            user.email,
-            "update",
-            gettext("Name changed to %(name)s") % {"name": display_name or "—"},
-            now=now,
-        )
+    await _change_own(
+        user,
+        {User.display_name: display_name},
+        "update",
+        gettext("Name changed to %(name)s") % {"name": display_name or "—"},
+        now=now,
+    )
 
 
 async def change_password(
@@ -478,13 +468,20 @@ async def change_password(
         )
     check_new_password(new, confirm)
     new_hash = await hash_password(new)
-    async with db.write_transaction():
-        await User.update({User.password_hash: new_hash}).where(User.id == user.id)
-        await history.record_own(
-            user.id,
-            user.email,
-            "change-password",
-            gettext("Password changed"),
-            now=now,
-        )
+    await _change_own(
+        user,
+        {User.password_hash: new_hash},
+        "change-password",
+        gettext("Password changed"),
+        now=now,
+    )
     return new_hash
+
+
+async def _change_own(
+    user: CurrentUser, values: dict, action: str, summary: str, *, now: datetime | None
+) -> None:
+    """Change one's own account and note it in its history, both or neither."""
+    async with db.write_transaction():
+        await User.update(values).where(User.id == user.id)
+        await history.record_own(user.id, user.email, action, summary, now=now)

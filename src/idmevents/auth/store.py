@@ -115,27 +115,22 @@ class DatabaseStore(NamespacedStore):
         for start in range(0, len(ids), 500):
             await StoreEntry.delete().where(StoreEntry.id.is_in(ids[start : start + 500]))
 
-    async def exists(self, key: str) -> bool:
+    async def _expiry(self, key: str) -> tuple[bool, datetime | None]:
+        """Whether the key is stored, and when it expires (None: never)."""
         row = (
             await StoreEntry.select(StoreEntry.expires_at)
             .where(StoreEntry.key == self._key(key))
             .first()
         )
-        if row is None:
-            return False
-        expires_at = _utc(row["expires_at"])
-        return expires_at is None or expires_at > self._now()
+        return row is not None, None if row is None else _utc(row["expires_at"])
+
+    async def exists(self, key: str) -> bool:
+        stored, expires_at = await self._expiry(key)
+        return stored and (expires_at is None or expires_at > self._now())
 
     async def expires_in(self, key: str) -> int | None:  # type: ignore[override]
-        row = (
-            await StoreEntry.select(StoreEntry.expires_at)
-            .where(StoreEntry.key == self._key(key))
-            .first()
-        )
-        if row is None:
-            return None
-        expires_at = _utc(row["expires_at"])
-        if expires_at is None:
+        stored, expires_at = await self._expiry(key)
+        if not stored or expires_at is None:
             return None
         remaining = (expires_at - self._now()).total_seconds()
         if remaining <= 0:

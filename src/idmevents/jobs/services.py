@@ -23,6 +23,7 @@ from typing import Any
 from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import gettext
 from idmevents.jobs.tables import Job
+from idmevents.records import copy_fields
 from idmevents.settings import get_settings
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -136,20 +137,10 @@ class JobView:
 
 def _view(row: dict) -> JobView:
     has_result = bool(row["result_path"])
-    return JobView(
-        id=row["id"],
-        kind=row["kind"],
+    return copy_fields(
+        JobView,
+        row,
         meeting_id=row["meeting"],
-        status=row["status"],
-        done=row["done"],
-        total=row["total"],
-        cancel_requested=row["cancel_requested"],
-        summary=row["summary"],
-        error=row["error"],
-        created_at=row["created_at"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        result_name=row["result_name"],
         has_result=has_result,
         expires_at=row["finished_at"] + RESULT_KEEP if has_result and row["finished_at"] else None,
     )

@@ -20,7 +20,6 @@ Between jobs the worker deletes result files older than `RESULT_KEEP`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import shutil
@@ -32,6 +31,7 @@ from idmevents.db import is_sqlite, write_transaction
 from idmevents.jobs import services
 from idmevents.jobs.services import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobCancelled
 from idmevents.jobs.tables import Job
+from idmevents.mail.worker import run_passes
 
 if TYPE_CHECKING:
     from idmevents.settings import Settings
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 120.0
 # Progress is written at most this often (and always at the end): a handler may report per badge.
 REPORT_EVERY_SECONDS = 0.5
-MAX_IDLE_SECONDS = 30.0
 # A job whose worker died this many times is failed rather than tried again.
 MAX_ATTEMPTS = 3
 # How often the idle worker looks for expired results.
@@ -187,25 +186,16 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     """
     stop = stop or asyncio.Event()
     log.info("job worker started")
-    failures = 0
     last_purge = 0.0
-    while not stop.is_set():
-        try:
-            if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
-                await services.delete_expired_results(datetime.now(UTC))
-                last_purge = time.monotonic()
-            ran = await run_one()
-        except Exception:
-            failures += 1
-            log.exception("job worker: a pass failed (%d in a row); carrying on", failures)
-            wait = min(settings.mail.poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
-        else:
-            failures = 0
-            if ran:
-                continue
-            wait = settings.mail.poll_seconds
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), wait)
+
+    async def one_pass() -> bool:
+        nonlocal last_purge
+        if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
+            await services.delete_expired_results(datetime.now(UTC))
+            last_purge = time.monotonic()
+        return await run_one()
+
+    await run_passes("job worker", one_pass, poll_seconds=settings.mail.poll_seconds, stop=stop)
     log.info("job worker stopped")
 
 

@@ -447,6 +447,43 @@ async def run_due_chores(
             log.exception("worker chore %s failed; it runs again later", name)
 
 
+def backoff_seconds(poll_seconds: float, failures: int) -> float:
+    """A worker's wait after `failures` failed passes in a row (the database is down): the poll
+    interval, doubled with each failure, at most MAX_IDLE_SECONDS."""
+    return min(poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
+
+
+async def run_passes(
+    name: str,
+    one_pass: Callable[[], Awaitable[int]],
+    *,
+    poll_seconds: float,
+    stop: asyncio.Event,
+) -> None:
+    """Call `one_pass` until `stop` is set: at once again while it finds work (it answers how
+    much), after `poll_seconds` when it found none. A failed pass is logged and waited out (see
+    `backoff_seconds`): the loop only ends when asked to. The outbox and job workers run this."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            busy = await one_pass()
+        except ClaimsStranded as exc:
+            failures += 1
+            log.warning("%s: %s; they are given back when it answers again", name, exc)
+            wait = backoff_seconds(poll_seconds, failures)
+        except Exception:
+            failures += 1
+            log.exception("%s: a pass failed (%d in a row); carrying on", name, failures)
+            wait = backoff_seconds(poll_seconds, failures)
+        else:
+            failures = 0
+            if busy:
+                continue  # there may be more waiting right now
+            wait = poll_seconds
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+
+
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Send the outbox until `stop` is set: the loop of `idmevents worker` and of `serve`'s worker.
 
@@ -455,18 +492,18 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     stop = stop or asyncio.Event()
     sender = sender_from_settings(settings)
     log.info("outbox worker started; mail goes to %s", sender.describe())
-    failures = 0
     chores_run: dict[str, datetime] = {}
     stranded: list[Stranded] = []
     every = timedelta(seconds=step_interval(settings.mail.poll_seconds))
-    while not stop.is_set():
+
+    async def one_pass() -> int:
         await run_due_chores(worker_clock.now(), chores_run, default_every=every)
         try:
             # Back from an outage: our claims go back at once, not after their lease.
             while stranded:
                 await settle(stranded[0])
                 stranded.pop(0)
-            handled = await deliver_due(
+            return await deliver_due(
                 sender,
                 batch_size=settings.mail.batch_size,
                 lease_seconds=settings.mail.lease_seconds,
@@ -474,20 +511,9 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             )
         except ClaimsStranded as exc:
             stranded.append(exc.stranded)
-            failures += 1
-            log.warning("outbox worker: %s; they are given back when it answers again", exc)
-            wait = min(settings.mail.poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
-        except Exception:
-            failures += 1
-            log.exception("outbox worker: a pass failed (%d in a row); carrying on", failures)
-            wait = min(settings.mail.poll_seconds * 2 ** min(failures, 8), MAX_IDLE_SECONDS)
-        else:
-            failures = 0
-            if handled:
-                continue  # there may be more waiting right now
-            wait = settings.mail.poll_seconds
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), wait)
+            raise
+
+    await run_passes("outbox worker", one_pass, poll_seconds=settings.mail.poll_seconds, stop=stop)
     log.info("outbox worker stopped")
 
 

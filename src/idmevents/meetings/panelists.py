@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
-from idmevents.db import write_transaction
+from idmevents.db import by_id, through, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.builder import SLUG_PATTERN, bump_sequence, mark_agenda_changed
@@ -64,12 +64,8 @@ async def list_panelists(query: str | None = None) -> list[dict]:
 
 
 async def get_panelist(panelist_id: int) -> dict:
-    if not is_row_id(panelist_id):
-        raise NotFound(gettext("There is no panelist %(id)s.") % {"id": panelist_id})
-    row = await Panelist.select().where(Panelist.id == panelist_id).first()
-    if row is None:
-        raise NotFound(gettext("There is no panelist %(id)s.") % {"id": panelist_id})
-    return row
+    missing = NotFound(gettext("There is no panelist %(id)s.") % {"id": panelist_id})
+    return await by_id(Panelist.select(), panelist_id, missing)
 
 
 def _validate(values: dict) -> dict[str, str]:
@@ -154,11 +150,7 @@ async def update_panelist(panelist_id: int, values: dict, *, by: Actor, now: dat
         person = await get_panelist(panelist_id)
         if "translations" in values:
             values["translations"] = content.merge(person["translations"], values["translations"])
-        changed = {
-            k: v
-            for k, v in values.items()
-            if (content.load(person[k]) != v if k == "translations" else person[k] != v)
-        }
+        changed = content.changes(person, values)
         if not changed:
             return person
         if "slug" in changed:
@@ -202,14 +194,15 @@ async def panelist_sessions(panelist_id: int) -> list[dict]:
     return (
         await SessionPanelist.select(
             SessionPanelist.role,
-            SessionPanelist.meeting_session.id.as_alias("id"),
-            SessionPanelist.meeting_session.title.as_alias("title"),
-            SessionPanelist.meeting_session.starts_at.as_alias("starts_at"),
-            SessionPanelist.meeting_session.ends_at.as_alias("ends_at"),
-            SessionPanelist.meeting_session.status.as_alias("status"),
-            SessionPanelist.meeting_session.meeting.slug.as_alias("meeting_slug"),
-            SessionPanelist.meeting_session.meeting.title.as_alias("meeting_title"),
-            SessionPanelist.meeting_session.meeting.timezone.as_alias("timezone"),
+            *through(
+                SessionPanelist.meeting_session, "id", "title", "starts_at", "ends_at", "status"
+            ),
+            *through(
+                SessionPanelist.meeting_session.meeting,
+                "timezone",
+                slug="meeting_slug",
+                title="meeting_title",
+            ),
         )
         .where(SessionPanelist.panelist == panelist_id)
         .order_by(SessionPanelist.meeting_session.starts_at)

@@ -9,8 +9,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from idmevents import content
+from idmevents.db import through
 from idmevents.errors import NotFound
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
+from idmevents.records import copy_fields
 from idmevents.settings import get_settings
 
 SESSION_KINDS = ("opening", "keynote", "panel", "plenary", "break", "side-event", "closing")
@@ -181,24 +183,31 @@ async def load_agenda(meeting: dict, *, include_cancelled: bool = True) -> Agend
     return Agenda(meeting=meeting, items=items)
 
 
+# A panelist's part in a session, with who the panelist is: what the agenda shows of them.
+ROLE_COLUMNS = (
+    SessionPanelist.meeting_session,
+    SessionPanelist.role,
+    SessionPanelist.position,
+    *through(
+        SessionPanelist.panelist,
+        "slug",
+        "honorific",
+        "name",
+        "organization",
+        id="panelist_id",
+        position="panelist_position",
+        translations="panelist_translations",
+    ),
+)
+
+
 async def panelist_roles(
     session_ids: list[int], *, original: str = "en"
 ) -> dict[int, list[PanelistRole]]:
     if not session_ids:
         return {}
     rows = (
-        await SessionPanelist.select(
-            SessionPanelist.meeting_session,
-            SessionPanelist.role,
-            SessionPanelist.position,
-            SessionPanelist.panelist.id.as_alias("panelist_id"),
-            SessionPanelist.panelist.slug.as_alias("slug"),
-            SessionPanelist.panelist.honorific.as_alias("honorific"),
-            SessionPanelist.panelist.name.as_alias("name"),
-            SessionPanelist.panelist.position.as_alias("panelist_position"),
-            SessionPanelist.panelist.organization.as_alias("organization"),
-            SessionPanelist.panelist.translations.as_alias("panelist_translations"),
-        )
+        await SessionPanelist.select(*ROLE_COLUMNS)
         .where(SessionPanelist.meeting_session.is_in(session_ids))
         .order_by(SessionPanelist.position)
         .order_by(SessionPanelist.id)
@@ -227,22 +236,11 @@ def _agenda_item(row: dict, panelists: list[PanelistRole], original: str = "en")
     for lang, texts in content.load(row.get("room_translations")).items():
         if texts.get("name"):
             translations.setdefault(lang, {})["room_name"] = texts["name"]
-    return AgendaItem(
-        id=row["id"],
-        uid=row["uid"],
-        title=row["title"],
-        description=row["description"],
-        kind=row["kind"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        status=row["status"],
-        sequence=row["sequence"],
-        updated_at=row["updated_at"],
-        created_at=row["created_at"],
-        capacity=row["capacity"],
+    return copy_fields(
+        AgendaItem,
+        row,
         room_id=row["room"],
         room_name=row.get("room_name") or "",
-        illustrative=row["illustrative"],
         panelists=panelists,
         webcast_url=row.get("webcast_url") or "",
         translations=translations,

@@ -16,7 +16,7 @@ from piccolo.table import Table
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
 from idmevents.auth.tables import User
-from idmevents.db import is_unique_violation, write_transaction
+from idmevents.db import is_unique_violation, through, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import (
@@ -43,11 +43,7 @@ async def meeting_ids_of_user(user_id: int) -> frozenset[int]:
 async def members(meeting_id: int) -> list[dict]:
     """The meeting's team, by name: id, email, display_name, role, active."""
     rows = await MeetingTeam.select(
-        MeetingTeam.user.id.as_alias("id"),
-        MeetingTeam.user.email.as_alias("email"),
-        MeetingTeam.user.display_name.as_alias("display_name"),
-        MeetingTeam.user.role.as_alias("role"),
-        MeetingTeam.user.active.as_alias("active"),
+        *through(MeetingTeam.user, "id", "email", "display_name", "role", "active"),
     ).where(MeetingTeam.meeting == meeting_id)
     return sorted(rows, key=lambda r: ((r["display_name"] or r["email"]).casefold(), r["id"]))
 
@@ -87,15 +83,8 @@ async def add_member(meeting_id: int, user_id: int, *, by: Actor, now: datetime)
             ):
                 raise Conflict(gettext("%(email)s is in the team already.") % user)
             await MeetingTeam.insert(MeetingTeam(meeting=meeting_id, user=user_id, added_at=now))
-            await audit(
-                by,
-                "meeting.team_add",
-                "meeting",
-                meeting_id,
-                meeting_slug=meeting["slug"],
-                summary=f"Added {user['email']} to the team",
-                data={"user": user_id},
-                now=now,
+            await _audit_team(
+                by, "add", meeting, user_id, f"Added {user['email']} to the team", now
             )
     except Exception as exc:
         if is_unique_violation(exc):
@@ -125,16 +114,25 @@ async def remove_member(meeting_id: int, user_id: int, *, by: Actor, now: dateti
         if row is None:
             raise NotFound(gettext("This account is not in the meeting's team."))
         await MeetingTeam.delete().where(MeetingTeam.id == row["id"])
-        await audit(
-            by,
-            "meeting.team_remove",
-            "meeting",
-            meeting_id,
-            meeting_slug=meeting["slug"],
-            summary=f"Removed {row['email']} from the team",
-            data={"user": user_id},
-            now=now,
+        await _audit_team(
+            by, "remove", meeting, user_id, f"Removed {row['email']} from the team", now
         )
+
+
+async def _audit_team(
+    by: Actor, change: str, meeting: dict, user_id: int, summary: str, now: datetime
+) -> None:
+    """The audit entry of a change to the team ("add" or "remove"), on the meeting."""
+    await audit(
+        by,
+        f"meeting.team_{change}",
+        "meeting",
+        meeting["id"],
+        meeting_slug=meeting["slug"],
+        summary=summary,
+        data={"user": user_id},
+        now=now,
+    )
 
 
 # Which meetings own an object named in a path: a set of meeting ids, or None when there is no

@@ -20,7 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from idmevents import content, db, i18n, stores, urls
 from idmevents.audit import Actor
@@ -62,6 +62,16 @@ def request_actor(request: Request) -> Actor:
     return Actor(request.user.id, request.user.email)
 
 
+def done_redirect(request: Request, route: str, done: str, **params: Any) -> Redirect:
+    """To the page of `route`, saying what was `done` (`?done=`, read back by `done_note`)."""
+    return Redirect(request.app.route_reverse(route, **params) + f"?done={done}", status_code=303)
+
+
+def done_note(notes: dict[str, str], done: str | None) -> str | None:
+    """What the page says for `?done=`, translated, when it is one of its `notes`; else None."""
+    return i18n.gettext(notes[done]) if done in notes else None
+
+
 NO_TOKEN = "No API token, or one that is unknown or revoked"
 
 
@@ -80,22 +90,11 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.filters.update(i18n.TEMPLATE_FILTERS)
+    env.globals.update(i18n.TEMPLATE_GLOBALS)
+    env.globals.update(content.TEMPLATE_GLOBALS)
     env.globals.update(
-        current_language=i18n.current_language,
-        languages=i18n.LANGUAGES,
-        site_languages=i18n.LANGUAGES,
-        language_names=i18n.LANGUAGE_NAMES,
-        text_direction=i18n.text_direction,
-        colon=i18n.colon,
         absolute_url=absolute_url,
         subscribe_links=subscribe_links,
-        # Meeting content in the reader's language (see idmevents.content): t() marks a
-        # fallback with lang="…", tx() is the bare text, tlang() the attribute for an element.
-        t=content.marked,
-        tx=content.plain,
-        tlang=content.lang_attribute,
-        language_name=content.language_name,
-        other_languages=content.other_languages,
         # Session kinds and panelist roles are fixed lists: translated by gettext. (role_label is
         # the organizer accounts' roles: see web/organizers/nav.py.)
         session_kind=kind_label,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from litestar import Controller
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 
@@ -82,6 +83,39 @@ def requires_role(role: str):
 
     guard.__name__ = f"requires_{role}"
     return guard
+
+
+# The controllers' shared headers: who may come in, and whether the OpenAPI document shows them.
+# Each page or API controller names its `path` (and, for the API, its `tags`) and one of these.
+
+
+class CheckinPages(Controller):
+    """HTML pages for every signed-in account (check-in staff and up); not in the OpenAPI
+    document."""
+
+    guards = [requires_role("checkin")]
+    include_in_schema = False
+
+
+class OrganizerPages(Controller):
+    """HTML pages for organizers and administrators; not in the OpenAPI document."""
+
+    guards = [requires_role("organizer")]
+    include_in_schema = False
+
+
+class AdminPages(Controller):
+    """HTML pages for administrators only; not in the OpenAPI document."""
+
+    guards = [requires_role("admin")]
+    include_in_schema = False
+
+
+class OrganizerApi(Controller):
+    """JSON API for organizers, called with a Bearer token (documented in the OpenAPI document)."""
+
+    guards = [requires_role("organizer")]
+    security = [{"BearerToken": []}]
 
 
 def safe_next(value: str | None, default: str = "/admin/") -> str:

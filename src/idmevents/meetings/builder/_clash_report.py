@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from idmevents.db import through
 from idmevents.i18n import gettext, local_date, local_time
 from idmevents.meetings import clashes as clash_finder
 from idmevents.meetings.tables import MeetingSession, PanelistUnavailability, Room, SessionPanelist
@@ -106,9 +107,7 @@ async def _roles_of(session_ids: list[int]) -> dict[int, list[clash_finder.Panel
         return {}
     rows = await SessionPanelist.select(
         SessionPanelist.meeting_session,
-        SessionPanelist.panelist.id.as_alias("panelist_id"),
-        SessionPanelist.panelist.honorific.as_alias("honorific"),
-        SessionPanelist.panelist.name.as_alias("name"),
+        *through(SessionPanelist.panelist, "honorific", "name", id="panelist_id"),
     ).where(SessionPanelist.meeting_session.is_in(session_ids))
     roles: dict[int, list[clash_finder.PanelistRef]] = {}
     for r in rows:

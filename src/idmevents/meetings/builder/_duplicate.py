@@ -7,15 +7,13 @@ from datetime import date, datetime, timedelta
 
 from idmevents import content
 from idmevents.audit import Actor
-from idmevents.audit import write as audit
 from idmevents.db import write_transaction
 from idmevents.errors import Conflict, InvalidInput
 from idmevents.i18n import gettext
-from idmevents.meetings.builder._meetings import _validate_meeting, get_meeting_any
+from idmevents.meetings.builder._meetings import _validate_meeting, created, get_meeting_any
 from idmevents.meetings.builder._sessions import new_uid
 from idmevents.meetings.builder._zones import _reanchor, wall_clock
 from idmevents.meetings.tables import Meeting, MeetingSession, Room, SessionPanelist
-from idmevents.meetings.teams import join_creator
 from idmevents.validation import (
     DATE_RANGE_MESSAGE,
     EARLIEST,
@@ -80,14 +78,11 @@ async def duplicate_meeting(
         copy = rows[0]
         room_ids = await _copy_rooms(source, copy)
         copied = await _copy_sessions(source, copy, room_ids, shift=shift, now=now)
-        await join_creator(copy["id"], by, now=now)
-        await audit(
+        await created(
+            copy,
             by,
             "meeting.duplicate",
-            "meeting",
-            copy["id"],
-            meeting_slug=copy["slug"],
-            summary=f"Copied from {source['slug']}",
+            f"Copied from {source['slug']}",
             data={"source": source["slug"], "sessions": copied},
             now=now,
         )

@@ -19,6 +19,7 @@ from idmevents.audit import write as audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, gettext
+from idmevents.i18n import mark as _
 from idmevents.meetings.builder._changes import (
     _change_view,
     _record_change,
@@ -152,29 +153,12 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
         errors["timezone"] = gettext("An IANA time zone such as Europe/Zurich.")
     for name in ("starts_on", "ends_on"):
         check_day(errors, values, name)
-    if (
-        "starts_on" not in errors
-        and "ends_on" not in errors
-        and isinstance(merged.get("starts_on"), date)
-        and isinstance(merged.get("ends_on"), date)
-        and merged["starts_on"] > merged["ends_on"]
-    ):
-        errors["ends_on"] = gettext("The last day cannot come before the first.")
+    check_order(errors, merged, "starts_on", "ends_on", date, same_allowed=True)
     check_capacity(errors, values)
     check_retention(errors, values)
     for name in ("registration_opens_at", "registration_closes_at"):
         check_aware(errors, values, name)
-    opens, closes = merged.get("registration_opens_at"), merged.get("registration_closes_at")
-    if (
-        "registration_opens_at" not in errors
-        and "registration_closes_at" not in errors
-        and isinstance(opens, datetime)
-        and isinstance(closes, datetime)
-        and opens.tzinfo is not None
-        and closes.tzinfo is not None
-        and closes <= opens
-    ):
-        errors["registration_closes_at"] = gettext("Registration must close after it opens.")
+    check_order(errors, merged, "registration_opens_at", "registration_closes_at", datetime)
     _check_reminders(errors, values)
     _check_attendance(errors, values)
     if "status" in values and values["status"] not in MEETING_STATUSES:
@@ -225,6 +209,31 @@ def _check_attendance(errors: dict, values: dict) -> None:
     check_url(errors, values, "remote_url")
 
 
+# What a field that must come after another says when it does not, by field.
+ORDER_MESSAGES = {
+    "ends_on": _("The last day cannot come before the first."),
+    "registration_closes_at": _("Registration must close after it opens."),
+    "ends_at": _("The session must end after it starts."),
+}
+
+
+def check_order(
+    errors: dict, values: dict, first: str, last: str, kind: type, *, same_allowed: bool = False
+) -> None:
+    """The error of ORDER_MESSAGES on `last` when it comes before `first` (or at the same moment,
+    unless `same_allowed`); said only when both are valid values of `kind`: a field with its own
+    error, missing, or (a datetime) without its UTC offset is not compared."""
+    start, end = values.get(first), values.get(last)
+    if first in errors or last in errors or not isinstance(start, kind):
+        return
+    if not isinstance(end, kind):
+        return
+    if isinstance(start, datetime) and (start.tzinfo is None or end.tzinfo is None):
+        return
+    if end < start or (end == start and not same_allowed):
+        errors[last] = gettext(ORDER_MESSAGES[last])
+
+
 def _validate_languages(errors: dict, values: dict, merged: dict, current: object) -> None:
     """The original language, and the translations checked by the rules of the original text
     then merged into the meeting's (`values["translations"]` becomes the whole new set)."""
@@ -236,11 +245,7 @@ def _validate_languages(errors: dict, values: dict, merged: dict, current: objec
     if "translations" not in values:
         return
     original = merged.get("original_language") or content.DEFAULT_LANGUAGE
-    cleaned = content.clean_translations(
-        errors, values["translations"], content.MEETING_TEXT, original=original
-    )
-    if cleaned is not None:
-        values["translations"] = content.merge(current, cleaned)
+    content.check_translations(errors, values, content.MEETING_TEXT, original, current)
 
 
 def _normalise_instants(values: dict) -> None:
@@ -278,18 +283,28 @@ async def create_meeting(values: dict, *, by: Actor, now: datetime) -> dict:
             Meeting(**values, created_at=now, updated_at=now, agenda_changed_at=now)
         ).returning(*Meeting.all_columns())
         meeting = rows[0]
-        await join_creator(meeting["id"], by, now=now)
-        await audit(
-            by,
-            "meeting.create",
-            "meeting",
-            meeting["id"],
-            meeting_slug=meeting["slug"],
-            summary=f"Created meeting {meeting['title']}",
-            data=values,
-            now=now,
+        await created(
+            meeting, by, "meeting.create", f"Created meeting {meeting['title']}", values, now=now
         )
     return meeting
+
+
+async def created(
+    meeting: dict, by: Actor, action: str, summary: str, data: dict, *, now: datetime
+) -> None:
+    """A new meeting's last steps, in the transaction that inserted it: the account that made it
+    joins its team, and the audit log notes it."""
+    await join_creator(meeting["id"], by, now=now)
+    await audit(
+        by,
+        action,
+        "meeting",
+        meeting["id"],
+        meeting_slug=meeting["slug"],
+        summary=summary,
+        data=data,
+        now=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -338,11 +353,7 @@ async def change_meeting(
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     _normalise_instants(values)
-    changed = {
-        k: v
-        for k, v in values.items()
-        if (content.load(meeting.get(k)) != v if k == "translations" else meeting.get(k) != v)
-    }
+    changed = content.changes(meeting, values)
     if not changed:
         return MeetingUpdate(meeting, meeting, {})
     if "slug" in changed:

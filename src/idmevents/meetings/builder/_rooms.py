@@ -8,13 +8,13 @@ from datetime import datetime
 from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
-from idmevents.db import write_transaction
+from idmevents.db import by_id, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.builder._changes import bump_sequence, mark_agenda_changed
 from idmevents.meetings.builder._meetings import _meeting_by_id, _meeting_for_update
 from idmevents.meetings.tables import MeetingSession, Room
-from idmevents.validation import check_capacity, check_text, is_row_id
+from idmevents.validation import check_capacity, check_text
 
 
 async def _check_room(
@@ -25,15 +25,9 @@ async def _check_room(
     errors: dict[str, str] = {}
     check_text(errors, values, "name", 200, required=True, lines="single_line")
     check_capacity(errors, values)
-    if "translations" in values:
-        cleaned = content.clean_translations(
-            errors,
-            values["translations"],
-            content.ROOM_TEXT,
-            original=content.original_language(meeting),
-        )
-        if cleaned is not None:
-            values["translations"] = content.merge(current, cleaned)
+    content.check_translations(
+        errors, values, content.ROOM_TEXT, content.original_language(meeting), current
+    )
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     if "name" in values:
@@ -83,12 +77,8 @@ async def create_room(
 
 
 async def get_room(room_id: int) -> dict:
-    if not is_row_id(room_id):
-        raise NotFound(gettext("There is no room %(id)s.") % {"id": room_id})
-    room = await Room.select().where(Room.id == room_id).first()
-    if room is None:
-        raise NotFound(gettext("There is no room %(id)s.") % {"id": room_id})
-    return room
+    missing = NotFound(gettext("There is no room %(id)s.") % {"id": room_id})
+    return await by_id(Room.select(), room_id, missing)
 
 
 async def update_room(room_id: int, values: dict, *, by: Actor, now: datetime) -> dict:
@@ -98,11 +88,7 @@ async def update_room(room_id: int, values: dict, *, by: Actor, now: datetime) -
         room = await get_room(room_id)
         meeting = await _meeting_by_id(room["meeting"])
         await _check_room(meeting, values, room_id=room_id, current=room["translations"])
-        changed = {
-            k: v
-            for k, v in values.items()
-            if (content.load(room[k]) != v if k == "translations" else room[k] != v)
-        }
+        changed = content.changes(room, values)
         if not changed:
             return room
         stored = dict(changed)

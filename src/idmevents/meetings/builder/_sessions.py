@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from idmevents import content
 from idmevents.audit import Actor
 from idmevents.audit import write as audit
-from idmevents.db import locked, write_transaction
+from idmevents.db import by_id, locked, through, write_transaction
 from idmevents.errors import InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.builder._changes import (
@@ -28,6 +28,7 @@ from idmevents.meetings.builder._meetings import (
     _editable,
     _meeting_by_id,
     _meeting_for_update,
+    check_order,
     check_url,
 )
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
@@ -59,33 +60,23 @@ def new_uid() -> str:
 
 
 async def _session_for_update(session_id: int) -> tuple[dict, dict]:
-    if not is_row_id(session_id):
-        raise NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
-    row = await MeetingSession.select().where(MeetingSession.id == session_id).first()
-    if row is None:
-        raise NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
+    row = await by_id(MeetingSession.select(), session_id, _no_session(session_id))
     meeting = await _meeting_by_id(row["meeting"])
     row = await locked(MeetingSession.select().where(MeetingSession.id == session_id)).first()
     return row, meeting
 
 
+def _no_session(session_id: object) -> NotFound:
+    return NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
+
+
 async def get_session(session_id: int) -> dict:
-    if not is_row_id(session_id):
-        raise NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
-    row = (
-        await MeetingSession.select(
-            MeetingSession.all_columns(),
-            MeetingSession.room.name.as_alias("room_name"),
-            MeetingSession.meeting.slug.as_alias("meeting_slug"),
-            MeetingSession.meeting.timezone.as_alias("timezone"),
-            MeetingSession.meeting.status.as_alias("meeting_status"),
-        )
-        .where(MeetingSession.id == session_id)
-        .first()
+    query = MeetingSession.select(
+        MeetingSession.all_columns(),
+        MeetingSession.room.name.as_alias("room_name"),
+        *through(MeetingSession.meeting, "timezone", slug="meeting_slug", status="meeting_status"),
     )
-    if row is None:
-        raise NotFound(gettext("There is no session %(id)s.") % {"id": session_id})
-    return row
+    return await by_id(query, session_id, _no_session(session_id))
 
 
 async def session_panelists(session_id: int) -> list[dict]:
@@ -94,9 +85,7 @@ async def session_panelists(session_id: int) -> list[dict]:
             SessionPanelist.id,
             SessionPanelist.role,
             SessionPanelist.position,
-            SessionPanelist.panelist.id.as_alias("panelist_id"),
-            SessionPanelist.panelist.honorific.as_alias("honorific"),
-            SessionPanelist.panelist.name.as_alias("name"),
+            *through(SessionPanelist.panelist, "honorific", "name", id="panelist_id"),
         )
         .where(SessionPanelist.meeting_session == session_id)
         .order_by(SessionPanelist.position)
@@ -119,15 +108,9 @@ async def _validate_session(
     errors: dict[str, str] = {}
     check_text(errors, values, "title", 300, required=True, lines="single_line")
     check_text(errors, values, "description", 20_000, required=False, lines="multi_line")
-    if "translations" in values:
-        cleaned = content.clean_translations(
-            errors,
-            values["translations"],
-            content.SESSION_TEXT,
-            original=content.original_language(meeting),
-        )
-        if cleaned is not None:
-            values["translations"] = content.merge(translations, cleaned)
+    content.check_translations(
+        errors, values, content.SESSION_TEXT, content.original_language(meeting), translations
+    )
     if "kind" in values and values["kind"] not in SESSION_KINDS:
         errors["kind"] = gettext("One of: %(choices)s.") % {"choices": ", ".join(SESSION_KINDS)}
     for name in ("starts_at", "ends_at"):
@@ -135,14 +118,7 @@ async def _validate_session(
             errors[name] = gettext("Required.")
         else:
             check_aware(errors, values, name)
-    if (
-        "starts_at" not in errors
-        and "ends_at" not in errors
-        and isinstance(values.get("starts_at"), datetime)
-        and isinstance(values.get("ends_at"), datetime)
-        and values["ends_at"] <= values["starts_at"]
-    ):
-        errors["ends_at"] = gettext("The session must end after it starts.")
+    check_order(errors, values, "starts_at", "ends_at", datetime)
     check_capacity(errors, values)
     check_url(errors, values, "webcast_url")
     room_id = values.get("room_id")

@@ -23,8 +23,10 @@ from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, services
 from idmevents.meetings.reminder_schedule import stored_offsets
+from idmevents.records import copy_fields
 from idmevents.validation import MAX_ID
 from idmevents.web.common import NO_TOKEN, error_specs
+from idmevents.web.guards import OrganizerApi
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
@@ -365,6 +367,13 @@ ERRORS = error_specs(
 )
 
 
+class AgendaApi(OrganizerApi):
+    """The agenda API's controllers (meetings, rooms, sessions, panelists): one tag in the docs."""
+
+    path = "/api/v1"
+    tags = ["agenda"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Conversions
 
@@ -420,21 +429,14 @@ def _local(moment: datetime | None, timezone: str) -> datetime | None:
 
 def session_out(item: services.AgendaItem, meeting: dict) -> SessionOut:
     zone = meeting["timezone"]
-    return SessionOut(
-        id=item.id,
+    return copy_fields(
+        SessionOut,
+        item,
         meeting=meeting["slug"],
-        uid=item.uid,
-        title=item.title,
-        description=item.description,
-        kind=item.kind,
         starts_at=_local(item.starts_at, zone),
         ends_at=_local(item.ends_at, zone),
         timezone=zone,
-        room_id=item.room_id,
         room=item.room_name,
-        capacity=item.capacity,
-        status=item.status,
-        sequence=item.sequence,
         updated_at=item.updated_at.astimezone(UTC),
         panelists=[
             SessionPanelistOut(p.panelist_id, p.display_name, p.role, p.order)
@@ -449,33 +451,16 @@ async def meeting_out(meeting: dict) -> MeetingOut:
     agenda = await services.load_agenda(meeting)
     rooms = await services.rooms_of(meeting["id"])
     zone = meeting["timezone"]
-    return MeetingOut(
-        id=meeting["id"],
-        slug=meeting["slug"],
-        title=meeting["title"],
-        theme=meeting["theme"],
-        description=meeting["description"],
-        city=meeting["city"],
+    return copy_fields(
+        MeetingOut,
+        meeting,
         venue=meeting["venue_name"],
-        venue_address=meeting["venue_address"],
         original_language=content.original_language(meeting),
         translations=_texts_out(meeting.get("translations"), MeetingTexts),
-        timezone=zone,
-        starts_on=meeting["starts_on"],
-        ends_on=meeting["ends_on"],
-        capacity=meeting["capacity"],
-        retention_days=meeting["retention_days"],
-        status=meeting["status"],
         registration_opens_at=_local(meeting["registration_opens_at"], zone),
         registration_closes_at=_local(meeting["registration_closes_at"], zone),
         agenda_changed_at=meeting["agenda_changed_at"].astimezone(UTC),
         reminders=stored_offsets(meeting),
-        reminders_enabled=meeting["reminders_enabled"],
-        follow_up_url=meeting["follow_up_url"],
-        mode=meeting["mode"],
-        capacity_online=meeting["capacity_online"],
-        webcast_url=meeting["webcast_url"],
-        remote_url=meeting["remote_url"],
         rooms=[room_out(r) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )
@@ -496,13 +481,6 @@ def assignments_of(items: list[PanelistAssignmentIn]) -> list[builder.PanelistAs
 
 
 def panelist_out(row: dict) -> PanelistOut:
-    return PanelistOut(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        honorific=row["honorific"],
-        position=row["position"],
-        organization=row["organization"],
-        bio=row["bio"],
-        translations=_texts_out(row.get("translations"), PanelistTexts),
+    return copy_fields(
+        PanelistOut, row, translations=_texts_out(row.get("translations"), PanelistTexts)
     )

@@ -14,6 +14,7 @@ from idmevents.badges import services
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.services import get_meeting
+from idmevents.records import copy_fields
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.guards import requires_role
 
@@ -113,18 +114,7 @@ _UNDO_ANSWERS = _READ_ERRORS | error_specs(
 
 
 def _person(card: services.Card) -> Person:
-    return Person(
-        registration_id=card.registration_id,
-        given_name=card.given_name,
-        family_name=card.family_name,
-        organization=card.organization,
-        country=card.country,
-        category=card.category,
-        category_label=card.category_label,
-        status=card.status,
-        checked_in_at=card.checked_in_at,
-        checked_in_by=card.checked_in_by or None,
-    )
+    return copy_fields(Person, card, checked_in_by=card.checked_in_by or None)
 
 
 def _answer(result: services.DeskResult) -> CheckInAnswer:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -21,7 +21,7 @@ from idmevents.delegations import participants_pdf, services, visa_requests
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
 from idmevents.web.common import error_specs, pdf_response, request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerApi
 
 Language = Annotated[str, msgspec.Meta(pattern="^(en|fr|es)$")]
 
@@ -187,11 +187,9 @@ def delegation_out(row: dict, slug: str) -> DelegationOut:
     )
 
 
-class DelegationsApi(Controller):
+class DelegationsApi(OrganizerApi):
     path = "/api/v1"
     tags = ["delegations"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @post(
         "/meetings/{slug:str}/delegations",

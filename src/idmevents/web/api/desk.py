@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from idmevents.records import copy_fields
 from idmevents.registrations import desk, services
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.web.common import NO_TOKEN, error_specs, request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerApi
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
 Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
@@ -204,6 +205,21 @@ async def _decided(
     return await _one(registration_id)
 
 
+# A decision that gives a seat (approve, promote) may take a body asking for one over capacity.
+SeatBody = JSONBody[SeatIn | None]
+
+
+async def _seated(
+    request: Request,
+    registration_id: int,
+    decide: Callable[..., Awaitable[Any]],
+    data: SeatIn | None,
+) -> RegistrationOut:
+    """A decision that gives a seat: beyond the capacity only when the body asks for it."""
+    over_capacity = bool(data and data.over_capacity)
+    return await _decided(request, registration_id, decide, over_capacity=over_capacity)
+
+
 def registration_out(
     registration: dict,
     meeting_slug: str,
@@ -211,22 +227,11 @@ def registration_out(
     places: list[dict],
     checked_in_at: datetime | None,
 ) -> RegistrationOut:
-    return RegistrationOut(
-        id=registration["id"],
+    return copy_fields(
+        RegistrationOut,
+        registration,
         meeting=meeting_slug,
-        status=registration["status"],
-        attendance=registration["attendance"],
         waitlist_position=position,
-        given_name=registration["given_name"],
-        family_name=registration["family_name"],
-        email=registration["email"],
-        organization=registration["organization"],
-        position=registration["position"],
-        category=registration["category"],
-        country=registration["country"],
-        language=registration["language"],
-        accessibility_needs=registration["accessibility_needs"],
-        rejection_reason=registration["rejection_reason"],
         created_at=registration["created_at"].astimezone(UTC),
         updated_at=registration["updated_at"].astimezone(UTC),
         confirmed_at=_utc(registration["confirmed_at"]),
@@ -240,24 +245,12 @@ def registration_out(
 
 
 def counts_out(counts: desk.DeskCounts) -> CountsOut:
-    return CountsOut(
-        capacity=counts.capacity,
+    return copy_fields(
+        CountsOut,
+        counts,
         seats_taken=counts.taken,
-        seats_left=counts.seats_left,
-        waiting=counts.waiting,
-        by_status=counts.by_status,
         by_category={row.category: row.counts for row in counts.categories},
-        sessions=[
-            SessionCountOut(
-                session_id=s.id,
-                title=s.title,
-                capacity=s.capacity,
-                taken=s.taken,
-                places_left=s.places_left,
-                waiting=s.waiting,
-            )
-            for s in counts.sessions
-        ],
+        sessions=[copy_fields(SessionCountOut, s, session_id=s.id) for s in counts.sessions],
     )
 
 
@@ -285,11 +278,9 @@ def decision_route(action: str, *, name: str, summary: str, responses: dict = AC
     )
 
 
-class RegistrationDeskApi(Controller):
+class RegistrationDeskApi(OrganizerApi):
     path = "/api/v1"
     tags = ["registrations"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @get(
         "/meetings/{slug:str}/registrations",
@@ -367,19 +358,11 @@ class RegistrationDeskApi(Controller):
         "approve", name="api_registration_approve", summary="Approve a pending registration"
     )
     async def approve(
-        self,
-        request: Request,
-        registration_id: FromPath[int],
-        data: JSONBody[SeatIn | None] = None,
+        self, request: Request, registration_id: FromPath[int], data: SeatBody = None
     ) -> RegistrationOut:
         """Confirmed when a seat is free, else last on the waiting list, unless `over_capacity`.
         The person is emailed."""
-        return await _decided(
-            request,
-            registration_id,
-            services.approve,
-            over_capacity=bool(data and data.over_capacity),
-        )
+        return await _seated(request, registration_id, services.approve, data)
 
     @decision_route(
         "reject", name="api_registration_reject", summary="Reject a registration with a reason"
@@ -403,19 +386,11 @@ class RegistrationDeskApi(Controller):
         summary="Give a seat to someone on the waiting list",
     )
     async def promote(
-        self,
-        request: Request,
-        registration_id: FromPath[int],
-        data: JSONBody[SeatIn | None] = None,
+        self, request: Request, registration_id: FromPath[int], data: SeatBody = None
     ) -> RegistrationOut:
         """Out of turn; 409 (`full`) when no seat is free, unless `over_capacity`. The person is
         emailed."""
-        return await _decided(
-            request,
-            registration_id,
-            services.promote,
-            over_capacity=bool(data and data.over_capacity),
-        )
+        return await _seated(request, registration_id, services.promote, data)
 
     @decision_route(
         "reinstate",

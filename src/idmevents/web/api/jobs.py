@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.response import File
 
 from idmevents.jobs import services as jobs
+from idmevents.records import copy_fields
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers.jobs import job_kind_label, status_label
 
@@ -54,22 +55,12 @@ _ERRORS = {
 
 
 def _answer(job: jobs.JobView) -> JobAnswer:
-    return JobAnswer(
-        id=job.id,
-        kind=job.kind,
+    return copy_fields(
+        JobAnswer,
+        job,
         kind_label=job_kind_label(job.kind),
-        status=job.status,
         status_label=status_label(job.status),
         progress=job.percent,
-        done=job.done,
-        total=job.total,
-        finished=job.finished,
-        cancel_requested=job.cancel_requested,
-        summary=job.summary,
-        error=job.error,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
         result_url=f"/api/v1/jobs/{job.id}/result" if job.has_result else None,
         result_expires_at=job.expires_at,
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.meetings import builder
 from idmevents.registrations import meeting_cancellation
 from idmevents.web.api.agenda_schemas import (
     ERRORS,
+    AgendaApi,
     ClashOut,
     MeetingCreate,
     MeetingOut,
@@ -26,16 +27,10 @@ from idmevents.web.api.agenda_schemas import (
     meeting_out,
     meeting_values,
 )
-from idmevents.web.guards import requires_role
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 
-class MeetingsApiController(Controller):
-    path = "/api/v1"
-    tags = ["agenda"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
-
+class MeetingsApiController(AgendaApi):
     @get("/meetings", name="api_meetings", responses=ERRORS)
     async def list_meetings(self, request: Request) -> list[MeetingOut]:
         """The meetings of the token's account's teams (every one for an administrator), drafts

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.meetings import builder, panelists, teams
 from idmevents.web.api.agenda_schemas import (
     ERRORS,
+    AgendaApi,
     DeleteOut,
     PanelistCreate,
     PanelistOut,
@@ -34,16 +35,10 @@ from idmevents.web.api.agenda_schemas import (
     room_out,
     texts_in,
 )
-from idmevents.web.guards import requires_role
 from idmevents.web.scope import visible_meeting_ids
 
 
-class SessionsApiController(Controller):
-    path = "/api/v1"
-    tags = ["agenda"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
-
+class SessionsApiController(AgendaApi):
     @post("/meetings/{slug:str}/rooms", name="api_room_create", responses=ERRORS)
     async def create_room(
         self, request: Request, slug: FromPath[str], data: JSONBody[RoomCreate]

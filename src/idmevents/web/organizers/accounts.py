@@ -19,7 +19,13 @@ from idmevents.i18n import gettext
 from idmevents.meetings.services import meeting_slugs, meeting_titles
 from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.flash import flash
-from idmevents.web.guards import current_user, requires_role, safe_next
+from idmevents.web.guards import (
+    AdminPages,
+    CheckinPages,
+    OrganizerPages,
+    current_user,
+    safe_next,
+)
 from idmevents.web.login_limits import LOGIN_RATE_LIMIT_STORE, LoginLimiter, LoginLimits
 from idmevents.web.scope import visible_meeting_ids
 from idmevents.web.sessions import rotate_session
@@ -230,10 +236,10 @@ class ProfileForm(msgspec.Struct):
     display_name: str = ""
 
 
-class PasswordForm(msgspec.Struct):
+class PasswordForm(NewPasswordForm):
+    """A new password, given with the current one."""
+
     current_password: str = ""
-    password: str = ""
-    confirm_password: str = ""
 
 
 NEW_TOKEN_KEY = "new_token"
@@ -268,10 +274,8 @@ async def account_page(
     )
 
 
-class AccountController(Controller):
+class AccountController(CheckinPages):
     path = "/admin/account"
-    guards = [requires_role("checkin")]
-    include_in_schema = False
 
     @get("/", name="account")
     async def show(self, request: Request) -> Template:
@@ -353,10 +357,8 @@ async def users_page(request: Request, *, status_code: int = 200, **extra: Any) 
     return Template("auth/users.html.jinja2", context=context, status_code=status_code)
 
 
-class UsersController(Controller):
+class UsersController(AdminPages):
     path = "/admin/users"
-    guards = [requires_role("admin")]
-    include_in_schema = False
 
     @get("/", name="admin_users")
     async def users(self, request: Request) -> Template:
@@ -437,10 +439,8 @@ class UsersController(Controller):
 # Audit log ------------------------------------------------------------------------------------
 
 
-class AuditController(Controller):
+class AuditController(OrganizerPages):
     path = "/admin/audit"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_audit")
     async def entries(

@@ -7,31 +7,27 @@ succeeds redirects (303) to the page it changed, with a short `done` note for th
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import content
 from idmevents.errors import AppError, Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, gettext, ngettext, timezone_choices
+from idmevents.i18n import mark as _
 from idmevents.meetings import builder, services
 from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
 from idmevents.registrations.labels import language_label
 from idmevents.validation import slugify
-from idmevents.web.common import request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.common import done_note, done_redirect, request_actor
+from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers import forms
 from idmevents.web.scope import only_visible, visible_meeting_ids
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalog; it is translated when shown."""
-    return message
-
 
 # The content fields organizers translate: (field, label, several lines), see
 # templates/admin/_translations.html.jinja2.
@@ -86,17 +82,55 @@ async def form_data(request: Request) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-def done_redirect(request: Request, route: str, done: str, **params: Any) -> Redirect:
-    """To the page of `route`, saying what was `done` (and where on the page to look)."""
-    return Redirect(request.app.route_reverse(route, **params) + f"?done={done}", status_code=303)
-
-
 def to_meeting(request: Request, slug: str, done: str) -> Redirect:
     return done_redirect(request, "admin_meeting", done, slug=slug)
 
 
+async def meeting_and_form(
+    request: Request, slug: str, find: Callable[[str], Awaitable[dict]] = builder.get_meeting_any
+) -> tuple[dict, dict[str, str]]:
+    """The meeting the path names (NotFound when there is none) and the form posted to it."""
+    return await find(slug), await form_data(request)
+
+
+def _emailed_note(done: str | None, emails: int | None) -> str | None:
+    """What the builder says after a change that emailed `emails` people, counted; None for a
+    change that emailed nobody (its note is in DONE)."""
+    if emails is None:
+        return None
+    if done == "notified":
+        text = ngettext(
+            "%(n)s participant was emailed their changes.",
+            "%(n)s participants were emailed their changes.",
+            emails,
+        )
+    elif done == "cancelled":
+        text = ngettext(
+            "The meeting is cancelled; %(n)s participant was emailed.",
+            "The meeting is cancelled; %(n)s participants were emailed.",
+            emails,
+        )
+    else:
+        return None
+    return text % {"n": emails}
+
+
 def done_message(done: str | None) -> str | None:
-    return gettext(DONE[done]) if done in DONE else None
+    return done_note(DONE, done)
+
+
+def _room_values(form: dict[str, str], meeting: dict) -> dict[str, Any]:
+    """A room's name, capacity and translations from the builder's form; InvalidInput when the
+    capacity is not a whole number."""
+    errors: dict[str, str] = {}
+    capacity = forms.parse_int(errors, form, "capacity")
+    if errors:
+        raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
+    values: dict[str, Any] = {"name": form.get("name", ""), "capacity": capacity}
+    translations = content.from_form(form, content.ROOM_TEXT, content.original_language(meeting))
+    if translations is not None:
+        values["translations"] = translations
+    return values
 
 
 def failed(template: str, context: dict[str, Any], exc: AppError) -> Template:
@@ -116,10 +150,8 @@ def meeting_days(meeting: dict) -> list:
     return days
 
 
-class MeetingAdminController(Controller):
+class MeetingAdminController(OrganizerPages):
     path = "/admin/meetings"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_meetings")
     async def index(self, request: Request, done: FromQuery[str | None] = None) -> Template:
@@ -170,23 +202,16 @@ class MeetingAdminController(Controller):
     ) -> Template:
         """The agenda builder: sessions by day in local time, rooms, clash warnings, changes."""
         meeting = await builder.get_meeting_any(slug)
-        message = done_message(done)
-        if done == "notified" and emails is not None:
-            message = ngettext(
-                "%(n)s participant was emailed their changes.",
-                "%(n)s participants were emailed their changes.",
-                emails,
-            ) % {"n": emails}
-        elif done == "cancelled" and emails is not None:
-            message = ngettext(
-                "The meeting is cancelled; %(n)s participant was emailed.",
-                "The meeting is cancelled; %(n)s participants were emailed.",
-                emails,
-            ) % {"n": emails}
+        message = _emailed_note(done, emails) or done_message(done)
         return Template(
             "admin/meetings/builder.html.jinja2",
             context=await self._builder_context(meeting) | {"done": message},
         )
+
+    async def _builder_failed(self, meeting: dict, exc: AppError, extra: dict) -> Template:
+        """The builder again, with the error on top and the form that failed (`extra`)."""
+        context = await self._builder_context(meeting)
+        return failed("admin/meetings/builder.html.jinja2", context | extra, exc)
 
     async def _builder_context(
         self, meeting: dict, *, session_values: dict | None = None, errors=None, error=None
@@ -230,8 +255,7 @@ class MeetingAdminController(Controller):
     @post("/{slug:str}/edit", name="admin_meeting_update")
     async def update(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Save the meeting's details."""
-        meeting = await builder.get_meeting_any(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug)
         try:
             values = forms.meeting_values(form)
             if meeting["status"] != "draft":
@@ -250,8 +274,7 @@ class MeetingAdminController(Controller):
     @post("/{slug:str}/publish", name="admin_meeting_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Publish; with clashes, first a page that lists them and asks to confirm."""
-        form = await form_data(request)
-        meeting = await builder.get_meeting_any(slug)
+        meeting, form = await meeting_and_form(request, slug)
         confirmed = form.get("confirm") == "yes"
         if not confirmed:
             clashes = await builder.meeting_clashes(meeting)
@@ -379,8 +402,7 @@ class MeetingAdminController(Controller):
 
     @post("/{slug:str}/duplicate", name="admin_meeting_duplicate_submit")
     async def duplicate(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        meeting = await builder.get_meeting_any(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug)
         try:
             starts_on = forms.parse_date(form.get("starts_on", ""))
             if starts_on is None:
@@ -412,29 +434,13 @@ class MeetingAdminController(Controller):
 
     @post("/{slug:str}/rooms", name="admin_room_create")
     async def add_room(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await builder.get_meeting_any(slug)
+        meeting, form = await meeting_and_form(request, slug)
         try:
-            errors: dict[str, str] = {}
-            capacity = forms.parse_int(errors, form, "capacity")
-            if errors:
-                raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
-            await builder.create_room(
-                slug,
-                name=form.get("name", ""),
-                capacity=capacity,
-                translations=content.from_form(
-                    form, content.ROOM_TEXT, content.original_language(meeting)
-                ),
-                by=request_actor(request),
-                now=now(),
-            )
+            values = _room_values(form, meeting)
+            await builder.create_room(slug, **values, by=request_actor(request), now=now())
         except AppError as exc:
-            context = await self._builder_context(meeting)
-            return failed(
-                "admin/meetings/builder.html.jinja2",
-                context | {"room_values": form, "room_errors": exc.fields},
-                exc,
+            return await self._builder_failed(
+                meeting, exc, {"room_values": form, "room_errors": exc.fields}
             )
         return to_meeting(request, slug, "room-added#rooms")
 
@@ -442,8 +448,7 @@ class MeetingAdminController(Controller):
     async def save_room(
         self, request: Request, slug: FromPath[str], room_id: FromPath[int]
     ) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await builder.get_meeting_any(slug)
+        meeting, form = await meeting_and_form(request, slug)
         room = await builder.get_room(room_id)
         if room["meeting"] != meeting["id"]:
             raise InvalidInput(gettext("That room belongs to another meeting."))
@@ -452,30 +457,14 @@ class MeetingAdminController(Controller):
                 await builder.delete_room(room_id, by=request_actor(request), now=now())
                 done = "room-deleted"
             else:
-                errors: dict[str, str] = {}
-                capacity = forms.parse_int(errors, form, "capacity")
-                if errors:
-                    raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
-                values: dict[str, Any] = {"name": form.get("name", ""), "capacity": capacity}
-                translations = content.from_form(
-                    form, content.ROOM_TEXT, content.original_language(meeting)
-                )
-                if translations is not None:
-                    values["translations"] = translations
-                await builder.update_room(
-                    room_id,
-                    values,
-                    by=request_actor(request),
-                    now=now(),
-                )
+                values = _room_values(form, meeting)
+                await builder.update_room(room_id, values, by=request_actor(request), now=now())
                 done = "room-saved"
         except AppError as exc:
-            context = await self._builder_context(meeting)
-            return failed(
-                "admin/meetings/builder.html.jinja2",
-                context
-                | {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
+            return await self._builder_failed(
+                meeting,
                 exc,
+                {"room_edit": room_id, "room_edit_values": form, "room_errors": exc.fields},
             )
         return to_meeting(request, slug, f"{done}#rooms")
 
@@ -484,8 +473,7 @@ class MeetingAdminController(Controller):
     @post("/{slug:str}/sessions", name="admin_session_create")
     async def add_session(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Add a session from the builder's form (times in the meeting's local zone)."""
-        meeting = await builder.get_meeting_any(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug)
         try:
             values = forms.session_values(
                 form, meeting["timezone"], content.original_language(meeting)

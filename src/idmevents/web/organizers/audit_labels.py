@@ -6,12 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from idmevents.i18n import gettext
-
-
-def _(message: str) -> str:
-    """Marks a message for extraction (`make messages` looks for `_`); translated when shown."""
-    return message
-
+from idmevents.i18n import mark as _
 
 ACTIONS: dict[str, str] = {
     "login": _("Signed in"),

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
@@ -16,7 +17,7 @@ from idmevents.badges import batch, codes, services
 from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE
 from idmevents.errors import InvalidInput
 from idmevents.meetings.services import get_meeting
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import CheckinPages, OrganizerPages
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -56,10 +57,8 @@ def _print_context(meeting: dict, totals: services.Totals, **extra: Any) -> dict
     }
 
 
-class BadgePrintController(Controller):
+class BadgePrintController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/badges"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_badges")
     async def form(self, slug: FromPath[str]) -> Template:
@@ -135,10 +134,28 @@ async def _act(
     return await _desk(meeting, result=result)
 
 
-class CheckInDeskController(Controller):
+def _person_action(
+    suffix: str, name: str, action: Callable[..., Awaitable[Any]], doc: str, **kwargs: Any
+) -> HTTPRouteHandler:
+    """The desk's POST route doing `action` to one registration (check in, undo, replace a badge),
+    answered with the desk (200)."""
+
+    async def handler(
+        self: Any,
+        request: Request,
+        slug: FromPath[str],
+        registration_id: FromPath[int],
+    ) -> Template:
+        return await _act(request, slug, action, registration_id, **kwargs)
+
+    handler.__doc__ = doc
+    handler.__name__ = handler.__qualname__ = name
+    path = f"/{{slug:str}}/registrations/{{registration_id:int}}{suffix}"
+    return post(path, name=name, status_code=200)(handler)
+
+
+class CheckInDeskController(CheckinPages):
     path = "/admin/checkin"
-    guards = [requires_role("checkin")]
-    include_in_schema = False
 
     @get("/", name="checkin_desk")
     async def index(self, request: Request) -> Template:
@@ -169,36 +186,22 @@ class CheckInDeskController(Controller):
         found = await services.search(meeting, data.q)
         return await _desk(meeting, found=found)
 
-    @post(
-        "/{slug:str}/registrations/{registration_id:int}",
-        name="checkin_registration",
-        status_code=200,
+    check_in = _person_action(
+        "",
+        "checkin_registration",
+        services.check_in,
+        "Check in the person chosen from a search.",
+        desk="desk",
     )
-    async def check_in(
-        self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
-    ) -> Template:
-        """Check in the person chosen from a search."""
-        return await _act(request, slug, services.check_in, registration_id, desk="desk")
-
-    @post(
-        "/{slug:str}/registrations/{registration_id:int}/undo", name="checkin_undo", status_code=200
+    undo = _person_action(
+        "/undo", "checkin_undo", services.undo_check_in, "Take back a check-in made by mistake."
     )
-    async def undo(
-        self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
-    ) -> Template:
-        """Take back a check-in made by mistake."""
-        return await _act(request, slug, services.undo_check_in, registration_id)
-
-    @post(
-        "/{slug:str}/registrations/{registration_id:int}/replace-badge",
-        name="checkin_replace_badge",
-        status_code=200,
+    replace_badge = _person_action(
+        "/replace-badge",
+        "checkin_replace_badge",
+        services.replace_badge,
+        "Void a lost badge so that nobody else can use it; the new one is then printed.",
     )
-    async def replace_badge(
-        self, request: Request, slug: FromPath[str], registration_id: FromPath[int]
-    ) -> Template:
-        """Void a lost badge so that nobody else can use it; the new one is then printed."""
-        return await _act(request, slug, services.replace_badge, registration_id)
 
     @post(
         "/{slug:str}/registrations/{registration_id:int}/badge",

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
+from litestar import Request, get
 from litestar.response import Redirect, Template
 
 from idmevents import clock
 from idmevents.registrations import dashboard as services
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import CheckinPages
 from idmevents.web.organizers.nav import route_url
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 
-class DashboardController(Controller):
+class DashboardController(CheckinPages):
     path = "/admin"
-    guards = [requires_role("checkin")]
-    include_in_schema = False
 
     @get("/", name="admin_dashboard")
     async def dashboard(self, request: Request) -> Template | Redirect:

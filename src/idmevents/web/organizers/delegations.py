@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -18,20 +18,17 @@ from idmevents.delegations import participants as participants_list
 from idmevents.delegations import participants_pdf, services
 from idmevents.errors import AppError, InvalidInput
 from idmevents.i18n import current_language, gettext
+from idmevents.i18n import mark as _
 from idmevents.registrations import desk
-from idmevents.web.common import pdf_response
+from idmevents.web.common import done_note, done_redirect, pdf_response
 from idmevents.web.common import request_actor as actor
-from idmevents.web.guards import requires_role
-from idmevents.web.organizers.agenda import form_data, now
+from idmevents.web.guards import OrganizerPages
+from idmevents.web.organizers.agenda import meeting_and_form, now
 
 TEMPLATE = "admin/delegations/list.html.jinja2"
 FIELDS = services.FORM_FIELDS
 # A CSV of focal points is small: one line per State.
 MAX_CSV_BYTES = 200_000
-
-
-def _(message: str) -> str:
-    return message
 
 
 DONE = {
@@ -43,10 +40,8 @@ DONE = {
 }
 
 
-class DelegationAdminController(Controller):
+class DelegationAdminController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/delegations"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     async def _context(self, slug: str, **extra: Any) -> dict[str, Any]:
         meeting = await desk.get_meeting(slug)
@@ -77,12 +72,11 @@ class DelegationAdminController(Controller):
     @get("/", name="admin_delegations")
     async def index(self, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
         context = await self._context(slug)
-        context["done"] = gettext(DONE[done]) if done in DONE else None
+        context["done"] = done_note(DONE, done)
         return Template(TEMPLATE, context=context)
 
     def _back(self, request: Request, slug: str, done: str) -> Redirect:
-        url = request.app.route_reverse("admin_delegations", slug=slug)
-        return Redirect(f"{url}?done={done}", status_code=303)
+        return done_redirect(request, "admin_delegations", done, slug=slug)
 
     async def _failed(self, slug: str, exc: AppError, **extra: Any) -> Template:
         context = await self._context(slug, error=exc.message, **extra)
@@ -90,8 +84,7 @@ class DelegationAdminController(Controller):
 
     @post("/", name="admin_delegation_create")
     async def create(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await desk.get_meeting(slug)
+        meeting, form = await meeting_and_form(request, slug, desk.get_meeting)
         values = {name: form.get(name, "") for name in FIELDS}
         try:
             await services.create_delegation(meeting, values, by=actor(request), now=now())
@@ -101,16 +94,11 @@ class DelegationAdminController(Controller):
 
     @post("/iom-member-states", name="admin_delegations_members")
     async def members(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await desk.get_meeting(slug)
-        quota = form.get("members_quota", "").strip()
+        meeting, form = await meeting_and_form(request, slug, desk.get_meeting)
+        given = form.get("members_quota", "").strip()
+        quota = int(given) if given.isdigit() else -1  # not a number: the service says why
         try:
-            await services.create_member_states(
-                meeting,
-                quota=int(quota) if quota.isdigit() else -1,
-                by=actor(request),
-                now=now(),
-            )
+            await services.create_member_states(meeting, quota=quota, by=actor(request), now=now())
         except AppError as exc:
             return await self._failed(slug, exc, bulk_errors={"members_quota": exc.fields["quota"]})
         return self._back(request, slug, "members")
@@ -152,8 +140,7 @@ class DelegationAdminController(Controller):
 
     @post("/release", name="admin_delegations_release")
     async def release(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        form = await form_data(request)
-        meeting = await desk.get_meeting(slug)
+        meeting, form = await meeting_and_form(request, slug, desk.get_meeting)
         value = form.get("release_at", "").strip()
         try:
             when = None
@@ -175,20 +162,24 @@ class DelegationAdminController(Controller):
         return self._back(request, slug, "release")
 
 
-class ParticipantsListController(Controller):
+async def _edition(slug: str, edition: str) -> tuple[dict, str, list[participants_list.Category]]:
+    """The meeting, the edition asked for (provisional unless a known one), and its list."""
+    meeting = await desk.get_meeting(slug)
+    edition = edition if edition in participants_list.EDITIONS else "provisional"
+    categories = await participants_list.participants(
+        meeting["id"], edition=edition, language=current_language()
+    )
+    return meeting, edition, categories
+
+
+class ParticipantsListController(OrganizerPages):
     """The list of participants, provisional or final, as a page and as CSV."""
 
     path = "/admin/meetings/{slug:str}/participants"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_participants")
     async def page(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Template:
-        meeting = await desk.get_meeting(slug)
-        edition = edition if edition in participants_list.EDITIONS else "provisional"
-        categories = await participants_list.participants(
-            meeting["id"], edition=edition, language=current_language()
-        )
+        meeting, edition, categories = await _edition(slug, edition)
         return Template(
             "admin/delegations/participants.html.jinja2",
             context={"meeting": meeting, "edition": edition, "categories": categories},
@@ -196,11 +187,7 @@ class ParticipantsListController(Controller):
 
     @get("/csv", name="admin_participants_csv")
     async def csv(self, slug: FromPath[str], edition: FromQuery[str] = "provisional") -> Response:
-        meeting = await desk.get_meeting(slug)
-        edition = edition if edition in participants_list.EDITIONS else "provisional"
-        categories = await participants_list.participants(
-            meeting["id"], edition=edition, language=current_language()
-        )
+        meeting, edition, categories = await _edition(slug, edition)
         return Response(
             participants_list.as_csv(categories),
             media_type="text/csv; charset=utf-8",
@@ -214,8 +201,7 @@ class ParticipantsListController(Controller):
     @post("/publish", name="admin_participants_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Redirect:
         """Publish the list as a public PDF, or withdraw it."""
-        meeting = await desk.get_meeting(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug, desk.get_meeting)
         await participants_pdf.set_published(
             meeting, form.get("published") == "on", by=actor(request), now=now()
         )

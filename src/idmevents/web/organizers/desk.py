@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -22,7 +22,7 @@ from idmevents.registrations.countries import country_choices, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
 from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
-from idmevents.web.guards import requires_role, safe_next
+from idmevents.web.guards import OrganizerPages, safe_next
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 SECTION = "admin_registrations"
@@ -174,10 +174,8 @@ async def _desk_meetings(request: Request) -> list[dict]:
     return only_visible(await desk.desk_meetings(), await visible_meeting_ids(request))
 
 
-class DeskController(Controller):
+class DeskController(OrganizerPages):
     path = "/admin"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     # The list ---------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -17,7 +17,7 @@ from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.registrations import desk, imports
 from idmevents.settings import make_private_dir
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages
 
 # An upload is named by a random token; the mapping form sends it back, nothing else.
 _TOKEN_LENGTH = 32
@@ -84,10 +84,8 @@ async def _mapping_page(
     )
 
 
-class ImportController(Controller):
+class ImportController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/registrations/import"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_registrations_import")
     async def form(self, slug: FromPath[str]) -> Template:

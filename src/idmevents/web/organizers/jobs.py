@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
 
@@ -13,7 +13,7 @@ from idmevents.i18n import gettext
 from idmevents.jobs import services as jobs
 from idmevents.meetings.services import get_meeting
 from idmevents.web.flash import flash
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages
 
 
 def job_kind_label(kind: str) -> str:
@@ -34,10 +34,8 @@ def status_label(status: str) -> str:
     }.get(status, status)
 
 
-class JobPageController(Controller):
+class JobPageController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/jobs"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/{job_id:int}", name="admin_job")
     async def show(self, request: Request, slug: FromPath[str], job_id: FromPath[int]) -> Template:

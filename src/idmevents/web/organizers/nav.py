@@ -13,16 +13,12 @@ from litestar.exceptions import NoRouteMatchFoundException
 
 from idmevents.auth.services import CurrentUser, role_label
 from idmevents.i18n import gettext
+from idmevents.i18n import mark as _
 from idmevents.web.flash import pop_flashes
 from idmevents.web.organizers.audit_labels import audit_action_label, audit_kind_label
 
 if TYPE_CHECKING:
     from litestar import Request
-
-
-def _(message: str) -> str:
-    """Marks a label for the catalog; it is translated when the nav is drawn."""
-    return message
 
 
 ADMIN_NAV: list[tuple[str, str, str]] = [

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -16,10 +16,11 @@ from idmevents.errors import AppError, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.mail import services
 from idmevents.meetings.tables import Meeting
+from idmevents.records import copy_fields
 from idmevents.validation import MAX_ID, is_row_id
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.flash import flash
-from idmevents.web.guards import requires_role, safe_next
+from idmevents.web.guards import OrganizerApi, OrganizerPages, safe_next
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 PAGE_SIZE = 50
@@ -65,10 +66,8 @@ async def _message(outbox_id: int) -> tuple[services.OutboxEntry, str]:
         raise NotFound(gettext("There is no such email in the outbox.")) from None
 
 
-class OutboxController(Controller):
+class OutboxController(OrganizerPages):
     path = "/admin/outbox"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_outbox")
     async def index(
@@ -216,28 +215,16 @@ API_ERRORS = error_specs(
 
 
 def _item(entry: services.OutboxEntry, slugs: dict[int, str]) -> OutboxItem:
-    return OutboxItem(
-        id=entry.id,
-        message_id=entry.message_id,
-        kind=entry.kind,
-        to_address=entry.to_address,
-        subject=entry.subject,
-        status=entry.status,  # type: ignore[arg-type]
-        attempts=entry.attempts,
-        last_error=entry.last_error,
-        next_attempt_at=entry.next_attempt_at,
-        created_at=entry.created_at,
-        sent_at=entry.sent_at,
+    return copy_fields(
+        OutboxItem,
+        entry,
         meeting=slugs.get(entry.meeting_id) if entry.meeting_id is not None else None,
-        registration_id=entry.registration_id,
     )
 
 
-class OutboxApi(Controller):
+class OutboxApi(OrganizerApi):
     path = "/api/v1/outbox"
     tags = ["mail"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @get("/", name="api_outbox", responses=API_ERRORS)
     async def list_outbox(

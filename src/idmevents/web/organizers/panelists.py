@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -15,7 +15,7 @@ from idmevents.meetings import panelists as services
 from idmevents.meetings.tables import Meeting
 from idmevents.validation import is_row_id
 from idmevents.web.common import request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers import forms
 from idmevents.web.organizers.agenda import done_message, done_redirect, failed, form_data, now
 from idmevents.web.scope import visible_meeting_ids
@@ -50,10 +50,8 @@ async def _session_to_return_to(request: Request, session_id: str | None) -> dic
     return session if visible is None or session["meeting"] in visible else None
 
 
-class PanelistAdminController(Controller):
+class PanelistAdminController(OrganizerPages):
     path = "/admin/panelists"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_panelists")
     async def index(self, request: Request, q: FromQuery[str | None] = None) -> Template:

@@ -6,25 +6,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import clock
 from idmevents.errors import AppError
-from idmevents.i18n import current_language, gettext
+from idmevents.i18n import current_language
+from idmevents.i18n import mark as _
 from idmevents.meetings import builder
 from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import reminders
+from idmevents.web.common import done_note, done_redirect
 from idmevents.web.common import request_actor as actor
-from idmevents.web.guards import requires_role
-from idmevents.web.organizers.agenda import failed, form_data
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalog; it is translated when shown."""
-    return message
-
+from idmevents.web.guards import OrganizerPages
+from idmevents.web.organizers.agenda import failed, form_data, meeting_and_form
 
 DONE = {
     "saved": _("The reminders were saved."),
@@ -35,10 +31,8 @@ DONE = {
 TEMPLATE = "admin/meetings/reminders.html.jinja2"
 
 
-class ReminderAdminController(Controller):
+class ReminderAdminController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/reminders"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @staticmethod
     async def _context(meeting: dict, values: dict | None = None) -> dict[str, Any]:
@@ -61,14 +55,13 @@ class ReminderAdminController(Controller):
         """The schedule, with how many of each reminder were queued and sent."""
         meeting = await builder.get_meeting_any(slug)
         context = await self._context(meeting)
-        context["done"] = gettext(DONE[done]) if done in DONE else None
+        context["done"] = done_note(DONE, done)
         return Template(TEMPLATE, context=context)
 
     @post("/", name="admin_meeting_reminders_save")
     async def save(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         """Save the schedule (offsets separated by spaces or commas) and the follow-up link."""
-        meeting = await builder.get_meeting_any(slug)
-        form = await form_data(request)
+        meeting, form = await meeting_and_form(request, slug)
         offsets = [part for part in re.split(r"[\s,;]+", form.get("reminders", "")) if part]
         try:
             await builder.update_meeting(
@@ -79,7 +72,7 @@ class ReminderAdminController(Controller):
             )
         except AppError as exc:
             return failed(TEMPLATE, await self._context(meeting, form), exc)
-        return Redirect(self._back(request, slug, "saved"), status_code=303)
+        return self._back(request, slug, "saved")
 
     @post("/switch", name="admin_meeting_reminders_switch")
     async def switch(self, request: Request, slug: FromPath[str]) -> Redirect:
@@ -87,7 +80,7 @@ class ReminderAdminController(Controller):
         form = await form_data(request)
         enabled = form.get("enabled") == "on"
         await reminders.set_reminders_enabled(slug, enabled, by=actor(request), now=clock.now())
-        return Redirect(self._back(request, slug, "on" if enabled else "off"), status_code=303)
+        return self._back(request, slug, "on" if enabled else "off")
 
     @post("/test", name="admin_meeting_reminders_test")
     async def test(self, request: Request, slug: FromPath[str]) -> Redirect:
@@ -99,11 +92,11 @@ class ReminderAdminController(Controller):
             by=actor(request),
             now=clock.now(),
         )
-        return Redirect(self._back(request, slug, "test"), status_code=303)
+        return self._back(request, slug, "test")
 
     @staticmethod
-    def _back(request: Request, slug: str, done: str) -> str:
-        return request.app.route_reverse("admin_meeting_reminders", slug=slug) + f"?done={done}"
+    def _back(request: Request, slug: str, done: str) -> Redirect:
+        return done_redirect(request, "admin_meeting_reminders", done, slug=slug)
 
 
 __all__ = ["ReminderAdminController"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -12,7 +12,7 @@ from idmevents.i18n import gettext
 from idmevents.meetings import builder, panelists, services
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.web.common import request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers import forms
 from idmevents.web.organizers.agenda import (
     SESSION_TRANSLATED,
@@ -25,10 +25,8 @@ from idmevents.web.organizers.agenda import (
 )
 
 
-class SessionAdminController(Controller):
+class SessionAdminController(OrganizerPages):
     path = "/admin/sessions"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     async def _context(self, session_id: int, values=None, errors=None, error=None) -> dict:
         session = await builder.get_session(session_id)

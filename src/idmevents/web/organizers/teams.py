@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -12,7 +12,7 @@ from idmevents.i18n import gettext
 from idmevents.meetings import builder, teams
 from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages, requires_role
 from idmevents.web.organizers.agenda import form_data, now
 
 
@@ -20,10 +20,8 @@ def _page(request: Request, slug: str) -> str:
     return request.app.route_reverse("admin_meeting_team", slug=slug)
 
 
-class MeetingTeamController(Controller):
+class MeetingTeamController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/team"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @get("/", name="admin_meeting_team")
     async def team(self, request: Request, slug: FromPath[str]) -> Template:

@@ -15,14 +15,12 @@ from idmevents.audit import Actor
 from idmevents.delegations import services, visa_letters
 from idmevents.errors import AppError, NotFound
 from idmevents.i18n import current_language, gettext
+from idmevents.i18n import mark as _
 from idmevents.registrations import desk
+from idmevents.web.common import done_note, done_redirect
 
 TEMPLATE = "delegations/nominate.html.jinja2"
 FIELDS = ("honorific", "given_name", "family_name", "position", "email")
-
-
-def _(message: str) -> str:
-    return message
 
 
 DONE = {
@@ -83,12 +81,11 @@ class NominationPages(Controller):
     async def page(self, token: FromPath[str], done: FromQuery[str | None] = None) -> Template:
         """The delegation, its delegates (the head first), the seats used, and the form."""
         context = await self._context(token)
-        context["done"] = gettext(DONE[done]) if done in DONE else None
+        context["done"] = done_note(DONE, done)
         return Template(TEMPLATE, context=context)
 
     def _back(self, request: Request, token: str, done: str) -> Redirect:
-        url = request.app.route_reverse("nomination_page", token=token)
-        return Redirect(f"{url}?done={done}", status_code=303)
+        return done_redirect(request, "nomination_page", done, token=token)
 
     @post("/delegates", name="nomination_add")
     async def add(self, request: Request, token: FromPath[str]) -> Template | Redirect:

@@ -4,7 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from idmevents.audit.tables import AuditEntry
 from idmevents.auth.tables import ApiToken, PasswordReset, StoreEntry, User
-from idmevents.delegations.tables import Delegate, Delegation, VisaLetter
+from idmevents.delegations.tables import Delegate, Delegation, FocalPointMail, VisaLetter
 from idmevents.jobs.tables import Job
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import (
@@ -19,6 +19,7 @@ from idmevents.meetings.tables import (
 )
 from idmevents.registrations.tables import (
     CheckIn,
+    Invitation,
     Registration,
     ReminderDelivery,
     SeatHold,
@@ -47,7 +48,9 @@ TABLES = [
     CheckIn,
     Delegation,
     Delegate,
+    FocalPointMail,
     VisaLetter,
+    Invitation,
     ReminderDelivery,
     OutboxMessage,
     Job,

@@ -77,3 +77,8 @@ def nomination_page(token: str, *, base_url: str | None = None) -> str:
 def visa_letter_check(code: str, *, base_url: str | None = None) -> str:
     """Where a consulate checks a visa letter's code."""
     return f"{_base(base_url)}/verify/{quote(code)}"
+
+
+def invited_registration(slug: str, token: str, *, base_url: str | None = None) -> str:
+    """The registration form opened with a personal invitation (address and category filled in)."""
+    return f"{_base(base_url)}/meetings/{quote(slug)}/register?invitation={quote(token)}"

@@ -41,6 +41,10 @@ class Meeting(Table, tablename="meeting"):
     held_seats_release_at = Timestamptz(null=True, default=None)
     # Categories whose registrations wait for an organizer's approval, e.g. ["civil-society", "media"].
     approval_categories = JSON(default="[]")
+    # Categories open only to people an organizer invited (registrations.tables.Invitation).
+    invitation_categories = JSON(default="[]")
+    # Focal points of delegations that have not filled their quota by then are reminded once.
+    nomination_deadline = Timestamptz(null=True, default=None)
     status = Varchar(length=20, default="draft")  # draft | published | cancelled
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -60,6 +60,7 @@ class RegistrationForm(msgspec.Struct, kw_only=True):
     list_consent: bool = False
     sessions: list[int] = []
     attendance: str = ""  # in_person | online; "" lets the meeting's mode decide
+    invitation: str = ""  # the token of an organizer's invitation (invitation-only categories)
     problems: dict[str, str] = {}
 
 

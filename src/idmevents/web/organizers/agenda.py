@@ -20,7 +20,7 @@ from idmevents.i18n import LANGUAGES, gettext, ngettext
 from idmevents.meetings import builder, services
 from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
-from idmevents.registrations.labels import language_label
+from idmevents.registrations.labels import CATEGORIES, category_label, language_label
 from idmevents.web.common import request_actor
 from idmevents.web.guards import requires_role
 from idmevents.web.organizers import forms
@@ -150,6 +150,7 @@ class MeetingAdminController(Controller):
             "timezones": builder.common_timezones(),
             "language_choices": [(lang, content.language_name(lang)) for lang in LANGUAGES],
             "meeting_text": MEETING_TRANSLATED,
+            "categories": [(code, category_label(code)) for code in CATEGORIES],
         }
 
     @get("/{slug:str}", name="admin_meeting")

@@ -281,6 +281,7 @@ def check_registration(
         list_consent=form.list_consent is True,
         sessions=sessions,
         attendance=attendance,
+        invitation=(form.invitation or "").strip()[:64],
     )
 
 

@@ -85,7 +85,9 @@ async def test_a_forwarded_link_is_refused_in_the_browser(page, live_server):
     meeting = await make_meeting(capacity=20)
     delegation = await make_delegation(meeting, "CH", quota=2)
     await page.goto(f"/d/{delegation['token']}")
-    await page.get_by_label("Your email address", exact=True).fill("colleague@elsewhere.example.org")
+    await page.get_by_label("Your email address", exact=True).fill(
+        "colleague@elsewhere.example.org"
+    )
     await page.get_by_role("button", name="Email me a code").click()
     await page.get_by_text("This nomination link was sent to another person").wait_for()
     await no_violations(page)

@@ -367,7 +367,9 @@ class DelegationsApi(Controller):
         )
         return VisaLetterOut(code=letter["code"], url=letter["url"])
 
-    async def _delegation_out(self, delegation_id: int) -> DelegationOut:
+    async def _after(self, verb, request: Request, delegation_id: int) -> DelegationOut:
+        """Do `verb` to the delegation's link, then answer the delegation as it now is."""
+        await verb(delegation_id, by=request_actor(request), now=datetime.now(UTC))
         delegation = await services.get_delegation(delegation_id)
         meeting = await desk.get_meeting_by_id(delegation["meeting"])
         rows = await services.list_delegations(meeting["id"])
@@ -385,10 +387,7 @@ class DelegationsApi(Controller):
     async def revoke_link(self, request: Request, delegation_id: FromPath[int]) -> DelegationOut:
         """The link stops working at once (its page answers 404 and says whom to ask);
         `nomination_url` is then null. Nobody is emailed."""
-        await focal_points.revoke_link(
-            delegation_id, by=request_actor(request), now=datetime.now(UTC)
-        )
-        return await self._delegation_out(delegation_id)
+        return await self._after(focal_points.revoke_link, request, delegation_id)
 
     @post(
         "/delegations/{delegation_id:int}/nomination-link",
@@ -400,10 +399,7 @@ class DelegationsApi(Controller):
     async def renew_link(self, request: Request, delegation_id: FromPath[int]) -> DelegationOut:
         """A new link, bound to the focal point's current address and emailed to it; the old
         link stops working, and every browser must confirm the address again."""
-        await focal_points.renew_link(
-            delegation_id, by=request_actor(request), now=datetime.now(UTC)
-        )
-        return await self._delegation_out(delegation_id)
+        return await self._after(focal_points.renew_link, request, delegation_id)
 
     @post(
         "/meetings/{slug:str}/delegations/invitations",

@@ -159,23 +159,24 @@ class DelegationAdminController(Controller):
             raise NotFound(gettext("There is no such delegation."))
         return meeting
 
+    async def _link(self, request: Request, slug: str, delegation_id: int, verb, done: str):
+        await self._own(slug, delegation_id)
+        await verb(delegation_id, by=actor(request), now=now())
+        return self._back(request, slug, done)
+
     @post("/{delegation_id:int}/renew-link", name="admin_delegation_renew")
     async def renew(
         self, request: Request, slug: FromPath[str], delegation_id: FromPath[int]
     ) -> Redirect:
         """A new link, emailed to the focal point; the old one stops working."""
-        await self._own(slug, delegation_id)
-        await focal_points.renew_link(delegation_id, by=actor(request), now=now())
-        return self._back(request, slug, "renewed")
+        return await self._link(request, slug, delegation_id, focal_points.renew_link, "renewed")
 
     @post("/{delegation_id:int}/revoke-link", name="admin_delegation_revoke")
     async def revoke(
         self, request: Request, slug: FromPath[str], delegation_id: FromPath[int]
     ) -> Redirect:
         """The focal point's link stops working; nobody is emailed."""
-        await self._own(slug, delegation_id)
-        await focal_points.revoke_link(delegation_id, by=actor(request), now=now())
-        return self._back(request, slug, "revoked")
+        return await self._link(request, slug, delegation_id, focal_points.revoke_link, "revoked")
 
     @post("/{delegation_id:int}/invite", name="admin_delegation_invite")
     async def invite(

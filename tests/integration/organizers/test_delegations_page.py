@@ -207,3 +207,31 @@ async def test_revoke_link_from_the_page(organizer_client):
     assert "The nomination link was revoked" in page.text
     assert "Revoked" in page.text
     assert (await organizer_client.get(f"/d/{delegation['token']}")).status_code == 404
+
+
+async def test_the_focal_points_language_from_the_form_and_the_csv(organizer_client):
+    await make_meeting()
+    form = {
+        "country": "CH",
+        "focal_point_name": "Anna Focal",
+        "focal_point_email": "anna@mission.ch",
+        "quota": "2",
+        "language": "fr",
+    }
+    assert (await post_form(organizer_client, PAGE, form)).status_code == 303
+    bad = await post_form(organizer_client, PAGE, form | {"country": "AT", "language": "de"})
+    assert bad.status_code == 422
+    csv = (
+        "country,focal_point_name,focal_point_email,quota,language\n"
+        "MX,María Punto,maria@mission.mx,3,es\n"
+        "GB,John Point,john@mission.uk,1,\n"
+    )
+    await post_form(
+        organizer_client, PAGE + "import", {}, files={"file": ("f.csv", csv.encode(), "text/csv")}
+    )
+    rows = await Delegation.select(Delegation.country, Delegation.language).order_by(Delegation.id)
+    assert [(r["country"], r["language"]) for r in rows] == [
+        ("CH", "fr"),
+        ("MX", "es"),
+        ("GB", "en"),  # the meeting's language
+    ]

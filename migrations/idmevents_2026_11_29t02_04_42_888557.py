@@ -16,6 +16,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
+
 class Meeting(Table, tablename="meeting", schema=None):
     id = Serial(
         null=False,
@@ -100,17 +101,11 @@ DESCRIPTION = "initial schema"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="idmevents", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="idmevents", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Meeting", tablename="meeting", schema=None, columns=None
-    )
+    manager.add_table(class_name="Meeting", tablename="meeting", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Room", tablename="room", schema=None, columns=None
-    )
+    manager.add_table(class_name="Room", tablename="room", schema=None, columns=None)
 
     manager.add_table(
         class_name="SessionPanelist",
@@ -119,9 +114,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="app_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
 
     manager.add_table(
         class_name="SessionAttendance",
@@ -144,9 +137,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
     manager.add_table(
         class_name="AuditEntry",
@@ -169,9 +160,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Panelist", tablename="panelist", schema=None, columns=None
-    )
+    manager.add_table(class_name="Panelist", tablename="panelist", schema=None, columns=None)
 
     manager.add_table(
         class_name="AgendaChange",
@@ -194,9 +183,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="CheckIn", tablename="check_in", schema=None, columns=None
-    )
+    manager.add_table(class_name="CheckIn", tablename="check_in", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Meeting",

@@ -26,6 +26,7 @@ from idmevents.stores import redis_client, shared_stores
 from idmevents.web.api.checkin import CheckInApiController
 from idmevents.web.api.delegations import DelegationsApi
 from idmevents.web.api.desk import RegistrationDeskApi
+from idmevents.web.api.invitations import InvitationsApi
 from idmevents.web.api.jobs import JobApiController
 from idmevents.web.api.meetings import MeetingsApiController
 from idmevents.web.api.sessions import SessionsApiController
@@ -55,6 +56,7 @@ from idmevents.web.organizers.delegations import (
 )
 from idmevents.web.organizers.desk import DeskController
 from idmevents.web.organizers.imports import ImportController
+from idmevents.web.organizers.invitations import InvitationAdminController
 from idmevents.web.organizers.jobs import JobPageController
 from idmevents.web.organizers.nav import configure_admin_jinja
 from idmevents.web.organizers.outbox import OutboxApi, OutboxController
@@ -65,7 +67,11 @@ from idmevents.web.organizers.teams import MeetingTeamController
 from idmevents.web.organizers.visa import VisaAdminController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
 from idmevents.web.public.badge import BadgePageController
-from idmevents.web.public.delegations import NominationPages, VisaLetterCheckPage
+from idmevents.web.public.delegations import (
+    NominationAccessApi,
+    NominationPages,
+    VisaLetterCheckPage,
+)
 from idmevents.web.public.feeds import (
     FeedController,
     PanelistPageController,
@@ -185,9 +191,12 @@ def create_app(
             OutboxController,
             OutboxApi,
             DelegationsApi,
+            InvitationsApi,
             DelegationAdminController,
+            InvitationAdminController,
             ParticipantsListController,
             NominationPages,
+            NominationAccessApi,
             VisaLetterCheckPage,
             VisaRequestsApi,
             VisaPages,

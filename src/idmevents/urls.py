@@ -82,3 +82,8 @@ def visa_letter_check(code: str, *, base_url: str | None = None) -> str:
 def visa_letter_pdf(token: str, *, base_url: str | None = None) -> str:
     """A participant's visa invitation letter, behind their private link."""
     return f"{manage_page(token, base_url=base_url)}/visa-letter.pdf"
+
+
+def invited_registration(slug: str, token: str, *, base_url: str | None = None) -> str:
+    """The registration form opened with a personal invitation (address and category filled in)."""
+    return f"{_base(base_url)}/meetings/{quote(slug)}/register?invitation={quote(token)}"

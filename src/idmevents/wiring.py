@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from idmevents.badges import batch as badge_batch
+from idmevents.delegations import focal_points
 from idmevents.mail.worker import register_chore
 from idmevents.registrations import emails as registration_emails
 from idmevents.registrations import export_job, imports, reminders, retention
@@ -21,26 +22,36 @@ from idmevents.registrations import services as registrations
 # held for delegations whose release date has passed.
 RETENTION_EVERY = timedelta(hours=1)
 HOLD_RELEASE_EVERY = timedelta(minutes=1)
+NOMINATION_REMINDERS_EVERY = timedelta(minutes=5)
 
 
 def register_mail_renderers() -> None:
     """Register every domain's renderers of emails queued as recipes; calling it again is harmless."""
     registration_emails.register_mail_renderers()
     reminders.register_mail_renderers()
+    focal_points.register_mail_renderers()
+    registrations.register_invitation_renderer()
 
 
 def register_worker_chores() -> None:
     """Give the outbox worker the domains' periodic chores: queueing the reminders that are due
     (every few polls), erasing personal data past its meeting's retention period
     (registrations/retention.py), and giving seats held for delegations back to the waiting list
-    once the meeting's release date has passed. Calling it again is harmless."""
+    once the meeting's release date has passed, and reminding the focal points of delegations
+    that have not filled their quota by the meeting's nomination deadline (delegations/
+    focal_points.py). Calling it again is harmless."""
     register_chore(reminders.STEP, None, reminders.queue_due_reminders)
     register_chore("retention", RETENTION_EVERY, retention.erase_expired)
     register_chore("release-held-seats", HOLD_RELEASE_EVERY, _release_due_holds)
+    register_chore("nomination-reminders", NOMINATION_REMINDERS_EVERY, _remind_focal_points)
 
 
 async def _release_due_holds(now) -> None:
     await registrations.release_due_holds(now=now)
+
+
+async def _remind_focal_points(now) -> None:
+    await focal_points.queue_nomination_reminders(now)
 
 
 def register_job_handlers() -> None:

@@ -21,7 +21,7 @@ from idmevents import audit, db, states, urls
 from idmevents.audit import Actor
 from idmevents.delegations.tables import Delegate, Delegation
 from idmevents.errors import Conflict, InvalidInput, NotFound
-from idmevents.i18n import current_language, gettext
+from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services as registrations
 from idmevents.registrations.labels import ACTIVE_STATUSES
@@ -39,6 +39,7 @@ FORM_FIELDS = (
     "focal_point_email",
     "focal_point_mission",
     "quota",
+    "language",
 )
 CSV_COLUMNS = ("country", "focal_point_name", "focal_point_email", "quota")
 # A CSV of focal points has at most one line per State and a few organizations.
@@ -71,6 +72,7 @@ class DelegationForm:
     focal_point_email: str
     focal_point_mission: str
     quota: int
+    language: str = ""  # the focal point's emails' language; "": the meeting's
 
 
 def check_delegation(data: Mapping[str, Any]) -> DelegationForm:
@@ -120,9 +122,12 @@ def check_delegation(data: Mapping[str, Any]) -> DelegationForm:
         quota = int(quota.strip())
     if isinstance(quota, bool) or not isinstance(quota, int) or not 0 <= quota <= MAX_QUOTA:
         problems["quota"] = gettext("A whole number of seats from 0 to %(n)s.") % {"n": MAX_QUOTA}
+    language = data.get("language") or ""
+    if language not in ("", *LANGUAGES):
+        problems["language"] = gettext("One of: %(choices)s.") % {"choices": ", ".join(LANGUAGES)}
     if problems:
         raise InvalidInput(gettext("Some fields need your attention."), fields=problems)
-    return DelegationForm(country, organization, name, email, mission, quota)
+    return DelegationForm(country, organization, name, email, mission, quota, language)
 
 
 async def insert_delegation(
@@ -151,6 +156,7 @@ async def insert_delegation(
         "token": registrations.new_token(),
         "token_email": form.focal_point_email,
         "head": None,
+        "language": form.language or meeting.get("original_language") or "en",
         "created_at": now,
         "updated_at": now,
     }
@@ -213,9 +219,10 @@ async def create_member_states(
     return created
 
 
-async def import_focal_points(meeting: dict, text: str, *, by: Actor, now: datetime) -> int:
+async def import_focal_points(meeting: dict, text: str, *, by: Actor, now: datetime) -> list[int]:
     """Delegations from a CSV with the columns country, focal_point_name, focal_point_email,
-    quota. All or nothing: InvalidInput names every bad line. Returns how many were created."""
+    quota (and, optionally, language). All or nothing: InvalidInput names every bad line.
+    Returns the ids of those created."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in CSV_COLUMNS if name not in header]
@@ -233,7 +240,8 @@ async def import_focal_points(meeting: dict, text: str, *, by: Actor, now: datet
             break
         row = {(key or "").strip(): (value or "") for key, value in row.items() if key}
         try:
-            forms.append(check_delegation({name: row.get(name, "") for name in CSV_COLUMNS}))
+            columns = (*CSV_COLUMNS, "language")  # language is optional
+            forms.append(check_delegation({name: row.get(name, "") for name in columns}))
         except InvalidInput as exc:
             problems[f"line {number}"] = "; ".join(exc.fields.values())
     seen: set[str] = set()
@@ -245,9 +253,8 @@ async def import_focal_points(meeting: dict, text: str, *, by: Actor, now: datet
         raise InvalidInput(gettext("Some lines of the file need your attention."), fields=problems)
     async with db.write_transaction():
         await registrations._lock_meeting(meeting["id"])
-        for form in forms:
-            await insert_delegation(meeting, form, by=by, now=now)
-    return len(forms)
+        created = [await insert_delegation(meeting, form, by=by, now=now) for form in forms]
+    return [row["id"] for row in created]
 
 
 async def list_delegations(meeting_id: int) -> list[dict]:
@@ -280,23 +287,6 @@ async def by_token(token: str) -> dict:
             gettext("This nomination link is not valid: ask the secretariat for a new one.")
         )
     return row
-
-
-async def revoke_link(delegation_id: int, *, by: Actor, now: datetime) -> dict:
-    """Void the focal point's link and give them a new one (sent to their current address)."""
-    delegation = await get_delegation(delegation_id)
-    token = registrations.new_token()
-    await Delegation.update(
-        {
-            Delegation.token: token,
-            Delegation.token_email: delegation["focal_point_email"],
-            Delegation.updated_at: now,
-        }
-    ).where(Delegation.id == delegation_id)
-    await audit.write(
-        by, "delegation.link-renewed", "delegation", delegation_id, now=now, summary=""
-    )
-    return delegation | {"token": token, "token_email": delegation["focal_point_email"]}
 
 
 async def delegates(delegation: Mapping[str, Any], *, active_only: bool = True) -> list[dict]:

@@ -14,6 +14,9 @@ class Delegation(Table, tablename="delegation"):
 
     `token` is the focal point's private nomination link (None: revoked); it is valid only while
     `token_email` is still the focal point's address, so changing the address kills the old link.
+    A browser uses the link once the focal point typed the one-time code emailed to that address
+    (`access_code`: its keyed hash, `access_code_sent_at`, `access_code_attempts`): a forwarded
+    link is of no use to anyone else. `language`: the focal point's emails' language.
     UNIQUE (meeting, country) for States: a unique index made in its migration.
     """
 
@@ -28,8 +31,30 @@ class Delegation(Table, tablename="delegation"):
     token = Varchar(length=64, null=True, default=None, unique=True)
     token_email = Varchar(length=320, default="")
     head = ForeignKey(references=Registration, null=True, on_delete=OnDelete.set_null)
+    language = Varchar(length=5, default="en")
+    access_code = Varchar(length=64, default="")
+    access_code_sent_at = Timestamptz(null=True, default=None)
+    access_code_attempts = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class FocalPointMail(Table, tablename="focal_point_mail"):
+    """An email to a delegation's focal point: `kind` invitation | reminder | new-link.
+
+    UNIQUE (delegation, kind, action), an index made in its migration: `action` names the send
+    (the organizer's send action, "deadline" for the reminder), so a double click, a retried
+    request or a second worker inserts nothing and sends nothing twice.
+    """
+
+    delegation = ForeignKey(
+        references=Delegation, null=False, on_delete=OnDelete.cascade, index=True
+    )
+    kind = Varchar(length=20)
+    action = Varchar(length=64)
+    to_address = Varchar(length=320)
+    message_id = Varchar(length=250, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Delegate(Table, tablename="delegate"):

@@ -43,6 +43,10 @@ class Meeting(Table, tablename="meeting"):
     participants_list_published = Boolean(default=False)
     # Categories whose registrations wait for an organizer's approval, e.g. ["civil-society", "media"].
     approval_categories = JSON(default="[]")
+    # Categories open only to people an organizer invited (registrations.tables.Invitation).
+    invitation_categories = JSON(default="[]")
+    # Focal points of delegations that have not filled their quota by then are reminded once.
+    nomination_deadline = Timestamptz(null=True, default=None)
     status = Varchar(length=20, default="draft")  # draft | published | cancelled
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -129,3 +129,24 @@ class VisaRequest(Table, tablename="visa_request"):
     letter_code = Varchar(length=32, default="")  # the approved letter's verification code
     created_at = Timestamptz(default=TimestamptzNow())
     decided_at = Timestamptz(null=True, default=None)
+
+
+class Invitation(Table, tablename="invitation"):
+    """An organizer's invitation to register in an invitation-only category, bound to one address.
+
+    The personal link carries `token`; registering with it needs the same address (`email_key`,
+    lower-cased) and uses it up (`registration`, `used_at`). UNIQUE (meeting, email_key): an index
+    made in its migration.
+    """
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=320)
+    email_key = Varchar(length=320)
+    category = Varchar(length=30)
+    given_name = Varchar(length=200, default="")
+    family_name = Varchar(length=200, default="")
+    language = Varchar(length=5, default="en")
+    token = Varchar(length=64, unique=True)
+    registration = ForeignKey(references=Registration, null=True, on_delete=OnDelete.set_null)
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())

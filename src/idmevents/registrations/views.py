@@ -120,11 +120,20 @@ def manage_url(token: str) -> str:
     return urls.manage_page(token)
 
 
-def approval_categories(meeting: dict) -> list[str]:
-    value = meeting.get("approval_categories") or []
+def _category_list(meeting: dict, name: str) -> list[str]:
+    value = meeting.get(name) or []
     if isinstance(value, str):  # Piccolo hands JSON columns back as text
         value = json.loads(value or "[]")
     return list(value)
+
+
+def approval_categories(meeting: dict) -> list[str]:
+    return _category_list(meeting, "approval_categories")
+
+
+def invitation_categories(meeting: dict) -> list[str]:
+    """The categories one registers in only with an organizer's invitation for one's address."""
+    return _category_list(meeting, "invitation_categories")
 
 
 async def scheduled_sessions(meeting_id: int) -> list[dict]:

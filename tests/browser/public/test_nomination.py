@@ -1,12 +1,13 @@
-"""A focal point in Chromium: names two delegates, replaces one, makes another the head; the page
-passes axe-core at every step. An organizer's delegations page passes axe too."""
+"""A focal point in Chromium: opens the link, confirms their address with the code emailed to it,
+names two delegates, replaces one, makes another the head; the page passes axe-core at every step.
+Someone the link was forwarded to is refused. An organizer's delegations page passes axe too."""
 
 import re
 
 from idmevents.delegations.tables import Delegation
 from idmevents.registrations.tables import Registration
 from tests.browser.organizers.test_admin_auth import sign_in
-from tests.factories.delegations import make_delegation
+from tests.factories.delegations import latest_access_code, make_delegation
 from tests.factories.meetings import make_meeting
 from tests.support.axe import axe_violations, describe
 
@@ -29,6 +30,15 @@ async def test_focal_point_nominates_replaces_and_marks_the_head(page, live_serv
     meeting = await make_meeting(capacity=20)
     delegation = await make_delegation(meeting, "CH", quota=2)
     await page.goto(f"/d/{delegation['token']}")
+    await page.get_by_role("heading", name="Confirm your email address").wait_for()
+    await no_violations(page)
+    await page.get_by_label("Your email address", exact=True).fill(delegation["focal_point_email"])
+    await page.get_by_role("button", name="Email me a code").click()
+    await page.get_by_role("heading", name="Type the code we emailed you").wait_for()
+    await no_violations(page)
+    await page.get_by_label("Code", exact=True).fill(await latest_access_code())
+    await page.get_by_role("button", name="Confirm", exact=True).click()
+    await page.get_by_role("heading", name="Delegates", exact=True).wait_for()
     await page.get_by_role("heading", name="Delegation of Switzerland").wait_for()
     await no_violations(page)
 
@@ -69,6 +79,19 @@ async def test_focal_point_nominates_replaces_and_marks_the_head(page, live_serv
     ]
     head = (await Delegation.select(Delegation.head).first())["head"]
     assert head == next(r["id"] for r in await Registration.select() if r["given_name"] == "Bruno")
+
+
+async def test_a_forwarded_link_is_refused_in_the_browser(page, live_server):
+    meeting = await make_meeting(capacity=20)
+    delegation = await make_delegation(meeting, "CH", quota=2)
+    await page.goto(f"/d/{delegation['token']}")
+    await page.get_by_label("Your email address", exact=True).fill(
+        "colleague@elsewhere.example.org"
+    )
+    await page.get_by_role("button", name="Email me a code").click()
+    await page.get_by_text("This nomination link was sent to another person").wait_for()
+    await no_violations(page)
+    assert await page.get_by_role("heading", name="Delegates", exact=True).count() == 0
 
 
 async def test_delegations_page_for_organizers_is_accessible(page, live_server, make_user):

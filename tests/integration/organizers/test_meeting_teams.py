@@ -31,8 +31,9 @@ from tests.factories.meetings import make_meeting, make_session
 ACCOUNT_ROUTES = re.compile(
     r"^/admin/(login|logout|password-reset|account|users)(/|$)|^/admin/?$|^/api/v1/?$"
 )
-# The public registration API and a participant's own visa request: anyone, by their link.
-PUBLIC_API = {"api_register", "api_visa_request"}
+# The public registration API, a participant's own visa request (by their link) and the focal
+# points' code request: anyone, any meeting.
+PUBLIC_API = {"api_register", "api_visa_request", "api_nomination_access_code"}
 # 403 for an organizer of the meeting (404 for anyone else, like every route)
 ADMIN_ONLY = {"admin_meeting_team_add", "admin_meeting_team_remove"}
 

@@ -7,7 +7,7 @@ import re
 
 from idmevents.delegations.tables import Delegation
 from idmevents.registrations.tables import Registration
-from tests.factories.delegations import make_delegation
+from tests.factories.delegations import confirm_focal_point, make_delegation
 from tests.factories.meetings import make_meeting
 
 
@@ -20,6 +20,7 @@ async def post_form(client, page: str, action: str, data: dict):
 async def test_focal_point_names_replaces_and_heads(client):
     meeting = await make_meeting()
     delegation = await make_delegation(meeting, quota=2)
+    await confirm_focal_point(client, delegation)
     page = f"/d/{delegation['token']}"
     shown = await client.get(page)
     assert shown.status_code == 200
@@ -68,6 +69,7 @@ async def test_focal_point_names_replaces_and_heads(client):
 async def test_form_errors_are_shown_beside_the_fields(client):
     meeting = await make_meeting()
     delegation = await make_delegation(meeting)
+    await confirm_focal_point(client, delegation)
     page = f"/d/{delegation['token']}"
     response = await post_form(
         client, page, page + "/delegates", {"given_name": "", "family_name": "X", "email": "bad"}
@@ -91,6 +93,7 @@ async def test_unknown_revoked_or_forwarded_link_is_404(client):
 async def test_replacing_someone_not_in_the_delegation_is_404(client):
     meeting = await make_meeting()
     delegation = await make_delegation(meeting)
+    await confirm_focal_point(client, delegation)
     assert (await client.get(f"/d/{delegation['token']}/replace/999")).status_code == 404
 
 

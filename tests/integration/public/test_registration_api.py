@@ -277,4 +277,14 @@ async def test_openapi_documents_the_registration_body_and_answers(client):
         ]
     )
     # 400 is Litestar's own, for path parameters that do not parse.
-    assert sorted(operation["responses"]) == ["202", "400", "404", "409", "413", "422", "429"]
+    assert sorted(operation["responses"]) == [
+        "202",
+        "400",
+        "403",
+        "404",
+        "409",
+        "413",
+        "422",
+        "429",
+    ]
+    assert "invitation" in body["properties"]

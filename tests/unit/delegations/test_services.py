@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from idmevents.audit import SYSTEM
-from idmevents.delegations import services
+from idmevents.delegations import focal_points, services
 from idmevents.delegations.tables import Delegation
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.mail.tables import OutboxMessage
@@ -169,15 +169,18 @@ async def test_link_is_refused_once_revoked_or_the_focal_point_changes():
     meeting = await make_meeting()
     delegation = await make_delegation(meeting)
     assert (await services.by_token(delegation["token"]))["id"] == delegation["id"]
-    renewed = await services.revoke_link(delegation["id"], by=SYSTEM, now=NOW)
+    renewed = await focal_points.renew_link(delegation["id"], by=SYSTEM, now=NOW)
     with pytest.raises(NotFound):
         await services.by_token(delegation["token"])
     assert (await services.by_token(renewed["token"]))["id"] == delegation["id"]
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "focal-point-new-link") == 1
     await Delegation.update({Delegation.focal_point_email: "new@mission.example.org"}).where(
         Delegation.id == delegation["id"]
     )
     with pytest.raises(NotFound):
         await services.by_token(renewed["token"])
+    await focal_points.revoke_link(delegation["id"], by=SYSTEM, now=NOW)
+    assert (await services.get_delegation(delegation["id"]))["token"] is None
 
 
 async def test_public_registration_never_takes_a_held_seat():

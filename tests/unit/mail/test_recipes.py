@@ -107,7 +107,7 @@ def test_the_registrations_renderer_is_registered_by_the_wiring_under_its_stored
 
 
 def test_an_unknown_renderer_is_a_clear_error_naming_the_ones_registered():
-    with pytest.raises(recipes.UnknownRenderer, match=r"'nonsense'.*registered: registration"):
+    with pytest.raises(recipes.UnknownRenderer, match=r"'nonsense'.*registered: .*registration"):
         recipes.lookup_renderer("nonsense")
 
 

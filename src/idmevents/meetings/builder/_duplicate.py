@@ -70,6 +70,7 @@ async def duplicate_meeting(
             Meeting(
                 **values,
                 approval_categories=source["approval_categories"],
+                invitation_categories=source["invitation_categories"],
                 created_at=now,
                 updated_at=now,
                 agenda_changed_at=now,

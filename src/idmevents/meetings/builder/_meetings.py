@@ -74,9 +74,14 @@ MEETING_FIELDS = (
     "remote_url",
     "original_language",
     "translations",
+    "invitation_categories",
+    "nomination_deadline",
 )
 MEETING_MODES = ("in_person", "online", "hybrid")
 REMINDER_FIELDS = ("reminders", "reminders_enabled", "follow_up_url")
+# Fields no calendar shows: changing them moves no event.
+OFF_CALENDAR_FIELDS = (*REMINDER_FIELDS, "invitation_categories", "nomination_deadline")
+CATEGORY_CODE = re.compile(r"^[a-z][a-z-]{0,29}$")
 # Edits to these meeting fields change what every event of the meeting shows in a calendar
 # (a feed in French shows the French title: a translation is as visible as the original).
 MEETING_FIELDS_IN_EVENTS = (
@@ -161,6 +166,7 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
     check_order(errors, merged, "registration_opens_at", "registration_closes_at", datetime)
     _check_reminders(errors, values)
     _check_attendance(errors, values)
+    _check_invitations(errors, values)
     if "status" in values and values["status"] not in MEETING_STATUSES:
         errors["status"] = gettext("One of: %(choices)s.") % {
             "choices": ", ".join(MEETING_STATUSES)
@@ -189,6 +195,21 @@ def _check_reminders(errors: dict, values: dict) -> None:
     if "reminders_enabled" in values and not isinstance(values["reminders_enabled"], bool):
         errors["reminders_enabled"] = gettext("True or false.")
     check_url(errors, values, "follow_up_url")
+
+
+def _check_invitations(errors: dict, values: dict) -> None:
+    """`invitation_categories`: registration category codes (the registrations domain knows which
+    exist; the web checks them against its list), stored as JSON text; `nomination_deadline`:
+    an instant or None."""
+    if "invitation_categories" in values:
+        given = values["invitation_categories"]
+        if not isinstance(given, list | tuple) or not all(
+            isinstance(v, str) and CATEGORY_CODE.match(v) for v in given
+        ):
+            errors["invitation_categories"] = gettext("A list of registration categories.")
+        else:
+            values["invitation_categories"] = json.dumps(sorted(set(given)))
+    check_aware(errors, values, "nomination_deadline")
 
 
 def check_url(errors: dict, values: dict, name: str) -> None:
@@ -249,7 +270,7 @@ def _validate_languages(errors: dict, values: dict, merged: dict, current: objec
 
 
 def _normalise_instants(values: dict) -> None:
-    for name in ("registration_opens_at", "registration_closes_at"):
+    for name in ("registration_opens_at", "registration_closes_at", "nomination_deadline"):
         if isinstance(values.get(name), datetime):
             values[name] = values[name].astimezone(UTC)
 
@@ -364,7 +385,7 @@ async def change_meeting(
     if "translations" in stored:
         stored["translations"] = json.dumps(stored["translations"], ensure_ascii=False)
     await Meeting.update({**stored, Meeting.updated_at: now}).where(Meeting.id == meeting["id"])
-    if not set(changed) <= set(REMINDER_FIELDS):  # reminders show in no calendar
+    if not set(changed) <= set(OFF_CALENDAR_FIELDS):
         await _refresh_calendars(meeting, changed, now)
     updated = await Meeting.select().where(Meeting.id == meeting["id"]).first()
     return MeetingUpdate(meeting, updated, changed)

@@ -81,6 +81,15 @@ from idmevents.registrations.services._holds import (
     set_hold_seats,
 )
 from idmevents.registrations.services._import import ImportOutcome, import_forms
+from idmevents.registrations.services._invitations import (
+    invite,
+    list_invitations,
+    open_invitation,
+    parse_invitees,
+)
+from idmevents.registrations.services._invitations import (
+    register_mail_renderers as register_invitation_renderer,
+)
 from idmevents.registrations.services._locks import (
     _lock_meeting,
     _lock_registration,
@@ -101,6 +110,7 @@ from idmevents.registrations.views import (
     approval_categories,
     choosable_sessions,
     get_by_token,
+    invitation_categories,
     manage_url,
     meeting_span,
     new_token,
@@ -152,15 +162,21 @@ __all__ = [
     "holds_released",
     "holds_used",
     "import_forms",
+    "invitation_categories",
+    "invite",
     "language_label",
+    "list_invitations",
     "manage_url",
     "meeting_span",
     "multi_line",
     "new_token",
     "normalize_email",
+    "open_invitation",
+    "parse_invitees",
     "promote",
     "register",
     "register_in_hold",
+    "register_invitation_renderer",
     "registration_view",
     "reinstate",
     "reject",

@@ -68,6 +68,21 @@ class RegistrationForm(DetailsForm, kw_only=True):
     list_consent: bool = False
     sessions: list[int] = []
     attendance: str = ""  # in_person | online; "" lets the meeting's mode decide
+    invitation: str = ""  # the token of an organizer's invitation (invitation-only categories)
+    problems: dict[str, str] = {}
+
+
+class DetailsForm(msgspec.Struct, kw_only=True):
+    """The details a participant may change from their private page."""
+
+    given_name: str = ""
+    family_name: str = ""
+    organization: str = ""
+    position: str = ""
+    country: str = ""
+    language: str = "en"
+    accessibility_needs: str = ""
+    problems: dict[str, str] = {}
 
 
 class RegistrationEdit(msgspec.Struct, kw_only=True):
@@ -246,6 +261,7 @@ def check_registration(
         list_consent=form.list_consent is True,
         sessions=sessions,
         attendance=attendance,
+        invitation=(form.invitation or "").strip()[:64],
     )
 
 

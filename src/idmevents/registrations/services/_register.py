@@ -22,6 +22,7 @@ from idmevents.registrations.services._forms import (
     check_registration,
     normalize_email,
 )
+from idmevents.registrations.services._invitations import required_invitation, use_invitation
 from idmevents.registrations.services._locks import _lock_meeting, _Meeting, _registration_by_email
 from idmevents.registrations.services._record import _audit_change, _queue_with_place
 from idmevents.registrations.services._seats import _add_session_choice, _decide
@@ -96,7 +97,8 @@ async def register(
     """Register a person for a meeting.
 
     Raises Conflict when registration is closed or the email is already registered (whose link is
-    then emailed again), InvalidInput naming every bad field.
+    then emailed again), InvalidInput naming every bad field, Forbidden for an invitation-only
+    category without a valid invitation for this address (which the registration uses up).
     """
     if not registration_is_open(meeting, now):
         raise _closed_conflict(meeting, now)
@@ -105,15 +107,18 @@ async def register(
     # Read before the lock: every moment the meeting row is locked, other registrations wait.
     sessions = await choosable_sessions(meeting["id"]) if form.sessions else {}
     form = check_registration(form, sessions, meeting)
+    invitation = await required_invitation(meeting, form)
     email_key = form.email.lower()
     # The one-statement function knows the plain case only: one pool of seats, in the room.
-    plain = (meeting.get("mode") or "in_person") == "in_person"
+    plain = (meeting.get("mode") or "in_person") == "in_person" and invitation is None
     if plain and not form.sessions and not db.is_sqlite():
         result = await _register_in_one_statement(meeting["id"], form, email_key, now=now)
         if result is not None:
             return result
     async with db.write_transaction():
-        result = await _register_locked(meeting["id"], form, sessions, email_key, now=now)
+        result = await _register_locked(
+            meeting["id"], form, sessions, email_key, now=now, invitation=invitation
+        )
     # A duplicate leaves the transaction normally: the link it emailed again must be committed.
     if result is None:
         raise _duplicate_conflict()
@@ -186,6 +191,7 @@ async def _register_locked(
     email_key: str,
     *,
     now: datetime,
+    invitation: dict | None = None,
 ) -> RegistrationResult | None:
     """The registration decided and written, or None for an email already registered."""
     locked = await _lock_meeting(meeting_id)
@@ -217,6 +223,8 @@ async def _register_locked(
             await _send_link_again(existing, locked, now=now)
         return None
     registration = values | {"id": inserted[0]["id"]}
+    if invitation is not None:
+        await use_invitation(invitation, registration["id"], now=now)
     for session_id in form.sessions:
         await _add_session_choice(registration, sessions[session_id], now=now)
     position = await waitlist_position(registration)

@@ -24,6 +24,8 @@ from idmevents.i18n import gettext
 from idmevents.meetings import builder, services
 from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.records import copy_fields
+from idmevents.registrations.labels import CATEGORIES
+from idmevents.registrations.views import invitation_categories
 from idmevents.validation import MAX_ID
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.guards import OrganizerApi
@@ -51,6 +53,24 @@ MeetingStatus = Literal["draft", "published", "cancelled"]
 SessionKind = Literal["opening", "keynote", "panel", "plenary", "break", "side-event", "closing"]
 PanelistRoleName = Literal["chair", "moderator", "keynote", "speaker", "discussant"]
 Language = Literal["en", "fr", "es"]
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+InvitationCategories = Annotated[
+    list[Category],
+    msgspec.Meta(
+        max_length=len(CATEGORIES),
+        description="Registration categories open only to people an organizer invited "
+        "(POST /api/v1/meetings/{slug}/invitations); registering in one without an "
+        "invitation for that address is a 403",
+    ),
+]
+NominationDeadline = Annotated[
+    datetime,
+    msgspec.Meta(
+        tz=True,
+        description="Focal points whose delegation has not filled its quota by then are "
+        "reminded once by email",
+    ),
+]
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
 
@@ -112,6 +132,8 @@ class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
     registration_closes_at: Instant | None = None
     original_language: Language = "en"
     translations: MeetingTranslations = {}
+    invitation_categories: InvitationCategories = []
+    nomination_deadline: NominationDeadline | None = None
 
 
 class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -162,6 +184,8 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
         | Unset
     ) = UNSET
     capacity_online: Seats | Unset | None = UNSET
+    invitation_categories: InvitationCategories | Unset = UNSET
+    nomination_deadline: NominationDeadline | Unset | None = UNSET
     webcast_url: (
         Annotated[str, msgspec.Meta(max_length=500, description="Public: shown on pages and feeds")]
         | Unset
@@ -312,6 +336,8 @@ class MeetingOut(msgspec.Struct):
     capacity_online: int | None
     webcast_url: str
     remote_url: str
+    invitation_categories: list[str]
+    nomination_deadline: datetime | None
     rooms: list[RoomOut]
     sessions: list[SessionOut]
 
@@ -461,6 +487,14 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         registration_closes_at=_local(meeting["registration_closes_at"], zone),
         agenda_changed_at=meeting["agenda_changed_at"].astimezone(UTC),
         reminders=stored_offsets(meeting),
+        reminders_enabled=meeting["reminders_enabled"],
+        follow_up_url=meeting["follow_up_url"],
+        mode=meeting["mode"],
+        capacity_online=meeting["capacity_online"],
+        webcast_url=meeting["webcast_url"],
+        remote_url=meeting["remote_url"],
+        invitation_categories=invitation_categories(meeting),
+        nomination_deadline=_local(meeting["nomination_deadline"], zone),
         rooms=[room_out(r) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )

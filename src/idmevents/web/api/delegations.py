@@ -16,8 +16,13 @@ from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from idmevents.delegations import (
+    focal_points,
+    participants_pdf,
+    services,
+    visa_requests,
+)
 from idmevents.delegations import participants as participants_list
-from idmevents.delegations import participants_pdf, services, visa_requests
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS, RegistrationOut, registration_out
 from idmevents.web.common import error_specs, pdf_response, request_actor
@@ -50,6 +55,15 @@ class DelegationIn(msgspec.Struct, forbid_unknown_fields=True):
     organization: Annotated[
         str, msgspec.Meta(max_length=300, description="An organization's name, if not a State")
     ] = ""
+    language: (
+        Annotated[
+            Language,
+            msgspec.Meta(
+                description="The focal point's emails' language (the meeting's if left out)"
+            ),
+        ]
+        | None
+    ) = None
 
 
 class FocalPointOut(msgspec.Struct):
@@ -70,7 +84,35 @@ class DelegationOut(msgspec.Struct):
     seats_left: int
     head: int | None
     nomination_url: str | None
+    language: str
+    invited_at: datetime | None
+    reminded_at: datetime | None
     created_at: datetime
+
+
+class InvitationSendIn(msgspec.Struct, forbid_unknown_fields=True):
+    send_id: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=64,
+            description="Names this send: the same send_id again emails nobody twice",
+        ),
+    ]
+    delegations: (
+        Annotated[
+            list[Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]],
+            msgspec.Meta(max_length=1000, description="Ids of the delegations (all if left out)"),
+        ]
+        | None
+    ) = None
+    only_new: Annotated[
+        bool, msgspec.Meta(description="Only focal points never sent their invitation")
+    ] = False
+
+
+class InvitationsSent(msgspec.Struct):
+    queued: int
 
 
 class DelegationList(msgspec.Struct):
@@ -166,7 +208,7 @@ DELEGATE_ERRORS = READ_ERRORS | error_specs(
 )
 
 
-def delegation_out(row: dict, slug: str) -> DelegationOut:
+def delegation_out(row: dict, slug: str, mail: dict | None = None) -> DelegationOut:
     return DelegationOut(
         id=row["id"],
         meeting=slug,
@@ -183,6 +225,9 @@ def delegation_out(row: dict, slug: str) -> DelegationOut:
         seats_left=row.get("seats_left", row["quota"]),
         head=row["head"],
         nomination_url=services.nomination_url(row),
+        language=row["language"],
+        invited_at=(mail or {}).get("invited_at"),
+        reminded_at=(mail or {}).get("reminded_at"),
         created_at=row["created_at"].astimezone(UTC),
     )
 
@@ -213,6 +258,7 @@ class DelegationsApi(OrganizerApi):
                 "focal_point_email": data.focal_point.email,
                 "focal_point_mission": data.focal_point.mission,
                 "quota": data.quota,
+                "language": data.language or "",
             },
             by=request_actor(request),
             now=datetime.now(UTC),
@@ -230,8 +276,9 @@ class DelegationsApi(OrganizerApi):
         the seats public registration may not take (until the meeting's release date)."""
         meeting = await desk.get_meeting(slug)
         rows = await services.list_delegations(meeting["id"])
+        mail = await focal_points.mail_status(rows)
         return DelegationList(
-            items=[delegation_out(row, meeting["slug"]) for row in rows],
+            items=[delegation_out(row, meeting["slug"], mail[row["id"]]) for row in rows],
             seats_held=await services.held_seats(meeting["id"]),
         )
 
@@ -347,3 +394,61 @@ class DelegationsApi(OrganizerApi):
             registration_id, by=request_actor(request), now=datetime.now(UTC)
         )
         return VisaLetterOut(code=letter["code"], url=letter["url"])
+
+    async def _after(self, verb, request: Request, delegation_id: int) -> DelegationOut:
+        """Do `verb` to the delegation's link, then answer the delegation as it now is."""
+        await verb(delegation_id, by=request_actor(request), now=datetime.now(UTC))
+        delegation = await services.get_delegation(delegation_id)
+        meeting = await desk.get_meeting_by_id(delegation["meeting"])
+        rows = await services.list_delegations(meeting["id"])
+        row = next(row for row in rows if row["id"] == delegation_id)
+        mail = await focal_points.mail_status([row])
+        return delegation_out(row, meeting["slug"], mail[delegation_id])
+
+    @post(
+        "/delegations/{delegation_id:int}/nomination-link/revoke",
+        name="api_nomination_link_revoke",
+        status_code=200,
+        responses=READ_ERRORS,
+        summary="Revoke a focal point's nomination link",
+    )
+    async def revoke_link(self, request: Request, delegation_id: FromPath[int]) -> DelegationOut:
+        """The link stops working at once (its page answers 404 and says whom to ask);
+        `nomination_url` is then null. Nobody is emailed."""
+        return await self._after(focal_points.revoke_link, request, delegation_id)
+
+    @post(
+        "/delegations/{delegation_id:int}/nomination-link",
+        name="api_nomination_link_renew",
+        status_code=201,
+        responses=READ_ERRORS,
+        summary="Give a focal point a new nomination link, by email",
+    )
+    async def renew_link(self, request: Request, delegation_id: FromPath[int]) -> DelegationOut:
+        """A new link, bound to the focal point's current address and emailed to it; the old
+        link stops working, and every browser must confirm the address again."""
+        return await self._after(focal_points.renew_link, request, delegation_id)
+
+    @post(
+        "/meetings/{slug:str}/delegations/invitations",
+        name="api_delegation_invitations",
+        status_code=202,
+        responses=READ_ERRORS,
+        summary="Email focal points their invitation",
+    )
+    async def send_invitations(
+        self, request: Request, slug: FromPath[str], data: JSONBody[InvitationSendIn]
+    ) -> InvitationsSent:
+        """Queues each focal point's invitation (their link, quota and deadlines, in the
+        delegation's language) in the outbox; `queued` says how many. Sending with a `send_id`
+        already used emails nobody again."""
+        meeting = await desk.get_meeting(slug)
+        queued = await focal_points.send_invitations(
+            meeting,
+            action=f"api:{data.send_id}",
+            delegation_ids=data.delegations,
+            only_new=data.only_new,
+            by=request_actor(request),
+            now=datetime.now(UTC),
+        )
+        return InvitationsSent(queued=queued)

@@ -22,7 +22,7 @@ from idmevents.i18n import mark as _
 from idmevents.meetings import builder, services
 from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
-from idmevents.registrations.labels import language_label
+from idmevents.registrations.labels import CATEGORIES, category_label, language_label
 from idmevents.validation import slugify
 from idmevents.web.common import done_note, done_redirect, request_actor
 from idmevents.web.guards import OrganizerPages
@@ -191,6 +191,7 @@ class MeetingAdminController(OrganizerPages):
             "timezone_choices": zone_choices,
             "language_choices": [(lang, content.language_name(lang)) for lang in LANGUAGES],
             "meeting_text": MEETING_TRANSLATED,
+            "categories": [(code, category_label(code)) for code in CATEGORIES],
         }
 
     @get("/{slug:str}", name="admin_meeting")

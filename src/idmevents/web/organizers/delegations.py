@@ -1,9 +1,11 @@
 """The organizers' delegations page of a meeting: invite one delegation, every IOM Member State at
-once, or a CSV of focal points; see each quota's seats used; renew a focal point's link; set the
-date held seats are released."""
+once, or a CSV of focal points; email the focal points their invitation; see each quota's seats
+used and who was invited or reminded; revoke or renew a focal point's link; set the date held
+seats are released."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,16 +16,17 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents import states
+from idmevents.delegations import focal_points, participants_pdf, services
 from idmevents.delegations import participants as participants_list
-from idmevents.delegations import participants_pdf, services
-from idmevents.errors import AppError, InvalidInput
-from idmevents.i18n import current_language, gettext
+from idmevents.errors import AppError, InvalidInput, NotFound
+from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.i18n import mark as _
 from idmevents.registrations import desk
+from idmevents.registrations.labels import language_label
 from idmevents.web.common import done_note, done_redirect, pdf_response
 from idmevents.web.common import request_actor as actor
 from idmevents.web.guards import OrganizerPages
-from idmevents.web.organizers.agenda import meeting_and_form, now
+from idmevents.web.organizers.agenda import form_data, meeting_and_form, now
 
 TEMPLATE = "admin/delegations/list.html.jinja2"
 FIELDS = services.FORM_FIELDS
@@ -35,7 +38,13 @@ DONE = {
     "created": _("The delegation was invited."),
     "members": _("Delegations were added for the IOM Member States not invited yet."),
     "imported": _("The focal points were imported."),
-    "renewed": _("The nomination link was renewed: the old one no longer works."),
+    "renewed": _(
+        "The nomination link was renewed and emailed to the focal point: the old one no longer "
+        "works."
+    ),
+    "revoked": _("The nomination link was revoked: it no longer works."),
+    "invited": _("The invitations were queued: see them in the outbox."),
+    "none-invited": _("Nobody was emailed: every focal point listed was already sent this."),
     "release": _("The release date of held seats was saved."),
 }
 
@@ -47,6 +56,7 @@ class DelegationAdminController(OrganizerPages):
         meeting = await desk.get_meeting(slug)
         language = current_language()
         rows = await services.list_delegations(meeting["id"])
+        mail = await focal_points.mail_status(rows)
         release = meeting["held_seats_release_at"]
         zone = ZoneInfo(meeting["timezone"])
         return {
@@ -57,10 +67,14 @@ class DelegationAdminController(OrganizerPages):
                     "name": services.delegation_name(row, language),
                     "nomination_url": services.nomination_url(row),
                 }
+                | mail[row["id"]]
                 for row in rows
             ],
             "held": await services.held_seats(meeting["id"]),
             "state_choices": states.state_choices(language),
+            "language_choices": [(code, language_label(code)) for code in LANGUAGES],
+            # Names this page's send buttons: sending the same form twice emails nobody twice.
+            "send_id": secrets.token_urlsafe(12),
             "values": {"quota": "2"},
             "errors": {},
             "error": None,
@@ -127,16 +141,56 @@ class DelegationAdminController(OrganizerPages):
             return await self._failed(slug, exc, import_errors=exc.fields, csv_value=text)
         return self._back(request, slug, "imported")
 
+    async def _own(self, slug: str, delegation_id: int) -> dict:
+        meeting = await desk.get_meeting(slug)
+        delegation = await services.get_delegation(delegation_id)
+        if delegation["meeting"] != meeting["id"]:
+            raise NotFound(gettext("There is no such delegation."))
+        return meeting
+
+    async def _link(self, request: Request, slug: str, delegation_id: int, verb, done: str):
+        await self._own(slug, delegation_id)
+        await verb(delegation_id, by=actor(request), now=now())
+        return self._back(request, slug, done)
+
     @post("/{delegation_id:int}/renew-link", name="admin_delegation_renew")
     async def renew(
         self, request: Request, slug: FromPath[str], delegation_id: FromPath[int]
     ) -> Redirect:
+        """A new link, emailed to the focal point; the old one stops working."""
+        return await self._link(request, slug, delegation_id, focal_points.renew_link, "renewed")
+
+    @post("/{delegation_id:int}/revoke-link", name="admin_delegation_revoke")
+    async def revoke(
+        self, request: Request, slug: FromPath[str], delegation_id: FromPath[int]
+    ) -> Redirect:
+        """The focal point's link stops working; nobody is emailed."""
+        return await self._link(request, slug, delegation_id, focal_points.revoke_link, "revoked")
+
+    @post("/{delegation_id:int}/invite", name="admin_delegation_invite")
+    async def invite(
+        self, request: Request, slug: FromPath[str], delegation_id: FromPath[int]
+    ) -> Redirect:
+        """Email this focal point their invitation (again), once per press of the button."""
+        meeting = await self._own(slug, delegation_id)
+        form = await form_data(request)
+        queued = await focal_points.send_invitations(
+            meeting,
+            action=form.get("send_id", ""),
+            delegation_ids=[delegation_id],
+            by=actor(request),
+            now=now(),
+        )
+        return self._back(request, slug, "invited" if queued else "none-invited")
+
+    @post("/invite-new", name="admin_delegations_invite_new")
+    async def invite_new(self, request: Request, slug: FromPath[str]) -> Redirect:
+        """Email every focal point never invited yet their invitation."""
         meeting = await desk.get_meeting(slug)
-        delegation = await services.get_delegation(delegation_id)
-        if delegation["meeting"] != meeting["id"]:
-            raise InvalidInput(gettext("There is no such delegation."))
-        await services.revoke_link(delegation_id, by=actor(request), now=now())
-        return self._back(request, slug, "renewed")
+        queued = await focal_points.send_invitations(
+            meeting, action="first", only_new=True, by=actor(request), now=now()
+        )
+        return self._back(request, slug, "invited" if queued else "none-invited")
 
     @post("/release", name="admin_delegations_release")
     async def release(self, request: Request, slug: FromPath[str]) -> Template | Redirect:

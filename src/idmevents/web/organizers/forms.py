@@ -14,6 +14,8 @@ from idmevents import content, validation
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.meetings import builder
+from idmevents.registrations.labels import CATEGORIES
+from idmevents.registrations.views import invitation_categories
 
 MEETING_TEXT = ("slug", "title", "theme", "description", "city", "venue_name", "venue_address")
 
@@ -97,8 +99,14 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
         retention = parse_int(errors, form, "retention_days", optional=False)
         if retention is not None:
             values["retention_days"] = retention
-    for name in ("registration_opens_at", "registration_closes_at"):
+    for name in ("registration_opens_at", "registration_closes_at", "nomination_deadline"):
         values[name] = parse_local_datetime(errors, form, name, timezone)
+    if (
+        "invitation_categories_shown" in form
+    ):  # unchecked boxes send nothing: the form says it had them
+        values["invitation_categories"] = [
+            code for code in CATEGORIES if form.get(f"invitation_category-{code}")
+        ]
     original = _text(form, "original_language")
     if original:
         values["original_language"] = original
@@ -171,7 +179,9 @@ def meeting_form_values(meeting: dict) -> dict[str, str]:
     values["retention_days"] = str(meeting["retention_days"])
     values["original_language"] = content.original_language(meeting)
     values |= content.to_form(meeting, content.MEETING_TEXT)
-    for name in ("registration_opens_at", "registration_closes_at"):
+    for code in invitation_categories(meeting):
+        values[f"invitation_category-{code}"] = "on"
+    for name in ("registration_opens_at", "registration_closes_at", "nomination_deadline"):
         moment = meeting[name]
         values[name] = (
             ""

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from idmevents.audit import PARTICIPANT
-from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.errors import Conflict, Forbidden, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, current_language, gettext, set_language
 from idmevents.meetings import services as meetings
 from idmevents.registrations import retention, services
@@ -117,6 +117,7 @@ class RegistrationPages(Controller):
         errors: dict[str, str] | None = None,
         notice: str | None = None,
         status_code: int = 200,
+        invitation: dict | None = None,
     ) -> Template:
         now = _now()
         sessions = await services.session_choices(meeting["id"], None)
@@ -134,6 +135,8 @@ class RegistrationPages(Controller):
                 if services.approval_categories(meeting)
                 else "",
                 "sessions": sessions,
+                "invitation": invitation,
+                "invitation_only": services.invitation_categories(meeting),
                 "values": values or {"language": current_language()},
                 "errors": errors or {},
                 "notice": notice,
@@ -143,10 +146,25 @@ class RegistrationPages(Controller):
         )
 
     @get("/meetings/{slug:str}/register", name="registration_form")
-    async def form(self, slug: FromPath[str]) -> Template:
-        """The registration form, or why registration is not open."""
+    async def form(self, slug: FromPath[str], invitation: FromQuery[str | None] = None) -> Template:
+        """The registration form, or why registration is not open; opened with an invitation's
+        token, filled in with the address (locked) and the category it was sent for."""
         meeting = await meetings.get_public_meeting(slug)
-        return await self._form_page(meeting)
+        invited = await services.open_invitation(meeting, invitation)
+        if invitation and invited is None:
+            return await self._form_page(
+                meeting,
+                notice=gettext("This invitation is not valid or has already been used."),
+                status_code=404,
+            )
+        values = None
+        if invited is not None:
+            values = {name: invited[name] for name in ("email", "category")} | {
+                "given_name": invited["given_name"],
+                "family_name": invited["family_name"],
+                "language": current_language(),
+            }
+        return await self._form_page(meeting, values=values, invitation=invited)
 
     @post("/meetings/{slug:str}/register", name="registration_submit", opt={RATE_LIMITED: True})
     async def submit(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
@@ -163,15 +181,24 @@ class RegistrationPages(Controller):
                 "sessions",
             )
         }
+        invitation = await services.open_invitation(meeting, form.invitation)
         try:
             await register_quietly(meeting, form)
         except InvalidInput as exc:
             return await self._form_page(
-                meeting, values=values, errors=exc.fields, status_code=exc.status_code
+                meeting,
+                values=values,
+                errors=exc.fields,
+                status_code=exc.status_code,
+                invitation=invitation,
             )
-        except Conflict as exc:
+        except (Conflict, Forbidden) as exc:
             return await self._form_page(
-                meeting, values=values, notice=exc.message, status_code=exc.status_code
+                meeting,
+                values=values,
+                notice=exc.message,
+                status_code=exc.status_code,
+                invitation=invitation,
             )
         # The same page for a new and an already registered address: the email says which.
         return Redirect(
@@ -402,6 +429,13 @@ class RegistrationPages(Controller):
 
 
 _ERRORS = {
+    403: ResponseSpec(
+        schemas.ErrorBody,
+        description=(
+            "The category is open by invitation only, and `invitation` is missing, was sent to "
+            "another address or for another category, or was used already (`reason` says which)"
+        ),
+    ),
     404: ResponseSpec(schemas.ErrorBody, description="No published meeting has this slug"),
     409: ResponseSpec(
         schemas.ErrorBody,

@@ -78,6 +78,20 @@ class RegistrationIn(msgspec.Struct, kw_only=True):
         ]
         | None
     ) = None
+    invitation: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=64,
+                description=(
+                    "The token of the personal invitation (the `invitation` of its link). "
+                    "Required for the meeting's invitation-only categories: without a valid "
+                    "invitation for this very address, the answer is 403"
+                ),
+            ),
+        ]
+        | None
+    ) = None
 
 
 class SessionStatus(msgspec.Struct, kw_only=True):
@@ -117,6 +131,7 @@ _JSON_FIELDS: dict[str, tuple[Any, str]] = {
     "list_consent": (bool, "Must be true or false."),
     "sessions": (list[int] | None, "Must be a list of session ids (whole numbers)."),
     "attendance": _TEXT,
+    "invitation": _TEXT,
 }
 
 
@@ -192,6 +207,7 @@ def form_from_html(data: FormMultiDict) -> RegistrationForm:
         list_consent=_text(data, "list_consent") == "yes",
         sessions=sessions,
         attendance=_text(data, "attendance"),
+        invitation=_text(data, "invitation"),
         problems=problems,
     )
 

@@ -30,7 +30,6 @@ from idmevents.validation import clean_text
 
 # A delegation bigger than this is a typing mistake, not a delegation.
 MAX_QUOTA = 500
-HONORIFIC_LENGTH = 50
 # What `check_delegation` reads.
 FORM_FIELDS = (
     "country",
@@ -138,7 +137,9 @@ async def insert_delegation(
             % {"state": states.state_name(form.country, current_language())},
             reason="duplicate",
         )
-    hold_id = await registrations.create_hold(meeting["id"], form.quota)
+    hold_id = await registrations.create_hold(
+        meeting["id"], form.quota, country=form.country, organization=form.organization
+    )
     values = {
         "meeting": meeting["id"],
         "country": form.country,
@@ -302,7 +303,7 @@ async def revoke_link(delegation_id: int, *, by: Actor, now: datetime) -> dict:
 async def delegates(delegation: Mapping[str, Any], *, active_only: bool = True) -> list[dict]:
     """The delegation's delegates (their registration and honorific), the head first."""
     query = Delegate.select(
-        Delegate.honorific,
+        Delegate.registration.honorific.as_alias("honorific"),
         Delegate.registration.id.as_alias("id"),
         Delegate.registration.given_name.as_alias("given_name"),
         Delegate.registration.family_name.as_alias("family_name"),
@@ -343,15 +344,6 @@ async def nominate(
     Conflict (reason "quota") when every seat of the quota is taken: the count is made under the
     meeting lock, so ten focal-point clicks at once for three seats make three delegates.
     """
-    honorific, problem = clean_text(nominee.honorific or "", "single_line")
-    if problem or len(honorific) > HONORIFIC_LENGTH:
-        raise InvalidInput(
-            gettext("Some fields need your attention."),
-            fields={
-                "honorific": problem
-                or gettext("At most %(n)s characters.") % {"n": HONORIFIC_LENGTH}
-            },
-        )
     if delegation["seat_hold"] is None:
         raise Conflict(gettext("This delegation has no seats."), reason="quota")
     if replacing is not None and not await Delegate.exists().where(
@@ -359,6 +351,7 @@ async def nominate(
     ):
         raise NotFound(gettext("There is no such delegate in this delegation."))
     person = registrations.HeldPerson(
+        honorific=nominee.honorific or "",
         given_name=nominee.given_name,
         family_name=nominee.family_name,
         email=nominee.email,
@@ -376,7 +369,6 @@ async def nominate(
             Delegate(
                 delegation=delegation["id"],
                 registration=registration["id"],
-                honorific=honorific,
                 created_at=now,
             )
         )

@@ -46,6 +46,7 @@ from idmevents.registrations.views import RegistrationResult, _result, new_token
 class HeldPerson(msgspec.Struct, kw_only=True):
     """Someone named into a hold: the address is optional (some delegates must not be emailed)."""
 
+    honorific: str = ""
     given_name: str = ""
     family_name: str = ""
     email: str = ""
@@ -60,6 +61,7 @@ class HeldPerson(msgspec.Struct, kw_only=True):
 def check_held_person(person: HeldPerson) -> HeldPerson:
     """The person cleaned up, or InvalidInput naming every bad field."""
     problems: dict[str, str] = {}
+    honorific = _check_text("honorific", person.honorific, problems, required=None)
     given = _check_text(
         "given_name", person.given_name, problems, required=gettext("Enter the given name.")
     )
@@ -82,6 +84,7 @@ def check_held_person(person: HeldPerson) -> HeldPerson:
             gettext("Some fields need your attention."), fields=_in_form_order(problems)
         )
     return HeldPerson(
+        honorific=honorific,
         given_name=given,
         family_name=family,
         email=email,
@@ -94,9 +97,13 @@ def check_held_person(person: HeldPerson) -> HeldPerson:
     )
 
 
-async def create_hold(meeting_id: int, seats: int) -> int:
-    """A new hold of `seats` seats, in the caller's transaction (the meeting locked by the caller)."""
-    rows = await SeatHold.insert(SeatHold(meeting=meeting_id, seats=seats)).returning(SeatHold.id)
+async def create_hold(
+    meeting_id: int, seats: int, *, country: str = "", organization: str = ""
+) -> int:
+    """A new hold of `seats` seats kept for a State (`country`) or an organization, in the
+    caller's transaction (the meeting locked by the caller)."""
+    hold = SeatHold(meeting=meeting_id, seats=seats, country=country, organization=organization)
+    rows = await SeatHold.insert(hold).returning(SeatHold.id)
     return rows[0]["id"]
 
 
@@ -156,7 +163,7 @@ async def register_in_hold(
     Before the meeting's release date the person is confirmed into the held seat; after it they
     are decided like anyone else (confirmed while seats are left, else waiting).
     `on_created(registration)` runs in the same transaction: the caller's own rows about the
-    person (a delegate's honorific) commit or roll back with the registration.
+    person (its delegation) commit or roll back with the registration.
     """
     person = check_held_person(person)
     async with db.write_transaction():
@@ -194,6 +201,7 @@ async def register_in_hold(
             "meeting": meeting.id,
             "token": new_token(),
             "feed_token": new_token(),
+            "honorific": person.honorific,
             "given_name": person.given_name,
             "family_name": person.family_name,
             "email": person.email,

@@ -301,7 +301,7 @@ class DelegationsApi(Controller):
         delegation = await services.get_delegation(delegation_id)
         return DelegateOut(
             delegation_id=delegation_id,
-            honorific=(data.honorific or "").strip(),
+            honorific=registration["honorific"],
             head=delegation["head"] == registration["id"],
             registration=registration_out(
                 registration, meeting["slug"], result.waitlist_position, [], None

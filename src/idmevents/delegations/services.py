@@ -252,13 +252,32 @@ async def import_focal_points(meeting: dict, text: str, *, by: Actor, now: datet
 
 
 async def list_delegations(meeting_id: int) -> list[dict]:
-    """The meeting's delegations with `used` (active delegates) and `seats_left` in their quota."""
+    """The meeting's delegations with `used` (active delegates) and `seats_left` in their quota,
+    and `counts` of their delegates: confirmed, waiting and checked in."""
     rows = await Delegation.select().where(Delegation.meeting == meeting_id).order_by(Delegation.id)
-    used = await registrations.holds_used([row["seat_hold"] for row in rows if row["seat_hold"]])
+    holds = [row["seat_hold"] for row in rows if row["seat_hold"]]
+    used = await registrations.holds_used(holds)
+    counts = await registrations.hold_counts(holds)
+    nothing = {"confirmed": 0, "waiting": 0, "checked_in": 0}
     return [
-        row | {"used": used.get(row["seat_hold"], 0), "seats_left": _left(row, used)}
+        row
+        | {
+            "used": used.get(row["seat_hold"], 0),
+            "seats_left": _left(row, used),
+            "counts": counts.get(row["seat_hold"], nothing),
+        }
         for row in rows
     ]
+
+
+async def hold_of(meeting_id: int, delegation_id: int) -> int | None:
+    """The held seats of the meeting's delegation `delegation_id` (None: no such delegation)."""
+    row = (
+        await Delegation.select(Delegation.seat_hold)
+        .where((Delegation.id == delegation_id) & (Delegation.meeting == meeting_id))
+        .first()
+    )
+    return None if row is None else row["seat_hold"]
 
 
 def _left(row: dict, used: dict[int, int]) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from jinja2 import (
     Environment,
@@ -37,8 +39,17 @@ def _environment(autoescape: bool) -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(i18n.TEMPLATE_FILTERS)
-    env.globals.update(colon=i18n.colon)
+    env.globals.update(colon=i18n.colon, salutation=salutation)
     return env
+
+
+def salutation(person: Mapping[str, Any]) -> str:
+    """Whom "Dear …," greets: "Ambassador Dupont" for someone with an honorific, else the given
+    name as today ("Dear Ana,")."""
+    honorific = (person.get("honorific") or "").strip()
+    if honorific:
+        return f"{honorific} {person['family_name']}"
+    return person["given_name"]
 
 
 # Line breaks and indentation the subject template may leave; not the no-break spaces French

@@ -45,6 +45,14 @@ PREVIEW_ROWS = 5
 FIELDS = services.PERSON_FIELDS
 # Header names (folded: lower case, no accents, no punctuation) that name each field.
 _HEADER_NAMES = {
+    "honorific": {
+        "honorific",
+        "salutation",
+        "prefix",
+        "titre honorifique",
+        "civilite",
+        "tratamiento",
+    },
     "given_name": {"given name", "first name", "firstname", "prenom", "nombre", "given"},
     "family_name": {
         "family name",

@@ -20,6 +20,41 @@ STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
 ACTIVE_STATUSES = ("pending", "confirmed", "waitlisted")
 
 
+# What the honorific field suggests (a <datalist>: the person may type anything else), in the
+# reader's language. Not gettext: French and Spanish need more forms than English (Excmo./Excma.).
+HONORIFIC_SUGGESTIONS = {
+    "en": ("H.E.", "Ambassador", "Minister", "Dr", "Prof.", "Mr", "Ms", "Mrs"),
+    "fr": (
+        "S.E.",
+        "Excellence",
+        "Ambassadeur",
+        "Ambassadrice",
+        "Ministre",
+        "Dr",
+        "Pr",
+        "M.",
+        "Mme",
+    ),
+    "es": (
+        "Excmo.",
+        "Excma.",
+        "Embajador",
+        "Embajadora",
+        "Ministro",
+        "Ministra",
+        "Dr.",
+        "Dra.",
+        "Prof.",
+        "Sr.",
+        "Sra.",
+    ),
+}
+
+
+def honorific_suggestions(language: str) -> tuple[str, ...]:
+    return HONORIFIC_SUGGESTIONS.get(language, HONORIFIC_SUGGESTIONS["en"])
+
+
 def category_label(code: str) -> str:
     labels = {
         "member-state": gettext("Member State"),

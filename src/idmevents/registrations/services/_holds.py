@@ -9,12 +9,12 @@ still keeps (`_locks._held_seats`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 import msgspec
 
-from idmevents import audit, db
+from idmevents import audit, db, states
 from idmevents.audit import Actor
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
@@ -39,7 +39,7 @@ from idmevents.registrations.services._locks import (
     holds_released,
 )
 from idmevents.registrations.services._seats import _fill_seats
-from idmevents.registrations.tables import Registration, SeatHold
+from idmevents.registrations.tables import CheckIn, Registration, SeatHold
 from idmevents.registrations.views import RegistrationResult, _result, new_token
 
 
@@ -107,6 +107,25 @@ async def create_hold(
     return rows[0]["id"]
 
 
+def holder_name(hold: dict, language: str) -> str:
+    """Whom a hold's seats are kept for: the State's UN short name in `language`, or the
+    organization's name."""
+    if hold["country"]:
+        return states.state_name(hold["country"], language)
+    return hold["organization"]
+
+
+async def hold_names(hold_ids: Iterable[int | None], language: str) -> dict[int, str]:
+    """Hold id → whom its seats are kept for (a delegation's State or organization)."""
+    ids = sorted({hold_id for hold_id in hold_ids if hold_id is not None})
+    if not ids:
+        return {}
+    rows = await SeatHold.select(SeatHold.id, SeatHold.country, SeatHold.organization).where(
+        SeatHold.id.is_in(ids)
+    )
+    return {row["id"]: holder_name(row, language) for row in rows}
+
+
 async def _lock_hold(hold_id: int) -> tuple[dict, _Meeting]:
     found = await SeatHold.select(SeatHold.meeting).where(SeatHold.id == hold_id).first()
     if found is None:
@@ -135,6 +154,30 @@ async def holds_used(hold_ids: list[int]) -> dict[int, int]:
     for row in rows:
         used[row["seat_hold"]] = used.get(row["seat_hold"], 0) + 1
     return used
+
+
+async def hold_counts(hold_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Hold id → how many of the people named into it are confirmed, waiting (for approval or on
+    the waiting list) and checked in at the door."""
+    counts = {hold_id: {"confirmed": 0, "waiting": 0, "checked_in": 0} for hold_id in hold_ids}
+    if not hold_ids:
+        return counts
+    rows = await Registration.select(
+        Registration.id, Registration.seat_hold, Registration.status
+    ).where(
+        Registration.seat_hold.is_in(hold_ids) & Registration.status.is_in(list(ACTIVE_STATUSES))
+    )
+    arrived = {
+        row["registration"]
+        for row in await CheckIn.select(CheckIn.registration).where(
+            CheckIn.registration.is_in([row["id"] for row in rows] or [0])
+        )
+    }
+    for row in rows:
+        count = counts[row["seat_hold"]]
+        count["confirmed" if row["status"] == "confirmed" else "waiting"] += 1
+        count["checked_in"] += row["id"] in arrived
+    return counts
 
 
 async def set_hold_seats(hold_id: int, seats: int, *, now: datetime) -> None:

@@ -44,6 +44,7 @@ class RegistrationOut(msgspec.Struct):
         msgspec.Meta(description="In the room or online; hybrid meetings have a line for each"),
     ]
     waitlist_position: int | None
+    honorific: Annotated[str, msgspec.Meta(description="Such as H.E., Ambassador or Dr")]
     given_name: str
     family_name: str
     email: str
@@ -116,6 +117,7 @@ def _text(max_length: int | None, description: str) -> Any:
 
 
 Name = _text(200, "Not blank")
+Honorific = _text(50, "Such as H.E., Ambassador or Dr; empty to clear")
 Email = _text(
     320,
     "Unique in the meeting, case aside (409 `email-taken` otherwise). A new address gets the "
@@ -146,6 +148,7 @@ class RegistrationPatch(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change. A field left out, or null, keeps its value; the service checks them
     all together and names every bad field at once."""
 
+    honorific: Honorific = None
     given_name: Name = None
     family_name: Name = None
     email: Email = None
@@ -217,6 +220,7 @@ def registration_out(
         status=registration["status"],
         attendance=registration["attendance"],
         waitlist_position=position,
+        honorific=registration["honorific"],
         given_name=registration["given_name"],
         family_name=registration["family_name"],
         email=registration["email"],

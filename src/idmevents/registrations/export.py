@@ -89,7 +89,6 @@ def registrations_table(
         gettext("ID"),
         gettext("Status"),
         gettext("Waiting list position"),
-        gettext("Honorific"),
         gettext("Given name"),
         gettext("Family name"),
         gettext("Email"),
@@ -98,7 +97,6 @@ def registrations_table(
         gettext("Category"),
         gettext("Country code"),
         gettext("Country"),
-        gettext("Delegation"),
         gettext("Language"),
         gettext("Accessibility needs"),
         gettext("Sessions"),
@@ -107,6 +105,9 @@ def registrations_table(
         gettext("Cancelled (%(zone)s)") % {"zone": zone_name},
         gettext("Checked in (%(zone)s)") % {"zone": zone_name},
         gettext("Reason for not accepting"),
+        # Added after the first columns, so that sheets reading them by position still work.
+        gettext("Honorific"),
+        gettext("Delegation"),
     ]
     table: list[list[Cell]] = []
     for row in rows:
@@ -121,7 +122,6 @@ def registrations_table(
                 row["id"],
                 status_name(row["status"]),
                 row.get("waitlist_position"),
-                row["honorific"],
                 row["given_name"],
                 row["family_name"],
                 row["email"],
@@ -130,7 +130,6 @@ def registrations_table(
                 category_label(row["category"]),
                 row["country"],
                 country_name(row["country"], language) if row["country"] else "",
-                row.get("delegation", ""),
                 language_label(row["language"]),
                 row["accessibility_needs"],
                 "; ".join(sessions),
@@ -139,6 +138,8 @@ def registrations_table(
                 _local(row["cancelled_at"], zone),
                 _local(row.get("checked_in_at"), zone),
                 row["rejection_reason"],
+                row["honorific"],
+                row.get("delegation", ""),
             ]
         )
     return header, table

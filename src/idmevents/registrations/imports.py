@@ -244,6 +244,7 @@ def check_rows(rows: Iterable[list[str]], mapping: dict[str, int | None]) -> lis
         category = values["category"]
         country = values["country"]
         form = RegistrationForm(
+            honorific=values["honorific"],
             given_name=values["given_name"],
             family_name=values["family_name"],
             email=values["email"],

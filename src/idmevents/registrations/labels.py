@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from idmevents import states
 from idmevents.i18n import gettext
 
 CATEGORIES = (
@@ -49,6 +53,14 @@ HONORIFIC_SUGGESTIONS = {
         "Sra.",
     ),
 }
+
+
+def holder_name(hold: Mapping[str, Any], language: str) -> str:
+    """Whom held seats are kept for (a `SeatHold` row, or anything with its `country` and
+    `organization`): the State's UN short name in `language`, or the organization's name."""
+    if hold["country"]:
+        return states.state_name(hold["country"], language)
+    return hold["organization"]
 
 
 def honorific_suggestions(language: str) -> tuple[str, ...]:

@@ -14,13 +14,13 @@ from datetime import datetime
 
 import msgspec
 
-from idmevents import audit, db, states
+from idmevents import audit, db
 from idmevents.audit import Actor
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import emails
-from idmevents.registrations.labels import ACTIVE_STATUSES
+from idmevents.registrations.labels import ACTIVE_STATUSES, holder_name
 from idmevents.registrations.services._decisions import _end_locked
 from idmevents.registrations.services._forms import (
     _check_country,
@@ -105,14 +105,6 @@ async def create_hold(
     hold = SeatHold(meeting=meeting_id, seats=seats, country=country, organization=organization)
     rows = await SeatHold.insert(hold).returning(SeatHold.id)
     return rows[0]["id"]
-
-
-def holder_name(hold: dict, language: str) -> str:
-    """Whom a hold's seats are kept for: the State's UN short name in `language`, or the
-    organization's name."""
-    if hold["country"]:
-        return states.state_name(hold["country"], language)
-    return hold["organization"]
 
 
 async def hold_names(hold_ids: Iterable[int | None], language: str) -> dict[int, str]:

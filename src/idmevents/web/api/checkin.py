@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -29,10 +29,18 @@ class CheckInRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class Person(msgspec.Struct):
     registration_id: int
+    honorific: Annotated[str, msgspec.Meta(description="Such as H.E., Ambassador or Dr")]
     given_name: str
     family_name: str
     organization: str
     country: str
+    delegation: Annotated[
+        str,
+        msgspec.Meta(
+            description="The State's or organization's name (in the answer's language) of the "
+            "delegation the person was named into; empty for others"
+        ),
+    ]
     category: str
     category_label: str
     status: str
@@ -115,10 +123,12 @@ _UNDO_ANSWERS = _READ_ERRORS | error_specs(
 def _person(card: services.Card) -> Person:
     return Person(
         registration_id=card.registration_id,
+        honorific=card.honorific,
         given_name=card.given_name,
         family_name=card.family_name,
         organization=card.organization,
         country=card.country,
+        delegation=card.delegation,
         category=card.category,
         category_label=card.category_label,
         status=card.status,

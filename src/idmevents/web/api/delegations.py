@@ -298,6 +298,7 @@ class DelegationsApi(Controller):
         )
         meeting = await desk.get_meeting_by_id(delegation["meeting"])
         registration = await desk.get_registration(result.registration["id"])
+        await desk.name_delegations([registration])
         delegation = await services.get_delegation(delegation_id)
         return DelegateOut(
             delegation_id=delegation_id,

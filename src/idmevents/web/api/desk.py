@@ -21,6 +21,7 @@ from idmevents.registrations import desk, services
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.web.common import NO_TOKEN, error_specs, request_actor
 from idmevents.web.guards import requires_role
+from idmevents.web.organizers.desk_filters import delegation_filter
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
 Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
@@ -44,6 +45,13 @@ class RegistrationOut(msgspec.Struct):
         msgspec.Meta(description="In the room or online; hybrid meetings have a line for each"),
     ]
     waitlist_position: int | None
+    delegation: Annotated[
+        str,
+        msgspec.Meta(
+            description="The State's or organization's name of the delegation the person was "
+            "named into (in the answer's language); empty for others"
+        ),
+    ]
     honorific: Annotated[str, msgspec.Meta(description="Such as H.E., Ambassador or Dr")]
     given_name: str
     family_name: str
@@ -220,6 +228,7 @@ def registration_out(
         status=registration["status"],
         attendance=registration["attendance"],
         waitlist_position=position,
+        delegation=registration["delegation"],
         honorific=registration["honorific"],
         given_name=registration["given_name"],
         family_name=registration["family_name"],
@@ -267,6 +276,7 @@ def counts_out(counts: desk.DeskCounts) -> CountsOut:
 
 async def _one(registration_id: int) -> RegistrationOut:
     registration = await desk.get_registration(registration_id)
+    await desk.name_delegations([registration])
     meeting = await desk.get_meeting_by_id(registration["meeting"])
     places = await desk.session_places(meeting["id"], [registration_id])
     return registration_out(
@@ -313,6 +323,14 @@ class RegistrationDeskApi(Controller):
         session: Annotated[
             int | None, QueryParameter(ge=1, le=desk.MAX_ID, description="A session's id")
         ] = None,
+        delegation: Annotated[
+            int | None,
+            QueryParameter(
+                ge=1,
+                le=desk.MAX_ID,
+                description="A delegation's id (GET /meetings/{slug}/delegations): its delegates",
+            ),
+        ] = None,
         q: Annotated[
             str | None,
             QueryParameter(
@@ -336,6 +354,7 @@ class RegistrationDeskApi(Controller):
             session=session,
             q=q,
             sort=sort,
+            **await delegation_filter(meeting, delegation),
         )
         rows = await desk.find_registrations(meeting, filters)
         window = rows[offset : offset + limit]

@@ -68,9 +68,9 @@ def test_honorific_headers_in_three_languages_are_mapped():
 async def test_import_keeps_the_honorific():
     meeting = await make_meeting(capacity=3)
     data = (
-        "Honorific,Given name,Family name,Email,Organization,Category,Country\r\n"
-        "H.E.,Jean,Dupont,jean@example.org,Mission of France,member-state,FR\r\n"
-    ).encode()
+        b"Honorific,Given name,Family name,Email,Organization,Category,Country\r\n"
+        b"H.E.,Jean,Dupont,jean@example.org,Mission of France,member-state,FR\r\n"
+    )
     report = await run(meeting, data)
     assert [outcome for _, _, outcome, _ in report.lines] == ["created"]
     row = await Registration.select(Registration.honorific).first()

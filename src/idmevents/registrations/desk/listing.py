@@ -116,16 +116,9 @@ async def check_filters(
         problems["sort"] = gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}
     if problems:
         raise InvalidInput(gettext("Some filters are not possible values."), fields=problems)
-    return DeskFilters(
-        status=status,
-        category=category,
-        country=country,
-        session=session,
-        q=q,
-        sort=sort,
-        delegation=delegation,
-        hold=hold if delegation is not None else None,
-    )
+    # In the order of DeskFilters' fields.
+    held = hold if delegation is not None else None
+    return DeskFilters(status, category, country, session, q, sort, delegation, held)
 
 
 # What the list, the CSV file and the API show: not the secret tokens, which the desk never needs.

@@ -8,6 +8,9 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
+from io import BytesIO
+
+from pypdf import PdfReader
 
 from idmevents.audit import SYSTEM
 from idmevents.delegations import services as delegations
@@ -190,6 +193,13 @@ async def test_the_check_in_desk_shows_the_honorific_and_delegation(
     assert found.status_code == 200
     assert '<span class="desk-honorific">Dr</span> Olga Delegate' in found.text
     assert "Delegation: OSCE" in found.text
+    reprinted = await client.post(
+        f"{desk}/registrations/{made['ids']['olga']}/badge",
+        data={"size": "4x3", "_csrf_token": client.cookies.get("csrftoken")},
+    )
+    assert reprinted.headers["content-type"] == "application/pdf"
+    text = PdfReader(BytesIO(reprinted.content)).pages[0].extract_text()
+    assert "\nDr\nOlga\n" in text and "OSCE" in text
     _user, token = await api_token("checkin")
     search = await client.get(
         "/api/v1/checkin/desk-meeting/search?q=livia", headers={"Authorization": f"Bearer {token}"}

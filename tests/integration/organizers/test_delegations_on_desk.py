@@ -171,6 +171,12 @@ async def test_the_desk_api_filters_by_delegation_and_names_it(client, make_user
     refused = await client.get(f"{url}?delegation={other['id']}", headers=headers)
     assert refused.status_code == 422
     assert "delegation" in refused.json()["fields"]
+    listed = await client.get("/api/v1/meetings/desk-meeting/delegations", headers=headers)
+    counts = {
+        item["name"]: (item["confirmed"], item["waiting"], item["checked_in"], item["quota"])
+        for item in listed.json()["items"]
+    }
+    assert counts == {"Switzerland": (2, 0, 1, 3), "OSCE": (1, 0, 0, 1)}
     one = await client.get(f"/api/v1/registrations/{made['ids']['olga']}", headers=headers)
     assert (one.json()["delegation"], one.json()["honorific"]) == ("OSCE", "Dr")
     patched = await client.patch(

@@ -67,6 +67,11 @@ class DelegationOut(msgspec.Struct):
     quota: int
     seats_used: int
     seats_left: int
+    confirmed: Annotated[int, msgspec.Meta(description="Delegates confirmed")]
+    waiting: Annotated[
+        int, msgspec.Meta(description="Delegates awaiting approval or on the waiting list")
+    ]
+    checked_in: Annotated[int, msgspec.Meta(description="Delegates checked in at the door")]
     head: int | None
     nomination_url: str | None
     created_at: datetime
@@ -180,6 +185,10 @@ def delegation_out(row: dict, slug: str) -> DelegationOut:
         quota=row["quota"],
         seats_used=row.get("used", 0),
         seats_left=row.get("seats_left", row["quota"]),
+        # A delegation just created has no delegates yet: its counts are 0.
+        confirmed=row.get("counts", {}).get("confirmed", 0),
+        waiting=row.get("counts", {}).get("waiting", 0),
+        checked_in=row.get("counts", {}).get("checked_in", 0),
         head=row["head"],
         nomination_url=services.nomination_url(row),
         created_at=row["created_at"].astimezone(UTC),

@@ -145,36 +145,3 @@ async def test_public_registration_api_takes_list_consent(client):
     )
     assert wrong.status_code == 422
     assert "list_consent" in wrong.json()["fields"]
-
-
-async def test_everyones_honorific_is_on_the_list_in_every_format(client, organizer):
-    """The honorific is the registration's: a delegate's and a civil society participant's alike."""
-    await people()
-    await registrations.register(
-        await registrations_meeting(),
-        form("Hana", given_name="Hana", honorific="Prof.", list_consent=True, category="academia",
-             country=""),
-        now=NOW,
-    )  # fmt: skip
-    page = await client.get("/admin/meetings/test-meeting/participants/")
-    assert "Prof. Hana Person Hana" in page.text
-    assert "Ms Alice Number Alice" in page.text
-    sheet = await client.get("/admin/meetings/test-meeting/participants/csv")
-    rows = {row["given_name"]: row for row in csv.DictReader(io.StringIO(sheet.text))}
-    assert (rows["Hana"]["honorific"], rows["Alice"]["honorific"]) == ("Prof.", "Ms")
-    body = (
-        await client.get("/api/v1/meetings/test-meeting/participants", headers=organizer)
-    ).json()
-    honorifics = {
-        person["given_name"]: person["honorific"]
-        for category in body["categories"]
-        for group in category["groups"]
-        for person in group["people"]
-    }
-    assert (honorifics["Hana"], honorifics["Alice"]) == ("Prof.", "Ms")
-
-
-async def registrations_meeting() -> dict:
-    from idmevents.meetings.tables import Meeting
-
-    return await Meeting.select().where(Meeting.slug == "test-meeting").first()

@@ -22,7 +22,7 @@ from multiprocessing import get_context
 from idmevents import i18n
 from idmevents.auth.services import CurrentUser
 from idmevents.badges import render, services
-from idmevents.badges.layout import SheetLayout, sheet_layout
+from idmevents.badges.layout import SheetLayout, default_paper, sheet_layout
 from idmevents.jobs import services as jobs
 from idmevents.meetings.tables import Meeting
 from idmevents.settings import get_settings
@@ -37,13 +37,15 @@ async def queue_print_job(
     meeting: dict,
     *,
     now: datetime,
-    paper: str,
+    paper: str | None,
     size: str,
     category: str | None,
     not_printed_only: bool,
     by: CurrentUser | None,
 ) -> int:
-    """Check the choices and queue the batch; returns the job's id (InvalidInput on bad choices)."""
+    """Check the choices and queue the batch; returns the job's id (InvalidInput on bad choices).
+    Without a paper, the meeting's usual one (`layout.default_paper`)."""
+    paper = paper or default_paper(meeting["timezone"])
     services.check_print_options(paper, size)
     return await jobs.enqueue(
         KIND,
@@ -139,8 +141,9 @@ async def _render(
 ) -> jobs.Result:
     rows.sort(key=services.sort_key)
     secret_key = get_settings().secret_key
+    holds = await services.holds_of(rows)
     with i18n_language(language):
-        badges = [render.badge_view(row, meeting, secret_key) for row in rows]
+        badges = services.badge_views(rows, meeting, secret_key, holds)
     total = len(badges)
     await job.progress(0, total)
     workers = os.cpu_count() or 1

@@ -19,6 +19,14 @@ BADGE_SIZES: dict[str, tuple[float, float]] = {
     "a6": (105.0, 148.0),  # A6 portrait: the common European pouch
 }
 DEFAULT_SIZE = "4x3"
+
+
+def default_paper(timezone: str) -> str:
+    """US Letter for a meeting in the Americas (where printers hold Letter), A4 elsewhere; the
+    organizer may still choose the other."""
+    return "letter" if timezone.startswith("America/") else "a4"
+
+
 MARK_OFFSET = 1.5  # gap between a badge's edge and the start of its mark in the margin
 MARK_LENGTH = 6.0
 MIN_MARK = 1.5  # shorter than this, a mark is lost in the printer's unprintable edge

@@ -19,6 +19,7 @@ from idmevents import content, i18n, templating
 from idmevents.badges import codes
 from idmevents.badges.layout import SheetLayout, pages_needed
 from idmevents.registrations import countries
+from idmevents.registrations.labels import holder_name
 from idmevents.settings import STATIC_DIR
 
 # The band's colour for each category; white text on each meets WCAG AA (≥ 4.5:1). The band also
@@ -122,10 +123,12 @@ def qr_png_data_uri(code: str) -> str:
 @dataclass(frozen=True)
 class BadgeView:
     registration_id: int
+    honorific: str
     given_name: str
     family_name: str
     organization: str
     country: str
+    delegation: str  # the State's or organization's name, for a member of a delegation
     category: str
     category_label: str
     colour: str
@@ -153,14 +156,20 @@ class BadgeView:
         return qr_png_data_uri(self.code)
 
 
-def badge_view(registration: dict, meeting: dict, secret_key: str) -> BadgeView:
-    """The badge of a registration row that has its `checkin_id`."""
+def badge_view(
+    registration: dict, meeting: dict, secret_key: str, hold: dict | None = None
+) -> BadgeView:
+    """The badge of a registration row that has its `checkin_id`; `hold` is the row of the held
+    seats a delegate was named into (`services.holds_of`), whose State or organization the
+    badge names instead of the person's own organization and country."""
     return BadgeView(
         registration_id=registration["id"],
+        honorific=registration["honorific"],
         given_name=registration["given_name"],
         family_name=registration["family_name"],
         organization=registration["organization"],
         country=country_name(registration["country"]),
+        delegation=holder_name(hold, i18n.current_language()) if hold else "",
         category=registration["category"],
         category_label=category_label(registration["category"]),
         colour=category_colour(registration["category"]),

@@ -76,7 +76,6 @@ async def participants(meeting_id: int, *, edition: str, language: str) -> list[
         row["registration"]: row
         for row in await Delegate.select(
             Delegate.registration,
-            Delegate.honorific,
             Delegate.delegation.id.as_alias("delegation_id"),
         ).where(Delegate.registration.is_in([r["id"] for r in rows] or [0]))
     }
@@ -105,7 +104,7 @@ async def participants(meeting_id: int, *, edition: str, language: str) -> list[
         group = groups.setdefault(name, Group(name))
         group.people.append(
             Person(
-                honorific=delegate["honorific"] if delegate else "",
+                honorific=row["honorific"],
                 given_name=row["given_name"],
                 family_name=row["family_name"],
                 position=row["position"],

@@ -30,7 +30,6 @@ from idmevents.validation import clean_text
 
 # A delegation bigger than this is a typing mistake, not a delegation.
 MAX_QUOTA = 500
-HONORIFIC_LENGTH = 50
 # What `check_delegation` reads.
 FORM_FIELDS = (
     "country",
@@ -143,7 +142,9 @@ async def insert_delegation(
             % {"state": states.state_name(form.country, current_language())},
             reason="duplicate",
         )
-    hold_id = await registrations.create_hold(meeting["id"], form.quota)
+    hold_id = await registrations.create_hold(
+        meeting["id"], form.quota, country=form.country, organization=form.organization
+    )
     values = {
         "meeting": meeting["id"],
         "country": form.country,
@@ -258,13 +259,32 @@ async def import_focal_points(meeting: dict, text: str, *, by: Actor, now: datet
 
 
 async def list_delegations(meeting_id: int) -> list[dict]:
-    """The meeting's delegations with `used` (active delegates) and `seats_left` in their quota."""
+    """The meeting's delegations with `used` (active delegates) and `seats_left` in their quota,
+    and `counts` of their delegates: confirmed, waiting and checked in."""
     rows = await Delegation.select().where(Delegation.meeting == meeting_id).order_by(Delegation.id)
-    used = await registrations.holds_used([row["seat_hold"] for row in rows if row["seat_hold"]])
+    holds = [row["seat_hold"] for row in rows if row["seat_hold"]]
+    used = await registrations.holds_used(holds)
+    counts = await registrations.hold_counts(holds)
+    nothing = {"confirmed": 0, "waiting": 0, "checked_in": 0}
     return [
-        row | {"used": used.get(row["seat_hold"], 0), "seats_left": _left(row, used)}
+        row
+        | {
+            "used": used.get(row["seat_hold"], 0),
+            "seats_left": _left(row, used),
+            "counts": counts.get(row["seat_hold"], nothing),
+        }
         for row in rows
     ]
+
+
+async def hold_of(meeting_id: int, delegation_id: int) -> int | None:
+    """The held seats of the meeting's delegation `delegation_id` (None: no such delegation)."""
+    row = (
+        await Delegation.select(Delegation.seat_hold)
+        .where((Delegation.id == delegation_id) & (Delegation.meeting == meeting_id))
+        .first()
+    )
+    return None if row is None else row["seat_hold"]
 
 
 def _left(row: dict, used: dict[int, int]) -> int:
@@ -292,9 +312,15 @@ async def by_token(token: str) -> dict:
 async def delegates(delegation: Mapping[str, Any], *, active_only: bool = True) -> list[dict]:
     """The delegation's delegates (their registration and honorific), the head first."""
     query = Delegate.select(
-        Delegate.honorific,
         *db.joined(
-            Delegate.registration, "id", "given_name", "family_name", "email", "position", "status"
+            Delegate.registration,
+            "honorific",
+            "id",
+            "given_name",
+            "family_name",
+            "email",
+            "position",
+            "status",
         ),
     ).where(Delegate.delegation == delegation["id"])
     if active_only:
@@ -330,15 +356,6 @@ async def nominate(
     Conflict (reason "quota") when every seat of the quota is taken: the count is made under the
     meeting lock, so ten focal-point clicks at once for three seats make three delegates.
     """
-    honorific, problem = clean_text(nominee.honorific or "", "single_line")
-    if problem or len(honorific) > HONORIFIC_LENGTH:
-        raise InvalidInput(
-            gettext("Some fields need your attention."),
-            fields={
-                "honorific": problem
-                or gettext("At most %(n)s characters.") % {"n": HONORIFIC_LENGTH}
-            },
-        )
     if delegation["seat_hold"] is None:
         raise Conflict(gettext("This delegation has no seats."), reason="quota")
     if replacing is not None and not await Delegate.exists().where(
@@ -346,6 +363,7 @@ async def nominate(
     ):
         raise NotFound(gettext("There is no such delegate in this delegation."))
     person = registrations.HeldPerson(
+        honorific=nominee.honorific or "",
         given_name=nominee.given_name,
         family_name=nominee.family_name,
         email=nominee.email,
@@ -363,7 +381,6 @@ async def nominate(
             Delegate(
                 delegation=delegation["id"],
                 registration=registration["id"],
-                honorific=honorific,
                 created_at=now,
             )
         )

@@ -58,7 +58,8 @@ class FocalPointMail(Table, tablename="focal_point_mail"):
 
 
 class Delegate(Table, tablename="delegate"):
-    """A person a focal point named: their registration, and what only a delegation says of them."""
+    """A person a focal point named: their registration (which holds their honorific, as
+    everyone's does) in the delegation."""
 
     delegation = ForeignKey(
         references=Delegation, null=False, on_delete=OnDelete.cascade, index=True
@@ -66,7 +67,6 @@ class Delegate(Table, tablename="delegate"):
     registration = ForeignKey(
         references=Registration, null=False, on_delete=OnDelete.cascade, unique=True
     )
-    honorific = Varchar(length=50, default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 

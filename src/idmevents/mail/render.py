@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from jinja2 import Environment, TemplateNotFound, select_autoescape
 
@@ -18,12 +20,23 @@ from idmevents.settings import get_settings
 
 @functools.cache
 def _environment(autoescape: bool) -> Environment:
-    return templating.environment(
+    env = templating.environment(
         autoescape=select_autoescape(enabled_extensions=("html.jinja2",), default=False)
         if autoescape
         else False,
         keep_trailing_newline=True,
     )
+    env.globals.update(salutation=salutation)
+    return env
+
+
+def salutation(person: Mapping[str, Any]) -> str:
+    """Whom "Dear …," greets: "Ambassador Dupont" for someone with an honorific, else the given
+    name as today ("Dear Ana,")."""
+    honorific = (person.get("honorific") or "").strip()
+    if honorific:
+        return f"{honorific} {person['family_name']}"
+    return person["given_name"]
 
 
 # Line breaks and indentation the subject template may leave; not the no-break spaces French

@@ -105,6 +105,9 @@ def registrations_table(
         gettext("Cancelled (%(zone)s)") % {"zone": zone_name},
         gettext("Checked in (%(zone)s)") % {"zone": zone_name},
         gettext("Reason for not accepting"),
+        # Added after the first columns, so that sheets reading them by position still work.
+        gettext("Honorific"),
+        gettext("Delegation"),
     ]
     table: list[list[Cell]] = []
     for row in rows:
@@ -135,6 +138,8 @@ def registrations_table(
                 _local(row["cancelled_at"], zone),
                 _local(row.get("checked_in_at"), zone),
                 row["rejection_reason"],
+                row["honorific"],
+                row.get("delegation", ""),
             ]
         )
     return header, table

@@ -43,6 +43,8 @@ async def queue_export_job(
                 "session": filters.session,
                 "q": filters.q,
                 "sort": filters.sort,
+                "delegation": filters.delegation,
+                "hold": filters.hold,
             },
             "sep": separator,
             "language": i18n.current_language(),

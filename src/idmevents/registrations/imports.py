@@ -45,6 +45,14 @@ PREVIEW_ROWS = 5
 FIELDS = services.PERSON_FIELDS
 # Header names (folded: lower case, no accents, no punctuation) that name each field.
 _HEADER_NAMES = {
+    "honorific": {
+        "honorific",
+        "salutation",
+        "prefix",
+        "titre honorifique",
+        "civilite",
+        "tratamiento",
+    },
     "given_name": {"given name", "first name", "firstname", "prenom", "nombre", "given"},
     "family_name": {
         "family name",
@@ -236,6 +244,7 @@ def check_rows(rows: Iterable[list[str]], mapping: dict[str, int | None]) -> lis
         category = values["category"]
         country = values["country"]
         form = RegistrationForm(
+            honorific=values["honorific"],
             given_name=values["given_name"],
             family_name=values["family_name"],
             email=values["email"],

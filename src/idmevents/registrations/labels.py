@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from idmevents import states
 from idmevents.i18n import LANGUAGE_NAMES, N_, Vocabulary
 
 CATEGORIES = (
@@ -18,6 +22,49 @@ CATEGORIES = (
 COUNTRY_REQUIRED = frozenset({"member-state", "observer"})
 STATUSES = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
 ACTIVE_STATUSES = ("pending", "confirmed", "waitlisted")
+
+
+# What the honorific field suggests (a <datalist>: the person may type anything else), in the
+# reader's language. Not gettext: French and Spanish need more forms than English (Excmo./Excma.).
+HONORIFIC_SUGGESTIONS = {
+    "en": ("H.E.", "Ambassador", "Minister", "Dr", "Prof.", "Mr", "Ms", "Mrs"),
+    "fr": (
+        "S.E.",
+        "Excellence",
+        "Ambassadeur",
+        "Ambassadrice",
+        "Ministre",
+        "Dr",
+        "Pr",
+        "M.",
+        "Mme",
+    ),
+    "es": (
+        "Excmo.",
+        "Excma.",
+        "Embajador",
+        "Embajadora",
+        "Ministro",
+        "Ministra",
+        "Dr.",
+        "Dra.",
+        "Prof.",
+        "Sr.",
+        "Sra.",
+    ),
+}
+
+
+def holder_name(hold: Mapping[str, Any], language: str) -> str:
+    """Whom held seats are kept for (a `SeatHold` row, or anything with its `country` and
+    `organization`): the State's UN short name in `language`, or the organization's name."""
+    if hold["country"]:
+        return states.state_name(hold["country"], language)
+    return hold["organization"]
+
+
+def honorific_suggestions(language: str) -> tuple[str, ...]:
+    return HONORIFIC_SUGGESTIONS.get(language, HONORIFIC_SUGGESTIONS["en"])
 
 
 category_label = Vocabulary(

@@ -9,7 +9,8 @@ deleted, and every email of the meeting loses its address and its body. Names, c
 State, status and check-in time stay: they are the attendance record. One audit entry per
 meeting; the meeting is then marked (`personal_data_erased_at`) and never visited again.
 
-`erase_registration` does the same for one person on request, from the desk, names included;
+`erase_registration` does the same for one person on request, from the desk, names (and the
+honorific) included;
 `personal_data` is what a person downloads of themselves from their private page.
 """
 
@@ -171,6 +172,7 @@ async def erase_registration(registration_id: int, *, by: Actor, now: datetime) 
         await Registration.update(
             _erased_fields(registration_id)
             | {
+                Registration.honorific: "",
                 Registration.given_name: ERASED_NAME,
                 Registration.family_name: ERASED_NAME,
                 Registration.updated_at: now,

@@ -23,10 +23,15 @@ class SeatHold(Table, tablename="seat_hold"):
     Until the meeting's `held_seats_release_at`, the part of `seats` not taken by the active
     registrations made into the hold is not free for anyone else (see `services._locks`).
     Registrations own this table so that the seat rules read it without knowing who asked for it.
+    Whom the seats are kept for (a State's ISO code, or an organization's name) is written by the
+    owner when it makes the hold, so that the desk, exports, badges and check-in name a delegate's
+    delegation without reading the delegations domain above.
     """
 
     meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
     seats = Integer(default=0)
+    country = Varchar(length=2, default="")
+    organization = Varchar(length=300, default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -36,6 +41,7 @@ class Registration(Table, tablename="registration"):
     feed_token = Varchar(
         length=64, unique=True, index=True
     )  # the personal agenda feed; replaceable
+    honorific = Varchar(length=50, default="")  # H.E., Ambassador, Dr…: printed before the name
     given_name = Varchar(length=200)
     family_name = Varchar(length=200)
     email = Varchar(length=320)

@@ -27,6 +27,7 @@ from idmevents.audit import Actor
 from idmevents.errors import AppError
 from idmevents.feeds import links
 from idmevents.meetings.labels import kind_label, role_label
+from idmevents.registrations.labels import honorific_suggestions
 
 if TYPE_CHECKING:
     from litestar.template import TemplateEngineProtocol
@@ -99,6 +100,7 @@ def configure_jinja(engine: TemplateEngineProtocol) -> None:
         # the organizer accounts' roles: see web/organizers/nav.py.)
         session_kind=kind_label,
         panelist_role=role_label,
+        honorific_suggestions=lambda: honorific_suggestions(i18n.current_language()),
     )
 
 

@@ -148,3 +148,25 @@ async def test_registrations_csv_export_job(demo):
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 2
     assert rows[1][3:6] == ["José", "'=Müller", "jm@example.org"]  # formula defused
+
+
+async def test_registrations_csv_export_job_keeps_the_delegation_filter(demo):
+    from idmevents.audit import SYSTEM
+    from idmevents.delegations import services as delegations
+    from tests.factories.delegations import make_delegation, nominee
+
+    new_york = await meeting()
+    await add_registration(new_york, given_name="Outside", email="outside@example.org")
+    switzerland = await make_delegation(new_york, "CH", quota=2)
+    await delegations.nominate(
+        switzerland, nominee(1, given_name="Livia", honorific="H.E. Ms"), by=SYSTEM, now=NOW
+    )
+    hold = await delegations.hold_of(new_york["id"], switzerland["id"])
+    filters = await desk.check_filters(new_york, delegation=switzerland["id"], hold=hold)
+    job_id = await queue_export_job(new_york, filters, separator="comma", now=NOW, by=None)
+    await worker.run_one()
+    path, job = await jobs.result_file(job_id)
+    assert job.summary == "1 registration"
+    rows = list(csv.reader(io.StringIO(path.read_text("utf-8").lstrip("\ufeff"))))
+    assert rows[0][-2:] == ["Honorific", "Delegation"]
+    assert [(row[3], row[-2], row[-1]) for row in rows[1:]] == [("Livia", "H.E. Ms", "Switzerland")]

@@ -47,6 +47,7 @@ async def people() -> dict[str, tuple[str, int | None]]:
 def test_headers_in_three_languages_are_mapped():
     header = ["Prénom", "Apellido", "Correo electrónico", "Organización", "Catégorie", "País"]
     assert imports.guess_mapping(header) == {
+        "honorific": None,
         "given_name": 0,
         "family_name": 1,
         "email": 2,
@@ -57,6 +58,23 @@ def test_headers_in_three_languages_are_mapped():
         "language": None,
         "accessibility_needs": None,
     }
+
+
+def test_honorific_headers_in_three_languages_are_mapped():
+    for name in ("Honorific", "Civilité", "Tratamiento", "Titre honorifique"):
+        assert imports.guess_mapping([name, "Given name"])["honorific"] == 0
+
+
+async def test_import_keeps_the_honorific():
+    meeting = await make_meeting(capacity=3)
+    data = (
+        b"Honorific,Given name,Family name,Email,Organization,Category,Country\r\n"
+        b"H.E.,Jean,Dupont,jean@example.org,Mission of France,member-state,FR\r\n"
+    )
+    report = await run(meeting, data)
+    assert [outcome for _, _, outcome, _ in report.lines] == ["created"]
+    row = await Registration.select(Registration.honorific).first()
+    assert row == {"honorific": "H.E."}
 
 
 async def test_import_applies_the_form_rules_row_by_row_in_file_order():

@@ -145,12 +145,13 @@ async def test_one_registration_is_erased_on_request_once_it_holds_no_seat():
     now = END - timedelta(days=30)
     with pytest.raises(Conflict):
         await retention.erase_registration(ana["id"], by=DESK, now=now)
-    await Registration.update({Registration.status: "cancelled"}).where(
-        Registration.id == ana["id"]
-    )
+    await Registration.update(
+        {Registration.status: "cancelled", Registration.honorific: "H.E."}
+    ).where(Registration.id == ana["id"])
     await retention.erase_registration(ana["id"], by=DESK, now=now)
     row = await Registration.select().where(Registration.id == ana["id"]).first()
-    assert (row["given_name"], row["family_name"], row["email"]) == (
+    assert (row["honorific"], row["given_name"], row["family_name"], row["email"]) == (
+        "",
         "—",
         "—",
         f"erased-{ana['id']}@erased.invalid",

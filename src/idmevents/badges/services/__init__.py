@@ -5,7 +5,13 @@ One face for three modules: `_badge` (the participant's page), `_printing` (batc
 """
 
 from idmevents.badges.services._badge import BadgePage, badge_for_token
-from idmevents.badges.services._common import CategoryCount, Totals, sort_key
+from idmevents.badges.services._common import (
+    CategoryCount,
+    Totals,
+    badge_views,
+    holds_of,
+    sort_key,
+)
 from idmevents.badges.services._desk import (
     ALREADY_CHECKED_IN,
     BADGE_REPLACED,
@@ -57,12 +63,14 @@ __all__ = [
     "Totals",
     "arrival_counts",
     "badge_for_token",
+    "badge_views",
     "card",
     "check_in",
     "check_in_code",
     "check_print_options",
     "choose_and_mark",
     "desk_meetings",
+    "holds_of",
     "outcome_message",
     "print_badges",
     "print_counts",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from idmevents import i18n
 from idmevents.badges import render
-from idmevents.badges.services._common import give_checkin_ids
+from idmevents.badges.services._common import give_checkin_ids, holds_of
 from idmevents.errors import NotFound
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.tables import Registration
@@ -36,5 +36,6 @@ async def badge_for_token(token: str) -> BadgePage:
     if row["attendance"] == "online":  # badges open the door of the room: online, none
         return BadgePage(token=token, status="online", meeting=meeting, badge=None)
     await give_checkin_ids([row])
-    badge = render.badge_view(row, meeting, get_settings().secret_key)
+    holds = await holds_of([row])
+    badge = render.badge_view(row, meeting, get_settings().secret_key, holds.get(row["seat_hold"]))
     return BadgePage(token=token, status=row["status"], meeting=meeting, badge=badge)

@@ -11,7 +11,7 @@ from piccolo.query.functions.aggregate import Count
 from idmevents.audit import SYSTEM, Actor
 from idmevents.auth.services import CurrentUser
 from idmevents.badges import codes, render
-from idmevents.registrations.tables import Registration
+from idmevents.registrations.tables import Registration, SeatHold
 
 
 def actor(by: CurrentUser | None) -> Actor:
@@ -42,6 +42,26 @@ async def give_checkin_ids(rows: list[dict]) -> None:
             .where(Registration.id == row["id"])
             .first()
         )["checkin_id"]
+
+
+async def holds_of(rows: list[dict]) -> dict[int, dict]:
+    """Hold id → its row (whom the seats are kept for), for the rows named into held seats: a
+    delegate's badge names their delegation."""
+    ids = sorted({row["seat_hold"] for row in rows if row.get("seat_hold")})
+    if not ids:
+        return {}
+    found = await SeatHold.select(SeatHold.id, SeatHold.country, SeatHold.organization).where(
+        SeatHold.id.is_in(ids)
+    )
+    return {hold["id"]: hold for hold in found}
+
+
+def badge_views(
+    rows: list[dict], meeting: dict, secret_key: str, holds: dict[int, dict]
+) -> list[render.BadgeView]:
+    return [
+        render.badge_view(row, meeting, secret_key, holds.get(row.get("seat_hold"))) for row in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from idmevents.badges.services._common import (
     Totals,
     actor,
     expected_by_category,
+    holds_of,
     new_unused_checkin_id,
     sort_key,
     totals,
@@ -29,6 +30,7 @@ from idmevents.db import is_sqlite, is_unique_violation, write_transaction
 from idmevents.errors import NotFound
 from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
+from idmevents.registrations.labels import holder_name
 from idmevents.registrations.search import search_where
 from idmevents.registrations.tables import CheckIn, Registration
 from idmevents.settings import get_settings
@@ -40,12 +42,14 @@ SEARCH_MAX_LENGTH = 200  # longer input is no name: it is cut rather than search
 _CARD_COLUMNS = (
     Registration.id,
     Registration.meeting,
+    Registration.honorific,
     Registration.given_name,
     Registration.family_name,
     Registration.email,
     Registration.organization,
     Registration.category,
     Registration.country,
+    Registration.seat_hold,
     Registration.status,
     Registration.badge_printed_at,
 )
@@ -68,6 +72,8 @@ class Card:
     badge_printed_at: datetime | None
     checked_in_at: datetime | None = None
     checked_in_by: str = ""
+    honorific: str = ""
+    delegation: str = ""  # the State's or organization's name, for a member of a delegation
 
     @property
     def full_name(self) -> str:
@@ -147,6 +153,8 @@ async def _cards(rows: list[dict]) -> list[Card]:
             CheckIn.checked_in_by.email.as_alias("by_email"),
         ).where(CheckIn.registration.is_in(ids)):
             checkins[entry["registration"]] = entry
+    holds = await holds_of(rows)
+    language = i18n.current_language()
     cards = []
     for row in rows:
         entry = checkins.get(row["id"])
@@ -165,6 +173,10 @@ async def _cards(rows: list[dict]) -> list[Card]:
                 badge_printed_at=row["badge_printed_at"],
                 checked_in_at=entry["checked_in_at"] if entry else None,
                 checked_in_by=(entry["by_name"] or entry["by_email"] or "") if entry else "",
+                honorific=row["honorific"],
+                delegation=holder_name(holds[row["seat_hold"]], language)
+                if row["seat_hold"] in holds
+                else "",
             )
         )
     return cards

@@ -12,14 +12,16 @@ from piccolo.query.functions.aggregate import Count
 from idmevents import audit, i18n
 from idmevents.auth.services import CurrentUser
 from idmevents.badges import render
-from idmevents.badges.layout import BADGE_SIZES, PAPERS, sheet_layout
+from idmevents.badges.layout import BADGE_SIZES, PAPERS, default_paper, sheet_layout
 from idmevents.badges.services._common import (
     Totals,
     actor,
+    badge_views,
     confirmed_in,
     count_by_category,
     expected_by_category,
     give_checkin_ids,
+    holds_of,
     sort_key,
     totals,
 )
@@ -62,7 +64,7 @@ async def print_badges(
     meeting: dict,
     *,
     now: datetime,
-    paper: str = "a4",
+    paper: str | None = None,
     size: str = "4x3",
     category: str | None = None,
     not_printed_only: bool = False,
@@ -76,6 +78,7 @@ async def print_badges(
     few seconds for hundreds of badges, which must not hold the write lock); if rendering fails,
     the marks are put back as they were.
     """
+    paper = paper or default_paper(meeting["timezone"])
     check_print_options(paper, size)
     layout = sheet_layout(paper, size)
     rows = await choose_and_mark(
@@ -93,7 +96,7 @@ async def print_badges(
         return PrintRun(count=0, pages=0, pdf=None, filename=filename)
     rows.sort(key=sort_key)
     secret_key = get_settings().secret_key
-    badges = [render.badge_view(row, meeting, secret_key) for row in rows]
+    badges = badge_views(rows, meeting, secret_key, await holds_of(rows))
     try:
         pdf = await asyncio.to_thread(render.sheets_pdf, badges, layout, meeting["title"])
     except BaseException:

@@ -63,6 +63,7 @@ from idmevents.registrations.desk.listing import (
     check_ins_of,
     find_page,
     find_registrations,
+    name_delegations,
     paginate,
     waitlist_positions,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "meeting_countries",
     "meeting_counts",
     "meeting_sessions",
+    "name_delegations",
     "owners_of_registration",
     "paginate",
     "registration_detail",

@@ -20,6 +20,7 @@ from idmevents.registrations.desk.counts import (
     meeting_counts,
     session_places,
 )
+from idmevents.registrations.desk.listing import name_delegations
 from idmevents.registrations.tables import CheckIn, Registration
 
 
@@ -61,6 +62,7 @@ async def registration_detail(registration_id: int) -> Detail:
         .first()
     )
     places = await session_places(meeting["id"], [registration_id])
+    await name_delegations([registration])
     return Detail(
         registration=registration,
         meeting=meeting,

@@ -12,7 +12,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
 from idmevents.errors import InvalidInput
-from idmevents.i18n import gettext
+from idmevents.i18n import current_language, gettext
 from idmevents.meetings.tables import MeetingSession
 from idmevents.registrations import search, services
 from idmevents.registrations.countries import COUNTRY_CODES
@@ -40,10 +40,21 @@ class DeskFilters:
     session: int | None = None
     q: str = ""
     sort: str = DEFAULT_SORT
+    # A delegation's id (as the page's URL names it) and the held seats its delegates were named
+    # into, which is what the registrations know of it (the web layer finds one from the other).
+    delegation: int | None = None
+    hold: int | None = None
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.category or self.country or self.session or self.q)
+        return bool(
+            self.status
+            or self.category
+            or self.country
+            or self.session
+            or self.q
+            or self.delegation
+        )
 
     def query(self, **changes) -> dict[str, str]:
         """The filters as URL query parameters (those set), with `changes` applied."""
@@ -52,6 +63,7 @@ class DeskFilters:
             "category": self.category,
             "country": self.country,
             "session": "" if self.session is None else str(self.session),
+            "delegation": "" if self.delegation is None else str(self.delegation),
             "q": self.q,
             "sort": "" if self.sort == DEFAULT_SORT else self.sort,
         } | {k: "" if v is None else str(v) for k, v in changes.items()}
@@ -67,8 +79,11 @@ async def check_filters(
     session: int | None = None,
     q: str | None = None,
     sort: str | None = None,
+    delegation: int | None = None,
+    hold: int | None = None,
 ) -> DeskFilters:
-    """The filters, or InvalidInput naming each one that is not a possible value."""
+    """The filters, or InvalidInput naming each one that is not a possible value. `delegation`
+    comes with its `hold` (None: the meeting has no such delegation)."""
     problems: dict[str, str] = {}
     status = (status or "").strip().lower()
     if status and status not in services.STATUSES:
@@ -89,6 +104,10 @@ async def check_filters(
         )
         if not known:
             problems["session"] = gettext("This meeting has no session %(id)s.") % {"id": session}
+    if delegation is not None and hold is None:
+        problems["delegation"] = gettext("This meeting has no delegation %(id)s.") % {
+            "id": delegation
+        }
     q = services.single_line(q or "")
     if len(q) > MAX_QUERY:
         problems["q"] = gettext("Use at most %(limit)s characters.") % {"limit": MAX_QUERY}
@@ -97,9 +116,9 @@ async def check_filters(
         problems["sort"] = gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}
     if problems:
         raise InvalidInput(gettext("Some filters are not possible values."), fields=problems)
-    return DeskFilters(
-        status=status, category=category, country=country, session=session, q=q, sort=sort
-    )
+    # In the order of DeskFilters' fields.
+    held = hold if delegation is not None else None
+    return DeskFilters(status, category, country, session, q, sort, delegation, held)
 
 
 # What the list, the CSV file and the API show: not the secret tokens, which the desk never needs.
@@ -127,7 +146,16 @@ async def find_registrations(meeting: dict, filters: DeskFilters) -> list[dict]:
     for row in rows:
         row["waitlist_position"] = positions.get(row["id"])
         row["checked_in_at"] = arrivals.get(row["id"])
+    await name_delegations(rows)
     return rows
+
+
+async def name_delegations(rows: list[dict]) -> None:
+    """Give each row its `delegation`: whom the held seats it was named into are kept for (a
+    State's name in the reader's language, an organization's), or "" for everyone else."""
+    names = await services.hold_names((row["seat_hold"] for row in rows), current_language())
+    for row in rows:
+        row["delegation"] = names.get(row["seat_hold"], "")
 
 
 async def check_ins_of(registration_ids: list[int]) -> dict[int, datetime]:
@@ -191,6 +219,8 @@ def _filtered(columns, meeting: dict, filters: DeskFilters):
         query = query.where(Registration.category == filters.category)
     if filters.country:
         query = query.where(Registration.country == filters.country)
+    if filters.hold is not None:
+        query = query.where(Registration.seat_hold == filters.hold)
     if filters.session is not None:
         query = query.where(
             WhereRaw(
@@ -254,4 +284,5 @@ async def find_page(meeting: dict, filters: DeskFilters, page: int, per_page: in
     for row in rows:
         row["waitlist_position"] = positions.get(row["id"])
         row["checked_in_at"] = arrivals.get(row["id"])
+    await name_delegations(rows)
     return Page(rows, total, page, pages, per_page)

@@ -18,6 +18,7 @@ from idmevents.validation import clean_text, is_control, normalise_line_ends
 
 # The widths of the columns they go into.
 MAX_LENGTHS = {
+    "honorific": 50,
     "given_name": 200,
     "family_name": 200,
     "email": 320,
@@ -28,6 +29,7 @@ MAX_LENGTHS = {
 # The person's fields of a registration, in the order the forms show them: what an organizer may
 # change (`edit_registration`), what an import maps, what the public form takes before consents.
 PERSON_FIELDS = (
+    "honorific",
     "given_name",
     "family_name",
     "email",
@@ -48,6 +50,7 @@ class DetailsForm(msgspec.Struct, kw_only=True):
     edge already found wrong with their shape (a number where text belongs, an unknown field),
     keyed by field."""
 
+    honorific: str = ""  # H.E., Ambassador, Dr…: free text, printed before the name
     given_name: str = ""
     family_name: str = ""
     organization: str = ""
@@ -75,6 +78,7 @@ class RegistrationForm(DetailsForm, kw_only=True):
 class DetailsForm(msgspec.Struct, kw_only=True):
     """The details a participant may change from their private page."""
 
+    honorific: str = ""
     given_name: str = ""
     family_name: str = ""
     organization: str = ""
@@ -89,6 +93,7 @@ class RegistrationEdit(msgspec.Struct, kw_only=True):
     """What an organizer may change on a registration (see `edit_registration`): its details, its
     email address and its category. A field left None keeps its value."""
 
+    honorific: str | None = None
     given_name: str | None = None
     family_name: str | None = None
     email: str | None = None
@@ -281,6 +286,7 @@ def _checked_details(
 ) -> DetailsForm:
     """The details cleaned up; what is wrong with them is added to `problems`."""
     return DetailsForm(
+        honorific=_check_text("honorific", form.honorific, problems, required=None),
         given_name=_check_text(
             "given_name", form.given_name, problems, required=gettext("Enter your given name.")
         ),

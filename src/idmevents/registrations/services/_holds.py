@@ -9,7 +9,7 @@ still keeps (`_locks._held_seats`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 import msgspec
@@ -20,7 +20,7 @@ from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import emails
-from idmevents.registrations.labels import ACTIVE_STATUSES
+from idmevents.registrations.labels import ACTIVE_STATUSES, holder_name
 from idmevents.registrations.services._decisions import _end_locked, _Ending
 from idmevents.registrations.services._forms import (
     _check_country,
@@ -40,13 +40,14 @@ from idmevents.registrations.services._locks import (
 )
 from idmevents.registrations.services._record import _audit_change
 from idmevents.registrations.services._seats import _fill_seats
-from idmevents.registrations.tables import Registration, SeatHold
+from idmevents.registrations.tables import CheckIn, Registration, SeatHold
 from idmevents.registrations.views import RegistrationResult, _result, new_token
 
 
 class HeldPerson(msgspec.Struct, kw_only=True):
     """Someone named into a hold: the address is optional (some delegates must not be emailed)."""
 
+    honorific: str = ""
     given_name: str = ""
     family_name: str = ""
     email: str = ""
@@ -61,6 +62,7 @@ class HeldPerson(msgspec.Struct, kw_only=True):
 def check_held_person(person: HeldPerson) -> HeldPerson:
     """The person cleaned up, or InvalidInput naming every bad field."""
     problems: dict[str, str] = {}
+    honorific = _check_text("honorific", person.honorific, problems, required=None)
     given = _check_text(
         "given_name", person.given_name, problems, required=gettext("Enter the given name.")
     )
@@ -81,6 +83,7 @@ def check_held_person(person: HeldPerson) -> HeldPerson:
     _refuse(problems)
     return msgspec.structs.replace(
         person,
+        honorific=honorific,
         given_name=given,
         family_name=family,
         email=email,
@@ -92,10 +95,25 @@ def check_held_person(person: HeldPerson) -> HeldPerson:
     )
 
 
-async def create_hold(meeting_id: int, seats: int) -> int:
-    """A new hold of `seats` seats, in the caller's transaction (the meeting locked by the caller)."""
-    rows = await SeatHold.insert(SeatHold(meeting=meeting_id, seats=seats)).returning(SeatHold.id)
+async def create_hold(
+    meeting_id: int, seats: int, *, country: str = "", organization: str = ""
+) -> int:
+    """A new hold of `seats` seats kept for a State (`country`) or an organization, in the
+    caller's transaction (the meeting locked by the caller)."""
+    hold = SeatHold(meeting=meeting_id, seats=seats, country=country, organization=organization)
+    rows = await SeatHold.insert(hold).returning(SeatHold.id)
     return rows[0]["id"]
+
+
+async def hold_names(hold_ids: Iterable[int | None], language: str) -> dict[int, str]:
+    """Hold id → whom its seats are kept for (a delegation's State or organization)."""
+    ids = sorted({hold_id for hold_id in hold_ids if hold_id is not None})
+    if not ids:
+        return {}
+    rows = await SeatHold.select(SeatHold.id, SeatHold.country, SeatHold.organization).where(
+        SeatHold.id.is_in(ids)
+    )
+    return {row["id"]: holder_name(row, language) for row in rows}
 
 
 async def _lock_hold(hold_id: int) -> tuple[dict, _Meeting]:
@@ -128,6 +146,30 @@ async def holds_used(hold_ids: list[int]) -> dict[int, int]:
     return used
 
 
+async def hold_counts(hold_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Hold id → how many of the people named into it are confirmed, waiting (for approval or on
+    the waiting list) and checked in at the door."""
+    counts = {hold_id: {"confirmed": 0, "waiting": 0, "checked_in": 0} for hold_id in hold_ids}
+    if not hold_ids:
+        return counts
+    rows = await Registration.select(
+        Registration.id, Registration.seat_hold, Registration.status
+    ).where(
+        Registration.seat_hold.is_in(hold_ids) & Registration.status.is_in(list(ACTIVE_STATUSES))
+    )
+    arrived = {
+        row["registration"]
+        for row in await CheckIn.select(CheckIn.registration).where(
+            CheckIn.registration.is_in([row["id"] for row in rows] or [0])
+        )
+    }
+    for row in rows:
+        count = counts[row["seat_hold"]]
+        count["confirmed" if row["status"] == "confirmed" else "waiting"] += 1
+        count["checked_in"] += row["id"] in arrived
+    return counts
+
+
 async def set_hold_seats(hold_id: int, seats: int, *, now: datetime) -> None:
     """Change how many seats a hold keeps; seats it gives up go to the waiting list at once."""
     async with db.write_transaction():
@@ -154,7 +196,7 @@ async def register_in_hold(
     Before the meeting's release date the person is confirmed into the held seat; after it they
     are decided like anyone else (confirmed while seats are left, else waiting).
     `on_created(registration)` runs in the same transaction: the caller's own rows about the
-    person (a delegate's honorific) commit or roll back with the registration.
+    person (its delegation) commit or roll back with the registration.
     """
     person = check_held_person(person)
     async with db.write_transaction():
@@ -188,6 +230,7 @@ async def register_in_hold(
             "meeting": meeting.id,
             "token": new_token(),
             "feed_token": new_token(),
+            "honorific": person.honorific,
             "given_name": person.given_name,
             "family_name": person.family_name,
             "email": person.email,

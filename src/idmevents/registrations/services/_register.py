@@ -133,6 +133,7 @@ def _new_registration(
         "meeting": meeting_id,
         "token": new_token(),
         "feed_token": new_token(),
+        "honorific": form.honorific,
         "given_name": form.given_name,
         "family_name": form.family_name,
         "email": form.email,

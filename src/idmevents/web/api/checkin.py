@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -30,10 +30,18 @@ class CheckInRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class Person(msgspec.Struct):
     registration_id: int
+    honorific: Annotated[str, msgspec.Meta(description="Such as H.E., Ambassador or Dr")]
     given_name: str
     family_name: str
     organization: str
     country: str
+    delegation: Annotated[
+        str,
+        msgspec.Meta(
+            description="The State's or organization's name (in the answer's language) of the "
+            "delegation the person was named into; empty for others"
+        ),
+    ]
     category: str
     category_label: str
     status: str

@@ -82,6 +82,11 @@ class DelegationOut(msgspec.Struct):
     quota: int
     seats_used: int
     seats_left: int
+    confirmed: Annotated[int, msgspec.Meta(description="Delegates confirmed")]
+    waiting: Annotated[
+        int, msgspec.Meta(description="Delegates awaiting approval or on the waiting list")
+    ]
+    checked_in: Annotated[int, msgspec.Meta(description="Delegates checked in at the door")]
     head: int | None
     nomination_url: str | None
     language: str
@@ -223,6 +228,10 @@ def delegation_out(row: dict, slug: str, mail: dict | None = None) -> Delegation
         quota=row["quota"],
         seats_used=row.get("used", 0),
         seats_left=row.get("seats_left", row["quota"]),
+        # A delegation just created has no delegates yet: its counts are 0.
+        confirmed=row.get("counts", {}).get("confirmed", 0),
+        waiting=row.get("counts", {}).get("waiting", 0),
+        checked_in=row.get("counts", {}).get("checked_in", 0),
         head=row["head"],
         nomination_url=services.nomination_url(row),
         language=row["language"],
@@ -367,10 +376,11 @@ class DelegationsApi(OrganizerApi):
         )
         meeting = await desk.get_meeting_by_id(delegation["meeting"])
         registration = await desk.get_registration(result.registration["id"])
+        await desk.name_delegations([registration])
         delegation = await services.get_delegation(delegation_id)
         return DelegateOut(
             delegation_id=delegation_id,
-            honorific=(data.honorific or "").strip(),
+            honorific=registration["honorific"],
             head=delegation["head"] == registration["id"],
             registration=registration_out(
                 registration, meeting["slug"], result.waitlist_position, [], None

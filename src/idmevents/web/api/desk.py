@@ -22,6 +22,7 @@ from idmevents.registrations import desk, services
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.web.common import NO_TOKEN, error_specs, request_actor
 from idmevents.web.guards import OrganizerApi
+from idmevents.web.organizers.desk_filters import delegation_filter
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
 Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
@@ -45,6 +46,14 @@ class RegistrationOut(msgspec.Struct):
         msgspec.Meta(description="In the room or online; hybrid meetings have a line for each"),
     ]
     waitlist_position: int | None
+    delegation: Annotated[
+        str,
+        msgspec.Meta(
+            description="The State's or organization's name of the delegation the person was "
+            "named into (in the answer's language); empty for others"
+        ),
+    ]
+    honorific: Annotated[str, msgspec.Meta(description="Such as H.E., Ambassador or Dr")]
     given_name: str
     family_name: str
     email: str
@@ -117,6 +126,7 @@ def _text(max_length: int | None, description: str) -> Any:
 
 
 Name = _text(200, "Not blank")
+Honorific = _text(50, "Such as H.E., Ambassador or Dr; empty to clear")
 Email = _text(
     320,
     "Unique in the meeting, case aside (409 `email-taken` otherwise). A new address gets the "
@@ -147,6 +157,7 @@ class RegistrationPatch(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change. A field left out, or null, keeps its value; the service checks them
     all together and names every bad field at once."""
 
+    honorific: Honorific = None
     given_name: Name = None
     family_name: Name = None
     email: Email = None
@@ -232,6 +243,18 @@ def registration_out(
         registration,
         meeting=meeting_slug,
         waitlist_position=position,
+        delegation=registration["delegation"],
+        honorific=registration["honorific"],
+        given_name=registration["given_name"],
+        family_name=registration["family_name"],
+        email=registration["email"],
+        organization=registration["organization"],
+        position=registration["position"],
+        category=registration["category"],
+        country=registration["country"],
+        language=registration["language"],
+        accessibility_needs=registration["accessibility_needs"],
+        rejection_reason=registration["rejection_reason"],
         created_at=registration["created_at"].astimezone(UTC),
         updated_at=registration["updated_at"].astimezone(UTC),
         confirmed_at=_utc(registration["confirmed_at"]),
@@ -256,6 +279,7 @@ def counts_out(counts: desk.DeskCounts) -> CountsOut:
 
 async def _one(registration_id: int) -> RegistrationOut:
     registration = await desk.get_registration(registration_id)
+    await desk.name_delegations([registration])
     meeting = await desk.get_meeting_by_id(registration["meeting"])
     places = await desk.session_places(meeting["id"], [registration_id])
     return registration_out(
@@ -300,6 +324,14 @@ class RegistrationDeskApi(OrganizerApi):
         session: Annotated[
             int | None, QueryParameter(ge=1, le=desk.MAX_ID, description="A session's id")
         ] = None,
+        delegation: Annotated[
+            int | None,
+            QueryParameter(
+                ge=1,
+                le=desk.MAX_ID,
+                description="A delegation's id (GET /meetings/{slug}/delegations): its delegates",
+            ),
+        ] = None,
         q: Annotated[
             str | None,
             QueryParameter(
@@ -323,6 +355,7 @@ class RegistrationDeskApi(OrganizerApi):
             session=session,
             q=q,
             sort=sort,
+            **await delegation_filter(meeting, delegation),
         )
         rows = await desk.find_registrations(meeting, filters)
         window = rows[offset : offset + limit]

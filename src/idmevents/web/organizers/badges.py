@@ -14,7 +14,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from idmevents.badges import batch, codes, services
-from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE
+from idmevents.badges.layout import BADGE_SIZES, DEFAULT_SIZE, default_paper
 from idmevents.errors import InvalidInput
 from idmevents.meetings.services import get_meeting
 from idmevents.web.guards import CheckinPages, OrganizerPages
@@ -40,7 +40,7 @@ def _pdf(run: services.PrintRun) -> Response:
 
 
 class PrintForm(msgspec.Struct):
-    paper: str = "a4"
+    paper: str = ""  # "": the meeting's usual paper (layout.default_paper)
     size: str = DEFAULT_SIZE
     category: str = ""
     not_printed: str = ""  # a checkbox: "1" when ticked
@@ -50,7 +50,7 @@ def _print_context(meeting: dict, totals: services.Totals, **extra: Any) -> dict
     return {
         "meeting": meeting,
         "totals": totals,
-        "form": PrintForm(not_printed="1"),
+        "form": PrintForm(not_printed="1", paper=default_paper(meeting["timezone"])),
         "notice": "",
         "errors": {},
         **extra,

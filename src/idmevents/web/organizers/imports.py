@@ -25,6 +25,7 @@ _TOKEN_LENGTH = 32
 
 def field_labels() -> dict[str, str]:
     return {
+        "honorific": gettext("Honorific"),
         "given_name": gettext("Given name"),
         "family_name": gettext("Family name"),
         "email": gettext("Email"),

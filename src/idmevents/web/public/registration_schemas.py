@@ -43,6 +43,17 @@ class RegistrationIn(msgspec.Struct, kw_only=True):
         msgspec.Meta(description="Must be true: the person agrees to the use of their details"),
     ]
     position: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    honorific: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=50,
+                description="Printed before the name on the badge and the list of participants, "
+                "such as H.E., Ambassador or Dr",
+            ),
+        ]
+        | None
+    ) = None
     country: (
         Annotated[
             str,
@@ -118,6 +129,7 @@ ErrorBody = web.ErrorBody  # one shape for every JSON error
 # How each API field is decoded, and what to say when a value does not have that type.
 _TEXT = (str | None, "Must be text.")
 _JSON_FIELDS: dict[str, tuple[Any, str]] = {
+    "honorific": _TEXT,
     "given_name": _TEXT,
     "family_name": _TEXT,
     "email": _TEXT,
@@ -180,6 +192,7 @@ def _text(data: FormMultiDict, name: str) -> str:
 def _details(data: FormMultiDict) -> dict[str, str]:
     """The person's details as a form sends them (the registration form and the details form)."""
     return {
+        "honorific": _text(data, "honorific"),
         "given_name": _text(data, "given_name"),
         "family_name": _text(data, "family_name"),
         "organization": _text(data, "organization"),

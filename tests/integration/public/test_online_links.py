@@ -19,6 +19,7 @@ from idmevents.meetings.tables import MeetingSession
 from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
 from tests.factories.registrations import form
+from tests.support.icaljs import read_with_icaljs
 from tests.integration.public.test_public_cache import cached_client, public_cache  # noqa: F401
 
 SECRET = "https://meet.example.org/j/idm-geneva-7f3a9c"
@@ -110,7 +111,7 @@ async def test_remote_link_is_in_no_public_page_feed_cache_or_export(demo, cache
         assert (SECRET in text) == (row["registration"] == online["id"]), row
 
 
-async def test_webcast_is_a_conference_in_icalendar_and_vobject(demo, client):
+async def test_webcast_is_a_conference_in_icalendar_vobject_and_icaljs(demo, client):
     await hybrid_geneva()
     body = (await client.get("/meetings/idm-geneva/agenda.ics")).content
     events = Calendar.from_ical(body).walk("VEVENT")
@@ -126,6 +127,13 @@ async def test_webcast_is_a_conference_in_icalendar_and_vobject(demo, client):
         if hasattr(event, "conference")
     }
     assert (SESSION_WEBCAST, "VIDEO") in found and (WEBCAST, "VIDEO") in found
+    by_icaljs = {
+        (e["conference"], e["conference_feature"])
+        for e in read_with_icaljs(body)["events"]
+        if e["conference"]
+    }
+    assert by_icaljs == {(url, "VIDEO") for url, _ in found}
+    assert (SESSION_WEBCAST, "VIDEO") in by_icaljs and (WEBCAST, "VIDEO") in by_icaljs
 
 
 async def test_registering_online_in_an_in_person_meeting_is_refused(demo, client):

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from idmevents import urls
-from idmevents.calendar_events import CalendarEvent, Party, calendar, location, sequence_at
+from idmevents.calendar_events import (
+    CalendarEvent,
+    Party,
+    calendar,
+    location,
+    online_links,
+    sequence_at,
+    webcast_line,
+)
 
 __all__ = [
     "MeetingSpan",
@@ -62,12 +70,25 @@ def session_event(
     attendee: Party,
     now: datetime,
     cancelled: bool = False,
+    remote_url: str = "",
 ) -> CalendarEvent:
     """One session of a person's agenda in a scheduling message made `now` (see calendar_events
-    for SEQUENCE and DTSTAMP). `cancelled`: the event is taken away (METHOD:CANCEL)."""
+    for SEQUENCE and DTSTAMP). `cancelled`: the event is taken away (METHOD:CANCEL).
+    `remote_url`: the private remote-participation link, for an online participant only; the
+    public webcast (the session's, else the meeting's) is in every copy, as in the feeds."""
     url = urls.session_anchor(meeting["slug"], session["id"])
+    cancelled = (
+        cancelled or session.get("status") == "cancelled" or meeting.get("status") == "cancelled"
+    )
+    webcast = session.get("webcast_url") or meeting.get("webcast_url") or ""
     description = "\n\n".join(
-        part for part in ((session.get("description") or "").strip(), url) if part
+        part
+        for part in (
+            (session.get("description") or "").strip(),
+            webcast_line(webcast, cancelled=cancelled),
+            url,
+        )
+        if part
     )
     return CalendarEvent(
         uid=session["uid"],
@@ -78,9 +99,7 @@ def session_event(
         changed_at=session["updated_at"],
         stamped_at=now,
         sequence=sequence_at(now),
-        cancelled=cancelled
-        or session.get("status") == "cancelled"
-        or meeting.get("status") == "cancelled",
+        cancelled=cancelled,
         description=description,
         location=location(
             session.get("room_name"), meeting.get("venue_name"), meeting.get("venue_address")
@@ -90,6 +109,7 @@ def session_event(
         busy=session["kind"] != "break",  # as in the feeds: a break keeps nobody busy
         organizer=organizer,
         attendee=attendee,
+        conferences=online_links(webcast, remote_url, cancelled=cancelled),
     )
 
 
@@ -101,8 +121,10 @@ def agenda_invitation(
     organizer: Party,
     attendee: Party,
     now: datetime,
+    remote_url: str = "",
 ) -> bytes:
-    """An iCalendar object with METHOD `method` ("REQUEST" or "CANCEL") and one event per session."""
+    """An iCalendar object with METHOD `method` ("REQUEST" or "CANCEL") and one event per session
+    (`remote_url`: see `session_event`)."""
     events = [
         session_event(
             meeting,
@@ -111,6 +133,7 @@ def agenda_invitation(
             attendee=attendee,
             now=now,
             cancelled=method == "CANCEL",
+            remote_url=remote_url,
         )
         for session in sorted(sessions, key=lambda s: (s["starts_at"], s["id"]))
     ]
@@ -129,9 +152,11 @@ def invitation(
     now: datetime,
     organizer: Party | None = None,
     attendee: Party | None = None,
+    conferences: tuple[tuple[str, str], ...] = (),
 ) -> bytes:
     """The meeting as one event (METHOD `method`), for a meeting with no agenda yet: whole days
-    (DTEND is exclusive), or the span of its sessions when given."""
+    (DTEND is exclusive), or the span of its sessions when given. `conferences`: see
+    calendar_events.online_links."""
     timed = span.starts_at is not None and span.ends_at is not None
     event = CalendarEvent(
         uid=uid,
@@ -147,5 +172,6 @@ def invitation(
         url=url,
         organizer=organizer,
         attendee=attendee,
+        conferences=conferences,
     )
     return calendar(method, [event])

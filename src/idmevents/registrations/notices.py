@@ -18,7 +18,14 @@ from icalendar import vText
 
 from idmevents import content, i18n, urls
 from idmevents.audit import Actor
-from idmevents.calendar_events import CalendarEvent, calendar_head, fill, location
+from idmevents.calendar_events import (
+    CalendarEvent,
+    calendar_head,
+    fill,
+    location,
+    online_links,
+    webcast_line,
+)
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import LANGUAGES, gettext
@@ -30,6 +37,7 @@ from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations.emails import attendee, organizer
 from idmevents.registrations.invitation import is_side_event, session_event
 from idmevents.registrations.tables import Registration, SessionAttendance
+from idmevents.registrations.views import remote_link
 
 
 @dataclass(frozen=True)
@@ -267,7 +275,7 @@ def _notice_email(
         subject=subject,
         text=text,
         html=html,
-        attachments=changes_calendars(meeting, changed_sessions, registration, now=now),
+        attachments=_calendars_in(language, meeting, changed_sessions, registration, now=now),
         meeting_id=meeting["id"],
         registration_id=registration["id"],
     )
@@ -286,6 +294,15 @@ def _titled(view: dict, session: dict) -> dict:
     return view | {"title": session["title"]} if view.get("title") else view
 
 
+def _calendars_in(language: str, *args, now: datetime) -> tuple[Attachment, ...]:
+    # The CONFERENCE labels and DESCRIPTION lines in the person's language.
+    token = i18n.set_language(language)
+    try:
+        return changes_calendars(*args, now=now)
+    finally:
+        i18n.reset_language(token)
+
+
 def changes_calendars(
     meeting: dict, sessions: list[dict], registration: dict, *, now: datetime
 ) -> tuple[Attachment, ...]:
@@ -297,6 +314,7 @@ def changes_calendars(
     iTIP wants one METHOD per calendar object.
     """
     who, by = attendee(registration), organizer()
+    remote_url = remote_link(meeting, registration)  # an online participant's own, as invited
 
     def cancelled(row: dict) -> bool:
         return row["status"] == "cancelled" or meeting["status"] == "cancelled"
@@ -310,7 +328,13 @@ def changes_calendars(
             continue
         events = [
             session_event(
-                meeting, row, organizer=by, attendee=who, now=now, cancelled=method == "CANCEL"
+                meeting,
+                row,
+                organizer=by,
+                attendee=who,
+                now=now,
+                cancelled=method == "CANCEL",
+                remote_url=remote_url,
             )
             for row in rows
         ]
@@ -325,7 +349,7 @@ def changes_calendars(
     return tuple(attachments)
 
 
-def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
+def changes_calendar(meeting: dict, sessions: list[dict], *, remote_url: str = "") -> bytes:
     """The changed sessions as they are now, with their UIDs and SEQUENCEs: calendars update them.
 
     Each event is written as the meeting's feed writes it (idmevents.calendar_events): same UID,
@@ -333,8 +357,16 @@ def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
     that also subscribes to the feed sees one version of each session. METHOD:PUBLISH, because
     participants are not invitees whose replies we collect; a cancelled session (or any session of
     a cancelled meeting) goes out with STATUS:CANCELLED so calendars strike it rather than keep the
-    old time.
+    old time. The webcast and, for an online participant, `remote_url` are CONFERENCEs, as in the
+    person's feed (calendar_events.online_links), labelled in the current language.
     """
+
+    def cancelled(row: dict) -> bool:
+        return row["status"] == "cancelled" or meeting["status"] == "cancelled"
+
+    def webcast(row: dict) -> str:
+        return row.get("webcast_url") or meeting.get("webcast_url") or ""
+
     events = [
         CalendarEvent(
             uid=row["uid"],
@@ -344,14 +376,22 @@ def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
             summary=row["title"],
             changed_at=row["updated_at"],
             sequence=row["sequence"],
-            cancelled=row["status"] == "cancelled" or meeting["status"] == "cancelled",
-            description=row["description"] or "",
+            cancelled=cancelled(row),
+            description="\n\n".join(
+                part
+                for part in (
+                    (row["description"] or "").strip(),
+                    webcast_line(webcast(row), cancelled=cancelled(row)),
+                )
+                if part
+            ),
             location=location(
                 row.get("room_name"), meeting["venue_name"], meeting["venue_address"]
             ),
             url=urls.session_anchor(meeting["slug"], row["id"]),
             created_at=row["created_at"],
             busy=row["kind"] != "break",  # as in the feeds: a break keeps nobody busy
+            conferences=online_links(webcast(row), remote_url, cancelled=cancelled(row)),
         )
         for row in sessions
     ]

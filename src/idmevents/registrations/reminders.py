@@ -313,6 +313,14 @@ async def _changes_since(meeting: dict, registration: dict, session_ids: set[int
     ]
 
 
+def _calendar_in(language: str, meeting: dict, rows: list[dict], *, remote_url: str) -> bytes:
+    token = i18n.set_language(language)  # the CONFERENCE labels in the person's language
+    try:
+        return changes_calendar(meeting, rows, remote_url=remote_url)
+    finally:
+        i18n.reset_language(token)
+
+
 async def compose_reminder(
     registration: dict,
     meeting: dict,
@@ -353,6 +361,7 @@ async def compose_reminder(
         else urls.badge(registration["token"]),
         "feed_url": urls.personal_feed(registration["feed_token"]),
         "remote_url": "" if test else remote_link(meeting, registration),
+        "webcast_url": meeting.get("webcast_url") or "",
     }
     subject, text, html = render_email("registration/reminder", context, language)
     attachments: tuple[Attachment, ...] = ()
@@ -361,7 +370,7 @@ async def compose_reminder(
             Attachment(
                 filename="my-agenda.ics",
                 content_type="text/calendar",
-                data=changes_calendar(meeting, rows),
+                data=_calendar_in(language, meeting, rows, remote_url=context["remote_url"]),
                 method="PUBLISH",
             ),
         )

@@ -277,6 +277,7 @@ async def meeting_span(meeting: dict) -> MeetingSpan:
             MeetingSession.created_at,
             MeetingSession.updated_at,
             MeetingSession.translations,
+            MeetingSession.webcast_url,
             MeetingSession.room.name.as_alias("room_name"),
         )
         .where((MeetingSession.meeting == meeting["id"]) & (MeetingSession.status == "scheduled"))

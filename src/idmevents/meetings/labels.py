@@ -28,3 +28,19 @@ def role_label(role: str) -> str:
         "discussant": gettext("Discussant"),
     }
     return labels.get(role, role.replace("-", " ").capitalize())
+
+
+def mode_label(mode: str) -> str:
+    """How a meeting is attended (Meeting.mode)."""
+    labels = {
+        "in_person": gettext("In person"),
+        "online": gettext("Online"),
+        "hybrid": gettext("Hybrid: in person and online"),
+    }
+    return labels.get(mode, mode)
+
+
+def attendance_label(attendance: str) -> str:
+    """Where one participant takes part (Registration.attendance)."""
+    labels = {"in_person": gettext("In the room"), "online": gettext("Online")}
+    return labels.get(attendance, attendance)

@@ -18,6 +18,7 @@ from idmevents import content
 from idmevents.errors import AppError, Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, gettext, ngettext
 from idmevents.meetings import builder, services
+from idmevents.meetings.labels import mode_label
 from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
 from idmevents.registrations.labels import language_label
@@ -149,6 +150,7 @@ class MeetingAdminController(Controller):
             "error": None,
             "timezones": builder.common_timezones(),
             "language_choices": [(lang, content.language_name(lang)) for lang in LANGUAGES],
+            "mode_choices": [(mode, mode_label(mode)) for mode in builder.MEETING_MODES],
             "meeting_text": MEETING_TRANSLATED,
         }
 

@@ -89,6 +89,13 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
         if raw and values[name] is None:
             errors[name] = gettext("A date such as 2027-04-20.")
     values["capacity"] = parse_int(errors, form, "capacity")
+    # Taking part online: checked by the builder's rules, the ones the API's PATCH goes through.
+    if "mode" in form:
+        values["mode"] = _text(form, "mode")
+        values["capacity_online"] = parse_int(errors, form, "capacity_online")
+    for name in ("webcast_url", "remote_url"):
+        if name in form:
+            values[name] = _text(form, name)
     if "retention_days" in form:
         retention = parse_int(errors, form, "retention_days", optional=False)
         if retention is not None:
@@ -134,6 +141,8 @@ def session_values(form: dict[str, str], timezone: str, original: str = "en") ->
     room = parse_int(errors, form, "room_id")
     values["room_id"] = room
     values["capacity"] = parse_int(errors, form, "capacity")
+    if "webcast_url" in form:
+        values["webcast_url"] = _text(form, "webcast_url")
     translations = content.from_form(form, content.SESSION_TEXT, original)
     if translations is not None:
         values["translations"] = translations
@@ -155,6 +164,7 @@ def session_form_values(session: dict, timezone: str) -> dict[str, str]:
         "ends_at": ends.strftime("%H:%M"),
         "room_id": "" if session["room"] is None else str(session["room"]),
         "capacity": "" if session["capacity"] is None else str(session["capacity"]),
+        "webcast_url": session.get("webcast_url") or "",
     } | content.to_form(session, content.SESSION_TEXT)
 
 
@@ -165,6 +175,12 @@ def meeting_form_values(meeting: dict) -> dict[str, str]:
     values["ends_on"] = meeting["ends_on"].isoformat()
     values["capacity"] = "" if meeting["capacity"] is None else str(meeting["capacity"])
     values["retention_days"] = str(meeting["retention_days"])
+    values["mode"] = meeting.get("mode") or "in_person"
+    values["capacity_online"] = (
+        "" if meeting.get("capacity_online") is None else str(meeting["capacity_online"])
+    )
+    values["webcast_url"] = meeting.get("webcast_url") or ""
+    values["remote_url"] = meeting.get("remote_url") or ""
     values["original_language"] = content.original_language(meeting)
     values |= content.to_form(meeting, content.MEETING_TEXT)
     for name in ("registration_opens_at", "registration_closes_at"):

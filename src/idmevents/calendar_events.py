@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress
 
 from idmevents import __version__
-from idmevents.i18n import gettext
+from idmevents.i18n import gettext, language_names
 from idmevents.vtimezone import vtimezone
 
 PRODID = f"-//International Organization for Migration//idmevents {__version__}//EN"
@@ -89,6 +89,9 @@ class CalendarEvent:
     stamped_at: datetime | None = None
     # RFC 7986 CONFERENCE: (address, label) pairs, where to watch or join it by video.
     conferences: tuple[tuple[str, str], ...] = ()
+    # The languages the session is interpreted into (ISO 639 codes): one X-IDM-INTERPRETATION
+    # each, for programs; people read `interpretation_line` in DESCRIPTION.
+    interpretation: tuple[str, ...] = ()
 
 
 def online_links(
@@ -111,6 +114,13 @@ def online_links(
 def webcast_line(webcast: str, *, cancelled: bool = False) -> str:
     """The webcast as a line of DESCRIPTION (for calendars that ignore CONFERENCE), or ""."""
     return gettext("Webcast: %(url)s") % {"url": webcast} if webcast and not cancelled else ""
+
+
+def interpretation_line(codes: Sequence[str]) -> str:
+    """The interpretation as a line of DESCRIPTION, languages named in the current language."""
+    if not codes:
+        return ""
+    return gettext("Interpretation: %(languages)s") % {"languages": language_names(codes)}
 
 
 def location(*parts: str | None) -> str:
@@ -157,6 +167,10 @@ def vevent(facts: CalendarEvent) -> Event:
         if label:
             parameters["LABEL"] = label
         event.add("CONFERENCE", address, parameters=parameters)
+    # One property per language: a comma in an unknown property's value is read as a list by
+    # some parsers and as text by others.
+    for code in facts.interpretation:
+        event.add("X-IDM-INTERPRETATION", code)
     event.add("SEQUENCE", facts.sequence)
     if facts.created_at is not None:
         event.add("CREATED", _utc(facts.created_at))

@@ -26,6 +26,7 @@ from idmevents.calendar_events import (
     Party,
     calendar_head,
     fill,
+    interpretation_line,
     location,
     online_links,
     vevent,
@@ -228,6 +229,7 @@ def session_facts(
         busy=item.kind != "break",
         organizer=organizer,
         conferences=online_links(webcast, remote_url, cancelled=cancelled),
+        interpretation=item.interpretation,
     )
 
 
@@ -245,6 +247,8 @@ def _description(item: AgendaItem, page_url: str, *, cancelled: bool, webcast: s
                 for person in item.panelists
             )
         )
+    if item.interpretation and not cancelled:
+        parts.append(interpretation_line(item.interpretation))
     if line := webcast_line(webcast, cancelled=cancelled):
         parts.append(line)
     parts.append(page_url)

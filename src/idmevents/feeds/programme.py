@@ -38,6 +38,7 @@ def _environment() -> Environment:
         zone_name=i18n.zone_name,
         kind_label=kind_label,
         role_label=role_label,
+        language_list=i18n.language_names,
     )
     return env
 

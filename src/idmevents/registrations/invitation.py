@@ -18,11 +18,13 @@ from idmevents.calendar_events import (
     CalendarEvent,
     Party,
     calendar,
+    interpretation_line,
     location,
     online_links,
     sequence_at,
     webcast_line,
 )
+from idmevents.validation import language_codes
 
 __all__ = [
     "MeetingSpan",
@@ -81,10 +83,12 @@ def session_event(
         cancelled or session.get("status") == "cancelled" or meeting.get("status") == "cancelled"
     )
     webcast = session.get("webcast_url") or meeting.get("webcast_url") or ""
+    interpretation = language_codes(session.get("interpretation"))
     description = "\n\n".join(
         part
         for part in (
             (session.get("description") or "").strip(),
+            interpretation_line(interpretation),
             webcast_line(webcast, cancelled=cancelled),
             url,
         )
@@ -110,6 +114,7 @@ def session_event(
         organizer=organizer,
         attendee=attendee,
         conferences=online_links(webcast, remote_url, cancelled=cancelled),
+        interpretation=interpretation,
     )
 
 

@@ -22,6 +22,7 @@ from idmevents.calendar_events import (
     CalendarEvent,
     calendar_head,
     fill,
+    interpretation_line,
     location,
     online_links,
     webcast_line,
@@ -38,6 +39,7 @@ from idmevents.registrations.emails import attendee, organizer
 from idmevents.registrations.invitation import is_side_event, session_event
 from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.registrations.views import remote_link
+from idmevents.validation import language_codes
 
 
 @dataclass(frozen=True)
@@ -381,6 +383,7 @@ def changes_calendar(meeting: dict, sessions: list[dict], *, remote_url: str = "
                 part
                 for part in (
                     (row["description"] or "").strip(),
+                    interpretation_line(language_codes(row.get("interpretation"))),
                     webcast_line(webcast(row), cancelled=cancelled(row)),
                 )
                 if part
@@ -392,6 +395,7 @@ def changes_calendar(meeting: dict, sessions: list[dict], *, remote_url: str = "
             created_at=row["created_at"],
             busy=row["kind"] != "break",  # as in the feeds: a break keeps nobody busy
             conferences=online_links(webcast(row), remote_url, cancelled=cancelled(row)),
+            interpretation=language_codes(row.get("interpretation")),
         )
         for row in sessions
     ]

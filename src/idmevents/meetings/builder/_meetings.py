@@ -35,6 +35,7 @@ from idmevents.validation import (
     check_aware,
     check_capacity,
     check_day,
+    check_language_codes,
     check_retention,
     check_text,
 )
@@ -71,6 +72,7 @@ MEETING_FIELDS = (
     "capacity_online",
     "webcast_url",
     "remote_url",
+    "interpretation",
     "original_language",
     "translations",
 )
@@ -223,6 +225,7 @@ def _check_attendance(errors: dict, values: dict) -> None:
     check_capacity(errors, values, "capacity_online")
     check_url(errors, values, "webcast_url")
     check_url(errors, values, "remote_url")
+    check_language_codes(errors, values)  # the default of the meeting's new sessions
 
 
 def _validate_languages(errors: dict, values: dict, merged: dict, current: object) -> None:

@@ -23,7 +23,7 @@ from idmevents.errors import NotFound
 from idmevents.i18n import gettext
 from idmevents.meetings import builder, services
 from idmevents.meetings.reminder_schedule import stored_offsets
-from idmevents.validation import MAX_ID
+from idmevents.validation import MAX_ID, language_codes
 from idmevents.web.common import NO_TOKEN, error_specs
 
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
@@ -50,6 +50,18 @@ SessionKind = Literal["opening", "keynote", "panel", "plenary", "break", "side-e
 PanelistRoleName = Literal["chair", "moderator", "keynote", "speaker", "discussant"]
 Language = Literal["en", "fr", "es"]
 UNSET = msgspec.UNSET
+Interpretation = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=3)]],
+    msgspec.Meta(
+        max_length=20,
+        examples=[["ar", "zh", "en", "fr", "ru", "es"]],
+        description=(
+            "The languages a session is interpreted into, as ISO 639 codes (the six UN languages "
+            "ar, zh, en, fr, ru, es, or any other, e.g. pt, sw, ase for American Sign Language); "
+            "an unknown code is refused (422)."
+        ),
+    ),
+]
 Unset = msgspec.UnsetType
 
 
@@ -177,6 +189,13 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
         ]
         | Unset
     ) = UNSET
+    interpretation: (
+        Annotated[
+            Interpretation,
+            msgspec.Meta(description="The interpretation of the meeting's sessions added later"),
+        ]
+        | Unset
+    ) = UNSET
 
 
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -209,6 +228,8 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
         str,
         msgspec.Meta(max_length=500, description="Public: the session's own webcast, if any"),
     ] = ""
+    # Absent: the meeting's `interpretation`.
+    interpretation: Interpretation | Unset = UNSET
     translations: SessionTranslations = {}
 
 
@@ -223,6 +244,7 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["scheduled", "cancelled"] | Unset = UNSET
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] | Unset = UNSET
     webcast_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
+    interpretation: Interpretation | Unset = UNSET
     translations: SessionTranslations | Unset = UNSET
 
 
@@ -280,6 +302,7 @@ class SessionOut(msgspec.Struct):
     updated_at: datetime
     panelists: list[SessionPanelistOut]
     webcast_url: str
+    interpretation: list[str]
     translations: SessionTranslations
 
 
@@ -310,6 +333,7 @@ class MeetingOut(msgspec.Struct):
     capacity_online: int | None
     webcast_url: str
     remote_url: str
+    interpretation: list[str]
     rooms: list[RoomOut]
     sessions: list[SessionOut]
 
@@ -441,6 +465,7 @@ def session_out(item: services.AgendaItem, meeting: dict) -> SessionOut:
             for p in item.panelists
         ],
         webcast_url=item.webcast_url,
+        interpretation=list(item.interpretation),
         translations=_texts_out(item.translations, SessionTexts),
     )
 
@@ -476,6 +501,7 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         capacity_online=meeting["capacity_online"],
         webcast_url=meeting["webcast_url"],
         remote_url=meeting["remote_url"],
+        interpretation=list(language_codes(meeting["interpretation"])),
         rooms=[room_out(r) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )

@@ -205,8 +205,13 @@ class MeetingAdminController(Controller):
             "changes": await builder.recent_changes(meeting, limit=10),
             "kinds": SESSION_KINDS,
             "days": days,
+            # A new session is interpreted as the meeting's sessions are, unless changed here.
             "values": session_values
-            or {"day": days[0].isoformat() if days else "", "kind": "panel"},
+            or {
+                "day": days[0].isoformat() if days else "",
+                "kind": "panel",
+                "interpretation": forms.language_codes_text(meeting.get("interpretation")),
+            },
             "errors": errors or {},
             "error": error,
         }

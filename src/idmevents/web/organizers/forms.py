@@ -7,6 +7,7 @@ by a daylight-saving change. The values as typed are kept so a form with errors 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -77,6 +78,16 @@ def parse_local_datetime(
         return None
 
 
+def parse_language_codes(raw: str) -> list[str]:
+    """Language codes as typed: "ar, zh en" (commas or spaces); the builder checks each."""
+    return [code for code in re.split(r"[\s,;]+", raw) if code]
+
+
+def language_codes_text(stored: str | None) -> str:
+    """Stored codes as the form shows them: "ar, zh, en"."""
+    return ", ".join(validation.language_codes(stored))
+
+
 def meeting_values(form: dict[str, str]) -> dict[str, Any]:
     """A meeting form's values; raises InvalidInput for fields that do not even parse."""
     errors: dict[str, str] = {}
@@ -96,6 +107,8 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
     for name in ("webcast_url", "remote_url"):
         if name in form:
             values[name] = _text(form, name)
+    if "interpretation" in form:
+        values["interpretation"] = parse_language_codes(form["interpretation"])
     if "retention_days" in form:
         retention = parse_int(errors, form, "retention_days", optional=False)
         if retention is not None:
@@ -143,6 +156,8 @@ def session_values(form: dict[str, str], timezone: str, original: str = "en") ->
     values["capacity"] = parse_int(errors, form, "capacity")
     if "webcast_url" in form:
         values["webcast_url"] = _text(form, "webcast_url")
+    if "interpretation" in form:
+        values["interpretation"] = parse_language_codes(form["interpretation"])
     translations = content.from_form(form, content.SESSION_TEXT, original)
     if translations is not None:
         values["translations"] = translations
@@ -165,6 +180,7 @@ def session_form_values(session: dict, timezone: str) -> dict[str, str]:
         "room_id": "" if session["room"] is None else str(session["room"]),
         "capacity": "" if session["capacity"] is None else str(session["capacity"]),
         "webcast_url": session.get("webcast_url") or "",
+        "interpretation": language_codes_text(session.get("interpretation")),
     } | content.to_form(session, content.SESSION_TEXT)
 
 
@@ -181,6 +197,7 @@ def meeting_form_values(meeting: dict) -> dict[str, str]:
     )
     values["webcast_url"] = meeting.get("webcast_url") or ""
     values["remote_url"] = meeting.get("remote_url") or ""
+    values["interpretation"] = language_codes_text(meeting.get("interpretation"))
     values["original_language"] = content.original_language(meeting)
     values |= content.to_form(meeting, content.MEETING_TEXT)
     for name in ("registration_opens_at", "registration_closes_at"):

@@ -121,3 +121,40 @@ async def test_session_form_sets_and_checks_its_webcast(organizer_client, demo):
         MeetingSession.id == session["id"]
     )
     assert row == [{"webcast_url": "http://webtv.un.org/opening"}]
+
+
+async def test_interpretation_default_and_session_forms(organizer_client, demo):  # noqa: F811
+    values = form_values((await organizer_client.get(EDIT)).text)
+    assert values["interpretation"] == ""
+    response = await post_form(
+        organizer_client, EDIT, values | {"interpretation": "ar, zh, EN fr;ru,es"}
+    )
+    assert response.status_code == 303, response.text
+    assert await stored("interpretation") == {"interpretation": "ar,zh,en,fr,ru,es"}
+    # The builder's new-session form starts from the meeting's languages.
+    builder_page = (await organizer_client.get("/admin/meetings/idm-geneva")).text
+    assert 'name="interpretation" value="ar, zh, en, fr, ru, es"' in builder_page
+
+    meeting = await Meeting.select(Meeting.id).where(Meeting.slug == "idm-geneva").first()
+    session = (
+        await MeetingSession.select(MeetingSession.id)
+        .where(MeetingSession.meeting == meeting["id"])
+        .first()
+    )
+    url = f"/admin/sessions/{session['id']}"
+    values = form_values((await organizer_client.get(url)).text)
+    response = await post_form(organizer_client, url, values | {"interpretation": "en, fr, xx"})
+    assert response.status_code == 422
+    assert "Unknown language code: xx." in response.text
+    assert 'value="en, fr, xx"' in response.text
+    row = await MeetingSession.select(MeetingSession.interpretation).where(
+        MeetingSession.id == session["id"]
+    )
+    assert row == [{"interpretation": ""}]  # demo sessions were made before the default was set
+    response = await post_form(organizer_client, url, values | {"interpretation": "en, es"})
+    assert response.status_code == 303
+    row = await MeetingSession.select(MeetingSession.interpretation).where(
+        MeetingSession.id == session["id"]
+    )
+    assert row == [{"interpretation": "en,es"}]
+    assert 'value="en, es"' in (await organizer_client.get(url)).text

@@ -76,7 +76,7 @@ def test_json_agenda_lists_the_codes():
 
 
 def test_frab_xml_and_json_say_it_in_the_description_and_keep_their_rules():
-    agenda, uid = interpreted_agenda()
+    agenda, _ = interpreted_agenda()
     data = frab_xml(agenda, base_url=BASE_URL)
     assert xml_problems(data) == []
     descriptions = [e.findtext("description") for e in ET.fromstring(data).iter("event")]

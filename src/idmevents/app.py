@@ -53,6 +53,7 @@ from idmevents.web.organizers.delegations import (
     ParticipantsListController,
 )
 from idmevents.web.organizers.desk import DeskController
+from idmevents.web.organizers.desk_pools import DeskAttendanceController
 from idmevents.web.organizers.imports import ImportController
 from idmevents.web.organizers.jobs import JobPageController
 from idmevents.web.organizers.nav import configure_admin_jinja
@@ -179,6 +180,7 @@ def create_app(
             CheckInDeskController,
             CheckInApiController,
             DeskController,
+            DeskAttendanceController,
             OutboxController,
             OutboxApi,
             DelegationsApi,

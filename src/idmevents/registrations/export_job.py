@@ -43,6 +43,7 @@ async def queue_export_job(
                 "session": filters.session,
                 "q": filters.q,
                 "sort": filters.sort,
+                "attendance": filters.attendance,
             },
             "sep": separator,
             "language": i18n.current_language(),

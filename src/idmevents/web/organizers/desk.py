@@ -23,6 +23,7 @@ from idmevents.registrations.labels import CATEGORIES, category_label, language_
 from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role, safe_next
+from idmevents.web.organizers.desk_pools import desk_filters, pools_context
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 SECTION = "admin_registrations"
@@ -54,25 +55,6 @@ def _here(request: Request) -> str:
     return f"{request.url.path}?{query}" if query else request.url.path
 
 
-async def _filters(request: Request, meeting: dict) -> desk.DeskFilters:
-    params = request.query_params
-    session = params.get("session") or None
-    if session is not None and not session.isdigit():
-        raise InvalidInput(
-            gettext("Some filters are not possible values."),
-            fields={"session": gettext("This meeting has no session %(id)s.") % {"id": session}},
-        )
-    return await desk.check_filters(
-        meeting,
-        status=params.get("status"),
-        category=params.get("category"),
-        country=params.get("country"),
-        session=int(session) if session else None,
-        q=params.get("q"),
-        sort=params.get("sort"),
-    )
-
-
 async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict]) -> Template:
     context: dict[str, Any] = {
         "admin_section": SECTION,
@@ -82,7 +64,7 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
     }
     if meeting is None:
         return Template("registrations/desk.html.jinja2", context=context)
-    filters = await _filters(request, meeting)
+    filters = await desk_filters(request, meeting)
     page = await desk.find_page(
         meeting,
         filters,
@@ -125,7 +107,7 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
         "csv_job": request.app.route_reverse("admin_registrations_csv_job", slug=meeting["slug"])
         + (f"?{urlencode(filters.query())}" if filters.query() else ""),
         "page_sizes": desk.PAGE_SIZES,
-    }
+    } | await pools_context(meeting)
     return Template("registrations/desk.html.jinja2", context=context)
 
 
@@ -202,7 +184,7 @@ class DeskController(Controller):
     async def export_csv(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
         """The filtered list, every page of it, as a CSV file for spreadsheet programs."""
         meeting = await desk.get_meeting(slug)
-        filters = await _filters(request, meeting)
+        filters = await desk_filters(request, meeting)
         separator = request.query_params.get("sep") or "comma"
         if separator not in export.DELIMITERS:
             raise InvalidInput(
@@ -231,7 +213,7 @@ class DeskController(Controller):
     async def export_csv_job(self, request: Request, slug: FromPath[str]) -> Redirect:
         """The filtered list as a CSV file made by the worker: for lists too long to wait for."""
         meeting = await desk.get_meeting(slug)
-        filters = await _filters(request, meeting)
+        filters = await desk_filters(request, meeting)
         form = await request.form()
         separator = _text(form, "sep") or "comma"
         if separator not in export.DELIMITERS:

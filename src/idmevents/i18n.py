@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -79,6 +80,16 @@ def set_language(language: str) -> contextvars.Token:
 
 def reset_language(token: contextvars.Token) -> None:
     _current_language.reset(token)
+
+
+@contextlib.contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """`with speaking("fr"):` gettext and the formats answer in French, then as before."""
+    token = set_language(language)
+    try:
+        yield
+    finally:
+        reset_language(token)
 
 
 def current_language() -> str:

@@ -108,23 +108,8 @@ def _invitation(
     chosen: Collection[int],
 ) -> bytes:
     """The person's agenda (see registrations.invitation), or the meeting's days while it has none,
-    in the person's language. The webcast is in every copy; the remote-participation link only in
+    in the current language. The webcast is in every copy; the remote-participation link only in
     a confirmed online participant's (views.remote_link), as in their feed."""
-    token = i18n.set_language(registration["language"])
-    try:
-        return _invitation_in_language(registration, meeting, span, method, now, chosen)
-    finally:
-        i18n.reset_language(token)
-
-
-def _invitation_in_language(
-    registration: dict,
-    meeting: dict,
-    span: MeetingSpan,
-    method: str,
-    now: datetime,
-    chosen: Collection[int],
-) -> bytes:
     remote_url = remote_link(meeting, registration)
     if span.sessions:
         return agenda_invitation(
@@ -223,20 +208,22 @@ def compose(
     subject, text, html = render_email(f"registration/{kind}", context, language)
     attachments: tuple[Attachment, ...] = ()
     if invitation is not None and span is not None:
+        with i18n.speaking(language):  # the calendar's labels and lines in the person's language
+            data = _invitation(
+                registration,
+                meeting,
+                span,
+                invitation,
+                now,
+                chosen
+                if chosen is not None
+                else {s.id for s in sessions if s.chosen and s.status == "confirmed"},
+            )
         attachments = (
             Attachment(
                 filename="invitation.ics" if invitation == "REQUEST" else "cancellation.ics",
                 content_type="text/calendar",
-                data=_invitation(
-                    registration,
-                    meeting,
-                    span,
-                    invitation,
-                    now,
-                    chosen
-                    if chosen is not None
-                    else {s.id for s in sessions if s.chosen and s.status == "confirmed"},
-                ),
+                data=data,
                 method=invitation,
             ),
         )

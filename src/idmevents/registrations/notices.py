@@ -36,7 +36,7 @@ from idmevents.mail.render import render_email
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations.emails import attendee, organizer
-from idmevents.registrations.invitation import is_side_event, session_event
+from idmevents.registrations.invitation import agenda_invitation, is_side_event
 from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.registrations.views import remote_link
 from idmevents.validation import language_codes
@@ -270,6 +270,8 @@ def _notice_email(
         for i in dict.fromkeys(c["meeting_session"] for c in changes)
     ]
     meeting = localized
+    with i18n.speaking(language):  # the calendars' labels and lines in the person's language
+        attachments = changes_calendars(meeting, changed_sessions, registration, now=now)
     return Email(
         kind="agenda-changed",
         to_address=registration["email"],
@@ -277,7 +279,7 @@ def _notice_email(
         subject=subject,
         text=text,
         html=html,
-        attachments=_calendars_in(language, meeting, changed_sessions, registration, now=now),
+        attachments=attachments,
         meeting_id=meeting["id"],
         registration_id=registration["id"],
     )
@@ -294,15 +296,6 @@ def _session_in(row: dict, language: str, original: str) -> dict:
 def _titled(view: dict, session: dict) -> dict:
     """A change's frozen view, named by the session's title in the reader's language."""
     return view | {"title": session["title"]} if view.get("title") else view
-
-
-def _calendars_in(language: str, *args, now: datetime) -> tuple[Attachment, ...]:
-    # The CONFERENCE labels and DESCRIPTION lines in the person's language.
-    token = i18n.set_language(language)
-    try:
-        return changes_calendars(*args, now=now)
-    finally:
-        i18n.reset_language(token)
 
 
 def changes_calendars(
@@ -328,25 +321,17 @@ def changes_calendars(
     ):
         if not rows:
             continue
-        events = [
-            session_event(
-                meeting,
-                row,
-                organizer=by,
-                attendee=who,
-                now=now,
-                cancelled=method == "CANCEL",
-                remote_url=remote_url,
-            )
-            for row in rows
-        ]
+        data = agenda_invitation(
+            method=method,
+            meeting=meeting,
+            sessions=rows,
+            organizer=by,
+            attendee=who,
+            now=now,
+            remote_url=remote_url,
+        )
         attachments.append(
-            Attachment(
-                filename=filename,
-                content_type="text/calendar",
-                data=fill(calendar_head(method), events).to_ical(),
-                method=method,
-            )
+            Attachment(filename=filename, content_type="text/calendar", data=data, method=method)
         )
     return tuple(attachments)
 

@@ -313,14 +313,6 @@ async def _changes_since(meeting: dict, registration: dict, session_ids: set[int
     ]
 
 
-def _calendar_in(language: str, meeting: dict, rows: list[dict], *, remote_url: str) -> bytes:
-    token = i18n.set_language(language)  # the CONFERENCE labels in the person's language
-    try:
-        return changes_calendar(meeting, rows, remote_url=remote_url)
-    finally:
-        i18n.reset_language(token)
-
-
 async def compose_reminder(
     registration: dict,
     meeting: dict,
@@ -366,11 +358,13 @@ async def compose_reminder(
     subject, text, html = render_email("registration/reminder", context, language)
     attachments: tuple[Attachment, ...] = ()
     if rows:
+        with i18n.speaking(language):  # the calendar's labels and lines in the person's language
+            calendar = changes_calendar(meeting, rows, remote_url=context["remote_url"])
         attachments = (
             Attachment(
                 filename="my-agenda.ics",
                 content_type="text/calendar",
-                data=_calendar_in(language, meeting, rows, remote_url=context["remote_url"]),
+                data=calendar,
                 method="PUBLISH",
             ),
         )

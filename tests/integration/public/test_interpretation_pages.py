@@ -8,6 +8,8 @@ import email
 from datetime import UTC, datetime, timedelta
 from email.policy import default
 
+from icalendar import Calendar
+
 from idmevents.audit import SYSTEM
 from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
@@ -95,3 +97,14 @@ async def test_confirmation_and_reminder_list_it_with_the_sessions(demo):
         for part in ("plain", "html"):
             body = message.get_body((part,)).get_content()
             assert LINE["fr"] in text_of(body), (kind, part)
+        # The calendar attached says it too, in French, and for programs.
+        calendars = [
+            Calendar.from_ical(p.get_content())
+            for p in message.iter_attachments()
+            if p.get_content_type() == "text/calendar"
+        ]
+        event = next(
+            e for c in calendars for e in c.walk("VEVENT") if str(e["UID"]) == session["uid"]
+        )
+        assert "Interprétation\u00a0: arabe, anglais et français" in event["DESCRIPTION"], kind
+        assert [str(code) for code in event["X-IDM-INTERPRETATION"]] == ["ar", "en", "fr"]

@@ -16,6 +16,7 @@ from tests.factories.meetings import NOW, make_meeting
 from tests.factories.registrations import form
 from tests.integration.organizers.test_registration_desk import (
     listed_names,
+    parse_csv,
     post_form,
     signed_in,
     text_of,
@@ -201,3 +202,17 @@ async def test_badges_and_check_in_are_for_the_room_only(client, api_token, hybr
         "/api/v1/checkin/hybrid-desk", json={"registration_id": bea["id"]}, headers=headers
     )
     assert let_in.status_code == 201, let_in.text
+
+
+async def test_csv_of_a_hybrid_meeting_says_where_and_follows_the_filter(
+    client, make_user, login, hybrid
+):
+    await signed_in(client, make_user, login)
+    page = (await client.get(f"{DESK}?attendance=online")).text
+    assert f'href="{DESK}.csv?attendance=online"' in page
+    rows = parse_csv((await client.get(f"{DESK}.csv?attendance=online&sort=name")).content)
+    assert rows[0][:4] == ["ID", "Status", "Waiting list position", "Taking part"]
+    assert [(row[1], row[2], row[3], row[4]) for row in rows[1:]] == [
+        ("Confirmed", "", "Online", "Bea"),
+        ("Waiting list", "1", "Online", "Cleo"),
+    ]

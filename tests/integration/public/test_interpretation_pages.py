@@ -63,6 +63,20 @@ async def test_meeting_and_panelist_pages_name_the_languages(client, demo):
     assert LINE["en"] not in text_of((await client.get("/meetings/idm-geneva")).text)
 
 
+async def test_the_registration_form_and_private_page_say_it_beside_the_session(client, demo):
+    session = await interpreted_session()
+    meeting = await Meeting.select().where(Meeting.slug == "idm-geneva").first()
+    form_page = text_of(
+        (await client.get("/meetings/idm-geneva/register", headers={"Accept-Language": "es"})).text
+    )
+    assert LINE["es"] in form_page
+    result = await services.register(
+        meeting, form(2, sessions=[session["id"]]), now=datetime.now(UTC)
+    )
+    private = text_of((await client.get(f"/r/{result.registration['token']}")).text)
+    assert LINE["en"] in private
+
+
 async def test_the_programme_prints_it(client, demo):
     await interpreted_session()
     for language in ("en", "fr"):

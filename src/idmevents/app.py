@@ -55,6 +55,7 @@ from idmevents.web.organizers.delegations import (
     ParticipantsListController,
 )
 from idmevents.web.organizers.desk import DeskController
+from idmevents.web.organizers.desk_pools import DeskAttendanceController
 from idmevents.web.organizers.imports import ImportController
 from idmevents.web.organizers.invitations import InvitationAdminController
 from idmevents.web.organizers.jobs import JobPageController
@@ -188,6 +189,7 @@ def create_app(
             CheckInDeskController,
             CheckInApiController,
             DeskController,
+            DeskAttendanceController,
             OutboxController,
             OutboxApi,
             DelegationsApi,

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress
 
 from idmevents import __version__
+from idmevents.i18n import gettext, language_names
 from idmevents.vtimezone import vtimezone
 
 PRODID = f"-//International Organization for Migration//idmevents {__version__}//EN"
@@ -88,6 +89,38 @@ class CalendarEvent:
     stamped_at: datetime | None = None
     # RFC 7986 CONFERENCE: (address, label) pairs, where to watch or join it by video.
     conferences: tuple[tuple[str, str], ...] = ()
+    # The languages the session is interpreted into (ISO 639 codes): one X-IDM-INTERPRETATION
+    # each, for programs; people read `interpretation_line` in DESCRIPTION.
+    interpretation: tuple[str, ...] = ()
+
+
+def online_links(
+    webcast: str, remote_url: str = "", *, cancelled: bool = False
+) -> tuple[tuple[str, str], ...]:
+    """The CONFERENCE pairs of an event (RFC 7986, FEATURE=VIDEO), labelled in the current
+    language: the public webcast, and `remote_url`, the private remote-participation link, which
+    only what belongs to a registered online participant passes (their feed, emails and
+    invitations); a cancelled event joins nothing. Feeds, invitations and notices all call this."""
+    if cancelled:
+        return ()
+    links = []
+    if webcast:
+        links.append((webcast, gettext("Webcast")))
+    if remote_url:
+        links.append((remote_url, gettext("Remote participation (registered participants)")))
+    return tuple(links)
+
+
+def webcast_line(webcast: str, *, cancelled: bool = False) -> str:
+    """The webcast as a line of DESCRIPTION (for calendars that ignore CONFERENCE), or ""."""
+    return gettext("Webcast: %(url)s") % {"url": webcast} if webcast and not cancelled else ""
+
+
+def interpretation_line(codes: Sequence[str]) -> str:
+    """The interpretation as a line of DESCRIPTION, languages named in the current language."""
+    if not codes:
+        return ""
+    return gettext("Interpretation: %(languages)s") % {"languages": language_names(codes)}
 
 
 def location(*parts: str | None) -> str:
@@ -134,6 +167,10 @@ def vevent(facts: CalendarEvent) -> Event:
         if label:
             parameters["LABEL"] = label
         event.add("CONFERENCE", address, parameters=parameters)
+    # One property per language: a comma in an unknown property's value is read as a list by
+    # some parsers and as text by others.
+    for code in facts.interpretation:
+        event.add("X-IDM-INTERPRETATION", code)
     event.add("SEQUENCE", facts.sequence)
     if facts.created_at is not None:
         event.add("CREATED", _utc(facts.created_at))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import io
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -78,6 +80,16 @@ def set_language(language: str) -> contextvars.Token:
 
 def reset_language(token: contextvars.Token) -> None:
     _current_language.reset(token)
+
+
+@contextlib.contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """`with speaking("fr"):` gettext and the formats answer in French, then as before."""
+    token = set_language(language)
+    try:
+        yield
+    finally:
+        reset_language(token)
 
 
 def current_language() -> str:
@@ -244,6 +256,33 @@ def colon() -> str:
     return punctuation(":")
 
 
+# The six official languages of the United Nations, in the UN's order: what a UN meeting is
+# usually interpreted into.
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+
+
+def is_language_code(code: object) -> bool:
+    """A language as ISO 639 codes it, lower-case (en, ar, zh, ase), and that CLDR can name."""
+    return (
+        isinstance(code, str)
+        and 2 <= len(code) <= 3
+        and code.isascii()
+        and code.isalpha()
+        and code.islower()
+        and code in Locale("en").languages
+    )
+
+
+def language_display_name(code: str) -> str:
+    """A language's name in the reader's language (CLDR), else in English, else its code."""
+    return _locale().languages.get(code) or Locale("en").languages.get(code) or code
+
+
+def language_names(codes: Sequence[str]) -> str:
+    """Languages by name as a list in the reader's language: "Arabic, English and French"."""
+    return format_list([language_display_name(code) for code in codes], locale=_locale())
+
+
 # The filters every Jinja environment (pages and emails) gets: dates and times in the reader's
 # language, zones by name.
 TEMPLATE_FILTERS = {
@@ -253,6 +292,7 @@ TEMPLATE_FILTERS = {
     "date_range": date_range,
     "zone_name": zone_name,
     "zone_abbreviation": zone_abbreviation,
+    "language_list": language_names,
 }
 
 # The globals of the pages' Jinja environment: the reader's language, the languages offered, and

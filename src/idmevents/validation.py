@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Literal
 
-from idmevents.i18n import gettext
+from idmevents.i18n import gettext, is_language_code
 
 # Row ids are 32-bit integers in the database: a larger number in a URL or a form is simply an id
 # that does not exist, and must not reach PostgreSQL (which would refuse the query outright).
@@ -169,3 +169,36 @@ def slugify(text: str, limit: int = 100) -> str:
     in the browser, to propose a meeting's address as its title is typed."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].rstrip("-")
+
+
+MAX_INTERPRETATION = 20
+
+
+def check_language_codes(errors: dict, values: dict, name: str = "interpretation") -> None:
+    """Languages by ISO 639 code (`is_language_code`), if the field is given: a list (or the
+    stored text), made
+    lower-case and each kept once in the order given, then joined by commas as the column stores
+    it (`language_codes` splits it again), in place."""
+    if name not in values:
+        return
+    value = values[name]
+    if isinstance(value, str):  # as stored: the same rule again gives the same text
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(code, str) for code in value):
+        errors[name] = gettext("A list of language codes such as en, fr, es.")
+        return
+    codes = list(dict.fromkeys(code.strip().lower() for code in value if code.strip()))
+    unknown = [code for code in codes if not is_language_code(code)]
+    if unknown:
+        errors[name] = gettext(
+            "Unknown language code: %(codes)s. Use ISO 639 codes such as ar, zh, en, fr, ru, es."
+        ) % {"codes": ", ".join(unknown)}
+    elif len(codes) > MAX_INTERPRETATION:
+        errors[name] = gettext("At most %(n)s languages.") % {"n": MAX_INTERPRETATION}
+    else:
+        values[name] = ",".join(codes)
+
+
+def language_codes(stored: str | None) -> tuple[str, ...]:
+    """The codes a column of language codes joined by commas holds ("en,fr,es")."""
+    return tuple(code for code in (stored or "").split(",") if code)

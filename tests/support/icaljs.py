@@ -1,9 +1,9 @@
 """Reading calendars back with ical.js (the parser of Thunderbird and of many web calendars).
 
-ical.js is a Node package, not a Python one: it is looked for in IDMEVENTS_ICALJS (a directory
-holding node_modules/ical.js), then in the checkout's node_modules. Install it once with
-`npm install --prefix /some/dir ical.js@2`; tests that need it are skipped without it (or without
-node), and say so.
+ical.js is a Node package, not a Python one: `package.json` lists it among the devDependencies,
+so `make test` (`npm ci`) puts it in the checkout's node_modules. It is looked for in
+IDMEVENTS_ICALJS (a directory holding node_modules/ical.js), then there; tests that need it are
+skipped without it (or without node), and say so.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ process.stdin.on("end", () => {
   const events = calendar.getAllSubcomponents("vevent").map((component) => {
     const event = new ICAL.Event(component);
     const attendee = component.getFirstProperty("attendee");
+    const conference = component.getFirstProperty("conference");
     return {
       uid: event.uid,
       sequence: event.sequence,
@@ -36,6 +37,9 @@ process.stdin.on("end", () => {
       organizer: component.getFirstPropertyValue("organizer"),
       attendee: attendee ? attendee.getFirstValue() : null,
       partstat: attendee ? attendee.getParameter("partstat") : null,
+      conference: conference ? conference.getFirstValue() : null,
+      conference_feature: conference ? conference.getParameter("feature") : null,
+      description: component.getFirstPropertyValue("description"),
     };
   });
   process.stdout.write(JSON.stringify({ method: calendar.getFirstPropertyValue("method"), events }));
@@ -57,8 +61,8 @@ def available() -> bool:
 
 
 def read_with_icaljs(data: bytes) -> dict:
-    """The calendar's METHOD and its events (UID, SEQUENCE, start/end as Unix times...) as
-    ical.js reads them."""
+    """The calendar's METHOD and its events (UID, SEQUENCE, start/end as Unix times, CONFERENCE
+    and its FEATURE, DESCRIPTION...) as ical.js reads them."""
     node, module = shutil.which("node"), _module()
     if node is None or module is None:
         pytest.skip("ical.js is not installed (set IDMEVENTS_ICALJS; see tests/support/icaljs.py)")

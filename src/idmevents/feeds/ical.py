@@ -26,8 +26,11 @@ from idmevents.calendar_events import (
     Party,
     calendar_head,
     fill,
+    interpretation_line,
     location,
+    online_links,
     vevent,
+    webcast_line,
     zone_years,
 )
 from idmevents.feeds.labels import kind_label, role_label
@@ -205,12 +208,7 @@ def session_facts(
     meeting's `remote_url` is never read here, so no public feed can show it.
     """
     cancelled = item.cancelled or meeting["status"] == "cancelled"
-    conferences = []
     webcast = item.webcast_url or meeting.get("webcast_url") or ""
-    if webcast and not cancelled:
-        conferences.append((webcast, gettext("Webcast")))
-    if remote_url and not cancelled:
-        conferences.append((remote_url, gettext("Remote participation (registered participants)")))
     page_url = urls.session_anchor(meeting["slug"], item.id, base_url=base_url)
     title = gettext("Cancelled: %(title)s") % {"title": item.title} if cancelled else item.title
     return CalendarEvent(
@@ -230,7 +228,8 @@ def session_facts(
         # Breaks do not make the attendee busy to others; everything else does.
         busy=item.kind != "break",
         organizer=organizer,
-        conferences=tuple(conferences),
+        conferences=online_links(webcast, remote_url, cancelled=cancelled),
+        interpretation=item.interpretation,
     )
 
 
@@ -248,8 +247,10 @@ def _description(item: AgendaItem, page_url: str, *, cancelled: bool, webcast: s
                 for person in item.panelists
             )
         )
-    if webcast and not cancelled:
-        parts.append(gettext("Webcast: %(url)s") % {"url": webcast})
+    if item.interpretation and not cancelled:
+        parts.append(interpretation_line(item.interpretation))
+    if line := webcast_line(webcast, cancelled=cancelled):
+        parts.append(line)
     parts.append(page_url)
     return "\n\n".join(parts)
 

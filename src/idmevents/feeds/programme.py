@@ -24,7 +24,9 @@ def pdf_environment() -> Environment:
     """The Jinja environment of every printed document (programme, list of participants, visa
     letters): templates/, translated, with the dates, times and labels filters."""
     env = templating.environment()
-    env.filters.update(kind_label=kind_label, role_label=role_label)
+    env.filters.update(
+        kind_label=kind_label, role_label=role_label, language_list=i18n.language_names
+    )
     return env
 
 

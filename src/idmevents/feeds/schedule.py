@@ -13,7 +13,8 @@ agree. The JSON shape (`/meetings/{slug}/agenda.json`) is the structs below:
          starts_at, ends_at,                          # UTC, "2027-04-20T14:00:00Z"
          local_start, local_end,                      # meeting time, "2027-04-20T10:00:00-04:00"
          room, sequence, updated_at, url, ical_url,
-         panelists: [{slug, name, honorific, position, organization, role, url}]}
+         panelists: [{slug, name, honorific, position, organization, role, url}],
+         interpretation: ["ar", "en", "fr"]}       # languages interpreted into (ISO 639)
       ]
     }
 
@@ -41,6 +42,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from idmevents import __version__, urls
+from idmevents.calendar_events import interpretation_line
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem, localize_agenda
@@ -78,6 +80,7 @@ class SessionJSON(msgspec.Struct):
     url: str
     ical_url: str
     panelists: list[PanelistJSON]
+    interpretation: list[str]
 
 
 class MeetingJSON(msgspec.Struct):
@@ -157,6 +160,7 @@ def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
                     )
                     for person in item.panelists
                 ],
+                interpretation=list(item.interpretation),
             )
             for item in agenda.items
         ],
@@ -287,11 +291,7 @@ class _FrabEvents:
             "type": item.kind,
             "language": language,
             "abstract": item.description,
-            "description": "\n".join(
-                f"{role_label(person.role)}: {person.display_name}"
-                + (f", {person.position}" if person.position else "")
-                for person in item.panelists
-            ),
+            "description": _frab_description(item),
         }
 
 
@@ -304,6 +304,19 @@ def _frab_event(parent: ET.Element, item: AgendaItem, fields: dict[str, str]) ->
         _text(persons, "person", person.display_name, id=str(person.panelist_id))
     links_element = ET.SubElement(event, "links")
     _text(links_element, "link", gettext("Session on the agenda"), href=fields["url"])
+
+
+def _frab_description(item: AgendaItem) -> str:
+    """frab's free-text description: the panelists, then the interpretation (frab's <language>
+    is the language spoken, so the languages interpreted into are said in words here)."""
+    lines = [
+        f"{role_label(person.role)}: {person.display_name}"
+        + (f", {person.position}" if person.position else "")
+        for person in item.panelists
+    ]
+    if item.interpretation and not item.cancelled:
+        lines.append(interpretation_line(item.interpretation))
+    return "\n".join(lines)
 
 
 # Characters XML 1.0 cannot carry at all; a stray one must not make the whole document invalid.

@@ -32,3 +32,13 @@ role_label = Vocabulary(
     },
     fallback=_readable,
 )
+# How a meeting is attended (Meeting.mode), and where one participant takes part
+# (Registration.attendance).
+mode_label = Vocabulary(
+    {
+        "in_person": N_("In person"),
+        "online": N_("Online"),
+        "hybrid": N_("Hybrid: in person and online"),
+    }
+)
+attendance_label = Vocabulary({"in_person": N_("In the room"), "online": N_("Online")})

@@ -14,6 +14,7 @@ from idmevents.errors import NotFound
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, Room, SessionPanelist
 from idmevents.records import copy_fields
 from idmevents.settings import get_settings
+from idmevents.validation import language_codes
 
 SESSION_KINDS = ("opening", "keynote", "panel", "plenary", "break", "side-event", "closing")
 PANELIST_ROLES = ("chair", "moderator", "keynote", "speaker", "discussant")
@@ -61,6 +62,7 @@ class AgendaItem:
     illustrative: bool
     panelists: list[PanelistRole] = field(default_factory=list)
     webcast_url: str = ""  # the session's own; the meeting's applies when empty
+    interpretation: tuple[str, ...] = ()  # language codes (idmevents.i18n.UN_LANGUAGES...)
     # Title, description and the room's name ("room_name") in other languages, by language, and
     # the language of the meeting's own text: idmevents.content resolves them.
     translations: dict = field(default_factory=dict)
@@ -243,6 +245,7 @@ def _agenda_item(row: dict, panelists: list[PanelistRole], original: str = "en")
         room_name=row.get("room_name") or "",
         panelists=panelists,
         webcast_url=row.get("webcast_url") or "",
+        interpretation=language_codes(row.get("interpretation")),
         translations=translations,
         original_language=original,
     )

@@ -36,6 +36,9 @@ class Meeting(Table, tablename="meeting"):
     webcast_url = Varchar(length=500, default="")  # public: pages and public feeds show it
     # Private: for registered online participants only (their page, emails, personal feed).
     remote_url = Varchar(length=500, default="")
+    # The languages sessions are interpreted into unless a session says otherwise: language codes
+    # joined by commas ("ar,zh,en,fr,ru,es"), see idmevents.validation.interpretation_codes.
+    interpretation = Varchar(length=200, default="")
     # Seats held for delegations (registrations.tables.SeatHold) that are not filled by then go
     # back to everyone; None: they stay held.
     held_seats_release_at = Timestamptz(null=True, default=None)
@@ -93,6 +96,9 @@ class MeetingSession(Table, tablename="meeting_session"):
     updated_at = Timestamptz(default=TimestamptzNow())
     illustrative = Boolean(default=False)
     webcast_url = Varchar(length=500, default="")  # public; the meeting's when empty
+    # The languages the session is interpreted into, as Meeting.interpretation (a new session
+    # starts with the meeting's).
+    interpretation = Varchar(length=200, default="")
     translations = JSON(default="{}")  # {"fr": {"title": …, "description": …}}
 
 

@@ -107,7 +107,10 @@ def _invitation(
     now: datetime,
     chosen: Collection[int],
 ) -> bytes:
-    """The person's agenda (see registrations.invitation), or the meeting's days while it has none."""
+    """The person's agenda (see registrations.invitation), or the meeting's days while it has none,
+    in the current language. The webcast is in every copy; the remote-participation link only in
+    a confirmed online participant's (views.remote_link), as in their feed."""
+    remote_url = remote_link(meeting, registration)
     if span.sessions:
         return agenda_invitation(
             method=method,
@@ -125,14 +128,19 @@ def _invitation(
             organizer=organizer(),
             attendee=attendee(registration),
             now=now,
+            remote_url=remote_url,
         )
-    # The private link stays out of the calendar: an entry is seen by whoever shares or is
-    # delegated the calendar, and the link lets its holder change or cancel the registration.
-    token = i18n.set_language(registration["language"])
-    try:
-        description = i18n.gettext("Agenda: %(url)s") % {"url": meeting_url(meeting)}
-    finally:
-        i18n.reset_language(token)
+    # The private registration link stays out of the calendar: an entry is seen by whoever shares
+    # or is delegated the calendar, and the link lets its holder change or cancel the registration.
+    webcast = meeting.get("webcast_url") or ""
+    description = "\n\n".join(
+        part
+        for part in (
+            i18n.gettext("Agenda: %(url)s") % {"url": meeting_url(meeting)},
+            calendar_events.webcast_line(webcast),
+        )
+        if part
+    )
     return invitation(
         uid=invitation_uid(registration),
         method=method,
@@ -144,6 +152,7 @@ def _invitation(
         now=now,
         organizer=organizer(),
         attendee=attendee(registration),
+        conferences=calendar_events.online_links(webcast, remote_url, cancelled=method == "CANCEL"),
     )
 
 
@@ -193,25 +202,28 @@ def compose(
         "labels": labels,
         "full_name": f"{registration['given_name']} {registration['family_name']}",
         "remote_url": remote_link(meeting, registration),
+        "webcast_url": meeting.get("webcast_url") or "",
         **extra,
     }
     rendered = render_email(f"registration/{kind}", context, language)
     attachments: tuple[Attachment, ...] = ()
     if invitation is not None and span is not None:
+        with i18n.speaking(language):  # the calendar's labels and lines in the person's language
+            data = _invitation(
+                registration,
+                meeting,
+                span,
+                invitation,
+                now,
+                chosen
+                if chosen is not None
+                else {s.id for s in sessions if s.chosen and s.status == "confirmed"},
+            )
         attachments = (
             Attachment(
                 filename="invitation.ics" if invitation == "REQUEST" else "cancellation.ics",
                 content_type="text/calendar",
-                data=_invitation(
-                    registration,
-                    meeting,
-                    span,
-                    invitation,
-                    now,
-                    chosen
-                    if chosen is not None
-                    else {s.id for s in sessions if s.chosen and s.status == "confirmed"},
-                ),
+                data=data,
                 method=invitation,
             ),
         )

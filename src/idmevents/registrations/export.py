@@ -20,9 +20,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from idmevents.i18n import current_language, gettext
+from idmevents.meetings.labels import attendance_label
 from idmevents.registrations.countries import country_name
 from idmevents.registrations.desk import status_name
 from idmevents.registrations.labels import category_label, language_label
+from idmevents.registrations.views import is_hybrid
 
 BOM = "\ufeff"
 DELIMITERS = {"comma": ",", "semicolon": ";"}
@@ -81,7 +83,8 @@ def registrations_table(
     meeting: dict, rows: list[dict], places: dict[int, list[dict]]
 ) -> tuple[list[str], list[list[Cell]]]:
     """The desk's list as a table: a header and one row per registration, in the list's order,
-    labels in the reader's language, times in the meeting's time zone (named in the header)."""
+    labels in the reader's language, times in the meeting's time zone (named in the header); a
+    hybrid meeting's also say where each person takes part (after the waiting list position)."""
     zone_name = meeting["timezone"]
     zone = ZoneInfo(zone_name)
     language = current_language()
@@ -142,4 +145,11 @@ def registrations_table(
                 row.get("delegation", ""),
             ]
         )
+    if is_hybrid(meeting):
+        header.insert(_ATTENDANCE_COLUMN, gettext("Taking part"))
+        for line, row in zip(table, rows, strict=True):
+            line.insert(_ATTENDANCE_COLUMN, attendance_label(row["attendance"]))
     return header, table
+
+
+_ATTENDANCE_COLUMN = 3  # after the status and the waiting list position

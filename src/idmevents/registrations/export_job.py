@@ -45,6 +45,7 @@ async def queue_export_job(
                 "sort": filters.sort,
                 "delegation": filters.delegation,
                 "hold": filters.hold,
+                "attendance": filters.attendance,
             },
             "sep": separator,
             "language": i18n.current_language(),

@@ -15,7 +15,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from idmevents import urls
-from idmevents.calendar_events import CalendarEvent, Party, calendar, location, sequence_at
+from idmevents.calendar_events import (
+    CalendarEvent,
+    Party,
+    calendar,
+    interpretation_line,
+    location,
+    online_links,
+    sequence_at,
+    webcast_line,
+)
+from idmevents.validation import language_codes
 
 __all__ = [
     "MeetingSpan",
@@ -64,19 +74,19 @@ def session_event(
     attendee: Party,
     now: datetime,
     cancelled: bool = False,
+    remote_url: str = "",
 ) -> CalendarEvent:
     """One session of a person's agenda in a scheduling message made `now` (see calendar_events
-    for SEQUENCE and DTSTAMP). `cancelled`: the event is taken away (METHOD:CANCEL)."""
-    url = urls.session_anchor(meeting["slug"], session["id"])
-    description = "\n\n".join(
-        part for part in ((session.get("description") or "").strip(), url) if part
-    )
+    for SEQUENCE and DTSTAMP). `cancelled`: the event is taken away (METHOD:CANCEL).
+    `remote_url`: the private remote-participation link, for an online participant only."""
     return session_as_event(
         meeting,
         session,
         sequence=sequence_at(now),
-        description=description,
+        description=session.get("description") or "",
+        link=urls.session_anchor(meeting["slug"], session["id"]),
         cancelled=cancelled,
+        remote_url=remote_url,
         stamped_at=now,
         organizer=organizer,
         attendee=attendee,
@@ -89,12 +99,28 @@ def session_as_event(
     *,
     sequence: int,
     description: str,
+    link: str = "",
     cancelled: bool = False,
+    remote_url: str = "",
     **message: Any,
 ) -> CalendarEvent:
     """A session as every calendar sent to participants writes it, as the feeds do: its UID,
-    times, title, place, link, whether it keeps anyone busy, and cancelled with its meeting. The
-    message decides the SEQUENCE, the description and the rest (`message`: DTSTAMP, parties)."""
+    times, title, place, link, whether it keeps anyone busy, cancelled with its meeting, the
+    languages it is interpreted into and the public webcast (the session's, else the meeting's)
+    as a line and a CONFERENCE; `remote_url`, an online participant's private link, as a second
+    CONFERENCE. The message decides the SEQUENCE, the description (then `link` after the lines
+    above) and the rest (`message`: DTSTAMP, parties)."""
+    cancelled = (
+        cancelled or session.get("status") == "cancelled" or meeting.get("status") == "cancelled"
+    )
+    webcast = session.get("webcast_url") or meeting.get("webcast_url") or ""
+    interpretation = language_codes(session.get("interpretation"))
+    lines = (
+        description.strip(),
+        interpretation_line(interpretation),
+        webcast_line(webcast, cancelled=cancelled),
+        link,
+    )
     return CalendarEvent(
         uid=session["uid"],
         start=session["starts_at"],
@@ -103,16 +129,16 @@ def session_as_event(
         summary=session["title"],
         changed_at=session["updated_at"],
         sequence=sequence,
-        cancelled=cancelled
-        or session.get("status") == "cancelled"
-        or meeting.get("status") == "cancelled",
-        description=description,
+        cancelled=cancelled,
+        description="\n\n".join(line for line in lines if line),
         location=location(
             session.get("room_name"), meeting.get("venue_name"), meeting.get("venue_address")
         ),
         url=urls.session_anchor(meeting["slug"], session["id"]),
         created_at=session.get("created_at"),
         busy=session["kind"] != "break",  # as in the feeds: a break keeps nobody busy
+        conferences=online_links(webcast, remote_url, cancelled=cancelled),
+        interpretation=interpretation,
         **message,
     )
 
@@ -125,8 +151,10 @@ def agenda_invitation(
     organizer: Party,
     attendee: Party,
     now: datetime,
+    remote_url: str = "",
 ) -> bytes:
-    """An iCalendar object with METHOD `method` ("REQUEST" or "CANCEL") and one event per session."""
+    """An iCalendar object with METHOD `method` ("REQUEST" or "CANCEL") and one event per session
+    (`remote_url`: see `session_event`)."""
     events = [
         session_event(
             meeting,
@@ -135,6 +163,7 @@ def agenda_invitation(
             attendee=attendee,
             now=now,
             cancelled=method == "CANCEL",
+            remote_url=remote_url,
         )
         for session in sorted(sessions, key=lambda s: (s["starts_at"], s["id"]))
     ]
@@ -153,9 +182,11 @@ def invitation(
     now: datetime,
     organizer: Party | None = None,
     attendee: Party | None = None,
+    conferences: tuple[tuple[str, str], ...] = (),
 ) -> bytes:
     """The meeting as one event (METHOD `method`), for a meeting with no agenda yet: whole days
-    (DTEND is exclusive), or the span of its sessions when given."""
+    (DTEND is exclusive), or the span of its sessions when given. `conferences`: see
+    calendar_events.online_links."""
     timed = span.starts_at is not None and span.ends_at is not None
     event = CalendarEvent(
         uid=uid,
@@ -171,5 +202,6 @@ def invitation(
         url=url,
         organizer=organizer,
         attendee=attendee,
+        conferences=conferences,
     )
     return calendar(method, [event])

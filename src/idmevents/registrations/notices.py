@@ -28,8 +28,9 @@ from idmevents.mail.render import render_email
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations.emails import attendee, organizer, to_registrant
-from idmevents.registrations.invitation import is_side_event, session_as_event, session_event
+from idmevents.registrations.invitation import agenda_invitation, is_side_event, session_as_event
 from idmevents.registrations.tables import Registration, SessionAttendance
+from idmevents.registrations.views import remote_link
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,8 @@ def _notice_email(
         _session_in(sessions[i], language, original)
         for i in dict.fromkeys(c["meeting_session"] for c in changes)
     ]
-    attachments = changes_calendars(localized, changed_sessions, registration, now=now)
+    with i18n.speaking(language):  # the calendars' labels and lines in the person's language
+        attachments = changes_calendars(localized, changed_sessions, registration, now=now)
     return to_registrant("agenda-changed", registration, meeting, rendered, attachments)
 
 
@@ -286,6 +288,7 @@ def changes_calendars(
     iTIP wants one METHOD per calendar object.
     """
     who, by = attendee(registration), organizer()
+    remote_url = remote_link(meeting, registration)  # an online participant's own, as invited
 
     def cancelled(row: dict) -> bool:
         return row["status"] == "cancelled" or meeting["status"] == "cancelled"
@@ -297,24 +300,22 @@ def changes_calendars(
     ):
         if not rows:
             continue
-        events = [
-            session_event(
-                meeting, row, organizer=by, attendee=who, now=now, cancelled=method == "CANCEL"
-            )
-            for row in rows
-        ]
+        data = agenda_invitation(
+            method=method,
+            meeting=meeting,
+            sessions=rows,
+            organizer=by,
+            attendee=who,
+            now=now,
+            remote_url=remote_url,
+        )
         attachments.append(
-            Attachment(
-                filename=filename,
-                content_type="text/calendar",
-                data=fill(calendar_head(method), events).to_ical(),
-                method=method,
-            )
+            Attachment(filename=filename, content_type="text/calendar", data=data, method=method)
         )
     return tuple(attachments)
 
 
-def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
+def changes_calendar(meeting: dict, sessions: list[dict], *, remote_url: str = "") -> bytes:
     """The changed sessions as they are now, with their UIDs and SEQUENCEs: calendars update them.
 
     Each event is written as the meeting's feed writes it (idmevents.calendar_events): same UID,
@@ -322,11 +323,16 @@ def changes_calendar(meeting: dict, sessions: list[dict]) -> bytes:
     that also subscribes to the feed sees one version of each session. METHOD:PUBLISH, because
     participants are not invitees whose replies we collect; a cancelled session (or any session of
     a cancelled meeting) goes out with STATUS:CANCELLED so calendars strike it rather than keep the
-    old time.
+    old time. The webcast and, for an online participant, `remote_url` are CONFERENCEs, as in the
+    person's feed (calendar_events.online_links), labelled in the current language.
     """
     events = [
         session_as_event(
-            meeting, row, sequence=row["sequence"], description=row["description"] or ""
+            meeting,
+            row,
+            sequence=row["sequence"],
+            description=row["description"] or "",
+            remote_url=remote_url,
         )
         for row in sessions
     ]

@@ -355,15 +355,18 @@ async def compose_reminder(
         else urls.badge(registration["token"]),
         "feed_url": urls.personal_feed(registration["feed_token"]),
         "remote_url": "" if test else remote_link(meeting, registration),
+        "webcast_url": meeting.get("webcast_url") or "",
     }
     rendered = render_email("registration/reminder", context, language)
     attachments: tuple[Attachment, ...] = ()
     if rows:
+        with i18n.speaking(language):  # the calendar's labels and lines in the person's language
+            calendar = changes_calendar(meeting, rows, remote_url=context["remote_url"])
         attachments = (
             Attachment(
                 filename="my-agenda.ics",
                 content_type="text/calendar",
-                data=changes_calendar(meeting, rows),
+                data=calendar,
                 method="PUBLISH",
             ),
         )

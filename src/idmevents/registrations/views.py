@@ -22,6 +22,7 @@ from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations.invitation import MeetingSpan
 from idmevents.registrations.labels import ACTIVE_STATUSES
 from idmevents.registrations.tables import Registration, SessionAttendance
+from idmevents.validation import language_codes
 
 TOKEN_BYTES = 32
 ATTENDANCES = ("in_person", "online")
@@ -79,6 +80,7 @@ class SessionChoice:
     position: int | None = None  # on the session's waiting list, once the registration is confirmed
     # The title in other languages (idmevents.content): {"fr": {"title": …}}.
     translations: dict = field(default_factory=dict, compare=False, hash=False)
+    interpretation: tuple[str, ...] = field(default=(), compare=False)  # language codes
 
 
 @dataclass
@@ -234,6 +236,7 @@ async def _session_choices(
                 status=attendance["status"] if attendance else None,
                 position=position,
                 translations=content.load(row.get("translations")),
+                interpretation=language_codes(row.get("interpretation")),
             )
         )
     return choices

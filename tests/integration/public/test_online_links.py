@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from email.policy import default
 
@@ -20,6 +21,7 @@ from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
 from tests.factories.registrations import form
 from tests.integration.public.test_public_cache import cached_client, public_cache  # noqa: F401
+from tests.support.icaljs import read_with_icaljs
 
 SECRET = "https://meet.example.org/j/idm-geneva-7f3a9c"
 WEBCAST = "https://webtv.un.org/idm-geneva"
@@ -104,13 +106,46 @@ async def test_remote_link_is_in_no_public_page_feed_cache_or_export(demo, cache
         "\r\n ", ""
     )
     rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.registration)
+    assert {row["registration"] for row in rows} >= {online["id"], in_room["id"]}
+    invited: Counter[int] = Counter()
     for row in rows:
-        raw = await recipes.rendered_raw(row["id"])
-        text = email.message_from_string(raw, policy=default).get_body(("plain",)).get_content()
-        assert (SECRET in text) == (row["registration"] == online["id"]), row
+        message = email.message_from_string(await recipes.rendered_raw(row["id"]), policy=default)
+        parts = message_parts(message)
+        mine = row["registration"] == online["id"]
+        # The text, the HTML and every calendar attached: all of them, or none of them.
+        assert all((SECRET in part) == mine for part in parts.values()), (row, list(parts))
+        assert all(WEBCAST in part.replace("\r\n ", "") for part in parts.values()), list(parts)
+        calendars = [part for name, part in parts.items() if name.endswith(".ics")]
+        invited[row["registration"]] += len(calendars)
+        for part in calendars:
+            found = {
+                (str(conference), conference.params["FEATURE"])
+                for event in Calendar.from_ical(part).walk("VEVENT")
+                for conference in _as_list(event.get("CONFERENCE"))
+            }
+            assert (WEBCAST, "VIDEO") in found and ((SECRET, "VIDEO") in found) == mine
+    assert invited[online["id"]] >= 1 and invited[in_room["id"]] >= 1, invited
 
 
-async def test_webcast_is_a_conference_in_icalendar_and_vobject(demo, client):
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
+def message_parts(message) -> dict[str, str]:
+    """The text of each leaf part of an email: "text/plain", "text/html", or an attachment's
+    file name."""
+    parts = {}
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = part.get_filename() or part.get_content_type()
+        content = part.get_content()
+        parts[name] = content.decode() if isinstance(content, bytes) else content
+    assert "text/plain" in parts and "text/html" in parts, list(parts)
+    return parts
+
+
+async def test_webcast_is_a_conference_in_icalendar_vobject_and_icaljs(demo, client):
     await hybrid_geneva()
     body = (await client.get("/meetings/idm-geneva/agenda.ics")).content
     events = Calendar.from_ical(body).walk("VEVENT")
@@ -126,6 +161,13 @@ async def test_webcast_is_a_conference_in_icalendar_and_vobject(demo, client):
         if hasattr(event, "conference")
     }
     assert (SESSION_WEBCAST, "VIDEO") in found and (WEBCAST, "VIDEO") in found
+    by_icaljs = {
+        (e["conference"], e["conference_feature"])
+        for e in read_with_icaljs(body)["events"]
+        if e["conference"]
+    }
+    assert by_icaljs == {(url, "VIDEO") for url, _ in found}
+    assert (SESSION_WEBCAST, "VIDEO") in by_icaljs and (WEBCAST, "VIDEO") in by_icaljs
 
 
 async def test_registering_online_in_an_in_person_meeting_is_refused(demo, client):

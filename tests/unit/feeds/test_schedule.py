@@ -79,6 +79,7 @@ def test_json_has_the_documented_shape():
                 "url": f"{BASE_URL}/panelists/louise-arbour",
             },
         ],
+        "interpretation": [],
     }
     assert document["sessions"][1]["status"] == "cancelled"
 

@@ -29,6 +29,7 @@ from idmevents.meetings.builder._duplicate import duplicate_meeting
 from idmevents.meetings.builder._meetings import (
     MEETING_FIELDS,
     MEETING_FIELDS_IN_EVENTS,
+    MEETING_MODES,
     SLUG_MAX,
     SLUG_PATTERN,
     STATUS_TRANSITIONS,
@@ -69,6 +70,7 @@ __all__ = [
     "MAX_ID",
     "MEETING_FIELDS",
     "MEETING_FIELDS_IN_EVENTS",
+    "MEETING_MODES",
     "SESSION_FIELDS",
     "SLUG_MAX",
     "SLUG_PATTERN",

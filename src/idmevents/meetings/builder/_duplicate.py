@@ -107,6 +107,7 @@ def _copy_values(
         "starts_on": starts_on,
         "ends_on": _shifted(starts_on, length),
         "capacity": source["capacity"],
+        "interpretation": source.get("interpretation") or "",  # the languages go with the agenda
         "status": "draft",
         "original_language": source.get("original_language") or "en",
         # A copy with a new title keeps the other languages' titles only if none was given.
@@ -197,6 +198,7 @@ async def _copy_sessions(
                 created_at=now,
                 updated_at=now,
                 illustrative=row["illustrative"],
+                interpretation=row["interpretation"],
                 translations=row["translations"],
             )
         ).returning(MeetingSession.id)

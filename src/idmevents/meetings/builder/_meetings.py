@@ -36,6 +36,7 @@ from idmevents.validation import (
     check_aware,
     check_capacity,
     check_day,
+    check_language_codes,
     check_retention,
     check_text,
 )
@@ -72,6 +73,7 @@ MEETING_FIELDS = (
     "capacity_online",
     "webcast_url",
     "remote_url",
+    "interpretation",
     "original_language",
     "translations",
     "invitation_categories",
@@ -228,6 +230,7 @@ def _check_attendance(errors: dict, values: dict) -> None:
     check_capacity(errors, values, "capacity_online")
     check_url(errors, values, "webcast_url")
     check_url(errors, values, "remote_url")
+    check_language_codes(errors, values)  # the default of the meeting's new sessions
 
 
 # What a field that must come after another says when it does not, by field.

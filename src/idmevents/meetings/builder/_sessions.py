@@ -33,7 +33,13 @@ from idmevents.meetings.builder._meetings import (
 )
 from idmevents.meetings.services import PANELIST_ROLES, SESSION_KINDS
 from idmevents.meetings.tables import MeetingSession, Panelist, Room, SessionPanelist
-from idmevents.validation import check_aware, check_capacity, check_text, is_row_id
+from idmevents.validation import (
+    check_aware,
+    check_capacity,
+    check_language_codes,
+    check_text,
+    is_row_id,
+)
 
 UID_DOMAIN = "idmevents"
 SESSION_FIELDS = (
@@ -45,6 +51,7 @@ SESSION_FIELDS = (
     "room_id",
     "capacity",
     "webcast_url",
+    "interpretation",
     "translations",
 )
 
@@ -121,6 +128,7 @@ async def _validate_session(
     check_order(errors, values, "starts_at", "ends_at", datetime)
     check_capacity(errors, values)
     check_url(errors, values, "webcast_url")
+    check_language_codes(errors, values)
     room_id = values.get("room_id")
     if room_id is not None and (
         not is_row_id(room_id)
@@ -187,6 +195,8 @@ async def create_session(
             room=values.get("room_id"),
             capacity=values.get("capacity"),
             webcast_url=values.get("webcast_url") or "",
+            # Unless given, the languages the meeting's sessions are interpreted into.
+            interpretation=values.get("interpretation", meeting.get("interpretation") or ""),
             translations=json.dumps(values.get("translations") or {}, ensure_ascii=False),
             status="scheduled",
             sequence=0,
@@ -242,6 +252,7 @@ async def update_session(
             "room_id": row["room"],
             "capacity": row["capacity"],
             "webcast_url": row["webcast_url"],
+            "interpretation": row["interpretation"],
             "translations": content.load(row["translations"]),
         }
         cleaned = await _validate_session(

@@ -1,7 +1,8 @@
 """The organizers' registrations desk: finding registrations, counting seats, one person's history.
 
 A package: common.py (limits, actions, folding, the meetings), listing.py (filters, the list,
-pages), counts.py (seats by category and session), detail.py (one registration), bulk.py
+pages), counts.py (seats by category and session), pools.py (a hybrid meeting's places in the
+room and online, moving someone between them), detail.py (one registration), bulk.py
 (approving several); everything is re-exported here, so `desk.find_page` and the like still work.
 
 Search and sorting run in Python over one meeting's registrations, after the database has applied
@@ -67,6 +68,12 @@ from idmevents.registrations.desk.listing import (
     paginate,
     waitlist_positions,
 )
+from idmevents.registrations.desk.pools import (
+    PoolCount,
+    pool_capacity,
+    pool_counts,
+    switch_attendance,
+)
 
 __all__ = [
     "ACTIONS",
@@ -85,6 +92,7 @@ __all__ = [
     "DeskFilters",
     "Detail",
     "Page",
+    "PoolCount",
     "SessionCount",
     "approve_many",
     "check_filters",
@@ -105,8 +113,11 @@ __all__ = [
     "name_delegations",
     "owners_of_registration",
     "paginate",
+    "pool_capacity",
+    "pool_counts",
     "registration_detail",
     "session_places",
     "status_name",
+    "switch_attendance",
     "waitlist_positions",
 ]

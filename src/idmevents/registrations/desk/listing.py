@@ -13,7 +13,7 @@ from piccolo.query.functions.aggregate import Count
 
 from idmevents.errors import InvalidInput
 from idmevents.i18n import current_language, gettext
-from idmevents.meetings.tables import MeetingSession
+from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations import search, services
 from idmevents.registrations.countries import COUNTRY_CODES
 from idmevents.registrations.desk.common import (
@@ -27,6 +27,7 @@ from idmevents.registrations.desk.common import (
 )
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.registrations.tables import CheckIn, Registration
+from idmevents.registrations.views import ATTENDANCES, seat_pool
 
 # ---------------------------------------------------------------------------------------------
 # Filters and the list
@@ -44,6 +45,7 @@ class DeskFilters:
     # into, which is what the registrations know of it (the web layer finds one from the other).
     delegation: int | None = None
     hold: int | None = None
+    attendance: str = ""  # in_person | online: one pool of a hybrid meeting
 
     @property
     def active(self) -> bool:
@@ -54,6 +56,7 @@ class DeskFilters:
             or self.session
             or self.q
             or self.delegation
+            or self.attendance
         )
 
     def query(self, **changes) -> dict[str, str]:
@@ -65,6 +68,7 @@ class DeskFilters:
             "session": "" if self.session is None else str(self.session),
             "delegation": "" if self.delegation is None else str(self.delegation),
             "q": self.q,
+            "attendance": self.attendance,
             "sort": "" if self.sort == DEFAULT_SORT else self.sort,
         } | {k: "" if v is None else str(v) for k, v in changes.items()}
         return {k: v for k, v in values.items() if v}
@@ -81,6 +85,7 @@ async def check_filters(
     sort: str | None = None,
     delegation: int | None = None,
     hold: int | None = None,
+    attendance: str | None = None,
 ) -> DeskFilters:
     """The filters, or InvalidInput naming each one that is not a possible value. `delegation`
     comes with its `hold` (None: the meeting has no such delegation)."""
@@ -111,14 +116,27 @@ async def check_filters(
     q = services.single_line(q or "")
     if len(q) > MAX_QUERY:
         problems["q"] = gettext("Use at most %(limit)s characters.") % {"limit": MAX_QUERY}
+    attendance = (attendance or "").strip().lower()
+    if attendance and attendance not in ATTENDANCES:
+        problems["attendance"] = gettext("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(ATTENDANCES)
+        }
     sort = (sort or DEFAULT_SORT).strip()
     if sort not in SORTS:
         problems["sort"] = gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}
     if problems:
         raise InvalidInput(gettext("Some filters are not possible values."), fields=problems)
-    # In the order of DeskFilters' fields.
-    held = hold if delegation is not None else None
-    return DeskFilters(status, category, country, session, q, sort, delegation, held)
+    return DeskFilters(
+        status=status,
+        category=category,
+        country=country,
+        session=session,
+        q=q,
+        sort=sort,
+        delegation=delegation,
+        hold=hold if delegation is not None else None,
+        attendance=attendance or "",
+    )
 
 
 # What the list, the CSV file and the API show: not the secret tokens, which the desk never needs.
@@ -174,14 +192,22 @@ async def check_ins(meeting_id: int) -> dict[int, datetime]:
 
 
 async def waitlist_positions(meeting_id: int) -> dict[int, int]:
-    """Registration id → place on the meeting's waiting list (1 is next)."""
+    """Registration id → place on its waiting list (1 is next): the meeting's, or in a hybrid
+    meeting that of its attendance (each has its own line)."""
+    meeting = await Meeting.select(Meeting.mode).where(Meeting.id == meeting_id).first()
     waiting = (
-        await Registration.select(Registration.id)
+        await Registration.select(Registration.id, Registration.attendance)
         .where((Registration.meeting == meeting_id) & (Registration.status == "waitlisted"))
         .order_by(Registration.waitlist_seq)
         .order_by(Registration.id)
     )
-    return {row["id"]: place for place, row in enumerate(waiting, start=1)}
+    lines: dict[str | None, int] = {}
+    positions = {}
+    for row in waiting:
+        line = seat_pool(meeting or {}, row["attendance"])
+        lines[line] = lines.get(line, 0) + 1
+        positions[row["id"]] = lines[line]
+    return positions
 
 
 @dataclass(frozen=True)
@@ -221,6 +247,8 @@ def _filtered(columns, meeting: dict, filters: DeskFilters):
         query = query.where(Registration.country == filters.country)
     if filters.hold is not None:
         query = query.where(Registration.seat_hold == filters.hold)
+    if filters.attendance:
+        query = query.where(Registration.attendance == filters.attendance)
     if filters.session is not None:
         query = query.where(
             WhereRaw(

@@ -26,7 +26,7 @@ from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.records import copy_fields
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.registrations.views import invitation_categories
-from idmevents.validation import MAX_ID
+from idmevents.validation import MAX_ID, language_codes
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.guards import OrganizerApi
 
@@ -72,6 +72,18 @@ NominationDeadline = Annotated[
     ),
 ]
 UNSET = msgspec.UNSET
+Interpretation = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=3)]],
+    msgspec.Meta(
+        max_length=20,
+        examples=[["ar", "zh", "en", "fr", "ru", "es"]],
+        description=(
+            "The languages a session is interpreted into, as ISO 639 codes (the six UN languages "
+            "ar, zh, en, fr, ru, es, or any other, e.g. pt, sw, ase for American Sign Language); "
+            "an unknown code is refused (422)."
+        ),
+    ),
+]
 Unset = msgspec.UnsetType
 
 
@@ -203,6 +215,13 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
         ]
         | Unset
     ) = UNSET
+    interpretation: (
+        Annotated[
+            Interpretation,
+            msgspec.Meta(description="The interpretation of the meeting's sessions added later"),
+        ]
+        | Unset
+    ) = UNSET
 
 
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -235,6 +254,8 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
         str,
         msgspec.Meta(max_length=500, description="Public: the session's own webcast, if any"),
     ] = ""
+    # Absent: the meeting's `interpretation`.
+    interpretation: Interpretation | Unset = UNSET
     translations: SessionTranslations = {}
 
 
@@ -249,6 +270,7 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["scheduled", "cancelled"] | Unset = UNSET
     panelists: Annotated[list[PanelistAssignmentIn], msgspec.Meta(max_length=100)] | Unset = UNSET
     webcast_url: Annotated[str, msgspec.Meta(max_length=500)] | Unset = UNSET
+    interpretation: Interpretation | Unset = UNSET
     translations: SessionTranslations | Unset = UNSET
 
 
@@ -306,6 +328,7 @@ class SessionOut(msgspec.Struct):
     updated_at: datetime
     panelists: list[SessionPanelistOut]
     webcast_url: str
+    interpretation: list[str]
     translations: SessionTranslations
 
 
@@ -338,6 +361,7 @@ class MeetingOut(msgspec.Struct):
     remote_url: str
     invitation_categories: list[str]
     nomination_deadline: datetime | None
+    interpretation: list[str]
     rooms: list[RoomOut]
     sessions: list[SessionOut]
 
@@ -469,6 +493,7 @@ def session_out(item: services.AgendaItem, meeting: dict) -> SessionOut:
             for p in item.panelists
         ],
         webcast_url=item.webcast_url,
+        interpretation=list(item.interpretation),
         translations=_texts_out(item.translations, SessionTexts),
     )
 
@@ -495,6 +520,7 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         remote_url=meeting["remote_url"],
         invitation_categories=invitation_categories(meeting),
         nomination_deadline=_local(meeting["nomination_deadline"], zone),
+        interpretation=list(language_codes(meeting["interpretation"])),
         rooms=[room_out(r) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )

@@ -28,6 +28,7 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=desk.MAX_ID)]
 Status = Literal["pending", "confirmed", "waitlisted", "rejected", "cancelled"]
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]  (one list: registrations.labels)
 Sort = Literal["name", "-name", "date", "-date"]
+Attendance = Literal["in_person", "online"]
 Language = Literal["en", "fr", "es"]
 
 
@@ -81,6 +82,15 @@ class SessionCountOut(msgspec.Struct):
     waiting: int
 
 
+class PoolCountOut(msgspec.Struct):
+    attendance: Attendance
+    capacity: int | None
+    confirmed: int
+    places_left: int | None
+    waiting: int
+    pending: int
+
+
 class CountsOut(msgspec.Struct):
     capacity: int | None
     seats_taken: int
@@ -89,6 +99,20 @@ class CountsOut(msgspec.Struct):
     by_status: dict[str, int]
     by_category: dict[str, dict[str, int]]
     sessions: list[SessionCountOut]
+    pools: Annotated[
+        list[PoolCountOut],
+        msgspec.Meta(
+            description="A hybrid meeting's places in the room and online, each with its own "
+            "waiting list; empty for a meeting in person or online only"
+        ),
+    ]
+
+
+class AttendanceIn(msgspec.Struct, forbid_unknown_fields=True):
+    attendance: Annotated[
+        Attendance,
+        msgspec.Meta(description="Where the person takes part from now on"),
+    ]
 
 
 class RegistrationList(msgspec.Struct):
@@ -175,6 +199,13 @@ READ_ERRORS = error_specs(
         403: "The token's user may not manage registrations (organizers and admins may)",
         404: "No such meeting or registration",
         422: "A filter or field that is not a possible value; `fields` names each",
+    }
+)
+ATTENDANCE_ERRORS = READ_ERRORS | error_specs(
+    {
+        409: "`reason`: full (no free place there now), not-hybrid (the meeting is in person "
+        "or online only), or not-active (cancelled or rejected)",
+        422: "`attendance` is not in_person or online",
     }
 )
 ACTION_ERRORS = READ_ERRORS | error_specs(
@@ -267,13 +298,14 @@ def registration_out(
     )
 
 
-def counts_out(counts: desk.DeskCounts) -> CountsOut:
+def counts_out(counts: desk.DeskCounts, pools: list[desk.PoolCount]) -> CountsOut:
     return copy_fields(
         CountsOut,
         counts,
         seats_taken=counts.taken,
         by_category={row.category: row.counts for row in counts.categories},
         sessions=[copy_fields(SessionCountOut, s, session_id=s.id) for s in counts.sessions],
+        pools=[copy_fields(PoolCountOut, p) for p in pools],
     )
 
 
@@ -340,6 +372,10 @@ class RegistrationDeskApi(OrganizerApi):
             ),
         ] = None,
         sort: FromQuery[Sort] = "-date",
+        attendance: Annotated[
+            Attendance | None,
+            QueryParameter(description="In a hybrid meeting: those in the room, or online"),
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=desk.MAX_API_LIMIT)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=desk.MAX_ID)] = 0,
     ) -> RegistrationList:
@@ -355,6 +391,7 @@ class RegistrationDeskApi(OrganizerApi):
             session=session,
             q=q,
             sort=sort,
+            attendance=attendance,
             **await delegation_filter(meeting, delegation),
         )
         rows = await desk.find_registrations(meeting, filters)
@@ -374,7 +411,7 @@ class RegistrationDeskApi(OrganizerApi):
             total=len(rows),
             limit=limit,
             offset=offset,
-            counts=counts_out(await desk.meeting_counts(meeting)),
+            counts=counts_out(await desk.meeting_counts(meeting), await desk.pool_counts(meeting)),
         )
 
     @get(
@@ -424,6 +461,21 @@ class RegistrationDeskApi(OrganizerApi):
         """Out of turn; 409 (`full`) when no seat is free, unless `over_capacity`. The person is
         emailed."""
         return await _seated(request, registration_id, services.promote, data)
+
+    @decision_route(
+        "attendance",
+        name="api_registration_attendance",
+        summary="Move a participant of a hybrid meeting to the room or online",
+        responses=ATTENDANCE_ERRORS,
+    )
+    async def attendance(
+        self, request: Request, registration_id: FromPath[int], data: JSONBody[AttendanceIn]
+    ) -> RegistrationOut:
+        """While the other side has room: a confirmed person keeps a confirmed place only if one
+        is free there (409 `full` otherwise, nothing changed), someone waiting takes a free place
+        there or keeps their place in line; the place left behind goes to the next person waiting
+        on the side it was freed on. Badges and check-in are for those in the room only."""
+        return await _decided(request, registration_id, desk.switch_attendance, data.attendance)
 
     @decision_route(
         "reinstate",

@@ -20,6 +20,7 @@ from idmevents.errors import AppError, Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, gettext, ngettext, timezone_choices
 from idmevents.i18n import mark as _
 from idmevents.meetings import builder, services
+from idmevents.meetings.labels import mode_label
 from idmevents.meetings.services import SESSION_KINDS
 from idmevents.registrations import meeting_cancellation, notices
 from idmevents.registrations.labels import CATEGORIES, category_label, language_label
@@ -190,6 +191,7 @@ class MeetingAdminController(OrganizerPages):
             "error": None,
             "timezone_choices": zone_choices,
             "language_choices": [(lang, content.language_name(lang)) for lang in LANGUAGES],
+            "mode_choices": [(mode, mode_label(mode)) for mode in builder.MEETING_MODES],
             "meeting_text": MEETING_TRANSLATED,
             "categories": [(code, category_label(code)) for code in CATEGORIES],
         }
@@ -238,8 +240,13 @@ class MeetingAdminController(OrganizerPages):
             "changes": await builder.recent_changes(meeting, limit=10),
             "kinds": SESSION_KINDS,
             "days": days,
+            # A new session is interpreted as the meeting's sessions are, unless changed here.
             "values": session_values
-            or {"day": days[0].isoformat() if days else "", "kind": "panel"},
+            or {
+                "day": days[0].isoformat() if days else "",
+                "kind": "panel",
+                "interpretation": forms.language_codes_text(meeting.get("interpretation")),
+            },
             "errors": errors or {},
             "error": error,
         }

@@ -24,6 +24,7 @@ from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
 from idmevents.web.guards import OrganizerPages, safe_next
 from idmevents.web.organizers.desk_filters import delegation_choices, desk_filters
+from idmevents.web.organizers.desk_pools import pools_context
 from idmevents.web.scope import only_visible, visible_meeting_ids
 
 SECTION = "admin_registrations"
@@ -108,7 +109,7 @@ async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict
         "csv_job": request.app.route_reverse("admin_registrations_csv_job", slug=meeting["slug"])
         + (f"?{urlencode(filters.query())}" if filters.query() else ""),
         "page_sizes": desk.PAGE_SIZES,
-    }
+    } | await pools_context(meeting)
     return Template("registrations/desk.html.jinja2", context=context)
 
 

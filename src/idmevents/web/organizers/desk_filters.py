@@ -1,5 +1,6 @@
 """The desk's filters as the organizers' pages read them from the URL (the list, its CSV file and
-the CSV job), and the delegations the list may be narrowed to."""
+the CSV job): status, category, country, session, delegation, words, sort and, at a hybrid
+meeting, attendance; and the delegations the list may be narrowed to."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ async def delegation_filter(meeting: dict, delegation: int | None) -> dict[str, 
 
 
 async def desk_filters(request: Request, meeting: dict) -> desk.DeskFilters:
+    """The list's filters from the query (`?status=&category=&country=&session=&delegation=&q=
+    &sort=&attendance=`), or InvalidInput naming each impossible one."""
     params = request.query_params
     session = _number(params, "session", gettext("This meeting has no session %(id)s."))
     delegation = _number(params, "delegation", gettext("This meeting has no delegation %(id)s."))
@@ -41,6 +44,7 @@ async def desk_filters(request: Request, meeting: dict) -> desk.DeskFilters:
         session=session,
         q=params.get("q"),
         sort=params.get("sort"),
+        attendance=params.get("attendance"),
         **await delegation_filter(meeting, delegation),
     )
 

@@ -7,6 +7,7 @@ by a daylight-saving change. The values as typed are kept so a form with errors 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -79,6 +80,16 @@ def parse_local_datetime(
         return None
 
 
+def parse_language_codes(raw: str) -> list[str]:
+    """Language codes as typed: "ar, zh en" (commas or spaces); the builder checks each."""
+    return [code for code in re.split(r"[\s,;]+", raw) if code]
+
+
+def language_codes_text(stored: str | None) -> str:
+    """Stored codes as the form shows them: "ar, zh, en"."""
+    return ", ".join(validation.language_codes(stored))
+
+
 def meeting_values(form: dict[str, str]) -> dict[str, Any]:
     """A meeting form's values; raises InvalidInput for fields that do not even parse."""
     errors: dict[str, str] = {}
@@ -95,6 +106,15 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
         if raw and values[name] is None:
             errors[name] = gettext("A date such as 2027-04-20.")
     values["capacity"] = parse_int(errors, form, "capacity")
+    # Taking part online: checked by the builder's rules, the ones the API's PATCH goes through.
+    if "mode" in form:
+        values["mode"] = _text(form, "mode")
+        values["capacity_online"] = parse_int(errors, form, "capacity_online")
+    for name in ("webcast_url", "remote_url"):
+        if name in form:
+            values[name] = _text(form, name)
+    if "interpretation" in form:
+        values["interpretation"] = parse_language_codes(form["interpretation"])
     if "retention_days" in form:
         retention = parse_int(errors, form, "retention_days", optional=False)
         if retention is not None:
@@ -146,6 +166,10 @@ def session_values(form: dict[str, str], timezone: str, original: str = "en") ->
     room = parse_int(errors, form, "room_id")
     values["room_id"] = room
     values["capacity"] = parse_int(errors, form, "capacity")
+    if "webcast_url" in form:
+        values["webcast_url"] = _text(form, "webcast_url")
+    if "interpretation" in form:
+        values["interpretation"] = parse_language_codes(form["interpretation"])
     translations = content.from_form(form, content.SESSION_TEXT, original)
     if translations is not None:
         values["translations"] = translations
@@ -167,6 +191,8 @@ def session_form_values(session: dict, timezone: str) -> dict[str, str]:
         "ends_at": ends.strftime("%H:%M"),
         "room_id": "" if session["room"] is None else str(session["room"]),
         "capacity": "" if session["capacity"] is None else str(session["capacity"]),
+        "webcast_url": session.get("webcast_url") or "",
+        "interpretation": language_codes_text(session.get("interpretation")),
     } | content.to_form(session, content.SESSION_TEXT)
 
 
@@ -177,6 +203,13 @@ def meeting_form_values(meeting: dict) -> dict[str, str]:
     values["ends_on"] = meeting["ends_on"].isoformat()
     values["capacity"] = "" if meeting["capacity"] is None else str(meeting["capacity"])
     values["retention_days"] = str(meeting["retention_days"])
+    values["mode"] = meeting.get("mode") or "in_person"
+    values["capacity_online"] = (
+        "" if meeting.get("capacity_online") is None else str(meeting["capacity_online"])
+    )
+    values["webcast_url"] = meeting.get("webcast_url") or ""
+    values["remote_url"] = meeting.get("remote_url") or ""
+    values["interpretation"] = language_codes_text(meeting.get("interpretation"))
     values["original_language"] = content.original_language(meeting)
     values |= content.to_form(meeting, content.MEETING_TEXT)
     for code in invitation_categories(meeting):

@@ -65,7 +65,6 @@ from idmevents.registrations.services._forms import (
     _as_form,
     check_details,
     check_registration,
-    multi_line,
     normalize_email,
     single_line,
 )
@@ -154,7 +153,6 @@ __all__ = [
     "language_label",
     "manage_url",
     "meeting_span",
-    "multi_line",
     "new_token",
     "normalize_email",
     "promote",

@@ -29,6 +29,7 @@ from idmevents.web.api.desk import RegistrationDeskApi
 from idmevents.web.api.jobs import JobApiController
 from idmevents.web.api.meetings import MeetingsApiController
 from idmevents.web.api.sessions import SessionsApiController
+from idmevents.web.api_docs import LocalSwaggerRenderPlugin
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
 from idmevents.web.health import health
@@ -47,6 +48,7 @@ from idmevents.web.organizers.accounts import (
 )
 from idmevents.web.organizers.agenda import MeetingAdminController
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
+from idmevents.web.organizers.bursts import BurstsController
 from idmevents.web.organizers.dashboard import DashboardController
 from idmevents.web.organizers.delegations import (
     DelegationAdminController,
@@ -175,6 +177,7 @@ def create_app(
             BadgePrintController,
             JobPageController,
             ImportController,
+            BurstsController,
             JobApiController,
             CheckInDeskController,
             CheckInApiController,
@@ -230,9 +233,9 @@ def create_app(
             title="idmevents",
             version="1",
             path="/schema",
-            # Only the document: Swagger, ReDoc and the others load their scripts from a CDN,
-            # which the Content-Security-Policy (web/security.py) rightly refuses.
-            render_plugins=[JsonRenderPlugin()],
+            # The document, and Swagger UI from our own files (web/api_docs.py): Litestar's
+            # viewers load their scripts from a CDN, which the Content-Security-Policy refuses.
+            render_plugins=[JsonRenderPlugin(), LocalSwaggerRenderPlugin()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(

@@ -47,7 +47,7 @@ async def give_checkin_ids(rows: list[dict]) -> None:
 class CategoryCount:
     category: str
     label: str
-    colour: str
+    colour_class: str
     expected: int  # confirmed registrations
     done: int  # printed, or arrived
 
@@ -64,7 +64,7 @@ def totals(expected: dict[str, int], done: dict[str, int]) -> Totals:
         CategoryCount(
             category=category,
             label=render.category_label(category),
-            colour=render.category_colour(category),
+            colour_class=render.category_class(category),
             expected=expected.get(category, 0),
             done=done.get(category, 0),
         )

@@ -16,6 +16,7 @@ from idmevents.i18n import gettext
 from idmevents.meetings.tables import MeetingSession
 from idmevents.registrations import search, services
 from idmevents.registrations.countries import COUNTRY_CODES
+from idmevents.registrations.desk import bursts
 from idmevents.registrations.desk.common import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
@@ -40,10 +41,14 @@ class DeskFilters:
     session: int | None = None
     q: str = ""
     sort: str = DEFAULT_SORT
+    burst: str = ""  # a suspicious group, `kind:key` (desk/bursts.py)
+    burst_ids: tuple[int, ...] = ()  # its members, found when the filters were checked
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.category or self.country or self.session or self.q)
+        return bool(
+            self.status or self.category or self.country or self.session or self.q or self.burst
+        )
 
     def query(self, **changes) -> dict[str, str]:
         """The filters as URL query parameters (those set), with `changes` applied."""
@@ -54,6 +59,7 @@ class DeskFilters:
             "session": "" if self.session is None else str(self.session),
             "q": self.q,
             "sort": "" if self.sort == DEFAULT_SORT else self.sort,
+            "burst": self.burst,
         } | {k: "" if v is None else str(v) for k, v in changes.items()}
         return {k: v for k, v in values.items() if v}
 
@@ -67,6 +73,7 @@ async def check_filters(
     session: int | None = None,
     q: str | None = None,
     sort: str | None = None,
+    burst: str | None = None,
 ) -> DeskFilters:
     """The filters, or InvalidInput naming each one that is not a possible value."""
     problems: dict[str, str] = {}
@@ -95,10 +102,22 @@ async def check_filters(
     sort = (sort or DEFAULT_SORT).strip()
     if sort not in SORTS:
         problems["sort"] = gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}
+    burst = (burst or "").strip()
+    group = bursts.parse_filter(burst) if burst else None
+    if burst and group is None:
+        problems["burst"] = gettext("Not a group of the suspicious bursts page.")
     if problems:
         raise InvalidInput(gettext("Some filters are not possible values."), fields=problems)
+    members = tuple(await bursts.burst_ids(meeting["id"], *group)) if group else ()
     return DeskFilters(
-        status=status, category=category, country=country, session=session, q=q, sort=sort
+        status=status,
+        category=category,
+        country=country,
+        session=session,
+        q=q,
+        sort=sort,
+        burst=burst,
+        burst_ids=members,
     )
 
 
@@ -107,7 +126,15 @@ LIST_COLUMNS = tuple(
     column
     for column in Registration.all_columns()
     if column._meta.name
-    not in {"token", "feed_token", "email_key", "consented_at", "badge_printed_at", "checkin_id"}
+    not in {
+        "token",
+        "feed_token",
+        "email_key",
+        "consented_at",
+        "badge_printed_at",
+        "checkin_id",
+        "client_network",
+    }
 )
 
 
@@ -199,6 +226,9 @@ def _filtered(columns, meeting: dict, filters: DeskFilters):
                 filters.session,
             )
         )
+    if filters.burst:
+        # 0 is no row's id: a group whose members are gone (erased, or a stale link) lists none.
+        query = query.where(Registration.id.is_in(list(filters.burst_ids) or [0]))
     if filters.q:
         condition = search.search_where(filters.q)
         if condition is not None:

@@ -62,14 +62,11 @@ async def _filters(request: Request, meeting: dict) -> desk.DeskFilters:
             gettext("Some filters are not possible values."),
             fields={"session": gettext("This meeting has no session %(id)s.") % {"id": session}},
         )
+    texts = ("status", "category", "country", "q", "sort", "burst")
     return await desk.check_filters(
         meeting,
-        status=params.get("status"),
-        category=params.get("category"),
-        country=params.get("country"),
         session=int(session) if session else None,
-        q=params.get("q"),
-        sort=params.get("sort"),
+        **{name: params.get(name) for name in texts},
     )
 
 

@@ -23,6 +23,7 @@ from idmevents.registrations.countries import (
     state_choices,
     territory_choices,
 )
+from idmevents.registrations.desk import bursts
 from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.public import registration_schemas as schemas
 
@@ -92,12 +93,14 @@ def received_message() -> str:
     )
 
 
-async def register_quietly(meeting: dict, form) -> None:
+async def register_quietly(meeting: dict, form, request: Request) -> None:
     """Register, answering an address already registered as a new one: its link is emailed
     again (by `services.register`) and the caller answers as for a newcomer. Other conflicts
-    (registration closed) and invalid input are raised: they do not depend on the address."""
+    (registration closed) and invalid input are raised: they do not depend on the address.
+    The client's coarse network is kept for the desk's suspicious bursts."""
+    network = bursts.coarse_network(request.client.host if request.client else None)
     try:
-        await services.register(meeting, form, now=_now())
+        await services.register(meeting, form, now=_now(), client_network=network)
     except Conflict as exc:
         if exc.extra.get("reason") != "duplicate":
             raise
@@ -164,7 +167,7 @@ class RegistrationPages(Controller):
             )
         }
         try:
-            await register_quietly(meeting, form)
+            await register_quietly(meeting, form, request)
         except InvalidInput as exc:
             return await self._form_page(
                 meeting, values=values, errors=exc.fields, status_code=exc.status_code
@@ -441,6 +444,6 @@ class RegistrationApi(Controller):
         list) and their private link, or, if they were registered already, that link again."""
         meeting = await meetings.get_public_meeting(slug)
         form = schemas.form_from_json(await request.body())
-        await register_quietly(meeting, form)
+        await register_quietly(meeting, form, request)
         body = schemas.RegistrationReceived(detail=received_message(), email=form.email)
         return Response(body, status_code=202, headers={"Cache-Control": "no-store"})

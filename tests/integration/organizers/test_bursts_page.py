@@ -1,0 +1,60 @@
+"""The suspicious bursts page through HTTP: its groups, and each group's link filtering the desk."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from tests.factories.badges import add_registration
+from tests.factories.meetings import NOW, make_meeting
+from tests.integration.organizers.test_registration_desk import listed_names, signed_in, text_of
+
+BURSTS = "/admin/meetings/test-meeting/registrations/bursts"
+
+
+async def test_bursts_page_lists_groups_linking_to_the_filtered_desk(client, make_user, login):
+    meeting = await make_meeting()
+    for i in range(6):
+        await add_registration(
+            meeting,
+            given_name=f"Squat{i}",
+            family_name="Bulk",
+            email=f"s{i}@squat.example",
+            client_network="203.0.113.0/24",
+            created_at=NOW + timedelta(minutes=i),
+        )
+    await add_registration(meeting, given_name="Ana", family_name="Alone", email="ana@un.example")
+    await signed_in(client, make_user, login)
+
+    desk = await client.get("/admin/meetings/test-meeting/registrations")
+    assert f'href="{BURSTS}"' in desk.text
+    page = await client.get(BURSTS)
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "2 groups" in text
+    assert "Email domain squat.example 6 6 6 within 5 min" in text
+    assert "Network 203.0.113.0/24 6 6 6 within 5 min" in text
+    assert "un.example" not in text
+
+    link = "/admin/meetings/test-meeting/registrations?burst=domain%3Asquat.example"
+    assert f'href="{html.escape(link)}"' in page.text
+    filtered = await client.get(link)
+    assert sorted(listed_names(filtered.text)) == [f"Bulk, Squat{i}" for i in range(6)]
+    assert "Showing one suspicious group: domain:squat.example." in text_of(filtered.text)
+    bad = await client.get("/admin/meetings/test-meeting/registrations?burst=nonsense")
+    assert bad.status_code == 422
+
+
+async def test_bursts_page_without_groups_says_so(client, make_user, login):
+    meeting = await make_meeting()
+    await add_registration(meeting, email="ana@un.example")
+    await signed_in(client, make_user, login)
+    page = await client.get(BURSTS)
+    assert "No suspicious group among this meeting's registrations." in text_of(page.text)
+
+
+async def test_bursts_page_is_for_organizers(client, make_user, login):
+    await make_meeting()
+    assert (await client.get(BURSTS, follow_redirects=False)).status_code in (302, 303)
+    await signed_in(client, make_user, login, role="checkin")
+    assert (await client.get(BURSTS)).status_code == 403

@@ -64,6 +64,7 @@ from idmevents.web.organizers.reminders import ReminderAdminController
 from idmevents.web.organizers.sessions import SessionAdminController
 from idmevents.web.organizers.teams import MeetingTeamController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
+from idmevents.web.public.address_confirmation import AddressConfirmationPages
 from idmevents.web.public.badge import BadgePageController
 from idmevents.web.public.delegations import NominationPages, VisaLetterCheckPage
 from idmevents.web.public.feeds import (
@@ -174,6 +175,7 @@ def create_app(
             SessionsApiController,
             AuditController,
             BadgePageController,
+            AddressConfirmationPages,
             BadgePrintController,
             JobPageController,
             ImportController,

@@ -158,3 +158,21 @@ def check_retention(errors: dict, values: dict, name: str = "retention_days") ->
             or not 1 <= value <= MAX_RETENTION_DAYS
         ):
             errors[name] = gettext("A whole number of days from 1 to 3,650.")
+
+
+MAX_CONFIRM_HOURS = 720  # thirty days: beyond it, "confirm first" no longer keeps squatters out
+
+
+def check_confirmation(errors: dict, values: dict) -> None:
+    """ "Confirm your address first": `confirm_email_first` a boolean, `confirm_within_hours` a
+    whole number of hours from 1 to MAX_CONFIRM_HOURS."""
+    if "confirm_email_first" in values and not isinstance(values["confirm_email_first"], bool):
+        errors["confirm_email_first"] = gettext("True or false.")
+    if "confirm_within_hours" in values:
+        value = values["confirm_within_hours"]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 1 <= value <= MAX_CONFIRM_HOURS
+        ):
+            errors["confirm_within_hours"] = gettext("A whole number of hours from 1 to 720.")

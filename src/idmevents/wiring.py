@@ -21,6 +21,8 @@ from idmevents.registrations import services as registrations
 # held for delegations whose release date has passed.
 RETENTION_EVERY = timedelta(hours=1)
 HOLD_RELEASE_EVERY = timedelta(minutes=1)
+# How often it releases places whose address was not confirmed in time ("confirm first" meetings).
+UNCONFIRMED_RELEASE_EVERY = timedelta(minutes=1)
 
 
 def register_mail_renderers() -> None:
@@ -32,15 +34,21 @@ def register_mail_renderers() -> None:
 def register_worker_chores() -> None:
     """Give the outbox worker the domains' periodic chores: queueing the reminders that are due
     (every few polls), erasing personal data past its meeting's retention period
-    (registrations/retention.py), and giving seats held for delegations back to the waiting list
-    once the meeting's release date has passed. Calling it again is harmless."""
+    (registrations/retention.py), giving seats held for delegations back to the waiting list
+    once the meeting's release date has passed, and releasing places whose address was not
+    confirmed in time (registrations/services/_confirm.py). Calling it again is harmless."""
     register_chore(reminders.STEP, None, reminders.queue_due_reminders)
     register_chore("retention", RETENTION_EVERY, retention.erase_expired)
     register_chore("release-held-seats", HOLD_RELEASE_EVERY, _release_due_holds)
+    register_chore("release-unconfirmed", UNCONFIRMED_RELEASE_EVERY, _release_unconfirmed)
 
 
 async def _release_due_holds(now) -> None:
     await registrations.release_due_holds(now=now)
+
+
+async def _release_unconfirmed(now) -> None:
+    await registrations.release_unconfirmed(now)
 
 
 def register_job_handlers() -> None:

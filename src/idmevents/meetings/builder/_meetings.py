@@ -34,6 +34,7 @@ from idmevents.meetings.teams import join_creator
 from idmevents.validation import (
     check_aware,
     check_capacity,
+    check_confirmation,
     check_day,
     check_retention,
     check_text,
@@ -71,11 +72,15 @@ MEETING_FIELDS = (
     "capacity_online",
     "webcast_url",
     "remote_url",
+    "confirm_email_first",
+    "confirm_within_hours",
     "original_language",
     "translations",
 )
 MEETING_MODES = ("in_person", "online", "hybrid")
 REMINDER_FIELDS = ("reminders", "reminders_enabled", "follow_up_url")
+# Settings no calendar shows: changing only these leaves every feed as it was.
+NOT_IN_CALENDARS = (*REMINDER_FIELDS, "confirm_email_first", "confirm_within_hours")
 # Edits to these meeting fields change what every event of the meeting shows in a calendar
 # (a feed in French shows the French title: a translation is as visible as the original).
 MEETING_FIELDS_IN_EVENTS = (
@@ -162,6 +167,7 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
         errors["ends_on"] = gettext("The last day cannot come before the first.")
     check_capacity(errors, values)
     check_retention(errors, values)
+    check_confirmation(errors, values)
     for name in ("registration_opens_at", "registration_closes_at"):
         check_aware(errors, values, name)
     opens, closes = merged.get("registration_opens_at"), merged.get("registration_closes_at")
@@ -353,7 +359,7 @@ async def change_meeting(
     if "translations" in stored:
         stored["translations"] = json.dumps(stored["translations"], ensure_ascii=False)
     await Meeting.update({**stored, Meeting.updated_at: now}).where(Meeting.id == meeting["id"])
-    if not set(changed) <= set(REMINDER_FIELDS):  # reminders show in no calendar
+    if not set(changed) <= set(NOT_IN_CALENDARS):
         await _refresh_calendars(meeting, changed, now)
     updated = await Meeting.select().where(Meeting.id == meeting["id"]).first()
     return MeetingUpdate(meeting, updated, changed)

@@ -26,7 +26,7 @@ from idmevents.registrations.desk.common import (
     fold,
     is_id,
 )
-from idmevents.registrations.labels import CATEGORIES
+from idmevents.registrations.labels import ACTIVE_STATUSES, CATEGORIES
 from idmevents.registrations.tables import CheckIn, Registration
 
 # ---------------------------------------------------------------------------------------------
@@ -43,11 +43,18 @@ class DeskFilters:
     sort: str = DEFAULT_SORT
     burst: str = ""  # a suspicious group, `kind:key` (desk/bursts.py)
     burst_ids: tuple[int, ...] = ()  # its members, found when the filters were checked
+    unconfirmed: bool = False  # only places held until their address is confirmed
 
     @property
     def active(self) -> bool:
         return bool(
-            self.status or self.category or self.country or self.session or self.q or self.burst
+            self.status
+            or self.category
+            or self.country
+            or self.session
+            or self.q
+            or self.burst
+            or self.unconfirmed
         )
 
     def query(self, **changes) -> dict[str, str]:
@@ -60,6 +67,7 @@ class DeskFilters:
             "q": self.q,
             "sort": "" if self.sort == DEFAULT_SORT else self.sort,
             "burst": self.burst,
+            "unconfirmed": "1" if self.unconfirmed else "",
         } | {k: "" if v is None else str(v) for k, v in changes.items()}
         return {k: v for k, v in values.items() if v}
 
@@ -74,6 +82,7 @@ async def check_filters(
     q: str | None = None,
     sort: str | None = None,
     burst: str | None = None,
+    unconfirmed: str | None = None,
 ) -> DeskFilters:
     """The filters, or InvalidInput naming each one that is not a possible value."""
     problems: dict[str, str] = {}
@@ -106,6 +115,9 @@ async def check_filters(
     group = bursts.parse_filter(burst) if burst else None
     if burst and group is None:
         problems["burst"] = gettext("Not a group of the suspicious bursts page.")
+    unconfirmed = (unconfirmed or "").strip().lower()
+    if unconfirmed not in ("", "0", "1", "false", "true"):
+        problems["unconfirmed"] = gettext("Choose one of: %(choices)s.") % {"choices": "0, 1"}
     if problems:
         raise InvalidInput(gettext("Some filters are not possible values."), fields=problems)
     members = tuple(await bursts.burst_ids(meeting["id"], *group)) if group else ()
@@ -118,6 +130,7 @@ async def check_filters(
         sort=sort,
         burst=burst,
         burst_ids=members,
+        unconfirmed=unconfirmed in ("1", "true"),
     )
 
 
@@ -225,6 +238,11 @@ def _filtered(columns, meeting: dict, filters: DeskFilters):
                 "WHERE meeting_session = {})",
                 filters.session,
             )
+        )
+    if filters.unconfirmed:
+        query = query.where(
+            Registration.unconfirmed_until.is_not_null()
+            & Registration.status.is_in(list(ACTIVE_STATUSES))
         )
     if filters.burst:
         # 0 is no row's id: a group whose members are gone (erased, or a stale link) lists none.

@@ -34,7 +34,8 @@ The code lives in private modules, by job; this package is their one interface:
 `_forms` (what a valid form is), `_locks` (the meeting lock), `_seats` (seats and waiting lists),
 `_register` (newcomers), `_holds` (seats held for people named later: a delegation's quota, the
 registrations made into it, their release date), `_decisions` (approve, reject, cancel, reinstate), `_changes` (details,
-address, category, sessions). The read models are in `registrations.views`, below the emails.
+address, category, sessions), `_confirm` (places held until the address is confirmed, released
+by the worker after the meeting's deadline). The read models are in `registrations.views`, below the emails.
 """
 
 from idmevents.registrations.labels import (
@@ -53,6 +54,7 @@ from idmevents.registrations.services._changes import (
     edit_registration,
     update_details,
 )
+from idmevents.registrations.services._confirm import confirm_address, release_unconfirmed
 from idmevents.registrations.services._decisions import approve, cancel, reinstate, reject
 from idmevents.registrations.services._forms import (
     DETAIL_FIELDS,
@@ -142,6 +144,7 @@ __all__ = [
     "check_registration",
     "choosable_sessions",
     "choose_sessions",
+    "confirm_address",
     "create_hold",
     "edit_registration",
     "fill_free_seats",
@@ -162,6 +165,7 @@ __all__ = [
     "reinstate",
     "reject",
     "release_due_holds",
+    "release_unconfirmed",
     "send_registration_link",
     "session_choices",
     "set_hold_seats",

@@ -62,7 +62,7 @@ async def _filters(request: Request, meeting: dict) -> desk.DeskFilters:
             gettext("Some filters are not possible values."),
             fields={"session": gettext("This meeting has no session %(id)s.") % {"id": session}},
         )
-    texts = ("status", "category", "country", "q", "sort", "burst")
+    texts = ("status", "category", "country", "q", "sort", "burst", "unconfirmed")
     return await desk.check_filters(
         meeting,
         session=int(session) if session else None,

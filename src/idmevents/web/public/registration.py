@@ -32,7 +32,7 @@ RATE_LIMITED = "registration_rate_limit"
 RATE_LIMIT_STORE = "registration_rate_limit"
 
 # What the private page says after an action, by the `done` code the action redirects with.
-DONE_CODES = ("welcome", "details", "sessions", "cancelled", "reinstated")
+DONE_CODES = ("welcome", "details", "sessions", "cancelled", "reinstated", "address-confirmed")
 
 
 def _now() -> datetime:

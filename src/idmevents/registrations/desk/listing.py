@@ -121,16 +121,9 @@ async def check_filters(
     if problems:
         raise InvalidInput(gettext("Some filters are not possible values."), fields=problems)
     members = tuple(await bursts.burst_ids(meeting["id"], *group)) if group else ()
+    # In the order of DeskFilters' fields.
     return DeskFilters(
-        status=status,
-        category=category,
-        country=country,
-        session=session,
-        q=q,
-        sort=sort,
-        burst=burst,
-        burst_ids=members,
-        unconfirmed=unconfirmed in ("1", "true"),
+        status, category, country, session, q, sort, burst, members, unconfirmed in ("1", "true")
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get
+from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
@@ -15,26 +15,26 @@ from idmevents.registrations.desk import bursts
 from idmevents.web.guards import requires_role
 
 
-class BurstsController(Controller):
-    path = "/admin/meetings/{slug:str}/registrations/bursts"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
-
-    @get("/", name="admin_registration_bursts")
-    async def bursts(self, request: Request, slug: FromPath[str]) -> Template:
-        """The meeting's suspicious groups, the largest bursts first."""
-        meeting = await desk.get_meeting(slug)
-        found = await bursts.find_bursts(meeting["id"])
-        desk_path = request.app.route_reverse("admin_meeting_registrations", slug=meeting["slug"])
-        return Template(
-            "registrations/bursts.html.jinja2",
-            context={
-                "admin_section": "admin_registrations",
-                "meeting": meeting,
-                "bursts": found,
-                "desk_path": desk_path,
-                "desk_link": lambda burst: f"{desk_path}?{urlencode({'burst': burst.filter})}",
-                "burst_size": bursts.BURST_SIZE,
-                "burst_minutes": int(bursts.BURST_GAP.total_seconds() // 60),
-            },
-        )
+@get(
+    "/admin/meetings/{slug:str}/registrations/bursts",
+    name="admin_registration_bursts",
+    guards=[requires_role("organizer")],
+    include_in_schema=False,
+)
+async def suspicious_bursts(request: Request, slug: FromPath[str]) -> Template:
+    """The meeting's suspicious groups, the largest bursts first."""
+    meeting = await desk.get_meeting(slug)
+    found = await bursts.find_bursts(meeting["id"])
+    desk_path = request.app.route_reverse("admin_meeting_registrations", slug=meeting["slug"])
+    return Template(
+        "registrations/bursts.html.jinja2",
+        context={
+            "admin_section": "admin_registrations",
+            "meeting": meeting,
+            "bursts": found,
+            "desk_path": desk_path,
+            "desk_link": lambda burst: f"{desk_path}?{urlencode({'burst': burst.filter})}",
+            "burst_size": bursts.BURST_SIZE,
+            "burst_minutes": int(bursts.BURST_GAP.total_seconds() // 60),
+        },
+    )

@@ -11,8 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from idmevents.registrations import services
-from idmevents.web.common import PRIVATE_HEADERS
-from idmevents.web.public.registration import language_form, speak_as_registration
+from idmevents.web.public.registration import private_page
 
 
 class AddressConfirmationPages(Controller):
@@ -21,18 +20,7 @@ class AddressConfirmationPages(Controller):
     @get("/r/{token:str}/confirm", name="registration_confirm_address_page")
     async def page(self, request: Request, token: FromPath[str]) -> Template:
         """The page the email's confirmation link opens: one button, or "already confirmed"."""
-        view = await services.registration_view(token, now=datetime.now(UTC))
-        speak_as_registration(view.registration)
-        return Template(
-            "registrations/confirm_address.html.jinja2",
-            context={
-                "view": view,
-                "registration": view.registration,
-                "meeting": view.meeting,
-                "language_form": language_form(request, token),
-            },
-            headers=PRIVATE_HEADERS,
-        )
+        return await private_page(request, token, "registrations/confirm_address.html.jinja2")
 
     @post("/r/{token:str}/confirm", name="registration_confirm_address")
     async def confirm(self, request: Request, token: FromPath[str]) -> Redirect:

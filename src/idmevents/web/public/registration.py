@@ -86,6 +86,22 @@ def _same_site_path(request: Request, token: str, back: Any) -> str:
     return home
 
 
+async def private_page(request: Request, token: str, template: str) -> Template:
+    """One of a registration's own pages (behind its private link), in the person's language."""
+    view = await services.registration_view(token, now=_now())
+    speak_as_registration(view.registration)
+    return Template(
+        template,
+        context={
+            "view": view,
+            "registration": view.registration,
+            "meeting": view.meeting,
+            "language_form": language_form(request, token),
+        },
+        headers=PRIVATE_HEADERS,
+    )
+
+
 def received_message() -> str:
     return gettext(
         "Thank you. We have sent an email to the address given: it says where your registration "
@@ -353,18 +369,7 @@ class RegistrationPages(Controller):
     @get("/r/{token:str}/cancel", name="registration_cancel_confirm")
     async def confirm_cancel(self, request: Request, token: FromPath[str]) -> Template:
         """Are you sure? Cancelling gives the seat away."""
-        view = await services.registration_view(token, now=_now())
-        speak_as_registration(view.registration)
-        return Template(
-            "registrations/cancel.html.jinja2",
-            context={
-                "view": view,
-                "registration": view.registration,
-                "meeting": view.meeting,
-                "language_form": language_form(request, token),
-            },
-            headers=PRIVATE_HEADERS,
-        )
+        return await private_page(request, token, "registrations/cancel.html.jinja2")
 
     @post("/r/{token:str}/cancel", name="registration_cancel")
     async def cancel(self, request: Request, token: FromPath[str]) -> Redirect:

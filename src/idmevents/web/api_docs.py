@@ -31,7 +31,9 @@ class LocalSwaggerRenderPlugin(OpenAPIRenderPlugin):
             return escape(request.app.route_reverse("static", file_path=file_path))
 
         title = escape(str(openapi_schema["info"]["title"]))
-        spec = escape(self.get_openapi_json_route(request))
+        # The JSON plugin's own path (its route name also answers at the bare /schema).
+        config = request.app.openapi_config
+        spec = escape(f"{config.path if config else '/schema'}/openapi.json")
         return f"""<!doctype html>
 <html lang="en">
 <head>

@@ -36,8 +36,10 @@ async def row(registration_id: int) -> dict:
 
 
 async def emails_by_registration(kind: str) -> Counter:
-    rows = await OutboxMessage.select(OutboxMessage.registration).where(
-        OutboxMessage.kind == f"registration-{kind}"
+    rows = (
+        await OutboxMessage.select(OutboxMessage.registration)
+        .where(OutboxMessage.kind == f"registration-{kind}")
+        .order_by(OutboxMessage.id)
     )
     return Counter(r["registration"] for r in rows)
 

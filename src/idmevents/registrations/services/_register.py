@@ -179,6 +179,7 @@ def _new_registration(
         "cancelled_at": None,
         "badge_printed_at": None,
         "client_network": client_network,
+        "unconfirmed_until": None,
     }
 
 

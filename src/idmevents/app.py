@@ -48,7 +48,7 @@ from idmevents.web.organizers.accounts import (
 )
 from idmevents.web.organizers.agenda import MeetingAdminController
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
-from idmevents.web.organizers.bursts import suspicious_bursts
+from idmevents.web.organizers.bursts import cancel_group, suspicious_bursts
 from idmevents.web.organizers.dashboard import DashboardController
 from idmevents.web.organizers.delegations import (
     DelegationAdminController,
@@ -180,6 +180,7 @@ def create_app(
             JobPageController,
             ImportController,
             suspicious_bursts,
+            cancel_group,
             JobApiController,
             CheckInDeskController,
             CheckInApiController,

@@ -5,9 +5,16 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
+from idmevents.registrations.tables import Registration
 from tests.factories.badges import add_registration
 from tests.factories.meetings import NOW, make_meeting
-from tests.integration.organizers.test_registration_desk import listed_names, signed_in, text_of
+from tests.integration.organizers.test_registration_desk import (
+    listed_names,
+    post_form,
+    signed_in,
+    text_of,
+)
+from tests.support.outbox import outbox_messages
 
 BURSTS = "/admin/meetings/test-meeting/registrations/bursts"
 
@@ -58,3 +65,39 @@ async def test_bursts_page_is_for_organizers(client, make_user, login):
     assert (await client.get(BURSTS, follow_redirects=False)).status_code in (302, 303)
     await signed_in(client, make_user, login, role="checkin")
     assert (await client.get(BURSTS)).status_code == 403
+
+
+async def test_a_group_is_cancelled_at_once_and_its_seats_go_to_others(client, make_user, login):
+    meeting = await make_meeting(capacity=6)
+    for i in range(6):
+        await add_registration(
+            meeting,
+            given_name=f"Squat{i}",
+            family_name="Bulk",
+            email=f"s{i}@squat.example",
+            created_at=NOW + timedelta(minutes=i),
+        )
+    await add_registration(meeting, email="ana@un.example", status="waitlisted", waitlist_seq=1)
+    await signed_in(client, make_user, login)
+    await client.get(BURSTS)
+    cancel = f"{BURSTS}/cancel"
+    unsure = await post_form(client, cancel, {"burst": "domain:squat.example"})
+    assert unsure.status_code == 303
+    assert await Registration.count().where(Registration.status == "cancelled") == 0
+    page = await client.get(BURSTS)
+    assert "Tick the box to say you looked at the people first." in text_of(page.text)
+
+    done = await post_form(client, cancel, {"burst": "domain:squat.example", "sure": "yes"})
+    assert (done.status_code, done.headers["location"]) == (303, BURSTS)
+    statuses = {
+        r["email"]: r["status"]
+        for r in await Registration.select(Registration.email, Registration.status)
+    }
+    assert statuses == {
+        **{f"s{i}@squat.example": "cancelled" for i in range(6)},
+        "ana@un.example": "confirmed",
+    }
+    assert len(await outbox_messages("registration-cancelled")) == 6
+    assert len(await outbox_messages("registration-promoted")) == 1
+    page = await client.get(BURSTS)
+    assert "Cancelled and emailed: 6 registrations of the group." in text_of(page.text)

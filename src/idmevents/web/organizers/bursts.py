@@ -4,14 +4,18 @@ filtered to it, where they can be looked at one by one and cancelled."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
+from idmevents.i18n import gettext
 from idmevents.registrations import desk
 from idmevents.registrations.desk import bursts
+from idmevents.web.common import request_actor
+from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role
 
 
@@ -38,3 +42,29 @@ async def suspicious_bursts(request: Request, slug: FromPath[str]) -> Template:
             "burst_minutes": int(bursts.BURST_GAP.total_seconds() // 60),
         },
     )
+
+
+@post(
+    "/admin/meetings/{slug:str}/registrations/bursts/cancel",
+    name="admin_registration_bursts_cancel",
+    guards=[requires_role("organizer")],
+    include_in_schema=False,
+)
+async def cancel_group(request: Request, slug: FromPath[str]) -> Redirect:
+    """Cancel every active registration of one group, once the organizer ticked that they looked
+    at the people; each is emailed and the waiting list moves (desk.cancel_many)."""
+    meeting = await desk.get_meeting(slug)
+    data = await request.form()
+    group = bursts.parse_filter(str(data.get("burst") or ""))
+    back = request.app.route_reverse("admin_registration_bursts", slug=meeting["slug"])
+    if group is None or data.get("sure") != "yes":
+        flash(request, gettext("Tick the box to say you looked at the people first."), "error")
+        return Redirect(back, status_code=303)
+    ids = await bursts.burst_ids(meeting["id"], *group)
+    result = await desk.cancel_many(meeting, ids, by=request_actor(request), now=datetime.now(UTC))
+    flash(
+        request,
+        gettext("Cancelled and emailed: %(count)d registrations of the group.")
+        % {"count": len(result.cancelled)},
+    )
+    return Redirect(back, status_code=303)

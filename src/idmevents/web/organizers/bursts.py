@@ -18,13 +18,11 @@ from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
 from idmevents.web.guards import requires_role
 
+PATH = "/admin/meetings/{slug:str}/registrations/bursts"
+FOR_ORGANIZERS: dict = {"guards": [requires_role("organizer")], "include_in_schema": False}
 
-@get(
-    "/admin/meetings/{slug:str}/registrations/bursts",
-    name="admin_registration_bursts",
-    guards=[requires_role("organizer")],
-    include_in_schema=False,
-)
+
+@get(PATH, name="admin_registration_bursts", **FOR_ORGANIZERS)
 async def suspicious_bursts(request: Request, slug: FromPath[str]) -> Template:
     """The meeting's suspicious groups, the largest bursts first."""
     meeting = await desk.get_meeting(slug)
@@ -44,12 +42,7 @@ async def suspicious_bursts(request: Request, slug: FromPath[str]) -> Template:
     )
 
 
-@post(
-    "/admin/meetings/{slug:str}/registrations/bursts/cancel",
-    name="admin_registration_bursts_cancel",
-    guards=[requires_role("organizer")],
-    include_in_schema=False,
-)
+@post(f"{PATH}/cancel", name="admin_registration_bursts_cancel", **FOR_ORGANIZERS)
 async def cancel_group(request: Request, slug: FromPath[str]) -> Redirect:
     """Cancel every active registration of one group, once the organizer ticked that they looked
     at the people; each is emailed and the waiting list moves (desk.cancel_many)."""

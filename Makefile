@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: messages run test test-sqlite test-postgres lint install system-deps browser-deps demo migrate bench clean
+.PHONY: messages run test test-sqlite test-postgres lint install system-deps browser-deps demo migrate bench fuzz clean
 
 run: $(STAMP)
 	$(BIN)/idmevents demo
@@ -96,6 +96,11 @@ demo: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench
+
+# The long schemathesis run over the whole API (bench/fuzz_api.py; not part of `make test`).
+FUZZ_MINUTES ?= 6
+fuzz: $(STAMP)
+	$(BIN)/python -m bench.fuzz_api --minutes $(FUZZ_MINUTES)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache

@@ -31,6 +31,7 @@ from idmevents.web.api.jobs import JobApiController
 from idmevents.web.api.meetings import MeetingsApiController
 from idmevents.web.api.sessions import SessionsApiController
 from idmevents.web.api.visa import VisaRequestsApi
+from idmevents.web.api_docs import LocalSwaggerRenderPlugin
 from idmevents.web.common import EXCEPTION_HANDLERS, LanguageMiddleware, configure_jinja
 from idmevents.web.guards import LoginRequired, handle_login_required
 from idmevents.web.health import health
@@ -49,6 +50,7 @@ from idmevents.web.organizers.accounts import (
 )
 from idmevents.web.organizers.agenda import MeetingAdminController
 from idmevents.web.organizers.badges import BadgePrintController, CheckInDeskController
+from idmevents.web.organizers.bursts import cancel_group, suspicious_bursts
 from idmevents.web.organizers.dashboard import DashboardController
 from idmevents.web.organizers.delegations import (
     DelegationAdminController,
@@ -67,6 +69,7 @@ from idmevents.web.organizers.sessions import SessionAdminController
 from idmevents.web.organizers.teams import MeetingTeamController
 from idmevents.web.organizers.visa import VisaAdminController
 from idmevents.web.proxy_warning import ProxyWithoutBaseUrlWarning
+from idmevents.web.public.address_confirmation import AddressConfirmationPages
 from idmevents.web.public.badge import BadgePageController
 from idmevents.web.public.delegations import (
     NominationAccessApi,
@@ -182,9 +185,12 @@ def create_app(
             SessionsApiController,
             AuditController,
             BadgePageController,
+            AddressConfirmationPages,
             BadgePrintController,
             JobPageController,
             ImportController,
+            suspicious_bursts,
+            cancel_group,
             JobApiController,
             CheckInDeskController,
             CheckInApiController,
@@ -248,9 +254,9 @@ def create_app(
             title="idmevents",
             version="1",
             path="/schema",
-            # Only the document: Swagger, ReDoc and the others load their scripts from a CDN,
-            # which the Content-Security-Policy (web/security.py) rightly refuses.
-            render_plugins=[JsonRenderPlugin()],
+            # The document, and Swagger UI from our own files (web/api_docs.py): Litestar's
+            # viewers load their scripts from a CDN, which the Content-Security-Policy refuses.
+            render_plugins=[JsonRenderPlugin(), LocalSwaggerRenderPlugin()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(

@@ -55,6 +55,11 @@ def manage_page(token: str, *, base_url: str | None = None) -> str:
     return f"{_base(base_url)}/r/{quote(token)}"
 
 
+def confirm_address(token: str, *, base_url: str | None = None) -> str:
+    """Where a person confirms their address, in a meeting that wants it confirmed first."""
+    return f"{manage_page(token, base_url=base_url)}/confirm"
+
+
 def badge(token: str, *, base_url: str | None = None) -> str:
     return f"{manage_page(token, base_url=base_url)}/badge"
 

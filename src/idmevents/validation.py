@@ -202,3 +202,21 @@ def check_language_codes(errors: dict, values: dict, name: str = "interpretation
 def language_codes(stored: str | None) -> tuple[str, ...]:
     """The codes a column of language codes joined by commas holds ("en,fr,es")."""
     return tuple(code for code in (stored or "").split(",") if code)
+
+
+MAX_CONFIRM_HOURS = 720  # thirty days: beyond it, "confirm first" no longer keeps squatters out
+
+
+def check_confirmation(errors: dict, values: dict) -> None:
+    """ "Confirm your address first": `confirm_email_first` a boolean, `confirm_within_hours` a
+    whole number of hours from 1 to MAX_CONFIRM_HOURS."""
+    if "confirm_email_first" in values and not isinstance(values["confirm_email_first"], bool):
+        errors["confirm_email_first"] = gettext("True or false.")
+    if "confirm_within_hours" in values:
+        value = values["confirm_within_hours"]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 1 <= value <= MAX_CONFIRM_HOURS
+        ):
+            errors["confirm_within_hours"] = gettext("A whole number of hours from 1 to 720.")

@@ -23,6 +23,8 @@ from idmevents.registrations import services as registrations
 RETENTION_EVERY = timedelta(hours=1)
 HOLD_RELEASE_EVERY = timedelta(minutes=1)
 NOMINATION_REMINDERS_EVERY = timedelta(minutes=5)
+# How often it releases places whose address was not confirmed in time ("confirm first" meetings).
+UNCONFIRMED_RELEASE_EVERY = timedelta(minutes=1)
 
 
 def register_mail_renderers() -> None:
@@ -36,14 +38,16 @@ def register_mail_renderers() -> None:
 def register_worker_chores() -> None:
     """Give the outbox worker the domains' periodic chores: queueing the reminders that are due
     (every few polls), erasing personal data past its meeting's retention period
-    (registrations/retention.py), and giving seats held for delegations back to the waiting list
-    once the meeting's release date has passed, and reminding the focal points of delegations
-    that have not filled their quota by the meeting's nomination deadline (delegations/
-    focal_points.py). Calling it again is harmless."""
+    (registrations/retention.py), giving seats held for delegations back to the waiting list
+    once the meeting's release date has passed, reminding the focal points of delegations that
+    have not filled their quota by the meeting's nomination deadline (delegations/
+    focal_points.py), and releasing places whose address was not confirmed in time
+    (registrations/services/_confirm.py). Calling it again is harmless."""
     register_chore(reminders.STEP, None, reminders.queue_due_reminders)
     register_chore("retention", RETENTION_EVERY, retention.erase_expired)
     register_chore("release-held-seats", HOLD_RELEASE_EVERY, _release_due_holds)
     register_chore("nomination-reminders", NOMINATION_REMINDERS_EVERY, _remind_focal_points)
+    register_chore("release-unconfirmed", UNCONFIRMED_RELEASE_EVERY, _release_unconfirmed)
 
 
 async def _release_due_holds(now) -> None:
@@ -52,6 +56,10 @@ async def _release_due_holds(now) -> None:
 
 async def _remind_focal_points(now) -> None:
     await focal_points.queue_nomination_reminders(now)
+
+
+async def _release_unconfirmed(now) -> None:
+    await registrations.release_unconfirmed(now)
 
 
 def register_job_handlers() -> None:

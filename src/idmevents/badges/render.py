@@ -60,6 +60,12 @@ def category_colour(category: str) -> str:
     return CATEGORY_COLOURS.get(category, OTHER_COLOUR)
 
 
+def category_class(category: str) -> str:
+    """The class that gives an element its category's colour (`static/categories.css`): pages
+    allow no inline style (the CSP), so the colour is a class, never a `style` attribute."""
+    return f"category-{category}" if category in CATEGORY_COLOURS else "category-other"
+
+
 def country_name(code: str) -> str:
     """The country's name in the current language, a State's as the UN writes it (as on every
     page and list: registrations.countries), or "" when none is set."""
@@ -131,7 +137,7 @@ class BadgeView:
     delegation: str  # the State's or organization's name, for a member of a delegation
     category: str
     category_label: str
-    colour: str
+    colour_class: str
     name_size: str
     meeting_title: str
     meeting_city: str
@@ -172,7 +178,7 @@ def badge_view(
         delegation=holder_name(hold, i18n.current_language()) if hold else "",
         category=registration["category"],
         category_label=category_label(registration["category"]),
-        colour=category_colour(registration["category"]),
+        colour_class=category_class(registration["category"]),
         name_size=name_size(registration["given_name"], registration["family_name"]),
         # In the badge's language, like its labels and the country (idmevents.content).
         meeting_title=content.text(meeting, "title", i18n.current_language()),
@@ -201,7 +207,8 @@ def sheets_html(badges: list[BadgeView], layout: SheetLayout, title: str) -> str
             layout=layout,
             title=title,
             language=i18n.current_language(),
-            badge_css=(STATIC_DIR / "badge.css").read_text(),
+            badge_css=(STATIC_DIR / "badge.css").read_text()
+            + (STATIC_DIR / "categories.css").read_text(),
         )
     )
 

@@ -59,6 +59,10 @@ class Meeting(Table, tablename="meeting"):
     # Personal data is kept this many days after the last day, then erased by the worker
     # (registrations/retention.py), which marks the meeting done with `personal_data_erased_at`.
     retention_days = Integer(default=180)
+    # "Confirm your address first": a new registration holds its place only until its person
+    # follows the link in their email, within this many hours (registrations/confirmation.py).
+    confirm_email_first = Boolean(default=False)
+    confirm_within_hours = Integer(default=24)
     personal_data_erased_at = Timestamptz(null=True, default=None)
     # When participants are reminded: signed ISO 8601 offsets from the start (negative) or the end
     # (positive), see meetings/reminder_schedule.py; off switches them all off.

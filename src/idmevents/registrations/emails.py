@@ -32,7 +32,12 @@ from idmevents.registrations.invitation import (
     agenda_of,
     invitation,
 )
-from idmevents.registrations.labels import category_label, language_label, status_label
+from idmevents.registrations.labels import (
+    ACTIVE_STATUSES,
+    category_label,
+    language_label,
+    status_label,
+)
 from idmevents.registrations.tables import Registration
 from idmevents.registrations.views import (
     SessionChoice,
@@ -203,6 +208,12 @@ def compose(
         "full_name": f"{registration['given_name']} {registration['family_name']}",
         "remote_url": remote_link(meeting, registration),
         "webcast_url": meeting.get("webcast_url") or "",
+        # A place held until the address is confirmed (registrations/confirmation.py).
+        "confirm_url": (
+            urls.confirm_address(registration["token"])
+            if registration.get("unconfirmed_until") and registration["status"] in ACTIVE_STATUSES
+            else ""
+        ),
         **extra,
     }
     rendered = render_email(f"registration/{kind}", context, language)

@@ -40,7 +40,7 @@ async def cancel_meeting(slug: str, *, by: Actor, now: datetime, message: str = 
     """
     values = {"message": message}
     errors: dict[str, str] = {}
-    check_text(errors, values, "message", CANCEL_MESSAGE_MAX, required=False)
+    check_text(errors, values, "message", CANCEL_MESSAGE_MAX, required=False, lines="multi_line")
     if errors:
         raise InvalidInput(gettext("Please correct the marked fields."), fields=errors)
     update, notified = await _change(
@@ -48,7 +48,7 @@ async def cancel_meeting(slug: str, *, by: Actor, now: datetime, message: str = 
         {"status": "cancelled"},
         by=by,
         now=now,
-        message=values["message"].replace("\r\n", "\n"),
+        message=values["message"],
     )
     return Cancellation(update.meeting, notified, already="status" not in update.changed)
 

@@ -49,6 +49,7 @@ def _erased_fields(registration_id: int) -> dict:
         Registration.accessibility_needs: "",
         Registration.position: "",
         Registration.rejection_reason: "",
+        Registration.client_network: "",
         Registration.token: secrets.token_urlsafe(32),
         Registration.feed_token: secrets.token_urlsafe(32),
         Registration.checkin_id: None,

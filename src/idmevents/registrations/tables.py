@@ -71,6 +71,12 @@ class Registration(Table, tablename="registration"):
     checkin_id = Varchar(length=16, null=True, default=None)
     # The held seats this registration was made into (a delegate named by a focal point).
     seat_hold = ForeignKey(references=SeatHold, null=True, on_delete=OnDelete.set_null, index=True)
+    # The coarse network the registration came from (IPv4 /24, IPv6 /48; never the address), for
+    # the desk's suspicious bursts (desk/bursts.py); erased with the other personal data.
+    client_network = Varchar(length=64, default="")
+    # In a meeting that wants addresses confirmed first: until when the place is held without it
+    # (registrations/confirmation.py). None: confirmed, or no confirmation needed.
+    unconfirmed_until = Timestamptz(null=True, default=None, index=True)
     # UNIQUE (meeting, email_key): a unique index made in the initial migration (works on SQLite too).
 
 

@@ -30,10 +30,11 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Same as app.py's request_max_body_size: beyond it we stop looking and let Litestar answer 413.
 _MAX_INSPECTED_BODY = 64 * 1024
 
-# Scripts only from this site (no inline script, no eval). Styles allow inline because the badge
-# pages set their @page size and the category colour inline (fixed values, never user text).
+# Scripts and styles only from this site's files: no inline script, no eval, no inline style (the
+# category colours and the badge's page size are classes and files in static/). PDFs rendered by
+# WeasyPrint keep their <style> blocks: no browser reads them, so no CSP applies.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )

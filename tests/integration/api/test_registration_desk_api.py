@@ -202,6 +202,12 @@ async def test_api_reject_needs_a_reason(client, api_token):
         response = await client.post(path, json=body, headers=bearer(token))
         assert response.status_code == 422, (body, response.text)
         assert "reason" in response.json()["fields"], response.json()
+    # A control character is refused, not silently dropped: the reason goes into an email.
+    bell = await client.post(path, json={"reason": "Dup\x07licate."}, headers=bearer(token))
+    assert (bell.status_code, bell.json()["fields"]) == (
+        422,
+        {"reason": "Contains a character that cannot be shown."},
+    )
     assert await status_of(desk.ids["carla"]) == "confirmed"
     response = await client.post(path, json={"reason": "Duplicate entry."}, headers=bearer(token))
     assert response.status_code == 200

@@ -313,6 +313,15 @@ async def test_admin_cancel_meeting_says_who_will_hear_then_emails_them(organize
     assert await meeting_status("test-meeting") == "published"
     assert await outbox_messages("registration-meeting-cancelled") == []
 
+    # A control character in the message is named on the page; nothing is cancelled.
+    bell = await post_form(
+        organizer_client, "/admin/meetings/test-meeting/cancel", {"message": "Closed\x1b[31m."}
+    )
+    assert bell.status_code == 422
+    assert "Contains a character that cannot be shown." in bell.text
+    assert await meeting_status("test-meeting") == "published"
+    assert await outbox_messages("registration-meeting-cancelled") == []
+
     response = await post_form(
         organizer_client,
         "/admin/meetings/test-meeting/cancel",

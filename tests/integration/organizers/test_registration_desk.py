@@ -282,14 +282,18 @@ async def test_reject_needs_a_reason_then_emails_it(client, make_user, login):
     assert 'aria-invalid="true"' in empty.text
     assert await status_of(desk.ids["bob"]) == "pending"
     assert await outbox_messages("registration-rejected") == []
+    bell = await post_form(client, f"{path}/reject", {"reason": "Press\x07 pass.", "next": here})
+    assert bell.status_code == 422
+    assert "Contains a character that cannot be shown." in text_of(bell.text)
+    assert await status_of(desk.ids["bob"]) == "pending"
 
     response = await post_form(
-        client, f"{path}/reject", {"reason": "Press accreditation goes through the UN, sorry."}
+        client, f"{path}/reject", {"reason": "Press accreditation goes through the UN,\r\nsorry."}
     )
     assert (response.status_code, response.headers["location"]) == (303, path)
     assert await status_of(desk.ids["bob"]) == "rejected"
     [message] = await outbox_messages("registration-rejected")
-    assert "Press accreditation goes through the UN, sorry." in body_text(message)
+    assert "Press accreditation goes through the UN,\nsorry." in body_text(message)
     text = text_of((await client.get(path)).text)
     assert "The registration of Bob Pending is rejected; we emailed them the reason." in text
     assert "Registration rejected" in text  # the history

@@ -39,7 +39,11 @@ async def test_badge_page_shows_the_badge_of_a_confirmed_participant(client, dem
     code = codes.make_code(checkin_id, new_york["id"], "test-secret-key-not-for-production")
     assert codes.display(code) in html
     assert 'class="badge-card badge-4x3"' in html
-    assert "@page { size: 4in 3in; margin: 0; }" in html
+    # The printed page's size comes from a stylesheet (pages allow no inline style).
+    assert '<link rel="stylesheet" href="/static/badge-print-4x3.css">' in html
+    printed = await client.get("/static/badge-print-4x3.css")
+    assert "@page { size: 4in 3in; margin: 0; }" in printed.text
+    assert 'class="badge-band category-member-state"' in html
     badge = html[html.index("<article") : html.index("</article>")]
     assert person["token"] not in badge  # the private link's token is never on the badge
     assert response.headers["cache-control"] == "no-store"
@@ -50,7 +54,9 @@ async def test_badge_page_in_a6(client, demo):
     person = await add_registration(await meeting())
     html = (await client.get(f"/r/{person['token']}/badge?size=a6")).text
     assert 'class="badge-card badge-a6"' in html
-    assert "@page { size: 105mm 148mm; margin: 0; }" in html
+    assert '<link rel="stylesheet" href="/static/badge-print-a6.css">' in html
+    printed = await client.get("/static/badge-print-a6.css")
+    assert "@page { size: 105mm 148mm; margin: 0; }" in printed.text
     assert 'href="/r/{}/badge?size=a6" aria-current="page"'.format(person["token"]) in html
 
 

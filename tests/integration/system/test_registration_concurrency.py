@@ -121,5 +121,9 @@ async def test_the_same_email_at_once_registers_once(server):
     assert [r.status_code for r in responses] == [202] * 20
     assert len({r.text for r in responses}) == 2  # the address as given: TWIN@ or twin@
     assert await Registration.count() == 1
+    # The coarse network it came from is kept for the desk's suspicious bursts, never the address.
+    assert await Registration.select(Registration.client_network) == [
+        {"client_network": "127.0.0.0/24"}
+    ]
     # The link went out again once, not nineteen times.
     assert await OutboxMessage.count().where(OutboxMessage.kind == "registration-link") == 1

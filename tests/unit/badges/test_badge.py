@@ -1,5 +1,7 @@
 """A participant's badge: who gets one, what it says, and a code that stays the same."""
 
+import re
+
 import pytest
 
 from idmevents import i18n
@@ -29,7 +31,7 @@ async def test_confirmed_registration_has_a_badge_with_a_genuine_code(demo):
         badge.organization,
         badge.country,
         badge.category_label,
-        badge.colour,
+        badge.colour_class,
         badge.meeting_title,
         badge.starts_on,
     ) == (
@@ -37,7 +39,7 @@ async def test_confirmed_registration_has_a_badge_with_a_genuine_code(demo):
         "Permanent Mission of Switzerland",
         "Switzerland",
         "Member State",
-        "#0b4f8a",
+        "category-member-state",
         new_york["title"],
         new_york["starts_on"],
     )
@@ -106,10 +108,22 @@ def test_name_size_fits_the_longer_line(given, family, size):
 
 
 def test_unknown_category_gets_a_readable_name_and_the_neutral_colour():
-    assert (render.category_label("press-office"), render.category_colour("press-office")) == (
-        "Press office",
-        render.OTHER_COLOUR,
+    assert (
+        render.category_label("press-office"),
+        render.category_colour("press-office"),
+        render.category_class("press-office"),
+    ) == ("Press office", render.OTHER_COLOUR, "category-other")
+
+
+def test_the_category_stylesheet_holds_every_category_colour():
+    from idmevents.settings import STATIC_DIR
+
+    rules = re.findall(
+        r"^\.category-([a-z-]+) \{ background-color: (#[0-9a-f]{6}); \}$",
+        (STATIC_DIR / "categories.css").read_text(),
+        flags=re.M,
     )
+    assert dict(rules) == {**render.CATEGORY_COLOURS, "other": render.OTHER_COLOUR}
 
 
 def test_qr_image_decodes_back_to_the_code():

@@ -3,7 +3,7 @@
 import pytest
 
 from idmevents.registrations.countries import COUNTRY_CODES, country_choices, country_name
-from idmevents.registrations.services import multi_line, normalize_email, single_line
+from idmevents.registrations.services import normalize_email, single_line
 
 
 @pytest.mark.parametrize(
@@ -45,10 +45,6 @@ def test_email_addresses_we_refuse(typed):
 
 def test_single_line_folds_white_space_and_drops_control_characters():
     assert single_line(" Ana\r\n\tMaría\x00\x1b  Rojas ") == "Ana María Rojas"
-
-
-def test_multi_line_keeps_lines_and_drops_control_characters():
-    assert multi_line(" Ramp\r\nHearing loop\rFront row\x07 ") == "Ramp\nHearing loop\nFront row"
 
 
 def test_countries_are_the_249_iso_codes():

@@ -263,14 +263,23 @@ async def test_cancelling_a_draft_emails_nobody():
     assert await OutboxMessage.count() == 0
 
 
-async def test_a_message_too_long_changes_nothing():
+@pytest.mark.parametrize(
+    ("message", "why"),
+    [
+        ("x" * 2001, "At most 2000 characters."),
+        # The message goes into an email: a control character is refused, as in every field.
+        ("Closed.\x07", "Contains a character that cannot be shown."),
+        ("Closed.\u2028Sorry.", "Contains a character that cannot be shown."),
+    ],
+)
+async def test_a_bad_message_changes_nothing(message, why):
     meeting, _ = await meeting_with_every_status()
     sent_before = await OutboxMessage.count()
     with pytest.raises(InvalidInput) as caught:
         await meeting_cancellation.cancel_meeting(
-            meeting["slug"], by=SYSTEM, now=LATER, message="x" * 2001
+            meeting["slug"], by=SYSTEM, now=LATER, message=message
         )
-    assert caught.value.fields == {"message": "At most 2000 characters."}
+    assert caught.value.fields == {"message": why}
     assert ((await reload(meeting))["status"], await OutboxMessage.count()) == (
         "published",
         sent_before,

@@ -35,6 +35,7 @@ async def _meeting_with_people(slug: str = "kept", retention_days: int = 180):
         accessibility_needs="Wheelchair access",
         position="Counsellor",
         checkin_id=f"{slug[:4]}1234",
+        client_network="203.0.113.0/24",
     )
     await CheckIn.insert(CheckIn(registration=ana["id"], checked_in_at=END - timedelta(days=2)))
     await VisaRequest.insert(
@@ -80,11 +81,13 @@ async def test_personal_fields_are_erased_after_the_retention_period_once():
     now = END + timedelta(days=10)
     assert await retention.erase_expired(now) == ["kept"]
     row = await Registration.select().where(Registration.id == ana["id"]).first()
-    assert {k: row[k] for k in ("email", "email_key", "accessibility_needs", "position")} == {
+    fields = ("email", "email_key", "accessibility_needs", "position", "client_network")
+    assert {k: row[k] for k in fields} == {
         "email": f"erased-{ana['id']}@erased.invalid",
         "email_key": f"erased-{ana['id']}@erased.invalid",
         "accessibility_needs": "",
         "position": "",
+        "client_network": "",
     }
     assert row["token"] != ana["token"] and len(row["token"]) >= 40
     assert row["feed_token"] != ana["feed_token"]

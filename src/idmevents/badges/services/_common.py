@@ -68,7 +68,7 @@ def badge_views(
 class CategoryCount:
     category: str
     label: str
-    colour: str
+    colour_class: str
     expected: int  # confirmed registrations
     done: int  # printed, or arrived
 
@@ -85,7 +85,7 @@ def totals(expected: dict[str, int], done: dict[str, int]) -> Totals:
         CategoryCount(
             category=category,
             label=render.category_label(category),
-            colour=render.category_colour(category),
+            colour_class=render.category_class(category),
             expected=expected.get(category, 0),
             done=done.get(category, 0),
         )

@@ -67,7 +67,7 @@ class Card:
     country: str
     category: str
     category_label: str
-    colour: str
+    colour_class: str
     status: str
     badge_printed_at: datetime | None
     checked_in_at: datetime | None = None
@@ -168,7 +168,7 @@ async def _cards(rows: list[dict]) -> list[Card]:
                 country=render.country_name(row["country"]),
                 category=row["category"],
                 category_label=render.category_label(row["category"]),
-                colour=render.category_colour(row["category"]),
+                colour_class=render.category_class(row["category"]),
                 status=row["status"],
                 badge_printed_at=row["badge_printed_at"],
                 checked_in_at=entry["checked_in_at"] if entry else None,

@@ -35,6 +35,7 @@ from idmevents.meetings.teams import join_creator
 from idmevents.validation import (
     check_aware,
     check_capacity,
+    check_confirmation,
     check_day,
     check_language_codes,
     check_retention,
@@ -74,6 +75,8 @@ MEETING_FIELDS = (
     "webcast_url",
     "remote_url",
     "interpretation",
+    "confirm_email_first",
+    "confirm_within_hours",
     "original_language",
     "translations",
     "invitation_categories",
@@ -81,8 +84,14 @@ MEETING_FIELDS = (
 )
 MEETING_MODES = ("in_person", "online", "hybrid")
 REMINDER_FIELDS = ("reminders", "reminders_enabled", "follow_up_url")
-# Fields no calendar shows: changing them moves no event.
-OFF_CALENDAR_FIELDS = (*REMINDER_FIELDS, "invitation_categories", "nomination_deadline")
+# Fields no calendar shows: changing only these leaves every feed as it was.
+OFF_CALENDAR_FIELDS = (
+    *REMINDER_FIELDS,
+    "invitation_categories",
+    "nomination_deadline",
+    "confirm_email_first",
+    "confirm_within_hours",
+)
 CATEGORY_CODE = re.compile(r"^[a-z][a-z-]{0,29}$")
 # Edits to these meeting fields change what every event of the meeting shows in a calendar
 # (a feed in French shows the French title: a translation is as visible as the original).
@@ -163,6 +172,7 @@ def _validate_meeting(values: dict, merged: dict) -> dict[str, str]:
     check_order(errors, merged, "starts_on", "ends_on", date, same_allowed=True)
     check_capacity(errors, values)
     check_retention(errors, values)
+    check_confirmation(errors, values)
     for name in ("registration_opens_at", "registration_closes_at"):
         check_aware(errors, values, name)
     check_order(errors, merged, "registration_opens_at", "registration_closes_at", datetime)

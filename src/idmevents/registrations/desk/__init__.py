@@ -21,6 +21,7 @@ from __future__ import annotations
 from idmevents.registrations.desk.bulk import (
     BulkResult,
     approve_many,
+    cancel_many,
 )
 from idmevents.registrations.desk.common import (
     ACTIONS,
@@ -95,6 +96,7 @@ __all__ = [
     "PoolCount",
     "SessionCount",
     "approve_many",
+    "cancel_many",
     "check_filters",
     "check_ins",
     "check_ins_of",

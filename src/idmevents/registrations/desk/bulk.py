@@ -1,4 +1,5 @@
-"""Several registrations at once: approving the chosen pending ones."""
+"""Several registrations at once: approving the chosen pending ones, cancelling a suspicious
+group (desk/bursts.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from idmevents.registrations.desk.common import (
     MAX_BULK,
     is_id,
 )
+from idmevents.registrations.labels import ACTIVE_STATUSES
 from idmevents.registrations.tables import Registration
 
 # ---------------------------------------------------------------------------------------------
@@ -24,6 +26,7 @@ class BulkResult:
     confirmed: list[str] = field(default_factory=list)
     waitlisted: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # no longer pending (someone else acted)
+    cancelled: list[str] = field(default_factory=list)
 
 
 async def approve_many(
@@ -59,4 +62,36 @@ async def approve_many(
             result.skipped.append(name)
             continue
         (result.confirmed if outcome.status == "confirmed" else result.waitlisted).append(name)
+    return result
+
+
+async def cancel_many(
+    meeting: dict, registration_ids: list[int], *, by: Actor, now: datetime
+) -> BulkResult:
+    """Cancel the meeting's active registrations among `registration_ids`, each as the desk's
+    cancel does (its own transaction, its email, the waiting list moving); those already ended
+    are skipped. Latest registered first: the group's own people waiting go before its seats
+    are freed, so that the seats go to people outside the group."""
+    ids = sorted({i for i in registration_ids if is_id(i)})[:MAX_BULK]
+    rows = (
+        await Registration.select(
+            Registration.id, Registration.given_name, Registration.family_name
+        )
+        .where(
+            Registration.id.is_in(ids or [0])
+            & (Registration.meeting == meeting["id"])
+            & Registration.status.is_in(list(ACTIVE_STATUSES))
+        )
+        .order_by(Registration.created_at, ascending=False)
+        .order_by(Registration.id, ascending=False)
+    )
+    result = BulkResult()
+    for row in rows:
+        name = f"{row['given_name']} {row['family_name']}"
+        try:
+            await services.cancel(row["id"], by=by, now=now)
+        except (Conflict, NotFound):
+            result.skipped.append(name)
+            continue
+        result.cancelled.append(name)
     return result

@@ -16,6 +16,7 @@ from idmevents.i18n import current_language, gettext
 from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations import search, services
 from idmevents.registrations.countries import COUNTRY_CODES
+from idmevents.registrations.desk import bursts
 from idmevents.registrations.desk.common import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
@@ -25,7 +26,7 @@ from idmevents.registrations.desk.common import (
     fold,
     is_id,
 )
-from idmevents.registrations.labels import CATEGORIES
+from idmevents.registrations.labels import ACTIVE_STATUSES, CATEGORIES
 from idmevents.registrations.tables import CheckIn, Registration
 from idmevents.registrations.views import ATTENDANCES, seat_pool
 
@@ -46,6 +47,9 @@ class DeskFilters:
     delegation: int | None = None
     hold: int | None = None
     attendance: str = ""  # in_person | online: one pool of a hybrid meeting
+    burst: str = ""  # a suspicious group, `kind:key` (desk/bursts.py)
+    burst_ids: tuple[int, ...] = ()  # its members, found when the filters were checked
+    unconfirmed: bool = False  # only places held until their address is confirmed
 
     @property
     def active(self) -> bool:
@@ -57,6 +61,8 @@ class DeskFilters:
             or self.q
             or self.delegation
             or self.attendance
+            or self.burst
+            or self.unconfirmed
         )
 
     def query(self, **changes) -> dict[str, str]:
@@ -70,6 +76,8 @@ class DeskFilters:
             "q": self.q,
             "attendance": self.attendance,
             "sort": "" if self.sort == DEFAULT_SORT else self.sort,
+            "burst": self.burst,
+            "unconfirmed": "1" if self.unconfirmed else "",
         } | {k: "" if v is None else str(v) for k, v in changes.items()}
         return {k: v for k, v in values.items() if v}
 
@@ -86,6 +94,8 @@ async def check_filters(
     delegation: int | None = None,
     hold: int | None = None,
     attendance: str | None = None,
+    burst: str | None = None,
+    unconfirmed: str | None = None,
 ) -> DeskFilters:
     """The filters, or InvalidInput naming each one that is not a possible value. `delegation`
     comes with its `hold` (None: the meeting has no such delegation)."""
@@ -124,8 +134,16 @@ async def check_filters(
     sort = (sort or DEFAULT_SORT).strip()
     if sort not in SORTS:
         problems["sort"] = gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(SORTS)}
+    burst = (burst or "").strip()
+    group = bursts.parse_filter(burst) if burst else None
+    if burst and group is None:
+        problems["burst"] = gettext("Not a group of the suspicious bursts page.")
+    unconfirmed = (unconfirmed or "").strip().lower()
+    if unconfirmed not in ("", "0", "1", "false", "true"):
+        problems["unconfirmed"] = gettext("Choose one of: %(choices)s.") % {"choices": "0, 1"}
     if problems:
         raise InvalidInput(gettext("Some filters are not possible values."), fields=problems)
+    members = tuple(await bursts.burst_ids(meeting["id"], *group)) if group else ()
     return DeskFilters(
         status=status,
         category=category,
@@ -136,6 +154,9 @@ async def check_filters(
         delegation=delegation,
         hold=hold if delegation is not None else None,
         attendance=attendance or "",
+        burst=burst,
+        burst_ids=members,
+        unconfirmed=unconfirmed in ("1", "true"),
     )
 
 
@@ -144,7 +165,15 @@ LIST_COLUMNS = tuple(
     column
     for column in Registration.all_columns()
     if column._meta.name
-    not in {"token", "feed_token", "email_key", "consented_at", "badge_printed_at", "checkin_id"}
+    not in {
+        "token",
+        "feed_token",
+        "email_key",
+        "consented_at",
+        "badge_printed_at",
+        "checkin_id",
+        "client_network",
+    }
 )
 
 
@@ -257,6 +286,14 @@ def _filtered(columns, meeting: dict, filters: DeskFilters):
                 filters.session,
             )
         )
+    if filters.unconfirmed:
+        query = query.where(
+            Registration.unconfirmed_until.is_not_null()
+            & Registration.status.is_in(list(ACTIVE_STATUSES))
+        )
+    if filters.burst:
+        # 0 is no row's id: a group whose members are gone (erased, or a stale link) lists none.
+        query = query.where(Registration.id.is_in(list(filters.burst_ids) or [0]))
     if filters.q:
         condition = search.search_where(filters.q)
         if condition is not None:

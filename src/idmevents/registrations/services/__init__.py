@@ -35,7 +35,9 @@ The code lives in private modules, by job; this package is their one interface:
 `_record` (the audit entry and waiting-list email of a change), `_register` (newcomers), `_holds`
 (seats held for people named later: a delegation's quota, the registrations made into it, their
 release date), `_decisions` (approve, reject, cancel, reinstate), `_changes` (details, address,
-category, sessions). The read models are in `registrations.views`, below the emails.
+category, sessions), `_confirm` (places held until the address is confirmed, released by the
+worker after the meeting's deadline). The read models are in `registrations.views`, below the
+emails.
 """
 
 from idmevents.registrations.labels import (
@@ -54,6 +56,7 @@ from idmevents.registrations.services._changes import (
     edit_registration,
     update_details,
 )
+from idmevents.registrations.services._confirm import confirm_address, release_unconfirmed
 from idmevents.registrations.services._decisions import approve, cancel, reinstate, reject
 from idmevents.registrations.services._forms import (
     DETAIL_FIELDS,
@@ -66,7 +69,6 @@ from idmevents.registrations.services._forms import (
     _as_form,
     check_details,
     check_registration,
-    multi_line,
     normalize_email,
     single_line,
 )
@@ -156,6 +158,7 @@ __all__ = [
     "check_registration",
     "choosable_sessions",
     "choose_sessions",
+    "confirm_address",
     "create_hold",
     "edit_registration",
     "fill_free_seats",
@@ -172,7 +175,6 @@ __all__ = [
     "list_invitations",
     "manage_url",
     "meeting_span",
-    "multi_line",
     "new_token",
     "normalize_email",
     "open_invitation",
@@ -185,6 +187,7 @@ __all__ = [
     "reinstate",
     "reject",
     "release_due_holds",
+    "release_unconfirmed",
     "send_registration_link",
     "session_choices",
     "set_hold_seats",

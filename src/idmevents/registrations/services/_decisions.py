@@ -12,7 +12,6 @@ from idmevents.i18n import gettext
 from idmevents.meetings.services import registration_is_open
 from idmevents.registrations import emails
 from idmevents.registrations.labels import ACTIVE_STATUSES
-from idmevents.registrations.services._forms import multi_line
 from idmevents.registrations.services._locks import (
     _lock_registration,
     _Meeting,
@@ -35,6 +34,10 @@ from idmevents.registrations.views import (
     session_choices,
     waitlist_position,
 )
+from idmevents.validation import check_text
+
+# The reason a person reads when their registration is turned down.
+REJECTION_REASON_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -106,17 +109,14 @@ async def reject(
     registration_id: int, reason: str, *, by: Actor, now: datetime
 ) -> RegistrationResult:
     """Turn a registration down with a reason the person will read; a confirmed seat moves on."""
-    reason = multi_line(reason)
-    if not reason:
-        raise InvalidInput(
-            gettext("Some fields need your attention."),
-            fields={"reason": gettext("Give the reason: the person will read it.")},
-        )
-    if len(reason) > 2000:
-        raise InvalidInput(
-            gettext("Some fields need your attention."),
-            fields={"reason": gettext("Use at most %(limit)s characters.") % {"limit": 2000}},
-        )
+    values = {"reason": reason}
+    errors: dict[str, str] = {}
+    check_text(errors, values, "reason", REJECTION_REASON_MAX, required=False, lines="multi_line")
+    reason = values["reason"]
+    if not errors and not reason:
+        errors["reason"] = gettext("Give the reason: the person will read it.")
+    if errors:
+        raise InvalidInput(gettext("Some fields need your attention."), fields=errors)
     ending = _Ending(
         "rejected", {Registration.rejection_reason: reason}, {"reason": reason}, reason
     )

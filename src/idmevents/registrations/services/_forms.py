@@ -14,7 +14,7 @@ from idmevents.registrations.countries import ALL_CODES
 from idmevents.registrations.labels import CATEGORIES, COUNTRY_REQUIRED
 from idmevents.registrations.views import ATTENDANCES, attendance_for
 from idmevents.states import is_state
-from idmevents.validation import clean_text, is_control, normalise_line_ends
+from idmevents.validation import clean_text, is_control
 
 # The widths of the columns they go into.
 MAX_LENGTHS = {
@@ -118,13 +118,6 @@ def single_line(value: str) -> str:
     refuses them."""
     value = "".join(ch for ch in value if not is_control(ch) or ch.isspace())
     return _SPACES.sub(" ", value).strip()
-
-
-def multi_line(value: str) -> str:
-    """Text with LF line ends, without the control characters `validation` refuses in it."""
-    value = normalise_line_ends(value)
-    value = "".join(ch for ch in value if not is_control(ch) or ch in "\n\t")
-    return value.strip()
 
 
 def normalize_email(value: str) -> str | None:

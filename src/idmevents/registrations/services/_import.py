@@ -96,7 +96,7 @@ async def import_forms(
                 next_seq += 1
                 waiting_ranked += 1
                 position = waiting_ranked
-            values = _new_registration(meeting_id, form, key, now=now) | {
+            values = _new_registration(meeting_id, form, key, now=now, client_network="") | {
                 "status": status,
                 "waitlist_seq": seq,
                 "confirmed_at": now if status == "confirmed" else None,

@@ -72,6 +72,14 @@ async def _send_link_again(
     await _queue_with_place("link", registration, meeting, now=now, requested=requested)
 
 
+def unconfirmed_until(meeting: dict, now: datetime) -> datetime | None:
+    """Until when a registration made `now` holds its place without its address confirmed
+    (services/_confirm.py); None if the meeting does not ask for confirmation."""
+    if not meeting.get("confirm_email_first"):
+        return None
+    return now + timedelta(hours=meeting.get("confirm_within_hours") or 24)
+
+
 def _closed_conflict(meeting: dict, now: datetime) -> Conflict:
     opens = meeting["registration_opens_at"]
     if meeting["status"] == "published" and opens is not None and now < opens:
@@ -92,13 +100,19 @@ def _duplicate_conflict() -> Conflict:
 
 
 async def register(
-    meeting: dict, form: RegistrationForm | Mapping[str, Any], *, now: datetime
+    meeting: dict,
+    form: RegistrationForm | Mapping[str, Any],
+    *,
+    now: datetime,
+    client_network: str = "",
 ) -> RegistrationResult:
     """Register a person for a meeting.
 
     Raises Conflict when registration is closed or the email is already registered (whose link is
     then emailed again), InvalidInput naming every bad field, Forbidden for an invitation-only
     category without a valid invitation for this address (which the registration uses up).
+    `client_network` is the coarse network the request came from (desk/bursts.py), kept for the
+    desk's suspicious bursts.
     """
     if not registration_is_open(meeting, now):
         raise _closed_conflict(meeting, now)
@@ -110,14 +124,32 @@ async def register(
     invitation = await required_invitation(meeting, form)
     email_key = form.email.lower()
     # The one-statement function knows the plain case only: one pool of seats, in the room.
-    plain = (meeting.get("mode") or "in_person") == "in_person" and invitation is None
+    # Nor a meeting that wants addresses confirmed first (the mark is written in Python).
+    plain = (
+        (meeting.get("mode") or "in_person") == "in_person"
+        and invitation is None
+        and not meeting.get("confirm_email_first")
+    )
     if plain and not form.sessions and not db.is_sqlite():
-        result = await _register_in_one_statement(meeting["id"], form, email_key, now=now)
+        result = await _register_in_one_statement(
+            meeting["id"], form, email_key, now=now, client_network=client_network
+        )
         if result is not None:
+            if client_network:
+                # Not one of the function's columns: a signal for the desk, written just after.
+                await Registration.update({Registration.client_network: client_network}).where(
+                    Registration.id == result.registration["id"]
+                )
             return result
     async with db.write_transaction():
         result = await _register_locked(
-            meeting["id"], form, sessions, email_key, now=now, invitation=invitation
+            meeting["id"],
+            form,
+            sessions,
+            email_key,
+            now=now,
+            invitation=invitation,
+            client_network=client_network,
         )
     # A duplicate leaves the transaction normally: the link it emailed again must be committed.
     if result is None:
@@ -126,7 +158,7 @@ async def register(
 
 
 def _new_registration(
-    meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime
+    meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime, client_network: str
 ) -> dict:
     """The row of a newcomer, all but its status (`status`, `waitlist_seq`, `confirmed_at`)."""
     return {
@@ -152,15 +184,17 @@ def _new_registration(
         "updated_at": now,
         "cancelled_at": None,
         "badge_printed_at": None,
+        "client_network": client_network,
+        "unconfirmed_until": None,
     }
 
 
 async def _register_in_one_statement(
-    meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime
+    meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime, client_network: str
 ) -> RegistrationResult | None:
     """PostgreSQL, no session chosen: decided and written by `idmevents_register` (see its
     migration) in one round trip. None: a case it leaves to `_register_locked`."""
-    values = _new_registration(meeting_id, form, email_key, now=now)
+    values = _new_registration(meeting_id, form, email_key, now=now, client_network=client_network)
     text_values = {name: value for name, value in values.items() if isinstance(value, str)}
     text_values["list_consent"] = "true" if form.list_consent else "false"
     rows = await Registration.raw(
@@ -193,6 +227,7 @@ async def _register_locked(
     *,
     now: datetime,
     invitation: dict | None = None,
+    client_network: str = "",
 ) -> RegistrationResult | None:
     """The registration decided and written, or None for an email already registered."""
     locked = await _lock_meeting(meeting_id)
@@ -205,11 +240,14 @@ async def _register_locked(
     # Decided again under the lock: the meeting's mode may have changed since the form was read.
     attendance = attendance_for(locked.row, form.attendance or None)
     status, seq = await _decide(locked, form.category, now=now, attendance=attendance)
-    values = _new_registration(locked.id, form, email_key, now=now) | {
+    values = _new_registration(
+        locked.id, form, email_key, now=now, client_network=client_network
+    ) | {
         "attendance": attendance,
         "status": status,
         "waitlist_seq": seq,
         "confirmed_at": now if status == "confirmed" else None,
+        "unconfirmed_until": unconfirmed_until(locked.row, now),
     }
     # The unique index on (meeting, email_key) is the backstop: a twin that got past the check
     # above (a writer that did not take the meeting lock) makes this insert nothing, not fail.

@@ -26,7 +26,7 @@ from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.records import copy_fields
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.registrations.views import invitation_categories
-from idmevents.validation import MAX_ID, language_codes
+from idmevents.validation import MAX_CONFIRM_HOURS, MAX_ID, language_codes
 from idmevents.web.common import NO_TOKEN, error_specs
 from idmevents.web.guards import OrganizerApi
 
@@ -40,6 +40,17 @@ Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Seats = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+ConfirmWithinHours = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1,
+        le=MAX_CONFIRM_HOURS,
+        description=(
+            "With `confirm_email_first`: hours a new registration holds its place before its "
+            "address is confirmed; then the worker releases it to the waiting list"
+        ),
+    ),
+]
 RetentionDays = Annotated[
     int,
     msgspec.Meta(
@@ -222,6 +233,20 @@ class MeetingPatch(msgspec.Struct, forbid_unknown_fields=True):
         ]
         | Unset
     ) = UNSET
+    confirm_email_first: (
+        Annotated[
+            bool,
+            msgspec.Meta(
+                description=(
+                    "Confirm your address first: a new registration takes its seat or "
+                    "waiting-list place marked unconfirmed, its email carries a confirmation "
+                    "link, and it is released after `confirm_within_hours` unless confirmed"
+                )
+            ),
+        ]
+        | Unset
+    ) = UNSET
+    confirm_within_hours: ConfirmWithinHours | Unset = UNSET
 
 
 class RoomCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -362,6 +387,8 @@ class MeetingOut(msgspec.Struct):
     invitation_categories: list[str]
     nomination_deadline: datetime | None
     interpretation: list[str]
+    confirm_email_first: bool
+    confirm_within_hours: int
     rooms: list[RoomOut]
     sessions: list[SessionOut]
 
@@ -521,6 +548,8 @@ async def meeting_out(meeting: dict) -> MeetingOut:
         invitation_categories=invitation_categories(meeting),
         nomination_deadline=_local(meeting["nomination_deadline"], zone),
         interpretation=list(language_codes(meeting["interpretation"])),
+        confirm_email_first=meeting["confirm_email_first"],
+        confirm_within_hours=meeting["confirm_within_hours"],
         rooms=[room_out(r) for r in rooms],
         sessions=[session_out(item, meeting) for item in agenda.items],
     )

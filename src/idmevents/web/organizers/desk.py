@@ -56,6 +56,22 @@ def _here(request: Request) -> str:
     return f"{request.url.path}?{query}" if query else request.url.path
 
 
+async def _filters(request: Request, meeting: dict) -> desk.DeskFilters:
+    params = request.query_params
+    session = params.get("session") or None
+    if session is not None and not session.isdigit():
+        raise InvalidInput(
+            gettext("Some filters are not possible values."),
+            fields={"session": gettext("This meeting has no session %(id)s.") % {"id": session}},
+        )
+    texts = ("status", "category", "country", "q", "sort", "burst", "unconfirmed")
+    return await desk.check_filters(
+        meeting,
+        session=int(session) if session else None,
+        **{name: params.get(name) for name in texts},
+    )
+
+
 async def _desk_page(request: Request, meeting: dict | None, meetings: list[dict]) -> Template:
     context: dict[str, Any] = {
         "admin_section": SECTION,

@@ -119,6 +119,12 @@ def meeting_values(form: dict[str, str]) -> dict[str, Any]:
         retention = parse_int(errors, form, "retention_days", optional=False)
         if retention is not None:
             values["retention_days"] = retention
+    if "confirm_email_first" in form:
+        values["confirm_email_first"] = _text(form, "confirm_email_first") == "yes"
+    if "confirm_within_hours" in form:
+        hours = parse_int(errors, form, "confirm_within_hours", optional=False)
+        if hours is not None:
+            values["confirm_within_hours"] = hours
     for name in ("registration_opens_at", "registration_closes_at", "nomination_deadline"):
         values[name] = parse_local_datetime(errors, form, name, timezone)
     if (
@@ -210,6 +216,8 @@ def meeting_form_values(meeting: dict) -> dict[str, str]:
     values["webcast_url"] = meeting.get("webcast_url") or ""
     values["remote_url"] = meeting.get("remote_url") or ""
     values["interpretation"] = language_codes_text(meeting.get("interpretation"))
+    values["confirm_email_first"] = "yes" if meeting["confirm_email_first"] else "no"
+    values["confirm_within_hours"] = str(meeting["confirm_within_hours"])
     values["original_language"] = content.original_language(meeting)
     values |= content.to_form(meeting, content.MEETING_TEXT)
     for code in invitation_categories(meeting):

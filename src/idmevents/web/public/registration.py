@@ -23,6 +23,7 @@ from idmevents.registrations.countries import (
     state_choices,
     territory_choices,
 )
+from idmevents.registrations.desk import bursts
 from idmevents.web.common import PRIVATE_HEADERS
 from idmevents.web.public import registration_schemas as schemas
 
@@ -31,7 +32,7 @@ RATE_LIMITED = "registration_rate_limit"
 RATE_LIMIT_STORE = "registration_rate_limit"
 
 # What the private page says after an action, by the `done` code the action redirects with.
-DONE_CODES = ("welcome", "details", "sessions", "cancelled", "reinstated")
+DONE_CODES = ("welcome", "details", "sessions", "cancelled", "reinstated", "address-confirmed")
 
 
 def _now() -> datetime:
@@ -85,6 +86,22 @@ def _same_site_path(request: Request, token: str, back: Any) -> str:
     return home
 
 
+async def private_page(request: Request, token: str, template: str) -> Template:
+    """One of a registration's own pages (behind its private link), in the person's language."""
+    view = await services.registration_view(token, now=_now())
+    speak_as_registration(view.registration)
+    return Template(
+        template,
+        context={
+            "view": view,
+            "registration": view.registration,
+            "meeting": view.meeting,
+            "language_form": language_form(request, token),
+        },
+        headers=PRIVATE_HEADERS,
+    )
+
+
 def received_message() -> str:
     return gettext(
         "Thank you. We have sent an email to the address given: it says where your registration "
@@ -92,12 +109,14 @@ def received_message() -> str:
     )
 
 
-async def register_quietly(meeting: dict, form) -> None:
+async def register_quietly(meeting: dict, form, request: Request) -> None:
     """Register, answering an address already registered as a new one: its link is emailed
     again (by `services.register`) and the caller answers as for a newcomer. Other conflicts
-    (registration closed) and invalid input are raised: they do not depend on the address."""
+    (registration closed) and invalid input are raised: they do not depend on the address.
+    The client's coarse network is kept for the desk's suspicious bursts."""
+    network = bursts.coarse_network(request.client.host if request.client else None)
     try:
-        await services.register(meeting, form, now=_now())
+        await services.register(meeting, form, now=_now(), client_network=network)
     except Conflict as exc:
         if exc.extra.get("reason") != "duplicate":
             raise
@@ -183,7 +202,7 @@ class RegistrationPages(Controller):
         }
         invitation = await services.open_invitation(meeting, form.invitation)
         try:
-            await register_quietly(meeting, form)
+            await register_quietly(meeting, form, request)
         except InvalidInput as exc:
             return await self._form_page(
                 meeting,
@@ -378,18 +397,7 @@ class RegistrationPages(Controller):
     @get("/r/{token:str}/cancel", name="registration_cancel_confirm")
     async def confirm_cancel(self, request: Request, token: FromPath[str]) -> Template:
         """Are you sure? Cancelling gives the seat away."""
-        view = await services.registration_view(token, now=_now())
-        speak_as_registration(view.registration)
-        return Template(
-            "registrations/cancel.html.jinja2",
-            context={
-                "view": view,
-                "registration": view.registration,
-                "meeting": view.meeting,
-                "language_form": language_form(request, token),
-            },
-            headers=PRIVATE_HEADERS,
-        )
+        return await private_page(request, token, "registrations/cancel.html.jinja2")
 
     @post("/r/{token:str}/cancel", name="registration_cancel")
     async def cancel(self, request: Request, token: FromPath[str]) -> Redirect:
@@ -476,6 +484,6 @@ class RegistrationApi(Controller):
         list) and their private link, or, if they were registered already, that link again."""
         meeting = await meetings.get_public_meeting(slug)
         form = schemas.form_from_json(await request.body())
-        await register_quietly(meeting, form)
+        await register_quietly(meeting, form, request)
         body = schemas.RegistrationReceived(detail=received_message(), email=form.email)
         return Response(body, status_code=202, headers={"Cache-Control": "no-store"})

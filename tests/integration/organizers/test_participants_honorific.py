@@ -1,4 +1,4 @@
-"""The honorific on the list of participants, in every format (page, CSV, JSON): the
+"""The honorific on the list of participants, in every format (page, CSV, JSON, PDF): the
 registration's own, a delegate's and anyone else's alike."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from idmevents.registrations import services as registrations
 from tests.factories.meetings import NOW
 from tests.factories.registrations import form
 from tests.integration.organizers.test_participants_list import organizer, people
+from tests.integration.public.test_programme_pdf import pdf_text
 
 __all__ = ["organizer"]  # the fixture, shared with the list's other tests
 
@@ -39,6 +40,9 @@ async def test_everyones_honorific_is_on_the_list_in_every_format(client, organi
         for person in group["people"]
     }
     assert (honorifics["Hana"], honorifics["Alice"]) == ("Prof.", "Ms")
+    pdf = await client.get("/admin/meetings/test-meeting/participants/participants.pdf")
+    printed = " ".join(pdf_text(pdf.content).split())
+    assert "Prof. Hana Person Hana" in printed and "Ms Alice Number Alice" in printed
 
 
 async def registrations_meeting() -> dict:

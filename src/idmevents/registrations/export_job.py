@@ -46,6 +46,8 @@ async def queue_export_job(
                 "delegation": filters.delegation,
                 "hold": filters.hold,
                 "attendance": filters.attendance,
+                "burst": filters.burst,
+                "unconfirmed": "1" if filters.unconfirmed else "",
             },
             "sep": separator,
             "language": i18n.current_language(),

@@ -29,7 +29,13 @@ EXACT_POLICY = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 # Templates no browser reads as a page: emails, and what WeasyPrint turns into PDFs.
-NOT_PAGES = ("email/", "badges/sheets.html.jinja2", "feeds/programme.html.jinja2")
+NOT_PAGES = (
+    "email/",
+    "badges/sheets.html.jinja2",
+    "feeds/programme.html.jinja2",
+    "delegations/participants.pdf.html.jinja2",
+    "delegations/visa_letter.pdf.html.jinja2",
+)
 
 
 def test_the_policy_is_exactly_this():

@@ -32,7 +32,7 @@ async def delegation_filter(meeting: dict, delegation: int | None) -> dict[str, 
 
 async def desk_filters(request: Request, meeting: dict) -> desk.DeskFilters:
     """The list's filters from the query (`?status=&category=&country=&session=&delegation=&q=
-    &sort=&attendance=`), or InvalidInput naming each impossible one."""
+    &sort=&attendance=&burst=&unconfirmed=`), or InvalidInput naming each impossible one."""
     params = request.query_params
     session = _number(params, "session", gettext("This meeting has no session %(id)s."))
     delegation = _number(params, "delegation", gettext("This meeting has no delegation %(id)s."))
@@ -45,6 +45,8 @@ async def desk_filters(request: Request, meeting: dict) -> desk.DeskFilters:
         q=params.get("q"),
         sort=params.get("sort"),
         attendance=params.get("attendance"),
+        burst=params.get("burst"),
+        unconfirmed=params.get("unconfirmed"),
         **await delegation_filter(meeting, delegation),
     )
 

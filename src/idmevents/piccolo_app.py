@@ -19,6 +19,7 @@ from idmevents.meetings.tables import (
 )
 from idmevents.registrations.tables import (
     CheckIn,
+    NoticeDelivery,
     Registration,
     ReminderDelivery,
     SeatHold,
@@ -51,6 +52,7 @@ TABLES = [
     ReminderDelivery,
     OutboxMessage,
     Job,
+    NoticeDelivery,
 ]
 
 APP_CONFIG = AppConfig(

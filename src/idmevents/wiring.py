@@ -14,7 +14,7 @@ from datetime import timedelta
 from idmevents.badges import batch as badge_batch
 from idmevents.mail.worker import register_chore
 from idmevents.registrations import emails as registration_emails
-from idmevents.registrations import export_job, imports, reminders, retention
+from idmevents.registrations import export_job, imports, notice_job, reminders, retention
 from idmevents.registrations import services as registrations
 
 # How often the worker looks for meetings whose personal data is due for erasure, and for seats
@@ -27,6 +27,7 @@ def register_mail_renderers() -> None:
     """Register every domain's renderers of emails queued as recipes; calling it again is harmless."""
     registration_emails.register_mail_renderers()
     reminders.register_mail_renderers()
+    notice_job.register_mail_renderers()
 
 
 def register_worker_chores() -> None:
@@ -48,3 +49,4 @@ def register_job_handlers() -> None:
     badge_batch.register_job_handlers()
     export_job.register_job_handlers()
     imports.register_job_handlers()
+    notice_job.register_job_handlers()

@@ -5,6 +5,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from idmevents.auth.tables import User
+from idmevents.jobs.tables import Job
 from idmevents.meetings.tables import Meeting, MeetingSession
 
 
@@ -94,3 +95,16 @@ class ReminderDelivery(Table, tablename="reminder_delivery"):
     message_id = Varchar(length=250, default="")  # the email's outbox Message-ID
     created_at = Timestamptz(default=TimestamptzNow())
     # UNIQUE (registration, reminder_offset): a unique index made in its migration (works on SQLite too).
+
+
+class NoticeDelivery(Table, tablename="notice_delivery"):
+    """One agenda-change notice queued for one registration, keyed by the job that queues it (one
+    job per press of "Notify participants", i.e. per set of changes announced together): written
+    in the transaction that queues its email, so a restarted job never emails anyone twice."""
+
+    meeting = ForeignKey(references=Meeting, null=False, on_delete=OnDelete.cascade, index=True)
+    job = ForeignKey(references=Job, null=False, on_delete=OnDelete.cascade)
+    registration = ForeignKey(references=Registration, null=False, on_delete=OnDelete.cascade)
+    message_id = Varchar(length=250, default="")  # the email's outbox Message-ID
+    created_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (job, registration): a unique index made in its migration (works on SQLite too).

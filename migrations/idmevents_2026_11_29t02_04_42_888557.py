@@ -1,20 +1,22 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Bytea
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
+
 
 class Meeting(Table, tablename="meeting", schema=None):
     id = Serial(
@@ -100,17 +102,11 @@ DESCRIPTION = "initial schema"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="idmevents", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="idmevents", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Meeting", tablename="meeting", schema=None, columns=None
-    )
+    manager.add_table(class_name="Meeting", tablename="meeting", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Room", tablename="room", schema=None, columns=None
-    )
+    manager.add_table(class_name="Room", tablename="room", schema=None, columns=None)
 
     manager.add_table(
         class_name="SessionPanelist",
@@ -119,9 +115,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="app_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
 
     manager.add_table(
         class_name="SessionAttendance",
@@ -144,9 +138,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
     manager.add_table(
         class_name="AuditEntry",
@@ -169,9 +161,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Panelist", tablename="panelist", schema=None, columns=None
-    )
+    manager.add_table(class_name="Panelist", tablename="panelist", schema=None, columns=None)
 
     manager.add_table(
         class_name="AgendaChange",
@@ -194,9 +184,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="CheckIn", tablename="check_in", schema=None, columns=None
-    )
+    manager.add_table(class_name="CheckIn", tablename="check_in", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Meeting",

@@ -5,7 +5,9 @@ from piccolo.table import Table
 
 ID = "2026-11-29T02:05:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "unique indexes: one registration per email, one choice per session, one role per panelist"
+DESCRIPTION = (
+    "unique indexes: one registration per email, one choice per session, one role per panelist"
+)
 
 INDEXES = {
     "registration_one_per_email": "registration (meeting, email_key)",

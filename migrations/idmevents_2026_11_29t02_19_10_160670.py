@@ -10,9 +10,7 @@ DESCRIPTION = "registration.checkin_id for badge check-in codes"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="idmevents", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="idmevents", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Registration",

@@ -35,10 +35,10 @@ async def forwards():
         await MeetingTeam.create_table(if_not_exists=True)
         await MeetingTeam.raw(
             "CREATE UNIQUE INDEX IF NOT EXISTS meeting_team_one_per_user "
-            "ON meeting_team (meeting, \"user\")"
+            'ON meeting_team (meeting, "user")'
         )
         await MeetingTeam.raw(
-            "INSERT INTO meeting_team (meeting, \"user\", added_at) "
+            'INSERT INTO meeting_team (meeting, "user", added_at) '
             "SELECT meeting.id, app_user.id, CURRENT_TIMESTAMP FROM meeting, app_user "
             "WHERE app_user.role IN ('organizer', 'checkin')"
         )

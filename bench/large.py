@@ -196,6 +196,32 @@ async def child(n: int, badges: int, workdir: Path) -> dict:
     path, _ = await jobs.result_file(job_id)
     result["csv_mb"] = path.stat().st_size / 1e6
 
+    # Notify: one session moved, then "Notify participants": the press (the page's work) and the
+    # job that queues one email per confirmed participant (recipes, in batches).
+    from idmevents.meetings import builder
+    from idmevents.meetings.tables import MeetingSession
+    from idmevents.registrations import notices
+
+    moved = await MeetingSession.select().where(MeetingSession.meeting == meeting["id"]).first()
+    await builder.update_session(
+        moved["id"],
+        {
+            "starts_at": moved["starts_at"] + timedelta(minutes=1),
+            "ends_at": moved["ends_at"] + timedelta(minutes=1),
+        },
+        by=Actor(None, "bench"),
+        now=datetime.now(UTC),
+    )
+    started = time.perf_counter()
+    job_id = await notices.queue_notice("large", by=Actor(None, "bench"), now=datetime.now(UTC))
+    result["notify_press_ms"] = 1000 * (time.perf_counter() - started)
+    started = time.perf_counter()
+    await worker.run_one()
+    result["notify_queue_seconds"] = time.perf_counter() - started
+    job = await jobs.get_job(job_id)
+    result["notify_emails"] = job.total
+    result["notify_status"] = job.status
+
     # A batch of `badges`: that many confirmed people in one category of their own.
     ids = [
         row["id"]

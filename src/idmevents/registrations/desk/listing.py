@@ -145,8 +145,25 @@ async def check_ins(meeting_id: int) -> dict[int, datetime]:
     return {row["registration"]: row["checked_in_at"] for row in rows}
 
 
-async def waitlist_positions(meeting_id: int) -> dict[int, int]:
-    """Registration id → place on the meeting's waiting list (1 is next)."""
+async def waitlist_positions(meeting_id: int, ids: list[int] | None = None) -> dict[int, int]:
+    """Registration id → place on the meeting's waiting list (1 is next); of `ids` only, if given.
+
+    The places of a page's few are ranked by the database (a window over the waiting list), so a
+    meeting with thousands waiting sends back a page's worth of rows, not the whole list.
+    """
+    if ids is not None:
+        if not ids:
+            return {}
+        marks = ", ".join("{}" for _ in ids)
+        rows = await Registration.raw(
+            "SELECT id, place FROM (SELECT id, ROW_NUMBER() OVER "
+            "(ORDER BY waitlist_seq, id) AS place FROM registration "
+            "WHERE meeting = {} AND status = 'waitlisted') AS waiting "
+            f"WHERE id IN ({marks})",
+            meeting_id,
+            *ids,
+        )
+        return {row["id"]: row["place"] for row in rows}
     waiting = (
         await Registration.select(Registration.id)
         .where((Registration.meeting == meeting_id) & (Registration.status == "waitlisted"))
@@ -245,10 +262,8 @@ async def find_page(meeting: dict, filters: DeskFilters, page: int, per_page: in
             .offset((page - 1) * per_page)
         )
     ids = [row["id"] for row in rows]
-    positions = (
-        await waitlist_positions(meeting["id"])
-        if any(row["status"] == "waitlisted" for row in rows)
-        else {}
+    positions = await waitlist_positions(
+        meeting["id"], [row["id"] for row in rows if row["status"] == "waitlisted"]
     )
     arrivals = await check_ins_of(ids) if ids else {}
     for row in rows:

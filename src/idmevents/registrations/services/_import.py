@@ -59,6 +59,11 @@ async def import_forms(
                 Registration.id, Registration.email_key, Registration.status
             ).where((Registration.meeting == meeting_id) & Registration.email_key.is_in(keys))
         }
+        if all(key in existing for key in keys):
+            # A re-imported chunk: nothing to decide, nothing to count.
+            return [
+                ImportOutcome(UNCHANGED, existing[k]["status"], existing[k]["id"]) for k in keys
+            ]
         approval = approval_categories(meeting.row)
         counts = await _status_counts(meeting_id)
         if (

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from idmevents import i18n
-from idmevents.db import write_transaction
+from idmevents.db import insert_many, write_transaction
 from idmevents.jobs import services as jobs
 from idmevents.mail import recipes
 from idmevents.mail.message import Email
@@ -86,26 +86,25 @@ async def _queue_batch(
         )
         for r in batch
     }
+    written_at = datetime.now(UTC)
     async with write_transaction():
-        inserted = await (
-            NoticeDelivery.insert(
-                *(
-                    NoticeDelivery(
-                        meeting=meeting["id"],
-                        job=job_id,
-                        registration=registration_id,
-                        message_id=row["message_id"],
-                        created_at=datetime.now(UTC),
-                    )
-                    for registration_id, row in values.items()
-                )
-            )
-            .on_conflict(action="DO NOTHING")
-            .returning(NoticeDelivery.registration)
+        inserted = await insert_many(
+            NoticeDelivery,
+            [
+                {
+                    "meeting": meeting["id"],
+                    "job": job_id,
+                    "registration": registration_id,
+                    "message_id": row["message_id"],
+                    "created_at": written_at,
+                }
+                for registration_id, row in values.items()
+            ],
+            returning=("registration",),
+            skip_conflicts=True,
         )
         ours = [row["registration"] for row in inserted]
-        if ours:
-            await OutboxMessage.insert(*(OutboxMessage(**values[rid]) for rid in ours))
+        await insert_many(OutboxMessage, [values[rid] for rid in ours])
     return len(ours)
 
 

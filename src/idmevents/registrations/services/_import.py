@@ -113,7 +113,9 @@ async def import_forms(
         ids: dict[str, int] = {}
         if new_rows:
             # RETURNING with the address: the order of a many-row insert's rows is not promised.
-            ids = {row["email_key"]: row["id"] for row in await _insert(new_rows)}
+            # RETURNING with the address: the order of a many-row insert's rows is not promised.
+            inserted = await db.insert_many(Registration, new_rows, returning=("id", "email_key"))
+            ids = {row["email_key"]: row["id"] for row in inserted}
         created = []
         for index, outcome in enumerate(outcomes):
             if outcome is None:
@@ -138,55 +140,3 @@ async def import_forms(
                 data={"registrations": [registration["id"] for registration in created]},
             )
     return outcomes  # type: ignore[return-value]
-
-
-# The columns an imported row sets, with their PostgreSQL types (for `_insert`'s arrays).
-_COLUMN_TYPES = {
-    "meeting": "integer",
-    "token": "varchar",
-    "feed_token": "varchar",
-    "given_name": "varchar",
-    "family_name": "varchar",
-    "email": "varchar",
-    "email_key": "varchar",
-    "organization": "varchar",
-    "position": "varchar",
-    "category": "varchar",
-    "country": "varchar",
-    "language": "varchar",
-    "accessibility_needs": "text",
-    "attendance": "varchar",
-    "rejection_reason": "text",
-    "consented_at": "timestamptz",
-    "list_consent": "boolean",
-    "created_at": "timestamptz",
-    "updated_at": "timestamptz",
-    "cancelled_at": "timestamptz",
-    "badge_printed_at": "timestamptz",
-    "status": "varchar",
-    "waitlist_seq": "integer",
-    "confirmed_at": "timestamptz",
-}
-
-
-async def _insert(rows: list[dict]) -> list[dict]:
-    """Insert `rows`; returns their `id` and `email_key` (the order of a many-row insert's
-    RETURNING is not promised, the address names each row).
-
-    PostgreSQL: one statement with one array per column (`unnest`), so a chunk costs a few
-    parameters instead of a Piccolo object and some 25 placeholders per row, whose building took
-    more time than the database's writing. SQLite: Piccolo's many-row insert.
-    """
-    if db.is_sqlite():
-        return await Registration.insert(*(Registration(**values) for values in rows)).returning(
-            Registration.id, Registration.email_key
-        )
-    names = list(_COLUMN_TYPES)
-    assert set(rows[0]) == set(names), sorted(set(rows[0]) ^ set(names))
-    columns = ", ".join(f'"{name}"' for name in names)
-    arrays = ", ".join(f"{{}}::{kind}[]" for kind in _COLUMN_TYPES.values())
-    return await Registration.raw(
-        f"INSERT INTO registration ({columns}) SELECT * FROM unnest({arrays}) "
-        "RETURNING id, email_key",
-        *([row[name] for row in rows] for name in names),
-    )

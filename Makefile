@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: messages run test test-sqlite test-postgres lint install system-deps browser-deps demo migrate bench clean
+.PHONY: messages run test test-sqlite test-postgres lint install system-deps browser-deps demo migrate bench bench-large clean
 
 run: $(STAMP)
 	$(BIN)/idmevents demo
@@ -96,6 +96,10 @@ demo: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench
+
+# A meeting of 50,000 registrations on SQLite and PostgreSQL, then served (bench/README.md).
+bench-large: $(STAMP) system-deps
+	$(BIN)/python -m bench.large
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache

@@ -1,6 +1,6 @@
 """A meeting a hundred times larger: import, search, the desk's page, CSV export, badge batches.
 
-`python -m bench.large [--n 50000] [--badges 600] [--engines sqlite,postgres]
+`python -m bench.large [--n 50000] [--badges 5000] [--sqlite-badges N] [--engines sqlite,postgres]
 [--postgres postgresql://…/postgres]`
 
 For each engine, in a child process of its own (an engine is chosen before the first query):
@@ -330,7 +330,9 @@ def run_engine(engine: str, args: argparse.Namespace) -> dict:
                 "--n",
                 str(args.n),
                 "--badges",
-                str(args.badges),
+                str(
+                    args.sqlite_badges if engine == "sqlite" and args.sqlite_badges else args.badges
+                ),
                 "--workdir",
                 str(workdir),
             ],
@@ -383,7 +385,13 @@ def print_results(results: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.large")
     parser.add_argument("--n", type=int, default=50_000, help="registrations (default 50,000)")
-    parser.add_argument("--badges", type=int, default=600, help="badges in the batch")
+    parser.add_argument("--badges", type=int, default=5000, help="badges in the batch")
+    parser.add_argument(
+        "--sqlite-badges",
+        type=int,
+        default=0,
+        help="badges in SQLite's batch, if not --badges (rendering does not depend on the engine)",
+    )
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument(

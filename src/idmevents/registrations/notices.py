@@ -141,7 +141,17 @@ async def preview_notice(slug: str) -> NoticePreview:
     if not changes:
         return NoticePreview(meeting, [], [], {})
     sessions = await changed_sessions(changes)
-    recipients = await audience(meeting, changes, sessions)
+    # What the preview lists of each person: tens of thousands of rows at a large meeting.
+    recipients = await audience(
+        meeting,
+        changes,
+        sessions,
+        Registration.id,
+        Registration.given_name,
+        Registration.family_name,
+        Registration.email,
+        Registration.language,
+    )
     samples = {}
     for language in LANGUAGES:
         token = i18n.set_language(language)

@@ -63,7 +63,9 @@ from idmevents.registrations.desk.listing import (
     check_ins_of,
     find_page,
     find_registrations,
+    ordered_ids,
     paginate,
+    rows_of,
     waitlist_positions,
 )
 
@@ -101,9 +103,11 @@ __all__ = [
     "meeting_countries",
     "meeting_counts",
     "meeting_sessions",
+    "ordered_ids",
     "owners_of_registration",
     "paginate",
     "registration_detail",
+    "rows_of",
     "session_places",
     "status_name",
     "waitlist_positions",

@@ -19,10 +19,6 @@ class RawTable(Table):
     pass
 
 
-class MeetingRef(Table, tablename="meeting"):
-    pass
-
-
 class JobRef(Table, tablename="job"):
     pass
 
@@ -33,7 +29,6 @@ class RegistrationRef(Table, tablename="registration"):
 
 # The table as this migration makes it (not imported from the app: the app's table may change).
 class NoticeDelivery(Table, tablename="notice_delivery"):
-    meeting = ForeignKey(references=MeetingRef, null=False, on_delete=OnDelete.cascade, index=True)
     job = ForeignKey(references=JobRef, null=False, on_delete=OnDelete.cascade)
     registration = ForeignKey(references=RegistrationRef, null=False, on_delete=OnDelete.cascade)
     message_id = Varchar(length=250, default="")

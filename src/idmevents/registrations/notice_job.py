@@ -92,7 +92,6 @@ async def _queue_batch(
             NoticeDelivery,
             [
                 {
-                    "meeting": meeting["id"],
                     "job": job_id,
                     "registration": registration_id,
                     "message_id": row["message_id"],

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: messages run test test-sqlite test-postgres lint install system-deps browser-deps demo migrate bench fuzz clean
+.PHONY: messages run test test-sqlite test-postgres lint install system-deps browser-deps demo migrate bench bench-large fuzz clean
 
 run: $(STAMP)
 	$(BIN)/idmevents demo
@@ -101,6 +101,10 @@ bench: $(STAMP) system-deps
 FUZZ_MINUTES ?= 6
 fuzz: $(STAMP)
 	$(BIN)/python -m bench.fuzz_api --minutes $(FUZZ_MINUTES)
+
+# A meeting of 50,000 registrations on SQLite and PostgreSQL, then served (bench/README.md).
+bench-large: $(STAMP) system-deps
+	$(BIN)/python -m bench.large
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache

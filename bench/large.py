@@ -1,6 +1,6 @@
 """A meeting a hundred times larger: import, search, the desk's page, CSV export, badge batches.
 
-`python -m bench.large [--n 50000] [--badges 600] [--engines sqlite,postgres]
+`python -m bench.large [--n 50000] [--badges 5000] [--sqlite-badges N] [--engines sqlite,postgres]
 [--postgres postgresql://…/postgres]`
 
 For each engine, in a child process of its own (an engine is chosen before the first query):
@@ -14,8 +14,15 @@ then:
 - **registrations page**: the desk's first page, by date and by name (server time of the query);
 - **CSV export**: the export job over every registration, its time and the growth of the
   process's peak RSS;
+- **notify**: one session moved, then "Notify participants": the press (what the page waits for)
+  and the job that queues one email per confirmed participant;
 - **badge batch**: `--badges` badges rendered by the batch job's process pool: badges per second,
-  and per core.
+  and per core;
+- **serving** (PostgreSQL): `bench.serving` on that database, granian with 2 workers: the
+  hello-world ceiling, the 600-session meeting's page and agenda feed (200 and 304), and a burst
+  of registrations through the API into the meeting (its 40,000 confirmed kept, 250 seats opened):
+  requests per second against the ceiling, and none overbooked.
+The load average is recorded at the start and end of each engine's run.
 """
 
 from __future__ import annotations
@@ -106,6 +113,14 @@ async def _seed_meeting() -> dict:
     return await Meeting.select().where(Meeting.id == meeting_id).first()
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the badge pool's processes): what
+    the work costs, whatever else the shared machine runs."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 async def child(n: int, badges: int, workdir: Path) -> dict:
     from idmevents import db, wiring
     from idmevents.audit import Actor
@@ -123,6 +138,7 @@ async def child(n: int, badges: int, workdir: Path) -> dict:
     await migrate()
     await db.start_pool(4)
     result: dict = {"engine": "sqlite" if db.is_sqlite() else "postgres", "n": n}
+    result["load_at_start"] = os.getloadavg()[0]
     meeting = await _seed_meeting()
     file = workdir / "people.csv"
     generate_csv(file, n)
@@ -196,6 +212,32 @@ async def child(n: int, badges: int, workdir: Path) -> dict:
     path, _ = await jobs.result_file(job_id)
     result["csv_mb"] = path.stat().st_size / 1e6
 
+    # Notify: one session moved, then "Notify participants": the press (the page's work) and the
+    # job that queues one email per confirmed participant (recipes, in batches).
+    from idmevents.meetings import builder
+    from idmevents.meetings.tables import MeetingSession
+    from idmevents.registrations import notices
+
+    moved = await MeetingSession.select().where(MeetingSession.meeting == meeting["id"]).first()
+    await builder.update_session(
+        moved["id"],
+        {
+            "starts_at": moved["starts_at"] + timedelta(minutes=1),
+            "ends_at": moved["ends_at"] + timedelta(minutes=1),
+        },
+        by=Actor(None, "bench"),
+        now=datetime.now(UTC),
+    )
+    started = time.perf_counter()
+    job_id = await notices.queue_notice("large", by=Actor(None, "bench"), now=datetime.now(UTC))
+    result["notify_press_ms"] = 1000 * (time.perf_counter() - started)
+    started = time.perf_counter()
+    await worker.run_one()
+    result["notify_queue_seconds"] = time.perf_counter() - started
+    job = await jobs.get_job(job_id)
+    result["notify_emails"] = job.total
+    result["notify_status"] = job.status
+
     # A batch of `badges`: that many confirmed people in one category of their own.
     ids = [
         row["id"]
@@ -214,16 +256,66 @@ async def child(n: int, badges: int, workdir: Path) -> dict:
         by=None,
     )
     started = time.perf_counter()
+    cpu_before = _cpu_seconds()
     await worker.run_one()
     seconds = time.perf_counter() - started
+    result["badge_cpu_ms_each"] = 1000 * (_cpu_seconds() - cpu_before) / max(1, badges)
     job = await jobs.get_job(job_id)
     result["badges"] = job.total
     result["badge_status"] = job.status
     result["badge_seconds"] = seconds
     result["badges_per_second"] = job.total / seconds
     result["badges_per_second_per_core"] = job.total / seconds / (os.cpu_count() or 1)
+    # On an idle machine every core renders: the time 5,000 badges would take there.
+    result["badges_5000_idle_seconds_est"] = (
+        5000 * result["badge_cpu_ms_each"] / 1000 / (os.cpu_count() or 1)
+    )
+    result["load_at_end"] = os.getloadavg()[0]
     await db.close_pool()
     return result
+
+
+async def open_seats_for_burst(url: str) -> int:
+    """Ready the large meeting for `bench.serving`'s registration burst: its 40,000 confirmed
+    stay, those waiting and the queued notices go, and 250 seats open (as the demo has): the burst
+    must fill exactly those and waitlist the rest in order. Returns the last id before it."""
+    from bench.serving import _admin, _fetch
+
+    await _admin(url, "DELETE FROM registration WHERE status <> 'confirmed'")
+    await _admin(url, "TRUNCATE outbox_message")
+    await _admin(
+        url,
+        "UPDATE meeting SET capacity = 250 + (SELECT count(*) FROM registration "
+        "WHERE registration.meeting = meeting.id AND status = 'confirmed') WHERE slug = 'large'",
+    )
+    return (await _fetch(url, "SELECT coalesce(max(id), 0) AS last FROM registration"))[0]["last"]
+
+
+def serve_large(database_url: str, workdir: Path, args: argparse.Namespace):
+    """The meeting page and feed of the 600-session meeting, and a registration burst into it,
+    under granian with 2 workers, against the hello-world ceiling (bench.serving)."""
+    from bench import serving
+
+    env = os.environ | {
+        "IDMEVENTS_DATABASE_URL": database_url,
+        "IDMEVENTS_VAR_DIR": str(workdir / "var"),
+        "IDMEVENTS_SECRET_KEY": "bench-secret-key-not-for-production",
+        "IDMEVENTS_EMBEDDED_WORKER": "0",
+        "IDMEVENTS_REGISTRATION_RATE_LIMIT": "0/minute",
+        "IDMEVENTS_DB_POOL_SIZE": "10",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+    }
+    return serving.benchmark_server(
+        "granian",
+        workers=2,
+        duration=args.serve_seconds,
+        connections=64,
+        env=env,
+        database_url=database_url,
+        log_dir=workdir,
+        slug="large",
+        prepare_burst=open_seats_for_burst,
+    )
 
 
 def run_engine(engine: str, args: argparse.Namespace) -> dict:
@@ -252,7 +344,9 @@ def run_engine(engine: str, args: argparse.Namespace) -> dict:
                 "--n",
                 str(args.n),
                 "--badges",
-                str(args.badges),
+                str(
+                    args.sqlite_badges if engine == "sqlite" and args.sqlite_badges else args.badges
+                ),
                 "--workdir",
                 str(workdir),
             ],
@@ -264,7 +358,10 @@ def run_engine(engine: str, args: argparse.Namespace) -> dict:
         )
         if done.returncode != 0:
             raise SystemExit(f"{engine} run failed:\n{done.stderr[-4000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        if database and args.serve_seconds > 0:
+            result["serving"] = serve_large(env["IDMEVENTS_DATABASE_URL"], workdir, args)
+        return result
     finally:
         if database:
             subprocess.run(
@@ -279,7 +376,9 @@ def run_engine(engine: str, args: argparse.Namespace) -> dict:
 
 
 def print_results(results: list[dict]) -> None:
-    keys = [key for key in results[0] if key not in ("engine",)]
+    from bench import serving
+
+    keys = [key for key in results[0] if key not in ("engine", "serving")]
     print(f"{'':32}" + "".join(f"{r['engine']:>14}" for r in results))
     for key in keys:
         cells = []
@@ -287,14 +386,34 @@ def print_results(results: list[dict]) -> None:
             value = r.get(key)
             cells.append(f"{value:>14.1f}" if isinstance(value, float) else f"{value!s:>14}")
         print(f"{key:32}" + "".join(cells))
+    problems = []
+    for r in results:
+        if "serving" in r:
+            print(f"\n{r['engine']}: the 600-session meeting served (bench.serving)", end="")
+            serving.print_result(r["serving"])
+            problems += serving.check(r["serving"])
+    for problem in problems:
+        print("PROBLEM:", problem)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.large")
     parser.add_argument("--n", type=int, default=50_000, help="registrations (default 50,000)")
-    parser.add_argument("--badges", type=int, default=600, help="badges in the batch")
+    parser.add_argument("--badges", type=int, default=5000, help="badges in the batch")
+    parser.add_argument(
+        "--sqlite-badges",
+        type=int,
+        default=0,
+        help="badges in SQLite's batch, if not --badges (rendering does not depend on the engine)",
+    )
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--serve-seconds",
+        type=int,
+        default=5,
+        help="seconds of wrk per endpoint on the PostgreSQL database (0: no serving run)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -302,7 +421,10 @@ def main(argv: list[str] | None = None) -> None:
         result = asyncio.run(child(args.n, args.badges, Path(args.workdir)))
         print(json.dumps(result))
         return
-    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, n={args.n}")
+    print(
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, n={args.n}, "
+        f"badges={args.badges}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
     results = [run_engine(engine, args) for engine in args.engines.split(",")]
     print_results(results)
 

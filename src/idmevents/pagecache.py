@@ -15,9 +15,10 @@ is signed in would show it to everyone. Rendering for the cache therefore refuse
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class PageCache:
         self.limit = limit
         self.max_age = max_age
         self._pages: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
+        self._building: dict[Hashable, asyncio.Future[str]] = {}
 
     def get(self, key: Hashable) -> str | None:
         held = self._pages.get(key)
@@ -79,6 +81,34 @@ class PageCache:
         self._pages.move_to_end(key)
         while len(self._pages) > self.limit:
             self._pages.popitem(last=False)
+
+    async def get_or_build(self, key: Hashable, build: Callable[[], Awaitable[str]]) -> str:
+        """The page kept under `key`, or the one `build` makes (then kept).
+
+        One build per key at a time: requests that arrive while a page is being built wait for
+        that build. Without this, a page costing a second to build (a meeting of 600 sessions)
+        would be built by every request arriving in that second, whenever it expires.
+        """
+        page = self.get(key)
+        if page is not None:
+            return page
+        loop = asyncio.get_running_loop()
+        pending = self._building.get(key)
+        if pending is not None and pending.get_loop() is loop:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[str] = loop.create_future()
+        self._building[key] = future
+        try:
+            page = await build()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here: waiters (if any) get it raised; none is fine too
+            raise
+        finally:
+            self._building.pop(key, None)
+        self.put(key, page)
+        future.set_result(page)
+        return page
 
     def clear(self) -> None:
         self._pages.clear()

@@ -69,13 +69,22 @@ def clean_text(value: str, lines: Lines) -> tuple[str, str | None]:
     return value, line_problem(value, lines)
 
 
+# The characters `is_control` refuses, as regular expressions (one search per text, not a Python
+# call per character: an import checks hundreds of thousands of texts).
+_CONTROLS = [chr(c) for c in range(0x110) if is_control(chr(c))] + sorted(
+    c for c in _LINE_BREAKS if ord(c) >= 0x110
+)
+_SINGLE_LINE_BAD = re.compile("[" + "".join(re.escape(c) for c in _CONTROLS) + "]")
+_MULTI_LINE_BAD = re.compile(
+    "[" + "".join(re.escape(c) for c in _CONTROLS if c not in _ALLOWED_IN_MULTI_LINE) + "]"
+)
+
+
 def line_problem(value: str, lines: Lines) -> str | None:
     """Why a text breaks the line rule, or None if it keeps it."""
-    if lines == "single_line" and any(is_control(c) for c in value):
+    if lines == "single_line" and _SINGLE_LINE_BAD.search(value):
         return gettext(SINGLE_LINE_MESSAGE)
-    if lines == "multi_line" and any(
-        is_control(c) and c not in _ALLOWED_IN_MULTI_LINE for c in value
-    ):
+    if lines == "multi_line" and _MULTI_LINE_BAD.search(value):
         return gettext(MULTI_LINE_MESSAGE)
     return None
 

@@ -15,7 +15,7 @@ from idmevents.badges import batch as badge_batch
 from idmevents.delegations import focal_points
 from idmevents.mail.worker import register_chore
 from idmevents.registrations import emails as registration_emails
-from idmevents.registrations import export_job, imports, reminders, retention
+from idmevents.registrations import export_job, imports, notice_job, reminders, retention
 from idmevents.registrations import services as registrations
 
 # How often the worker looks for meetings whose personal data is due for erasure, and for seats
@@ -33,6 +33,7 @@ def register_mail_renderers() -> None:
     reminders.register_mail_renderers()
     focal_points.register_mail_renderers()
     registrations.register_invitation_renderer()
+    notice_job.register_mail_renderers()
 
 
 def register_worker_chores() -> None:
@@ -67,3 +68,4 @@ def register_job_handlers() -> None:
     badge_batch.register_job_handlers()
     export_job.register_job_handlers()
     imports.register_job_handlers()
+    notice_job.register_job_handlers()

@@ -195,6 +195,7 @@ def _environment() -> Environment:
 
 
 def sheets_html(badges: list[BadgeView], layout: SheetLayout, title: str) -> str:
+    """The sheets' HTML; its styles are `sheet_css(layout)`, given to WeasyPrint beside it."""
     per_page = layout.per_page
     pages = [
         badges[i * per_page : (i + 1) * per_page] for i in range(pages_needed(len(badges), layout))
@@ -202,15 +203,50 @@ def sheets_html(badges: list[BadgeView], layout: SheetLayout, title: str) -> str
     return (
         _environment()
         .get_template("badges/sheets.html.jinja2")
-        .render(
-            pages=pages,
-            layout=layout,
-            title=title,
-            language=i18n.current_language(),
-            badge_css=(STATIC_DIR / "badge.css").read_text()
-            + (STATIC_DIR / "categories.css").read_text(),
-        )
+        .render(pages=pages, layout=layout, title=title, language=i18n.current_language())
     )
+
+
+def sheet_css(layout: SheetLayout) -> str:
+    """badge.css, the category colours, the page's size, and the place of each slot and cut mark
+    of `layout`."""
+    rules = [
+        (STATIC_DIR / "badge.css").read_text(),
+        (STATIC_DIR / "categories.css").read_text(),
+        f"@page {{ size: {layout.page_width}mm {layout.page_height}mm; margin: 0; }}",
+        "html, body { margin: 0; padding: 0; }",
+        f".sheet {{ position: relative; width: {layout.page_width}mm; "
+        f"height: {layout.page_height}mm; overflow: hidden; page-break-after: always; }}",
+        ".sheet:last-child { page-break-after: auto; }",
+        f".slot {{ position: absolute; width: {layout.badge_width}mm; "
+        f"height: {layout.badge_height}mm; }}",
+        ".cut-mark { position: absolute; background: #000; }",
+    ]
+    rules += [
+        f".slot-{i} {{ left: {left:.2f}mm; top: {top:.2f}mm; }}"
+        for i, (left, top) in enumerate(layout.slots)
+    ]
+    rules += [
+        f".cut-mark-{i} {{ left: {m.left:.2f}mm; top: {m.top:.2f}mm; "
+        f"width: {m.width:.2f}mm; height: {m.height:.2f}mm; }}"
+        for i, m in enumerate(layout.marks)
+    ]
+    return "\n".join(rules)
+
+
+@functools.cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@functools.lru_cache(maxsize=16)
+def sheet_stylesheet(layout: SheetLayout):
+    """`sheet_css(layout)` parsed once per process: a batch's pool process renders many chunks."""
+    from weasyprint import CSS
+
+    return CSS(string=sheet_css(layout), base_url=str(STATIC_DIR), font_config=_font_config())
 
 
 def sheets_pdf(badges: list[BadgeView], layout: SheetLayout, title: str) -> bytes:
@@ -218,4 +254,6 @@ def sheets_pdf(badges: list[BadgeView], layout: SheetLayout, title: str) -> byte
     from weasyprint import HTML  # imported here: it loads Pango, which the web pages never need
 
     html = sheets_html(badges, layout, title)
-    return HTML(string=html, base_url=str(STATIC_DIR)).write_pdf()
+    return HTML(string=html, base_url=str(STATIC_DIR)).write_pdf(
+        stylesheets=[sheet_stylesheet(layout)], font_config=_font_config()
+    )

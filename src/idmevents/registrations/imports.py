@@ -27,7 +27,7 @@ from pathlib import Path
 
 from babel import Locale
 
-from idmevents import i18n
+from idmevents import db, i18n
 from idmevents.audit import Actor
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
@@ -354,6 +354,9 @@ async def run_import(
                     outcome_by_line[check.line] = ("created", outcome.status)
                 else:
                     outcome_by_line[check.line] = ("unchanged", gettext("Already registered."))
+            chunks = start // CHUNK + 1
+            if chunks & (chunks - 1) == 0:  # after chunks 1, 2, 4, 8...: see db.analyze
+                await db.analyze(Registration)
             if progress is not None:
                 await progress(min(total, start + CHUNK), total)
     for check in checks:

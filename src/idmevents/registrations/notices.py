@@ -3,9 +3,10 @@
 A participant is affected by a change to a session of their agenda: every plenary session, and the
 side events in which they hold a place (registrations.invitation). Only confirmed registrations
 hear about changes: theirs are the calendars the confirmation's invitation filled, and the notice
-updates those very events (same UIDs, a higher SEQUENCE), or takes cancelled ones away. The emails
-are queued in the same transaction that marks the changes notified, so pressing the button twice
-(or two organizers pressing it at once) sends nothing new the second time.
+updates those very events (same UIDs, a higher SEQUENCE), or takes cancelled ones away. The job
+that queues the emails (`notice_job`) is queued in the same transaction that marks the changes
+notified, so pressing the button twice (or two organizers pressing it at once) sends nothing new
+the second time; the page answers at once, however many participants there are.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from idmevents.calendar_events import calendar_head, fill
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, NotFound
 from idmevents.i18n import LANGUAGES, gettext
+from idmevents.jobs import services as jobs
 from idmevents.mail.message import Attachment, Email
-from idmevents.mail.outbox import enqueue
 from idmevents.mail.render import render_email
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
@@ -32,11 +33,8 @@ from idmevents.registrations.invitation import agenda_invitation, is_side_event,
 from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.registrations.views import remote_link
 
-
-@dataclass(frozen=True)
-class NoticeResult:
-    emails: int
-    changes: int
+# The kind of the job that queues a notice's emails (registrations.notice_job runs it).
+NOTICE_JOB = "agenda-notice"
 
 
 async def pending_changes(meeting: dict) -> list[dict]:
@@ -74,10 +72,10 @@ class NoticePreview:
         return [c["id"] for c in self.changes]
 
 
-async def _audience(meeting: dict, changes: list[dict]) -> tuple[list[Recipient], dict[int, dict]]:
-    """The confirmed participants each change concerns (see the module), and the changed sessions."""
+async def changed_sessions(changes: list[dict]) -> dict[int, dict]:
+    """The sessions `changes` concern, as they are now, with their room's name (by id)."""
     session_ids = sorted({c["meeting_session"] for c in changes})
-    sessions = {
+    return {
         row["id"]: row
         for row in await MeetingSession.select(
             MeetingSession.all_columns(),
@@ -85,33 +83,50 @@ async def _audience(meeting: dict, changes: list[dict]) -> tuple[list[Recipient]
             MeetingSession.room.translations.as_alias("room_translations"),
         ).where(MeetingSession.id.is_in(session_ids))
     }
+
+
+async def audience(
+    meeting: dict, changes: list[dict], sessions: dict[int, dict], *columns
+) -> list[Recipient]:
+    """The confirmed participants each change concerns (see the module), in registration order.
+
+    `columns`: the registration's columns to read (all of them by default). The side events'
+    places are read by session, not by registration: a meeting of tens of thousands has few
+    changed side events but far more participants than an IN (...) list may hold.
+    """
     registrations = (
-        await Registration.select()
+        await Registration.select(*columns)
         .where(Registration.meeting == meeting["id"])
         .where(Registration.status == "confirmed")
         .where(Registration.email != "")  # delegates named without an address
         .order_by(Registration.id)
     )
+    side_events = sorted(sid for sid, row in sessions.items() if is_side_event(row))
     chosen: dict[int, set[int]] = defaultdict(set)
-    if registrations:
+    if registrations and side_events:
         for row in await SessionAttendance.select(
             SessionAttendance.registration, SessionAttendance.meeting_session
         ).where(
-            SessionAttendance.registration.is_in([r["id"] for r in registrations])
+            SessionAttendance.meeting_session.is_in(side_events)
             & (SessionAttendance.status == "confirmed")
         ):
             chosen[row["registration"]].add(row["meeting_session"])
+    plenary = [c for c in changes if not is_side_event(sessions[c["meeting_session"]])]
     recipients = []
     for registration in registrations:
-        mine = chosen.get(registration["id"], set())
-        relevant = [
-            c
-            for c in changes
-            if not is_side_event(sessions[c["meeting_session"]]) or c["meeting_session"] in mine
-        ]
+        mine = chosen.get(registration["id"])
+        relevant = (
+            [
+                c
+                for c in changes
+                if c["meeting_session"] in mine or not is_side_event(sessions[c["meeting_session"]])
+            ]
+            if mine
+            else plenary
+        )
         if relevant:
             recipients.append(Recipient(registration, relevant))
-    return recipients, sessions
+    return recipients
 
 
 # Who the preview's sample emails are addressed to; the private link is left out of them.
@@ -126,7 +141,18 @@ async def preview_notice(slug: str) -> NoticePreview:
     changes = await pending_changes(meeting)
     if not changes:
         return NoticePreview(meeting, [], [], {})
-    recipients, sessions = await _audience(meeting, changes)
+    sessions = await changed_sessions(changes)
+    # What the preview lists of each person: tens of thousands of rows at a large meeting.
+    recipients = await audience(
+        meeting,
+        changes,
+        sessions,
+        Registration.id,
+        Registration.given_name,
+        Registration.family_name,
+        Registration.email,
+        Registration.language,
+    )
     samples = {}
     for language in LANGUAGES:
         token = i18n.set_language(language)
@@ -147,13 +173,16 @@ async def preview_notice(slug: str) -> NoticePreview:
     return NoticePreview(meeting, changes, recipients, samples)
 
 
-async def notify_participants(
+async def queue_notice(
     slug: str, *, by: Actor, now: datetime, expected: list[int] | None = None
-) -> NoticeResult:
-    """Queue one email per affected participant with all their changes since the last notice.
+) -> int | None:
+    """Queue the job that emails each affected participant once with all their changes since the
+    last notice (`notice_job`); returns its id, None when there was nothing to announce.
 
-    `expected`: the changes the organizer saw in the preview. If others have been recorded since
-    (or some were already announced), nothing is sent: Conflict, so the preview is shown again.
+    The changes are marked notified in the transaction that queues the job, so pressing the button
+    twice (or two organizers pressing it at once) queues one job. `expected`: the changes the
+    organizer saw in the preview. If others have been recorded since (or some were already
+    announced), nothing is queued: Conflict, so the preview is shown again.
     """
     async with write_transaction():
         meeting = await locked(Meeting.select().where(Meeting.slug == slug)).first()
@@ -169,18 +198,21 @@ async def notify_participants(
                 reason="stale-preview",
             )
         if not changes:
-            return NoticeResult(emails=0, changes=0)
-        recipients, sessions = await _audience(meeting, changes)
-        for recipient in recipients:
-            await enqueue(
-                _notice_email(
-                    meeting, recipient.registration, recipient.changes, sessions, now=now
-                ),
-                now=now,
-            )
-        sent = len(recipients)
+            return None
+        change_ids = [c["id"] for c in changes]
+        job_id = await jobs.enqueue(
+            NOTICE_JOB,
+            meeting_id=meeting["id"],
+            params={
+                "changes": change_ids,
+                "noticed_at": now.isoformat(),
+                "language": i18n.current_language(),
+            },
+            user_id=by.user_id,
+            now=now,
+        )
         await AgendaChange.update({AgendaChange.notified_at: now}).where(
-            AgendaChange.id.is_in([c["id"] for c in changes])
+            AgendaChange.id.is_in(change_ids)
         )
         await Meeting.update({Meeting.last_notified_at: now}).where(Meeting.id == meeting["id"])
         await builder.audit(
@@ -189,11 +221,11 @@ async def notify_participants(
             "meeting",
             meeting["id"],
             meeting_slug=slug,
-            summary=f"Notified {sent} participant(s) of {len(changes)} change(s)",
-            data={"emails": sent, "changes": [c["id"] for c in changes]},
+            summary=f"Queued the notice of {len(changes)} change(s) to participants (job {job_id})",
+            data={"job": job_id, "changes": change_ids},
             now=now,
         )
-    return NoticeResult(emails=sent, changes=len(changes))
+    return job_id
 
 
 def _render_notice(
@@ -237,7 +269,7 @@ def _render_notice(
     )
 
 
-def _notice_email(
+def notice_email(
     meeting: dict,
     registration: dict,
     changes: list[dict],

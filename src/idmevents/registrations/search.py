@@ -1,8 +1,9 @@
 """Finding registrations by name, email, organization or badge code, with the database's index.
 
 Words are folded as the index folds them (lower case, accents gone) and every word must match:
-- PostgreSQL: anywhere in the folded text (`LIKE '%word%'`, answered by the trigram index that the
-  migration `2026-12-04T19:56` builds on `idmevents_search_text(...)`);
+- PostgreSQL: anywhere in the folded text (`LIKE '%word%'` on `registration.search_text`, a stored
+  generated column holding `idmevents_search_text(...)`, answered by its trigram index: migrations
+  `2026-12-04T19:56` and `2026-12-05T00:06:10`);
 - SQLite: at the beginning of a word of the text (an FTS5 prefix query on `registration_search`,
   tokenized with `unicode61 remove_diacritics 2`).
 So "muller", "Mül" and "MULLER" all find Müller on both; "uller" finds him on PostgreSQL only.
@@ -50,9 +51,5 @@ def search_where(query: str) -> WhereRaw | None:
             "WHERE registration_search MATCH {})",
             match,
         )
-    condition = " AND ".join(
-        "idmevents_search_text(given_name, family_name, email, organization, checkin_id) "
-        "LIKE {} ESCAPE '\\'"
-        for _ in found
-    )
+    condition = " AND ".join('"registration"."search_text" LIKE {} ESCAPE \'\\\'' for _ in found)
     return WhereRaw(condition, *[_like_pattern(word) for word in found])

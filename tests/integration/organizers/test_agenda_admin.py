@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from idmevents.audit import PARTICIPANT
+from idmevents.jobs.worker import run_one
+from idmevents.mail.recipes import render_waiting
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting, MeetingSession, Room
 from idmevents.registrations import services
@@ -225,7 +227,9 @@ async def test_admin_retime_then_notify_queues_one_email(organizer_client, demo)
         form_url="/admin/meetings/idm-geneva/notify",
     )
     assert notify.status_code == 303
-    assert "done=notified&emails=1" in notify.headers["location"]
+    assert "/admin/meetings/idm-geneva/jobs/" in notify.headers["location"]
+    assert await run_one()
+    await render_waiting()
     again = await post_form(
         organizer_client,
         "/admin/meetings/idm-geneva/notify",

@@ -17,11 +17,12 @@ from icalendar import Calendar
 from idmevents.audit import PARTICIPANT, SYSTEM
 from idmevents.feeds import services as feeds
 from idmevents.meetings import builder
-from idmevents.registrations import notices, services
+from idmevents.registrations import services
 from tests.factories.meetings import NOW, make_meeting, make_session
 from tests.factories.registrations import form
 from tests.support import icaljs
 from tests.support.icaljs import read_with_icaljs
+from tests.support.notices import notify
 from tests.support.outbox import calendar_part, outbox_messages
 
 LATER = NOW + timedelta(days=1)
@@ -43,7 +44,7 @@ async def a_meeting_with_side_events() -> tuple[dict, dict[str, dict]]:
         "lunch": await make_session(meeting, "lunch", starts_at=at(21, 17), kind="break"),
         "panel": await make_session(meeting, "panel", starts_at=at(21, 19)),
     }
-    await notices.notify_participants(meeting["slug"], by=SYSTEM, now=NOW)
+    await notify(meeting["slug"], now=NOW)
     return meeting, sessions
 
 
@@ -124,7 +125,7 @@ async def test_the_invitation_notice_and_cancellation_speak_of_the_same_events()
         by=SYSTEM,
         now=LATER,
     )
-    await notices.notify_participants(meeting["slug"], by=SYSTEM, now=LATER)
+    await notify(meeting["slug"], now=LATER)
     [notice] = await outbox_messages("agenda-changed")
     [update] = calendars_of(notice)
     method, updated = one_reading(update)

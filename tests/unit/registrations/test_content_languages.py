@@ -8,10 +8,11 @@ from icalendar import Calendar
 from idmevents.audit import SYSTEM
 from idmevents.meetings import builder
 from idmevents.meetings.tables import Meeting, MeetingSession, Room
-from idmevents.registrations import notices, services
+from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
 from tests.factories.meetings import NOW, make_meeting, make_session
 from tests.factories.registrations import form
+from tests.support.notices import notify
 from tests.support.outbox import body_html, body_text, calendar_part, outbox_messages
 from tests.unit.registrations.test_notices import (
     LATER,
@@ -84,7 +85,7 @@ async def test_agenda_notice_names_sessions_in_the_participants_language():
     await Registration.update({Registration.language: "es"}).where(
         Registration.given_name == "Lucia"
     )
-    await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
+    await notify("idm-test", now=LATER)
     [message] = await outbox_messages("agenda-changed")
     assert "Taller del DIM" in str(message["Subject"])
     text = body_text(message)

@@ -11,11 +11,14 @@ from icalendar import Calendar
 from idmevents.audit import SYSTEM
 from idmevents.calendar_events import PRODID, sequence_at
 from idmevents.feeds import services as feeds
+from idmevents.jobs.worker import run_one
+from idmevents.mail.recipes import render_waiting
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings import builder
 from idmevents.meetings.tables import AgendaChange, Meeting, MeetingSession
 from idmevents.registrations import notices
 from idmevents.registrations.tables import Registration, SessionAttendance
+from tests.support.notices import notify
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
@@ -70,7 +73,7 @@ async def published_meeting_with_two_sessions() -> tuple[dict, dict, dict]:
         "idm-test", {"title": "Panel 2", "starts_at": ny(14), "ends_at": ny(15)}, by=SYSTEM, now=NOW
     )
     # The "added" changes of the initial agenda are not news to anyone registering after them.
-    await notices.notify_participants("idm-test", by=SYSTEM, now=NOW)
+    await notify("idm-test", now=NOW)
     return meeting, first, second
 
 
@@ -105,7 +108,7 @@ async def test_notify_sends_each_affected_participant_one_email_once():
         by=SYSTEM,
         now=NOW,
     )
-    await notices.notify_participants("idm-test", by=SYSTEM, now=NOW)
+    await notify("idm-test", now=NOW)
     ana = await register(meeting["id"], "Ana")
     ben = await register(meeting["id"], "Ben", sessions=[first["id"]])
     cleo = await register(meeting["id"], "Cleo", sessions=[side["id"]])
@@ -116,8 +119,7 @@ async def test_notify_sends_each_affected_participant_one_email_once():
     await builder.set_session_status(first["id"], "cancelled", by=SYSTEM, now=LATER)
 
     # A plenary session is on everyone's agenda, whatever side events they chose.
-    result = await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
-    assert result == notices.NoticeResult(emails=3, changes=2)
+    assert await notify("idm-test", now=LATER) == 3
     rows = await OutboxMessage.select().order_by(OutboxMessage.id)
     assert [(r["to_address"], r["registration"], r["kind"]) for r in rows] == [
         ("ana@example.org", ana, "agenda-changed"),
@@ -157,8 +159,7 @@ async def test_notify_sends_each_affected_participant_one_email_once():
         "ATTENDEE": "mailto:ben@example.org",
     }
 
-    again = await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
-    assert again == notices.NoticeResult(emails=0, changes=0)
+    assert await notify("idm-test", now=LATER) == 0
     assert await OutboxMessage.count() == 3
     assert await AgendaChange.count().where(AgendaChange.notified_at.is_null()) == 0
     assert (await Meeting.select(Meeting.last_notified_at).first())["last_notified_at"] == LATER
@@ -172,15 +173,13 @@ async def test_a_side_event_change_reaches_only_those_holding_a_place_in_it():
         by=SYSTEM,
         now=NOW,
     )
-    await notices.notify_participants("idm-test", by=SYSTEM, now=NOW)
+    await notify("idm-test", now=NOW)
     await register(meeting["id"], "Ana")
     await register(meeting["id"], "Cleo", sessions=[side["id"]])
     await builder.update_session(
         side["id"], {"starts_at": ny(17), "ends_at": ny(18)}, by=SYSTEM, now=LATER
     )
-    assert await notices.notify_participants("idm-test", by=SYSTEM, now=LATER) == (
-        notices.NoticeResult(emails=1, changes=1)
-    )
+    assert await notify("idm-test", now=LATER) == 1
     [row] = await OutboxMessage.select()
     assert row["to_address"] == "cleo@example.org"
     [event] = notice_calendars(row)["REQUEST"].walk("VEVENT")
@@ -203,9 +202,9 @@ async def test_notify_lists_only_changes_since_the_last_notice():
     await builder.update_session(
         first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
     )
-    await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
+    await notify("idm-test", now=LATER)
     await builder.set_session_status(second["id"], "cancelled", by=SYSTEM, now=LATER)
-    await notices.notify_participants("idm-test", by=SYSTEM, now=LATER)
+    await notify("idm-test", now=LATER)
     rows = await OutboxMessage.select().order_by(OutboxMessage.id)
     text = parsed(rows[1]).get_body(("plain",)).get_content()
     assert "Panel 2" in text
@@ -235,10 +234,13 @@ async def test_two_organizers_pressing_notify_at_once_send_one_email_each():
     await builder.update_session(
         first["id"], {"starts_at": ny(12), "ends_at": ny(13)}, by=SYSTEM, now=LATER
     )
-    results = await asyncio.gather(
-        *(notices.notify_participants("idm-test", by=SYSTEM, now=LATER) for _ in range(3))
+    queued = await asyncio.gather(
+        *(notices.queue_notice("idm-test", by=SYSTEM, now=LATER) for _ in range(3))
     )
-    assert sorted(r.emails for r in results) == [0, 0, 2]
+    assert [job_id is None for job_id in queued].count(False) == 1
+    assert await run_one(now=LATER)
+    assert not await run_one(now=LATER)
+    await render_waiting()
     rows = await OutboxMessage.select(OutboxMessage.to_address).order_by(OutboxMessage.to_address)
     assert rows == [{"to_address": "ana@example.org"}, {"to_address": "ben@example.org"}]
 
@@ -251,7 +253,7 @@ async def test_the_notice_carries_each_session_as_the_feed_does():
     )
     await builder.set_session_status(second["id"], "cancelled", by=SYSTEM, now=LATER)
     noticed = LATER + timedelta(days=1)
-    await notices.notify_participants("idm-test", by=SYSTEM, now=noticed)
+    await notify("idm-test", now=noticed)
     [row] = await OutboxMessage.select()
     calendars = notice_calendars(row)
     assert sorted(calendars) == ["CANCEL", "REQUEST"]

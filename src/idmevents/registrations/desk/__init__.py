@@ -66,7 +66,9 @@ from idmevents.registrations.desk.listing import (
     find_page,
     find_registrations,
     name_delegations,
+    ordered_ids,
     paginate,
+    rows_of,
     waitlist_positions,
 )
 from idmevents.registrations.desk.pools import (
@@ -113,11 +115,13 @@ __all__ = [
     "meeting_counts",
     "meeting_sessions",
     "name_delegations",
+    "ordered_ids",
     "owners_of_registration",
     "paginate",
     "pool_capacity",
     "pool_counts",
     "registration_detail",
+    "rows_of",
     "session_places",
     "status_name",
     "switch_attendance",

@@ -42,10 +42,23 @@ status_name = Vocabulary(
 )
 
 
+class _CombiningMarks(dict):
+    """A `str.translate` table that drops combining marks: each character's answer is looked up
+    once, then kept (sorting 50,000 names by name folds 100,000 texts; a Python test per character
+    was most of it)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_MARKS = _CombiningMarks()
+
+
 def fold(text: str) -> str:
     """Text as search and sorting compare it: without accents, case folded."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return unicodedata.normalize("NFKD", text).translate(_WITHOUT_MARKS).casefold()
 
 
 def is_id(value: int | None) -> bool:

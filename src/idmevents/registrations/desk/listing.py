@@ -28,7 +28,7 @@ from idmevents.registrations.desk.common import (
 )
 from idmevents.registrations.labels import ACTIVE_STATUSES, CATEGORIES
 from idmevents.registrations.tables import CheckIn, Registration
-from idmevents.registrations.views import ATTENDANCES, seat_pool
+from idmevents.registrations.views import ATTENDANCES, is_hybrid, seat_pool
 
 # ---------------------------------------------------------------------------------------------
 # Filters and the list
@@ -220,10 +220,28 @@ async def check_ins(meeting_id: int) -> dict[int, datetime]:
     return {row["registration"]: row["checked_in_at"] for row in rows}
 
 
-async def waitlist_positions(meeting_id: int) -> dict[int, int]:
+async def waitlist_positions(meeting_id: int, ids: list[int] | None = None) -> dict[int, int]:
     """Registration id → place on its waiting list (1 is next): the meeting's, or in a hybrid
-    meeting that of its attendance (each has its own line)."""
+    meeting that of its attendance (each has its own line); of `ids` only, if given.
+
+    The places of a page's few are ranked by the database (a window over the waiting list), so a
+    meeting with thousands waiting sends back a page's worth of rows, not the whole list.
+    """
     meeting = await Meeting.select(Meeting.mode).where(Meeting.id == meeting_id).first()
+    if ids is not None:
+        if not ids:
+            return {}
+        lines = "PARTITION BY attendance " if is_hybrid(meeting or {}) else ""
+        marks = ", ".join("{}" for _ in ids)
+        rows = await Registration.raw(
+            "SELECT id, place FROM (SELECT id, ROW_NUMBER() OVER "
+            f"({lines}ORDER BY waitlist_seq, id) AS place FROM registration "
+            "WHERE meeting = {} AND status = 'waitlisted') AS waiting "
+            f"WHERE id IN ({marks})",
+            meeting_id,
+            *ids,
+        )
+        return {row["id"]: row["place"] for row in rows}
     waiting = (
         await Registration.select(Registration.id, Registration.attendance)
         .where((Registration.meeting == meeting_id) & (Registration.status == "waitlisted"))
@@ -301,6 +319,43 @@ def _filtered(columns, meeting: dict, filters: DeskFilters):
     return query
 
 
+async def ordered_ids(meeting: dict, filters: DeskFilters) -> list[int]:
+    """The ids of every matching registration, in the list's order: what a long export walks
+    through a chunk at a time (`rows_of`) instead of holding every row at once."""
+    descending = filters.sort.startswith("-")
+    if filters.sort.endswith("name"):
+        light = await _filtered(
+            (Registration.id, Registration.given_name, Registration.family_name), meeting, filters
+        )
+        light.sort(key=_sort_key(filters.sort), reverse=descending)
+        return [row["id"] for row in light]
+    rows = await _filtered((Registration.id,), meeting, filters).order_by(
+        Registration.created_at, Registration.id, ascending=not descending
+    )
+    return [row["id"] for row in rows]
+
+
+async def rows_of(meeting_id: int, ids: list[int]) -> list[dict]:
+    """The list's rows of `ids`, in that order, each with its `waitlist_position` (None unless
+    waiting), `checked_in_at` and the delegation it was named into."""
+    if not ids:
+        return []
+    by_id = {
+        row["id"]: row
+        for row in await Registration.select(*LIST_COLUMNS).where(Registration.id.is_in(ids))
+    }
+    rows = [by_id[row_id] for row_id in ids if row_id in by_id]
+    positions = await waitlist_positions(
+        meeting_id, [row["id"] for row in rows if row["status"] == "waitlisted"]
+    )
+    arrivals = await check_ins_of([row["id"] for row in rows])
+    for row in rows:
+        row["waitlist_position"] = positions.get(row["id"])
+        row["checked_in_at"] = arrivals.get(row["id"])
+    await name_delegations(rows)
+    return rows
+
+
 async def find_page(meeting: dict, filters: DeskFilters, page: int, per_page: int) -> Page:
     """One page of the list, read from the database a page at a time: by date, the database
     sorts and skips; by name (sorted without regard to accents, as people read names), only the
@@ -308,46 +363,28 @@ async def find_page(meeting: dict, filters: DeskFilters, page: int, per_page: in
     per_page = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
     descending = filters.sort.startswith("-")
     if filters.sort.endswith("name"):
-        light = await _filtered(
-            (Registration.id, Registration.given_name, Registration.family_name), meeting, filters
-        )
-        light.sort(key=_sort_key(filters.sort), reverse=descending)
-        total = len(light)
+        ids = await ordered_ids(meeting, filters)
+        total = len(ids)
         pages = max(1, -(-total // per_page))
         page = min(max(1, page), pages)
         start = (page - 1) * per_page
-        ids = [row["id"] for row in light[start : start + per_page]]
-        by_id = (
-            {
-                row["id"]: row
-                for row in await Registration.select(*LIST_COLUMNS).where(
-                    Registration.id.is_in(ids)
-                )
-            }
-            if ids
-            else {}
+        return Page(
+            await rows_of(meeting["id"], ids[start : start + per_page]),
+            total,
+            page,
+            pages,
+            per_page,
         )
-        rows = [by_id[row_id] for row_id in ids]
-    else:
-        total = await _filtered((Count(),), meeting, filters).first()
-        total = total["count"] if total else 0
-        pages = max(1, -(-total // per_page))
-        page = min(max(1, page), pages)
-        rows = await (
-            _filtered(LIST_COLUMNS, meeting, filters)
-            .order_by(Registration.created_at, Registration.id, ascending=not descending)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    ids = [row["id"] for row in rows]
-    positions = (
-        await waitlist_positions(meeting["id"])
-        if any(row["status"] == "waitlisted" for row in rows)
-        else {}
-    )
-    arrivals = await check_ins_of(ids) if ids else {}
-    for row in rows:
-        row["waitlist_position"] = positions.get(row["id"])
-        row["checked_in_at"] = arrivals.get(row["id"])
-    await name_delegations(rows)
+    total = await _filtered((Count(),), meeting, filters).first()
+    total = total["count"] if total else 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    ids = [
+        row["id"]
+        for row in await _filtered((Registration.id,), meeting, filters)
+        .order_by(Registration.created_at, Registration.id, ascending=not descending)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ]
+    rows = await rows_of(meeting["id"], ids)
     return Page(rows, total, page, pages, per_page)

@@ -59,6 +59,11 @@ async def import_forms(
                 Registration.id, Registration.email_key, Registration.status
             ).where((Registration.meeting == meeting_id) & Registration.email_key.is_in(keys))
         }
+        if all(key in existing for key in keys):
+            # A re-imported chunk: nothing to decide, nothing to count.
+            return [
+                ImportOutcome(UNCHANGED, existing[k]["status"], existing[k]["id"]) for k in keys
+            ]
         approval = approval_categories(meeting.row)
         counts = await _status_counts(meeting_id)
         if (
@@ -107,15 +112,10 @@ async def import_forms(
             outcomes.append(None)
         ids: dict[str, int] = {}
         if new_rows:
-            await Registration.insert(*(Registration(**values) for values in new_rows))
-            # Read back by address: the order RETURNING gives a many-row insert is not promised.
-            ids = {
-                row["email_key"]: row["id"]
-                for row in await Registration.select(Registration.id, Registration.email_key).where(
-                    (Registration.meeting == meeting_id)
-                    & Registration.email_key.is_in([values["email_key"] for values in new_rows])
-                )
-            }
+            # RETURNING with the address: the order of a many-row insert's rows is not promised.
+            # RETURNING with the address: the order of a many-row insert's rows is not promised.
+            inserted = await db.insert_many(Registration, new_rows, returning=("id", "email_key"))
+            ids = {row["email_key"]: row["id"] for row in inserted}
         created = []
         for index, outcome in enumerate(outcomes):
             if outcome is None:

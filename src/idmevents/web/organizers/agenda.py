@@ -64,9 +64,11 @@ DONE = {
     ),
     "panelist-removed": _("The panelist was removed from the session."),
     "duplicated": _("This copy is a draft: check its agenda, then publish it."),
-    "notified": _("Participants were notified."),
     "nothing-to-notify": _("There are no changes participants have not heard about."),
 }
+
+# How many of the people a notice will reach its preview names (the rest are counted).
+NOTIFY_LISTED = 200
 
 
 def now() -> datetime:
@@ -357,6 +359,7 @@ class MeetingAdminController(OrganizerPages):
                 "meeting": preview.meeting,
                 "preview": preview,
                 "language_names": {code: language_label(code) for code in preview.samples},
+                "listed": NOTIFY_LISTED,
                 "error": error,
             },
             status_code=status_code,
@@ -364,8 +367,9 @@ class MeetingAdminController(OrganizerPages):
 
     @post("/{slug:str}/notify", name="admin_meeting_notify")
     async def notify(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        """Email each affected participant once with their changes since the last notice: the
-        changes the preview showed (`changes`), or nothing if others came since."""
+        """Queue the job that emails each affected participant once with their changes since the
+        last notice: the changes the preview showed (`changes`), or nothing if others came since.
+        Answers at once with the job's page."""
         form = await request.form()
         expected = None
         if "changes" in form:
@@ -374,15 +378,18 @@ class MeetingAdminController(OrganizerPages):
             except ValueError:
                 expected = [-1]  # not ids of ours: the preview is shown again
         try:
-            result = await notices.notify_participants(
+            job_id = await notices.queue_notice(
                 slug, by=request_actor(request), now=now(), expected=expected
             )
         except Conflict as exc:
             return self._notify_page(
                 await notices.preview_notice(slug), error=exc.message, status_code=409
             )
-        done = "notified" if result.changes else "nothing-to-notify"
-        return to_meeting(request, slug, f"{done}&emails={result.emails}")
+        if job_id is None:
+            return to_meeting(request, slug, "nothing-to-notify")
+        return Redirect(
+            request.app.route_reverse("admin_job", slug=slug, job_id=job_id), status_code=303
+        )
 
     @get("/{slug:str}/duplicate", name="admin_meeting_duplicate")
     async def duplicate_form(self, slug: FromPath[str]) -> Template:

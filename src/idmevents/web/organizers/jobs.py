@@ -12,6 +12,7 @@ from idmevents.errors import Conflict
 from idmevents.i18n import gettext
 from idmevents.jobs import services as jobs
 from idmevents.meetings.services import get_meeting
+from idmevents.registrations.notices import NOTICE_JOB
 from idmevents.web.flash import flash
 from idmevents.web.guards import OrganizerPages
 
@@ -21,7 +22,17 @@ def job_kind_label(kind: str) -> str:
         "badges": gettext("Badge batch"),
         "registrations-csv": gettext("Registrations CSV export"),
         "registrations-import": gettext("Registrations import"),
+        NOTICE_JOB: gettext("Notice of agenda changes"),
     }.get(kind, kind)
+
+
+def back_link(kind: str) -> tuple[str, str]:
+    """The page a job was started from (its route name) and the link's text."""
+    if kind == "badges":
+        return "admin_badges", gettext("Back to the badges")
+    if kind == NOTICE_JOB:
+        return "admin_meeting", gettext("Back to the agenda builder")
+    return "admin_meeting_registrations", gettext("Back to the registrations")
 
 
 def status_label(status: str) -> str:
@@ -42,6 +53,7 @@ class JobPageController(OrganizerPages):
         """The job's progress, its cancel button while it runs, its file once done."""
         meeting = await get_meeting(slug, include_drafts=True)
         job = await jobs.get_job(job_id, meeting_id=meeting["id"])
+        back_route, back_label = back_link(job.kind)
         return Template(
             "jobs/job.html.jinja2",
             context={
@@ -49,13 +61,8 @@ class JobPageController(OrganizerPages):
                 "job": job,
                 "kind_label": job_kind_label(job.kind),
                 "status_label": status_label(job.status),
-                "back_url": request.app.route_reverse(
-                    "admin_badges" if job.kind == "badges" else "admin_meeting_registrations",
-                    slug=slug,
-                ),
-                "back_label": gettext("Back to the badges")
-                if job.kind == "badges"
-                else gettext("Back to the registrations"),
+                "back_url": request.app.route_reverse(back_route, slug=slug),
+                "back_label": back_label,
             },
         )
 

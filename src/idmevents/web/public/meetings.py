@@ -50,12 +50,12 @@ class PublicMeetingController(Controller):
         is_past = services.is_past(meeting, now)
         caching = get_settings().public_cache_seconds > 0
         key = (services.meeting_state(meeting), current_language(), registration_open, is_past)
-        page = MEETING_PAGES.get(key) if caching else None
-        if page is None:
+
+        async def build() -> str:
             agenda = await services.load_agenda(meeting)
             # Recorded with every agenda change, which moves agenda_changed_at: in the key.
             changes = await builder.recent_changes(meeting, limit=RECENT_CHANGES)
-            page = render_without_forms(
+            return render_without_forms(
                 request,
                 "meetings/detail.html.jinja2",
                 {
@@ -67,8 +67,8 @@ class PublicMeetingController(Controller):
                     "is_past": is_past,
                 },
             )
-            if caching:
-                MEETING_PAGES.put(key, page)
+
+        page = await MEETING_PAGES.get_or_build(key, build) if caching else await build()
         return Response(page, media_type=MediaType.HTML)
 
     @get("/meetings/{slug:str}/programme.pdf", name="meeting_programme_pdf")

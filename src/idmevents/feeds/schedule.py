@@ -46,6 +46,7 @@ from idmevents.calendar_events import interpretation_line
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem, localize_agenda
+from idmevents.records import copy_fields
 from idmevents.validation import slugify
 
 SCHEDULE_VERSION = 1
@@ -132,30 +133,21 @@ def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
         ),
         changed_at=_utc(meeting["agenda_changed_at"]),
         sessions=[
-            SessionJSON(
-                id=item.id,
-                uid=item.uid,
-                title=item.title,
-                description=item.description,
-                kind=item.kind,
-                status=item.status,
+            copy_fields(
+                SessionJSON,
+                item,
                 starts_at=_utc(item.starts_at),
                 ends_at=_utc(item.ends_at),
                 local_start=item.starts_at.astimezone(zone),
                 local_end=item.ends_at.astimezone(zone),
                 room=item.room_name,
-                sequence=item.sequence,
                 updated_at=_utc(item.updated_at),
                 url=urls.session_anchor(slug, item.id, base_url=base_url),
                 ical_url=urls.session_feed(slug, item.id, base_url=base_url),
                 panelists=[
-                    PanelistJSON(
-                        slug=person.slug,
-                        name=person.name,
-                        honorific=person.honorific,
-                        position=person.position,
-                        organization=person.organization,
-                        role=person.role,
+                    copy_fields(
+                        PanelistJSON,
+                        person,
                         url=urls.panelist_page(person.slug, base_url=base_url),
                     )
                     for person in item.panelists

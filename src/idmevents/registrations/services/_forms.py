@@ -75,20 +75,6 @@ class RegistrationForm(DetailsForm, kw_only=True):
     problems: dict[str, str] = {}
 
 
-class DetailsForm(msgspec.Struct, kw_only=True):
-    """The details a participant may change from their private page."""
-
-    honorific: str = ""
-    given_name: str = ""
-    family_name: str = ""
-    organization: str = ""
-    position: str = ""
-    country: str = ""
-    language: str = "en"
-    accessibility_needs: str = ""
-    problems: dict[str, str] = {}
-
-
 class RegistrationEdit(msgspec.Struct, kw_only=True):
     """What an organizer may change on a registration (see `edit_registration`): its details, its
     email address and its category. A field left None keeps its value."""

@@ -27,10 +27,10 @@ from idmevents.badges.services._common import (
     totals,
 )
 from idmevents.db import is_sqlite, is_unique_violation, write_transaction
-from idmevents.records import copy_fields
 from idmevents.errors import NotFound
 from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
+from idmevents.records import copy_fields
 from idmevents.registrations.labels import holder_name
 from idmevents.registrations.search import search_where
 from idmevents.registrations.tables import CheckIn, Registration

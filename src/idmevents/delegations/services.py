@@ -438,12 +438,10 @@ async def set_release_date(
     await Meeting.update({Meeting.held_seats_release_at: release_at}).where(
         Meeting.id == meeting["id"]
     )
-    await audit.write(
+    await audit.write_on_meeting(
         by,
         "delegation.release-date",
-        "meeting",
-        meeting["id"],
-        meeting_slug=meeting["slug"],
+        meeting,
         now=now,
         summary=release_at.isoformat() if release_at else "",
     )

@@ -213,12 +213,8 @@ def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
     """The agenda as a frab schedule.xml: days in the meeting's zone, rooms within days; content
     in the current language (?lang=) where translated, each event's <language> the one its title
     is in. Event slugs keep the original title: they must not change with the reader."""
-    original_titles = {item.id: item.title for item in agenda.items}
-    agenda = localize_agenda(agenda, current_language())
-    meeting = agenda.meeting
-    zone = ZoneInfo(agenda.timezone)
-    events = _FrabEvents(meeting, zone, base_url, original_titles)
-    slug = meeting["slug"]
+    agenda, events = _FrabEvents.localized(agenda, base_url)
+    meeting, zone, slug = events.meeting, events.zone, events.meeting["slug"]
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", name="idmevents", version=__version__)
     # Apps compare the version to see whether to reload: it moves with every agenda change.
@@ -261,6 +257,15 @@ class _FrabEvents:
     zone: ZoneInfo
     base_url: str
     original_titles: dict[int, str]
+
+    @classmethod
+    def localized(cls, agenda: Agenda, base_url: str) -> tuple[Agenda, _FrabEvents]:
+        """The agenda in the current language, and its events' common part (the titles kept
+        from before translation)."""
+        original_titles = {item.id: item.title for item in agenda.items}
+        agenda = localize_agenda(agenda, current_language())
+        zone = ZoneInfo(agenda.timezone)
+        return agenda, cls(agenda.meeting, zone, base_url, original_titles)
 
     def fields(self, item: AgendaItem, room_name: str, language: str) -> dict[str, str]:
         """An event's fields that frab's XML and JSON both carry, in the schema's order."""
@@ -349,12 +354,8 @@ FRAB_JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
 def frab_document(agenda: Agenda, *, base_url: str) -> dict:
     """The agenda as frab's schedule.json, in the shape of voc's JSON schema: the same days,
     rooms, events, GUIDs and slugs as `frab_xml`, content in the current language."""
-    original_titles = {item.id: item.title for item in agenda.items}
-    agenda = localize_agenda(agenda, current_language())
-    meeting = agenda.meeting
-    zone = ZoneInfo(agenda.timezone)
-    events = _FrabEvents(meeting, zone, base_url, original_titles)
-    slug = meeting["slug"]
+    agenda, events = _FrabEvents.localized(agenda, base_url)
+    meeting, zone, slug = events.meeting, events.zone, events.meeting["slug"]
     page = urls.meeting_page(slug, base_url=base_url)
     days = []
     room_names: dict[str, None] = {}

@@ -145,12 +145,10 @@ async def invite(
                 now=now,
             )
             created.append(invitation)
-        await audit.write(
+        await audit.write_on_meeting(
             by,
             "invitation.created",
-            "meeting",
-            meeting["id"],
-            meeting_slug=meeting["slug"],
+            meeting,
             now=now,
             summary=f"{len(created)} invited as {category}",
         )

@@ -161,8 +161,7 @@ async def insert_delegation(
         "created_at": now,
         "updated_at": now,
     }
-    rows = await Delegation.insert(Delegation(**values)).returning(Delegation.id)
-    delegation = values | {"id": rows[0]["id"]}
+    delegation = await db.inserted(Delegation, values)
     await audit.write(
         by,
         "delegation.created",

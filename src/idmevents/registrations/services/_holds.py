@@ -253,8 +253,7 @@ async def register_in_hold(
             "confirmed_at": now if status == "confirmed" else None,
             "seat_hold": hold_id,
         }
-        rows = await Registration.insert(Registration(**values)).returning(Registration.id)
-        registration = values | {"id": rows[0]["id"]}
+        registration = await db.inserted(Registration, values)
         if on_created is not None:
             await on_created(registration)
         result = await _result(registration)

@@ -133,8 +133,7 @@ async def invite(
                 "used_at": None,
                 "created_at": now,
             }
-            rows = await Invitation.insert(Invitation(**values)).returning(Invitation.id)
-            invitation = values | {"id": rows[0]["id"]}
+            invitation = await db.inserted(Invitation, values)
             await recipes.enqueue_recipe(
                 RENDERER,
                 {"invitation": invitation["id"]},

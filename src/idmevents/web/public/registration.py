@@ -202,21 +202,18 @@ class RegistrationPages(Controller):
         invitation = await services.open_invitation(meeting, form.invitation)
         try:
             await register_quietly(meeting, form, request)
-        except InvalidInput as exc:
-            return await self._form_page(
-                meeting,
-                values=values,
-                errors=exc.fields,
-                status_code=exc.status_code,
-                invitation=invitation,
+        except (InvalidInput, Conflict, Forbidden) as exc:
+            # Bad fields are marked beside each field; a closed or refused registration is said
+            # above the form.
+            problem = (
+                {"errors": exc.fields} if isinstance(exc, InvalidInput) else {"notice": exc.message}
             )
-        except (Conflict, Forbidden) as exc:
             return await self._form_page(
                 meeting,
                 values=values,
-                notice=exc.message,
                 status_code=exc.status_code,
                 invitation=invitation,
+                **problem,
             )
         # The same page for a new and an already registered address: the email says which.
         return Redirect(

@@ -18,7 +18,7 @@ from idmevents.audit import PARTICIPANT, SYSTEM, Actor
 from idmevents.errors import Conflict
 from idmevents.i18n import gettext
 from idmevents.registrations.labels import ACTIVE_STATUSES
-from idmevents.registrations.services._decisions import _end_locked
+from idmevents.registrations.services._decisions import _end_locked, _Ending
 from idmevents.registrations.services._locks import _lock_registration
 from idmevents.registrations.tables import Registration
 from idmevents.registrations.views import get_by_token
@@ -81,17 +81,13 @@ async def release_unconfirmed(now: datetime, *, by: Actor = SYSTEM) -> list[int]
             # Confirmed or cancelled while we waited for the lock: nothing to release.
             if deadline is None or deadline > now or registration["status"] not in ACTIVE_STATUSES:
                 continue
-            await _end_locked(
-                registration,
-                meeting,
-                status="cancelled",
-                changes={Registration.cancelled_at: now, Registration.unconfirmed_until: None},
-                email_kind="cancelled",
-                email_context={"not_confirmed": True, "by_organizer": False},
-                action="registration.released_unconfirmed",
+            ending = _Ending(
+                "cancelled",
+                {Registration.cancelled_at: now, Registration.unconfirmed_until: None},
+                {"not_confirmed": True, "by_organizer": False},
                 summary="address not confirmed in time: place released",
-                by=by,
-                now=now,
+                action="registration.released_unconfirmed",
             )
+            await _end_locked(registration, meeting, ending, by=by, now=now)
             released.append(row["id"])
     return released

@@ -143,6 +143,13 @@ async def analyze(table: type[Table]) -> None:
     await Raw(table, querystring=QueryString(f'ANALYZE "{table._meta.tablename}"'))
 
 
+async def inserted(table: type[Table], values: dict) -> dict:
+    """Insert one row of `table` from `values` (column name: value) and return the values with
+    the new row's `id`."""
+    rows = await table.insert(table(**values)).returning(table.id)
+    return values | {"id": rows[0]["id"]}
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """Whether a failed write broke a UNIQUE index (the backstop behind a check that came first)."""
     if isinstance(exc, sqlite3.IntegrityError):

@@ -13,6 +13,7 @@ from idmevents.audit.log import (
     list_entries,
     record,
     write,
+    write_on_meeting,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "list_entries",
     "record",
     "write",
+    "write_on_meeting",
 ]

@@ -97,6 +97,12 @@ async def write(
     )
 
 
+async def write_on_meeting(by: Actor, action: str, meeting: dict, **entry: Any) -> None:
+    """`write` for a change to a meeting as a whole (its row: `id` and `slug`); `entry` is the
+    rest of `write`'s keywords (`now`, and `summary` or `data` if any)."""
+    await write(by, action, "meeting", meeting["id"], meeting_slug=meeting["slug"], **entry)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from idmevents import content, i18n, templating
 from idmevents.badges import codes
 from idmevents.badges.layout import SheetLayout, pages_needed
+from idmevents.records import copy_fields
 from idmevents.registrations import countries
 from idmevents.registrations.labels import holder_name
 from idmevents.settings import STATIC_DIR
@@ -168,15 +169,12 @@ def badge_view(
     """The badge of a registration row that has its `checkin_id`; `hold` is the row of the held
     seats a delegate was named into (`services.holds_of`), whose State or organization the
     badge names instead of the person's own organization and country."""
-    return BadgeView(
+    return copy_fields(
+        BadgeView,
+        registration,
         registration_id=registration["id"],
-        honorific=registration["honorific"],
-        given_name=registration["given_name"],
-        family_name=registration["family_name"],
-        organization=registration["organization"],
         country=country_name(registration["country"]),
         delegation=holder_name(hold, i18n.current_language()) if hold else "",
-        category=registration["category"],
         category_label=category_label(registration["category"]),
         colour_class=category_class(registration["category"]),
         name_size=name_size(registration["given_name"], registration["family_name"]),

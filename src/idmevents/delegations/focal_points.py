@@ -264,12 +264,10 @@ async def send_invitations(
                 continue
             queued += await _queue(row, "invitation", action, now=now)
         if queued:
-            await audit.write(
+            await audit.write_on_meeting(
                 by,
                 "delegation.invitations-sent",
-                "meeting",
-                meeting["id"],
-                meeting_slug=meeting["slug"],
+                meeting,
                 now=now,
                 summary=f"{queued} focal point(s) emailed",
             )

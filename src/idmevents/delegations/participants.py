@@ -13,8 +13,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+import msgspec
+
 from idmevents import states
 from idmevents.delegations.tables import Delegate, Delegation
+from idmevents.records import copy_fields
 from idmevents.registrations.labels import CATEGORIES, category_label
 from idmevents.registrations.tables import CheckIn, Registration
 
@@ -31,8 +34,8 @@ CSV_COLUMNS = (
 )
 
 
-@dataclass
-class Person:
+# One line of the list; the API's ParticipantOut is this struct as it stands.
+class Person(msgspec.Struct):
     honorific: str
     given_name: str
     family_name: str
@@ -103,12 +106,9 @@ async def participants(meeting_id: int, *, edition: str, language: str) -> list[
         groups = by_category.setdefault(row["category"], {})
         group = groups.setdefault(name, Group(name))
         group.people.append(
-            Person(
-                honorific=row["honorific"],
-                given_name=row["given_name"],
-                family_name=row["family_name"],
-                position=row["position"],
-                organization=row["organization"],
+            copy_fields(
+                Person,
+                row,
                 head=delegation is not None and delegation["head"] == row["id"],
             )
         )

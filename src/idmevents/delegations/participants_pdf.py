@@ -76,12 +76,10 @@ async def set_published(meeting: dict, published: bool, *, by: Actor, now: datet
     await Meeting.update(
         {Meeting.participants_list_published: published, Meeting.updated_at: now}
     ).where(Meeting.id == meeting["id"])
-    await audit.write(
+    await audit.write_on_meeting(
         by,
         "participants.published" if published else "participants.unpublished",
-        "meeting",
-        meeting["id"],
-        meeting_slug=meeting["slug"],
+        meeting,
         now=now,
     )
 

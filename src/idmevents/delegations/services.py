@@ -23,6 +23,7 @@ from idmevents.delegations.tables import Delegate, Delegation
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, current_language, gettext
 from idmevents.meetings.tables import Meeting
+from idmevents.records import copy_fields
 from idmevents.registrations import services as registrations
 from idmevents.registrations.labels import ACTIVE_STATUSES
 from idmevents.registrations.tables import SeatHold
@@ -161,8 +162,7 @@ async def insert_delegation(
         "created_at": now,
         "updated_at": now,
     }
-    rows = await Delegation.insert(Delegation(**values)).returning(Delegation.id)
-    delegation = values | {"id": rows[0]["id"]}
+    delegation = await db.inserted(Delegation, values)
     await audit.write(
         by,
         "delegation.created",
@@ -331,16 +331,11 @@ async def delegates(delegation: Mapping[str, Any], *, active_only: bool = True) 
     return sorted(rows, key=lambda row: not row["head"])
 
 
-@dataclass(frozen=True)
-class Nominee:
-    given_name: str = ""
-    family_name: str = ""
-    email: str = ""
-    honorific: str = ""
-    position: str = ""
+class Nominee(registrations.HeldPerson, kw_only=True):
+    """A person a delegation names into one of its seats; the delegation sets their
+    organization, category and country."""
+
     head: bool = False
-    language: str = "en"
-    list_consent: bool = False
 
 
 async def nominate(
@@ -362,17 +357,13 @@ async def nominate(
         (Delegate.delegation == delegation["id"]) & (Delegate.registration == replacing)
     ):
         raise NotFound(gettext("There is no such delegate in this delegation."))
-    person = registrations.HeldPerson(
+    person = copy_fields(
+        registrations.HeldPerson,
+        nominee,
         honorific=nominee.honorific or "",
-        given_name=nominee.given_name,
-        family_name=nominee.family_name,
-        email=nominee.email,
-        position=nominee.position,
         organization=delegation_name(delegation, "en"),
         category=_category(delegation),
         country=delegation["country"],
-        language=nominee.language,
-        list_consent=nominee.list_consent,
     )
     was_head = replacing is not None and replacing == delegation["head"]
 
@@ -438,12 +429,10 @@ async def set_release_date(
     await Meeting.update({Meeting.held_seats_release_at: release_at}).where(
         Meeting.id == meeting["id"]
     )
-    await audit.write(
+    await audit.write_on_meeting(
         by,
         "delegation.release-date",
-        "meeting",
-        meeting["id"],
-        meeting_slug=meeting["slug"],
+        meeting,
         now=now,
         summary=release_at.isoformat() if release_at else "",
     )

@@ -107,12 +107,10 @@ async def save_letterhead(
             ).where(Letterhead.meeting == meeting["id"])
         else:
             await Letterhead.insert(Letterhead(meeting=meeting["id"], **values, updated_at=now))
-        await audit.write(
+        await audit.write_on_meeting(
             by,
             "letterhead.updated",
-            "meeting",
-            meeting["id"],
-            meeting_slug=meeting["slug"],
+            meeting,
             now=now,
         )
     return await letterhead(meeting["id"])

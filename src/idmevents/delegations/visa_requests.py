@@ -20,11 +20,11 @@ from idmevents.audit import Actor
 from idmevents.delegations import visa_letters
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import date_range, gettext
-from idmevents.mail.message import Email
 from idmevents.mail.outbox import enqueue
 from idmevents.mail.render import render_email
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations.countries import ALL_CODES, country_name
+from idmevents.registrations.emails import to_registrant
 from idmevents.registrations.tables import Registration, VisaRequest
 from idmevents.validation import check_text
 
@@ -220,20 +220,8 @@ async def _email(kind: str, registration: dict, meeting: dict, extra: dict, now:
         "language": language,
         **extra,
     }
-    subject, text, html = render_email(f"visa/{kind}", context, language)
-    await enqueue(
-        Email(
-            kind=f"visa-{kind}",
-            to_address=registration["email"],
-            to_name=f"{registration['given_name']} {registration['family_name']}".strip(),
-            subject=subject,
-            text=text,
-            html=html,
-            meeting_id=meeting["id"],
-            registration_id=registration["id"],
-        ),
-        now=now,
-    )
+    rendered = render_email(f"visa/{kind}", context, language)
+    await enqueue(to_registrant(f"visa-{kind}", registration, meeting, rendered), now=now)
 
 
 async def approve(registration_id: int, *, by: Actor, now: datetime) -> dict:

@@ -46,6 +46,7 @@ from idmevents.calendar_events import interpretation_line
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.i18n import current_language, gettext
 from idmevents.meetings.services import Agenda, AgendaItem, localize_agenda
+from idmevents.records import copy_fields
 from idmevents.validation import slugify
 
 SCHEDULE_VERSION = 1
@@ -132,30 +133,21 @@ def agenda_document(agenda: Agenda, *, base_url: str) -> AgendaJSON:
         ),
         changed_at=_utc(meeting["agenda_changed_at"]),
         sessions=[
-            SessionJSON(
-                id=item.id,
-                uid=item.uid,
-                title=item.title,
-                description=item.description,
-                kind=item.kind,
-                status=item.status,
+            copy_fields(
+                SessionJSON,
+                item,
                 starts_at=_utc(item.starts_at),
                 ends_at=_utc(item.ends_at),
                 local_start=item.starts_at.astimezone(zone),
                 local_end=item.ends_at.astimezone(zone),
                 room=item.room_name,
-                sequence=item.sequence,
                 updated_at=_utc(item.updated_at),
                 url=urls.session_anchor(slug, item.id, base_url=base_url),
                 ical_url=urls.session_feed(slug, item.id, base_url=base_url),
                 panelists=[
-                    PanelistJSON(
-                        slug=person.slug,
-                        name=person.name,
-                        honorific=person.honorific,
-                        position=person.position,
-                        organization=person.organization,
-                        role=person.role,
+                    copy_fields(
+                        PanelistJSON,
+                        person,
                         url=urls.panelist_page(person.slug, base_url=base_url),
                     )
                     for person in item.panelists
@@ -221,12 +213,8 @@ def frab_xml(agenda: Agenda, *, base_url: str) -> bytes:
     """The agenda as a frab schedule.xml: days in the meeting's zone, rooms within days; content
     in the current language (?lang=) where translated, each event's <language> the one its title
     is in. Event slugs keep the original title: they must not change with the reader."""
-    original_titles = {item.id: item.title for item in agenda.items}
-    agenda = localize_agenda(agenda, current_language())
-    meeting = agenda.meeting
-    zone = ZoneInfo(agenda.timezone)
-    events = _FrabEvents(meeting, zone, base_url, original_titles)
-    slug = meeting["slug"]
+    agenda, events = _FrabEvents.localized(agenda, base_url)
+    meeting, zone, slug = events.meeting, events.zone, events.meeting["slug"]
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", name="idmevents", version=__version__)
     # Apps compare the version to see whether to reload: it moves with every agenda change.
@@ -269,6 +257,15 @@ class _FrabEvents:
     zone: ZoneInfo
     base_url: str
     original_titles: dict[int, str]
+
+    @classmethod
+    def localized(cls, agenda: Agenda, base_url: str) -> tuple[Agenda, _FrabEvents]:
+        """The agenda in the current language, and its events' common part (the titles kept
+        from before translation)."""
+        original_titles = {item.id: item.title for item in agenda.items}
+        agenda = localize_agenda(agenda, current_language())
+        zone = ZoneInfo(agenda.timezone)
+        return agenda, cls(agenda.meeting, zone, base_url, original_titles)
 
     def fields(self, item: AgendaItem, room_name: str, language: str) -> dict[str, str]:
         """An event's fields that frab's XML and JSON both carry, in the schema's order."""
@@ -357,12 +354,8 @@ FRAB_JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
 def frab_document(agenda: Agenda, *, base_url: str) -> dict:
     """The agenda as frab's schedule.json, in the shape of voc's JSON schema: the same days,
     rooms, events, GUIDs and slugs as `frab_xml`, content in the current language."""
-    original_titles = {item.id: item.title for item in agenda.items}
-    agenda = localize_agenda(agenda, current_language())
-    meeting = agenda.meeting
-    zone = ZoneInfo(agenda.timezone)
-    events = _FrabEvents(meeting, zone, base_url, original_titles)
-    slug = meeting["slug"]
+    agenda, events = _FrabEvents.localized(agenda, base_url)
+    meeting, zone, slug = events.meeting, events.zone, events.meeting["slug"]
     page = urls.meeting_page(slug, base_url=base_url)
     days = []
     room_names: dict[str, None] = {}

@@ -217,14 +217,10 @@ async def panelist_roles(
     roles: dict[int, list[PanelistRole]] = defaultdict(list)
     for row in rows:
         roles[row["meeting_session"]].append(
-            PanelistRole(
-                panelist_id=row["panelist_id"],
-                slug=row["slug"],
-                honorific=row["honorific"],
-                name=row["name"],
+            copy_fields(
+                PanelistRole,
+                row,
                 position=row["panelist_position"],
-                organization=row["organization"],
-                role=row["role"],
                 order=row["position"],
                 translations=content.load(row["panelist_translations"]),
                 original_language=original,

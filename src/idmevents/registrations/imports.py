@@ -32,6 +32,7 @@ from idmevents.audit import Actor
 from idmevents.errors import InvalidInput
 from idmevents.i18n import gettext
 from idmevents.jobs import services as jobs
+from idmevents.records import copy_fields
 from idmevents.registrations import export, services
 from idmevents.registrations.countries import COUNTRY_CODES, country_name
 from idmevents.registrations.labels import CATEGORIES, category_label
@@ -243,17 +244,12 @@ def check_rows(rows: Iterable[list[str]], mapping: dict[str, int | None]) -> lis
         }
         category = values["category"]
         country = values["country"]
-        form = RegistrationForm(
-            honorific=values["honorific"],
-            given_name=values["given_name"],
-            family_name=values["family_name"],
-            email=values["email"],
-            organization=values["organization"],
-            position=values["position"],
+        form = copy_fields(
+            RegistrationForm,
+            values,
             category=categories.get(fold(category), category),
             country=countries.get(fold(country), country),
             language=values["language"].strip().lower()[:2] or "en",
-            accessibility_needs=values["accessibility_needs"],
             consent=True,  # the organizer brings in people who gave their details to them
         )
         check = RowCheck(line=number, values=values)

@@ -30,6 +30,7 @@ from idmevents.db import is_sqlite, is_unique_violation, write_transaction
 from idmevents.errors import NotFound
 from idmevents.meetings.services import list_public_meetings
 from idmevents.meetings.tables import Meeting
+from idmevents.records import copy_fields
 from idmevents.registrations.labels import holder_name
 from idmevents.registrations.search import search_where
 from idmevents.registrations.tables import CheckIn, Registration
@@ -159,21 +160,15 @@ async def _cards(rows: list[dict]) -> list[Card]:
     for row in rows:
         entry = checkins.get(row["id"])
         cards.append(
-            Card(
+            copy_fields(
+                Card,
+                row,
                 registration_id=row["id"],
-                given_name=row["given_name"],
-                family_name=row["family_name"],
-                email=row["email"],
-                organization=row["organization"],
                 country=render.country_name(row["country"]),
-                category=row["category"],
                 category_label=render.category_label(row["category"]),
                 colour_class=render.category_class(row["category"]),
-                status=row["status"],
-                badge_printed_at=row["badge_printed_at"],
                 checked_in_at=entry["checked_in_at"] if entry else None,
                 checked_in_by=(entry["by_name"] or entry["by_email"] or "") if entry else "",
-                honorific=row["honorific"],
                 delegation=holder_name(holds[row["seat_hold"]], language)
                 if row["seat_hold"] in holds
                 else "",

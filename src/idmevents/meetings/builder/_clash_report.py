@@ -14,6 +14,7 @@ from idmevents.db import through
 from idmevents.i18n import gettext, local_date, local_time
 from idmevents.meetings import clashes as clash_finder
 from idmevents.meetings.tables import MeetingSession, PanelistUnavailability, Room, SessionPanelist
+from idmevents.records import copy_fields
 
 # What the clash finder needs of a session, with its meeting's address and zone.
 _SLOT_COLUMNS = (
@@ -76,17 +77,11 @@ async def _their_other_sessions(people: list[int], meeting_id: int) -> list[dict
 
 
 def _slot(row: dict, panelists) -> clash_finder.SessionSlot:
-    return clash_finder.SessionSlot(
-        id=row["id"],
+    return copy_fields(
+        clash_finder.SessionSlot,
+        row,
         meeting_id=row["meeting"],
-        meeting_slug=row["meeting_slug"],
-        timezone=row["timezone"],
-        title=row["title"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
         room_id=row["room"],
-        capacity=row["capacity"],
-        status=row["status"],
         panelists=tuple(panelists),
     )
 

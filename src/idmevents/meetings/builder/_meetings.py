@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from idmevents import content
-from idmevents.audit import Actor
+from idmevents.audit import Actor, write_on_meeting
 from idmevents.audit import write as audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
@@ -329,16 +329,7 @@ async def created(
     """A new meeting's last steps, in the transaction that inserted it: the account that made it
     joins its team, and the audit log notes it."""
     await join_creator(meeting["id"], by, now=now)
-    await audit(
-        by,
-        action,
-        "meeting",
-        meeting["id"],
-        meeting_slug=meeting["slug"],
-        summary=summary,
-        data=data,
-        now=now,
-    )
+    await write_on_meeting(by, action, meeting, summary=summary, data=data, now=now)
 
 
 @dataclass(frozen=True)

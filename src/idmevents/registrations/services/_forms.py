@@ -45,10 +45,9 @@ EDIT_FIELDS = PERSON_FIELDS
 DETAIL_FIELDS = tuple(name for name in EDIT_FIELDS if name not in {"email", "category"})
 
 
-class DetailsForm(msgspec.Struct, kw_only=True):
-    """The details a participant may change from their private page; `problems` holds what the
-    edge already found wrong with their shape (a number where text belongs, an unknown field),
-    keyed by field."""
+class PersonDetails(msgspec.Struct, kw_only=True):
+    """Who a person is, as a registration names them (the participant's form, a delegate named
+    into held seats)."""
 
     honorific: str = ""  # H.E., Ambassador, Dr…: free text, printed before the name
     given_name: str = ""
@@ -57,6 +56,13 @@ class DetailsForm(msgspec.Struct, kw_only=True):
     position: str = ""
     country: str = ""
     language: str = "en"
+
+
+class DetailsForm(PersonDetails, kw_only=True):
+    """The details a participant may change from their private page; `problems` holds what the
+    edge already found wrong with their shape (a number where text belongs, an unknown field),
+    keyed by field."""
+
     accessibility_needs: str = ""
     problems: dict[str, str] = {}
 
@@ -72,20 +78,6 @@ class RegistrationForm(DetailsForm, kw_only=True):
     sessions: list[int] = []
     attendance: str = ""  # in_person | online; "" lets the meeting's mode decide
     invitation: str = ""  # the token of an organizer's invitation (invitation-only categories)
-    problems: dict[str, str] = {}
-
-
-class DetailsForm(msgspec.Struct, kw_only=True):
-    """The details a participant may change from their private page."""
-
-    honorific: str = ""
-    given_name: str = ""
-    family_name: str = ""
-    organization: str = ""
-    position: str = ""
-    country: str = ""
-    language: str = "en"
-    accessibility_needs: str = ""
     problems: dict[str, str] = {}
 
 

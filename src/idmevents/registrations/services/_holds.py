@@ -23,6 +23,7 @@ from idmevents.registrations import emails
 from idmevents.registrations.labels import ACTIVE_STATUSES, holder_name
 from idmevents.registrations.services._decisions import _end_locked, _Ending
 from idmevents.registrations.services._forms import (
+    PersonDetails,
     _check_country,
     _check_language,
     _check_text,
@@ -44,18 +45,11 @@ from idmevents.registrations.tables import CheckIn, Registration, SeatHold
 from idmevents.registrations.views import RegistrationResult, _result, new_token
 
 
-class HeldPerson(msgspec.Struct, kw_only=True):
+class HeldPerson(PersonDetails, kw_only=True):
     """Someone named into a hold: the address is optional (some delegates must not be emailed)."""
 
-    honorific: str = ""
-    given_name: str = ""
-    family_name: str = ""
     email: str = ""
-    position: str = ""
-    organization: str = ""
     category: str = "member-state"
-    country: str = ""
-    language: str = "en"
     list_consent: bool = False
 
 
@@ -253,8 +247,7 @@ async def register_in_hold(
             "confirmed_at": now if status == "confirmed" else None,
             "seat_hold": hold_id,
         }
-        rows = await Registration.insert(Registration(**values)).returning(Registration.id)
-        registration = values | {"id": rows[0]["id"]}
+        registration = await db.inserted(Registration, values)
         if on_created is not None:
             await on_created(registration)
         result = await _result(registration)

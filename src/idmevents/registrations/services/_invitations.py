@@ -133,8 +133,7 @@ async def invite(
                 "used_at": None,
                 "created_at": now,
             }
-            rows = await Invitation.insert(Invitation(**values)).returning(Invitation.id)
-            invitation = values | {"id": rows[0]["id"]}
+            invitation = await db.inserted(Invitation, values)
             await recipes.enqueue_recipe(
                 RENDERER,
                 {"invitation": invitation["id"]},
@@ -145,12 +144,10 @@ async def invite(
                 now=now,
             )
             created.append(invitation)
-        await audit.write(
+        await audit.write_on_meeting(
             by,
             "invitation.created",
-            "meeting",
-            meeting["id"],
-            meeting_slug=meeting["slug"],
+            meeting,
             now=now,
             summary=f"{len(created)} invited as {category}",
         )

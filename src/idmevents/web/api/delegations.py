@@ -7,7 +7,6 @@ point's private page: give it to them, not to anyone else.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -167,13 +166,8 @@ class DelegateOut(msgspec.Struct):
     registration: RegistrationOut
 
 
-class ParticipantOut(msgspec.Struct):
-    honorific: str
-    given_name: str
-    family_name: str
-    position: str
-    organization: str
-    head: bool
+class ParticipantOut(participants_list.Person):
+    pass
 
 
 class ParticipantGroupOut(msgspec.Struct):
@@ -316,9 +310,10 @@ class DelegationsApi(OrganizerApi):
                 "meeting": meeting["slug"],
                 "edition": edition,
                 "language": language,
-                "categories": [asdict(c) for c in categories],
+                "categories": categories,
             },
             ParticipantsOut,
+            from_attributes=True,
         )
 
     @get(

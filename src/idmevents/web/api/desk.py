@@ -274,27 +274,12 @@ def registration_out(
         registration,
         meeting=meeting_slug,
         waitlist_position=position,
-        delegation=registration["delegation"],
-        honorific=registration["honorific"],
-        given_name=registration["given_name"],
-        family_name=registration["family_name"],
-        email=registration["email"],
-        organization=registration["organization"],
-        position=registration["position"],
-        category=registration["category"],
-        country=registration["country"],
-        language=registration["language"],
-        accessibility_needs=registration["accessibility_needs"],
-        rejection_reason=registration["rejection_reason"],
         created_at=registration["created_at"].astimezone(UTC),
         updated_at=registration["updated_at"].astimezone(UTC),
         confirmed_at=_utc(registration["confirmed_at"]),
         cancelled_at=_utc(registration["cancelled_at"]),
         checked_in_at=_utc(checked_in_at),
-        sessions=[
-            SessionPlaceOut(session_id=p["session_id"], title=p["title"], status=p["status"])
-            for p in places
-        ],
+        sessions=[copy_fields(SessionPlaceOut, p) for p in places],
     )
 
 

@@ -14,6 +14,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from idmevents import urls
+from idmevents.records import copy_fields
 from idmevents.registrations import desk
 from idmevents.registrations import services as registrations
 from idmevents.registrations.labels import CATEGORIES
@@ -60,16 +61,11 @@ INVITATION_ERRORS = READ_ERRORS | error_specs(
 
 
 def invitation_out(row: dict, slug: str) -> InvitationOut:
-    return InvitationOut(
-        id=row["id"],
+    return copy_fields(
+        InvitationOut,
+        row,
         meeting=slug,
-        email=row["email"],
-        category=row["category"],
-        given_name=row["given_name"],
-        family_name=row["family_name"],
-        language=row["language"],
         url=urls.invited_registration(slug, row["token"]),
-        registration=row["registration"],
         used_at=row["used_at"].astimezone(UTC) if row["used_at"] else None,
         created_at=row["created_at"].astimezone(UTC),
     )

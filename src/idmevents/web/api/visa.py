@@ -12,6 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.delegations import visa_requests
+from idmevents.records import copy_fields
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS
 from idmevents.web.common import error_specs, request_actor
@@ -72,18 +73,7 @@ class VisaRequestsApi(Controller):
         rows = await visa_requests.meeting_requests(meeting["id"], language)
         return VisaRequestList(
             items=[
-                VisaRequestItem(
-                    registration_id=r.registration_id,
-                    name=r.name,
-                    status=r.status,
-                    registration_status=r.registration_status,
-                    nationality=r.nationality,
-                    arrival=r.arrival,
-                    departure=r.departure,
-                    decline_reason=r.decline_reason,
-                    letter_code=r.letter_code,
-                    created_at=r.created_at.astimezone(UTC),
-                )
+                copy_fields(VisaRequestItem, r, created_at=r.created_at.astimezone(UTC))
                 for r in rows
             ]
         )

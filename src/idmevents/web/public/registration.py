@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from babel.lists import format_list
 from litestar import Controller, Request, Response, get, post
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -24,7 +23,7 @@ from idmevents.registrations.countries import (
     territory_choices,
 )
 from idmevents.registrations.desk import bursts
-from idmevents.web.common import PRIVATE_HEADERS
+from idmevents.web.common import PRIVATE_HEADERS, error_specs
 from idmevents.web.public import registration_schemas as schemas
 
 # Handlers whose `opt` carries this key count against the per-client registration limit.
@@ -203,21 +202,18 @@ class RegistrationPages(Controller):
         invitation = await services.open_invitation(meeting, form.invitation)
         try:
             await register_quietly(meeting, form, request)
-        except InvalidInput as exc:
-            return await self._form_page(
-                meeting,
-                values=values,
-                errors=exc.fields,
-                status_code=exc.status_code,
-                invitation=invitation,
+        except (InvalidInput, Conflict, Forbidden) as exc:
+            # Bad fields are marked beside each field; a closed or refused registration is said
+            # above the form.
+            problem = (
+                {"errors": exc.fields} if isinstance(exc, InvalidInput) else {"notice": exc.message}
             )
-        except (Conflict, Forbidden) as exc:
             return await self._form_page(
                 meeting,
                 values=values,
-                notice=exc.message,
                 status_code=exc.status_code,
                 invitation=invitation,
+                **problem,
             )
         # The same page for a new and an already registered address: the email says which.
         return Redirect(
@@ -436,28 +432,23 @@ class RegistrationPages(Controller):
         )
 
 
-_ERRORS = {
-    403: ResponseSpec(
-        schemas.ErrorBody,
-        description=(
+_ERRORS = error_specs(
+    {
+        403: (
             "The category is open by invitation only, and `invitation` is missing, was sent to "
             "another address or for another category, or was used already (`reason` says which)"
         ),
-    ),
-    404: ResponseSpec(schemas.ErrorBody, description="No published meeting has this slug"),
-    409: ResponseSpec(
-        schemas.ErrorBody,
-        description=(
+        404: "No published meeting has this slug",
+        409: (
             "Registration is closed (`reason`: closed). An address already registered for the "
             "meeting is NOT a conflict: it gets the same 202 as a new one, and its link by email"
         ),
-    ),
-    413: ResponseSpec(schemas.ErrorBody, description="The body is over 64 KB"),
-    422: ResponseSpec(schemas.ErrorBody, description="`fields` names every bad field and why"),
-    429: ResponseSpec(
-        schemas.ErrorBody, description="Too many registrations from this client; see Retry-After"
-    ),
-}
+        413: "The body is over 64 KB",
+        422: "`fields` names every bad field and why",
+        429: "Too many registrations from this client; see Retry-After",
+    },
+    schemas.ErrorBody,
+)
 
 
 class RegistrationApi(Controller):

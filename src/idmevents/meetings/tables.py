@@ -60,7 +60,7 @@ class Meeting(Table, tablename="meeting"):
     # (registrations/retention.py), which marks the meeting done with `personal_data_erased_at`.
     retention_days = Integer(default=180)
     # "Confirm your address first": a new registration holds its place only until its person
-    # follows the link in their email, within this many hours (registrations/confirmation.py).
+    # follows the link in their email, within this many hours (registrations/services/_confirm.py).
     confirm_email_first = Boolean(default=False)
     confirm_within_hours = Integer(default=24)
     personal_data_erased_at = Timestamptz(null=True, default=None)

@@ -208,7 +208,7 @@ def compose(
         "full_name": f"{registration['given_name']} {registration['family_name']}",
         "remote_url": remote_link(meeting, registration),
         "webcast_url": meeting.get("webcast_url") or "",
-        # A place held until the address is confirmed (registrations/confirmation.py).
+        # A place held until the address is confirmed (registrations/services/_confirm.py).
         "confirm_url": (
             urls.confirm_address(registration["token"])
             if registration.get("unconfirmed_until") and registration["status"] in ACTIVE_STATUSES

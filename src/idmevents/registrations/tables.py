@@ -76,7 +76,7 @@ class Registration(Table, tablename="registration"):
     # the desk's suspicious bursts (desk/bursts.py); erased with the other personal data.
     client_network = Varchar(length=64, default="")
     # In a meeting that wants addresses confirmed first: until when the place is held without it
-    # (registrations/confirmation.py). None: confirmed, or no confirmation needed.
+    # (registrations/services/_confirm.py). None: confirmed, or no confirmation needed.
     unconfirmed_until = Timestamptz(null=True, default=None, index=True)
     # UNIQUE (meeting, email_key): a unique index made in the initial migration (works on SQLite too).
 

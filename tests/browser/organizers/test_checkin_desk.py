@@ -30,7 +30,12 @@ async def sign_in(page, make_user, role: str = "checkin") -> None:
 
 
 async def scan(page, code: str) -> None:
-    """What a USB scanner does: type the code into the focused field, then Enter."""
+    """What a USB scanner does: type the code into the focused field, then Enter. The desk puts
+    the focus in its search field by itself; on a busy machine that can come after the page's
+    load event, so wait for it rather than type into nothing."""
+    await page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'desk-query'"
+    )
     await page.keyboard.type(code, delay=5)
     await page.keyboard.press("Enter")
 

@@ -23,12 +23,13 @@ from idmevents.delegations import visa_requests
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings import builder
 from idmevents.meetings.tables import Meeting, MeetingSession
-from idmevents.registrations import emails, notices, reminders
+from idmevents.registrations import emails, reminders
 from idmevents.registrations.tables import Registration, SessionAttendance
 from idmevents.registrations.views import meeting_span
 from tests.browser.organizers.test_page_widths import fill, html_page_routes, values_for_parameters
 from tests.factories.registrations import desk_meeting
 from tests.support.environment import ROOT
+from tests.support.notices import notify
 from tests.support.outbox import body_text, outbox_messages
 
 LANGUAGES = ("fr", "es")
@@ -227,7 +228,7 @@ async def test_every_other_email_reads_without_english(demo, make_user, language
     texts: dict[str, str] = {}
 
     # The agenda-changed notice: a session moved an hour later and renamed.
-    await notices.notify_participants(meeting["slug"], by=SYSTEM, now=now)
+    await notify(meeting["slug"], now=now)
     await OutboxMessage.delete().where(OutboxMessage.id > 0)
     await builder.update_session(
         session["id"],
@@ -238,7 +239,7 @@ async def test_every_other_email_reads_without_english(demo, make_user, language
         by=SYSTEM,
         now=now,
     )
-    await notices.notify_participants(meeting["slug"], by=SYSTEM, now=now)
+    await notify(meeting["slug"], now=now)
     [notice, *_] = await outbox_messages("agenda-changed")
     texts["agenda-changed"] = f"{notice['Subject']}\n{body_text(notice)}"
 

@@ -122,7 +122,7 @@ class Vocabulary:
 
 
 # Marks a message for the catalogs, imported as `_` where labels are kept in tables ("done"
-# notices, form messages): `from idmevents.i18n import mark as _`, the keyword the extractor reads.
+# notices, form messages): `from idmevents.i18n import N_ as _`, the keyword the extractor reads.
 mark = N_
 
 

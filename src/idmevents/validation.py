@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Literal
 
+from idmevents.i18n import N_ as _
 from idmevents.i18n import gettext, is_language_code
 
 # Row ids are 32-bit integers in the database: a larger number in a URL or a form is simply an id
@@ -31,11 +32,6 @@ MAX_SEATS = 1_000_000
 Lines = Literal["any", "single_line", "multi_line"]
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _ALLOWED_IN_MULTI_LINE = frozenset("\n\t")
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalogs (the extractor's `_` keyword); translated where shown."""
-    return message
 
 
 # Every text that reaches a calendar (iCalendar lines), an email header or a PDF keeps one of the

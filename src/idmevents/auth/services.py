@@ -25,8 +25,8 @@ from idmevents.auth.passwords import (
 )
 from idmevents.auth.tables import ApiToken, User
 from idmevents.errors import Conflict, InvalidInput, NotFound
+from idmevents.i18n import N_ as _
 from idmevents.i18n import gettext
-from idmevents.i18n import mark as _
 
 # Lowest to highest: each role may do what the roles below it may.
 ROLES = ("checkin", "organizer", "admin")

@@ -19,7 +19,7 @@ from idmevents.audit import write as audit
 from idmevents.db import locked, write_transaction
 from idmevents.errors import Conflict, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, gettext
-from idmevents.i18n import mark as _
+from idmevents.i18n import N_ as _
 from idmevents.meetings.builder._changes import (
     _change_view,
     _record_change,

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from idmevents import content
 from idmevents.errors import AppError, Conflict, InvalidInput
 from idmevents.i18n import LANGUAGES, gettext, ngettext, timezone_choices
-from idmevents.i18n import mark as _
+from idmevents.i18n import N_ as _
 from idmevents.meetings import builder, services
 from idmevents.meetings.labels import mode_label
 from idmevents.meetings.services import SESSION_KINDS

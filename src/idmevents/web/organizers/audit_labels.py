@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from idmevents.i18n import N_ as _
 from idmevents.i18n import gettext
-from idmevents.i18n import mark as _
 
 ACTIONS: dict[str, str] = {
     "login": _("Signed in"),

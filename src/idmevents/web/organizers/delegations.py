@@ -20,7 +20,7 @@ from idmevents.delegations import focal_points, participants_pdf, services
 from idmevents.delegations import participants as participants_list
 from idmevents.errors import AppError, InvalidInput, NotFound
 from idmevents.i18n import LANGUAGES, current_language, gettext
-from idmevents.i18n import mark as _
+from idmevents.i18n import N_ as _
 from idmevents.registrations import desk
 from idmevents.registrations.labels import language_label
 from idmevents.web.common import done_note, done_redirect, pdf_response

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from idmevents.errors import AppError
 from idmevents.i18n import LANGUAGES, current_language, gettext
+from idmevents.i18n import N_ as _
 from idmevents.registrations import desk
 from idmevents.registrations import services as registrations
 from idmevents.web.common import request_actor as actor
@@ -18,10 +19,6 @@ from idmevents.web.guards import requires_role
 from idmevents.web.organizers.agenda import form_data, now
 
 TEMPLATE = "admin/invitations/list.html.jinja2"
-
-
-def _(message: str) -> str:
-    return message
 
 
 DONE = {"sent": _("The invitations were queued: see them in the outbox.")}

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from litestar.exceptions import NoRouteMatchFoundException
 
 from idmevents.auth.services import CurrentUser, role_label
+from idmevents.i18n import N_ as _
 from idmevents.i18n import gettext
-from idmevents.i18n import mark as _
 from idmevents.web.flash import pop_flashes
 from idmevents.web.organizers.audit_labels import audit_action_label, audit_kind_label
 

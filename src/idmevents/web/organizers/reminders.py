@@ -12,8 +12,8 @@ from litestar.response import Redirect, Template
 
 from idmevents import clock
 from idmevents.errors import AppError
+from idmevents.i18n import N_ as _
 from idmevents.i18n import current_language
-from idmevents.i18n import mark as _
 from idmevents.meetings import builder
 from idmevents.meetings.reminder_schedule import stored_offsets
 from idmevents.registrations import reminders

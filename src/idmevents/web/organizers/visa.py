@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from idmevents.delegations import visa_pdf, visa_requests
 from idmevents.errors import AppError, NotFound
+from idmevents.i18n import N_ as _
 from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
 from idmevents.web.common import pdf_response
@@ -21,10 +22,6 @@ from idmevents.web.organizers.agenda import now
 
 TEMPLATE = "admin/delegations/visa_requests.html.jinja2"
 LETTERHEAD_TEMPLATE = "admin/delegations/letterhead.html.jinja2"
-
-
-def _(message: str) -> str:
-    return message
 
 
 DONE = {

@@ -18,8 +18,8 @@ from litestar.response import Redirect, Template
 from idmevents.audit import Actor
 from idmevents.delegations import focal_points, services, visa_letters
 from idmevents.errors import AppError, Forbidden, NotFound
+from idmevents.i18n import N_ as _
 from idmevents.i18n import current_language, gettext
-from idmevents.i18n import mark as _
 from idmevents.registrations import desk
 from idmevents.settings import get_settings
 from idmevents.web.common import done_note, done_redirect, error_specs

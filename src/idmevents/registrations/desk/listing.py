@@ -28,7 +28,7 @@ from idmevents.registrations.desk.common import (
 )
 from idmevents.registrations.labels import ACTIVE_STATUSES, CATEGORIES
 from idmevents.registrations.tables import CheckIn, Registration
-from idmevents.registrations.views import ATTENDANCES, is_hybrid, seat_pool
+from idmevents.registrations.views import ATTENDANCES, is_hybrid
 
 # ---------------------------------------------------------------------------------------------
 # Filters and the list
@@ -224,37 +224,22 @@ async def waitlist_positions(meeting_id: int, ids: list[int] | None = None) -> d
     """Registration id → place on its waiting list (1 is next): the meeting's, or in a hybrid
     meeting that of its attendance (each has its own line); of `ids` only, if given.
 
-    The places of a page's few are ranked by the database (a window over the waiting list), so a
-    meeting with thousands waiting sends back a page's worth of rows, not the whole list.
+    The database ranks the waiting list (a window function), so a page of a meeting with
+    thousands waiting gets back a page's worth of rows, not the whole list.
     """
+    if ids is not None and not ids:
+        return {}
     meeting = await Meeting.select(Meeting.mode).where(Meeting.id == meeting_id).first()
-    if ids is not None:
-        if not ids:
-            return {}
-        lines = "PARTITION BY attendance " if is_hybrid(meeting or {}) else ""
-        marks = ", ".join("{}" for _ in ids)
-        rows = await Registration.raw(
-            "SELECT id, place FROM (SELECT id, ROW_NUMBER() OVER "
-            f"({lines}ORDER BY waitlist_seq, id) AS place FROM registration "
-            "WHERE meeting = {} AND status = 'waitlisted') AS waiting "
-            f"WHERE id IN ({marks})",
-            meeting_id,
-            *ids,
-        )
-        return {row["id"]: row["place"] for row in rows}
-    waiting = (
-        await Registration.select(Registration.id, Registration.attendance)
-        .where((Registration.meeting == meeting_id) & (Registration.status == "waitlisted"))
-        .order_by(Registration.waitlist_seq)
-        .order_by(Registration.id)
+    lines = "PARTITION BY attendance " if is_hybrid(meeting or {}) else ""
+    only = f" WHERE id IN ({', '.join('{}' for _ in ids)})" if ids is not None else ""
+    rows = await Registration.raw(
+        "SELECT id, place FROM (SELECT id, ROW_NUMBER() OVER "
+        f"({lines}ORDER BY waitlist_seq, id) AS place FROM registration "
+        "WHERE meeting = {} AND status = 'waitlisted') AS waiting" + only,
+        meeting_id,
+        *(ids or ()),
     )
-    lines: dict[str | None, int] = {}
-    positions = {}
-    for row in waiting:
-        line = seat_pool(meeting or {}, row["attendance"])
-        lines[line] = lines.get(line, 0) + 1
-        positions[row["id"]] = lines[line]
-    return positions
+    return {row["id"]: row["place"] for row in rows}
 
 
 @dataclass(frozen=True)

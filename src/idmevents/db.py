@@ -75,10 +75,7 @@ async def by_id(query: Select, row_id: object, missing: Exception) -> dict:
     is none, or when `row_id` is not a row id at all (a number the database cannot hold)."""
     if not is_row_id(row_id):
         raise missing
-    row = await query.where(query.table.id == row_id).first()
-    if row is None:
-        raise missing
-    return row
+    return await first_found(query.where(query.table.id == row_id), missing)
 
 
 def joined(foreign_key: Any, *names: str, prefix: str = "") -> list[Any]:
@@ -87,11 +84,12 @@ def joined(foreign_key: Any, *names: str, prefix: str = "") -> list[Any]:
     return through(foreign_key, **{name: prefix + name for name in names})
 
 
-async def first_found(query: Any, missing: str) -> dict:
-    """The first row of `query`; NotFound(`missing`) when there is none."""
+async def first_found(query: Any, missing: str | Exception) -> dict:
+    """The first row of `query`; when there is none, raises `missing` (an exception), or
+    NotFound(`missing`) for a message."""
     row = await query.first()
     if row is None:
-        raise NotFound(missing)
+        raise missing if isinstance(missing, Exception) else NotFound(missing)
     return row
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from idmevents import urls
@@ -20,7 +20,7 @@ from idmevents.registrations import services as registrations
 from idmevents.registrations.labels import CATEGORIES
 from idmevents.web.api.desk import READ_ERRORS
 from idmevents.web.common import error_specs, request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerApi
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 
@@ -71,11 +71,9 @@ def invitation_out(row: dict, slug: str) -> InvitationOut:
     )
 
 
-class InvitationsApi(Controller):
+class InvitationsApi(OrganizerApi):
     path = "/api/v1/meetings/{slug:str}/invitations"
     tags = ["invitations"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @post(
         "/",

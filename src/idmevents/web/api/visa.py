@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from idmevents.delegations import visa_requests
@@ -16,7 +16,7 @@ from idmevents.records import copy_fields
 from idmevents.registrations import desk
 from idmevents.web.api.desk import READ_ERRORS
 from idmevents.web.common import error_specs, request_actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerApi
 
 
 class VisaRequestItem(msgspec.Struct):
@@ -52,11 +52,9 @@ DECLINE_ERRORS = READ_ERRORS | error_specs(
 )
 
 
-class VisaRequestsApi(Controller):
+class VisaRequestsApi(OrganizerApi):
     path = "/api/v1"
     tags = ["delegations"]
-    guards = [requires_role("organizer")]
-    security = [{"BearerToken": []}]
 
     @get(
         "/meetings/{slug:str}/visa-requests",

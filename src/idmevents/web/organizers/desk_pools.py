@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Controller, Request, post
+from litestar import Request, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -17,7 +17,7 @@ from idmevents.registrations import desk
 from idmevents.registrations.views import ATTENDANCES, is_hybrid
 from idmevents.web.common import request_actor
 from idmevents.web.flash import flash
-from idmevents.web.guards import requires_role, safe_next
+from idmevents.web.guards import OrganizerPages, safe_next
 
 
 async def pools_context(meeting: dict) -> dict[str, Any]:
@@ -30,10 +30,8 @@ async def pools_context(meeting: dict) -> dict[str, Any]:
     }
 
 
-class DeskAttendanceController(Controller):
+class DeskAttendanceController(OrganizerPages):
     path = "/admin"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     @post("/registrations/{registration_id:int}/attendance", name="admin_registration_attendance")
     async def switch(self, request: Request, registration_id: FromPath[int]) -> Redirect:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -15,7 +15,7 @@ from idmevents.i18n import N_ as _
 from idmevents.registrations import desk
 from idmevents.registrations import services as registrations
 from idmevents.web.common import request_actor as actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers.agenda import form_data, now
 
 TEMPLATE = "admin/invitations/list.html.jinja2"
@@ -24,10 +24,8 @@ TEMPLATE = "admin/invitations/list.html.jinja2"
 DONE = {"sent": _("The invitations were queued: see them in the outbox.")}
 
 
-class InvitationAdminController(Controller):
+class InvitationAdminController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/invitations"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     async def _context(self, slug: str, **extra: Any) -> dict[str, Any]:
         meeting = await desk.get_meeting(slug)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -17,7 +17,7 @@ from idmevents.i18n import current_language, gettext
 from idmevents.registrations import desk
 from idmevents.web.common import pdf_response
 from idmevents.web.common import request_actor as actor
-from idmevents.web.guards import requires_role
+from idmevents.web.guards import OrganizerPages
 from idmevents.web.organizers.agenda import now
 
 TEMPLATE = "admin/delegations/visa_requests.html.jinja2"
@@ -39,10 +39,8 @@ async def _registration_of(slug: str, registration_id: int) -> tuple[dict, dict]
     return meeting, registration
 
 
-class VisaAdminController(Controller):
+class VisaAdminController(OrganizerPages):
     path = "/admin/meetings/{slug:str}/visa-letters"
-    guards = [requires_role("organizer")]
-    include_in_schema = False
 
     async def _page(self, slug: str, status_code: int = 200, **extra: Any) -> Template:
         meeting = await desk.get_meeting(slug)

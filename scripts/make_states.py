@@ -43,30 +43,37 @@ IOM status (``IOM_NOT_MEMBER`` below)
 -------------------------------------
 The taxonomy says nothing about the International Organization for Migration, so IOM status is
 kept by hand in this script: every State is an IOM Member State unless ``IOM_NOT_MEMBER`` says
-otherwise. The table was written from the author's knowledge of iom.int/member-states as of
-2024-2025 (175 Member States, among them the Holy See and the Cook Islands; 8 observer States).
+otherwise. IOM's own list (https://www.iom.int/member-states) could not be read from here; the
+table was checked on 2026-12-05 against these sources:
 
-Sources looked for on 2026-12-04 (issue 13): IOM's own list of Member States
-(https://www.iom.int/member-states) could not be found in any reachable copy. What was found:
-
-- https://www.iom.int/eligibility-criteria: IOM "with 175 member states" (the count only);
-- https://rocairo.iom.int/country-offices: "in 2017 the State of Kuwait joined IOM as an observer
-  state";
+- The membership section of the English Wikipedia article "International Organization for
+  Migration" ("As of 2023 ... 175 member states and 8 observer states"), which names the 175
+  Members, the 8 observer States (Bahrain, Bhutan, Indonesia, Kuwait, Malaysia, Qatar, San Marino,
+  Saudi Arabia) and, as non-members, Brunei, Equatorial Guinea, Iraq, Lebanon, North Korea, Oman,
+  Singapore, Syria and the United Arab Emirates. Andorra, Liechtenstein, Monaco and the State of
+  Palestine are on none of its lists.
+- IOM's own count, "175 member states" (the header of every iom.int page, 2024-2025), which that
+  list matches: 173 UN Member States, the Holy See and the Cook Islands.
+- The admissions that make up the count: the Holy See, Nauru and twelve others in December 2011;
+  Saint Lucia, Saint Kitts and Nevis, Kiribati, Eritrea and Sao Tome and Principe in November 2015;
+  China, Tuvalu and Solomon Islands in June 2016 (165); Cuba and the Cook Islands in November 2017,
+  when Kuwait became an observer; Uzbekistan, the 173rd, in November 2018 (iom.int news); the
+  Russian Federation, an observer before, in November 2020 (TASS, 24 November 2020); Barbados, the
+  175th, in November 2022. Iraq said in November 2015 that it wished to join; no admission followed.
 - https://iom.int/eligible-member-states-line-2: the "List of IOM Member States Eligible for
   Allocations from the IOM Development Fund (Line 2), by Region, August 2024" (111 Members; the
-  copy read shows 103 of them, the rest of its Europe and its Middle East cut off). Those 103 are
-  ``IOM_LINE_2_MEMBERS`` below: each is checked to be an IOM Member here (it is; the build fails
-  otherwise). The list names no non-member, so it cannot correct the surplus below.
+  copy read shows 103 of them). Those 103 are ``IOM_LINE_2_MEMBERS`` below, and the build fails if
+  any of them is not a Member here.
+- Nicaragua notified its withdrawal under Article 3 of the IOM Constitution on 27 February 2025
+  (its Foreign Ministry's letter to the Director General, reported by Infobae, 1 March 2025).
+  Article 3 makes a withdrawal effective at the end of the financial year when notice arrives at
+  least four months before it, so Nicaragua left IOM on 31 December 2025.
 
-So the table is kept as it was, and it is known to be over by about four: with it, 178 of the 195
-States here count as IOM Members (179 with the Cook Islands) against 175 on iom.int, so about four
-States marked "member" are in fact observers or outside IOM, and the eighth observer State is not
-identified. The 75 States marked "member" that the Line 2 list does not confirm (mostly
-high-income Members, and Members then subject to Article 4 of the Constitution) are unverified;
-those the author is least sure of are the Russian Federation, the Syrian Arab Republic, Naoero
-(Nauru), Saint Lucia, Iraq and Venezuela (Bolivarian Republic of). The script prints the counts on
-every run. Check the table against https://www.iom.int/member-states before relying on the "iom"
-field, correct it here, and rerun this script (and the count in tests/unit/test_states.py).
+With the table, 173 of the 195 States here are IOM Members (174 with the Cook Islands, which is not
+listed: see ``LEFT_OUT``), 8 are observers and 14 are neither. The least certain entries are
+Liechtenstein and Monaco, marked as neither because no source lists them as Members or observers.
+When IOM admits a State or one leaves, change the table and rerun this script (and the counts in
+tests/unit/test_states.py).
 """
 
 from __future__ import annotations
@@ -91,16 +98,14 @@ LEFT_OUT = {
 }
 
 # IOM status of the States that are NOT IOM Member States ("observer", or None for neither).
-# Every other State in the file is an IOM Member State. See the module docstring: this reflects
-# iom.int/member-states as the author knew it in 2024-2025, is known to be incomplete (iom.int
-# counts 175 Members, this table leaves 178 + the Cook Islands) and must be checked there; the
-# sources that could be read confirm 103 Members (IOM_LINE_2_MEMBERS) and Kuwait's observer status.
+# Every other State in the file is an IOM Member State. See the module docstring for the sources.
 IOM_NOT_MEMBER: dict[str, str | None] = {
-    # IOM observer States (iom.int lists 8; the eighth is not identified here).
+    # The 8 IOM observer States.
     "BH": "observer",  # Bahrain
     "BT": "observer",  # Bhutan
     "ID": "observer",  # Indonesia
     "KW": "observer",  # Kuwait (observer since 2017)
+    "MY": "observer",  # Malaysia
     "QA": "observer",  # Qatar
     "SA": "observer",  # Saudi Arabia
     "SM": "observer",  # San Marino
@@ -109,12 +114,16 @@ IOM_NOT_MEMBER: dict[str, str | None] = {
     "AE": None,  # United Arab Emirates
     "BN": None,  # Brunei Darussalam
     "GQ": None,  # Equatorial Guinea
+    "IQ": None,  # Iraq
     "KP": None,  # Democratic People's Republic of Korea
     "LB": None,  # Lebanon
-    "MY": None,  # Malaysia
+    "LI": None,  # Liechtenstein
+    "MC": None,  # Monaco
+    "NI": None,  # Nicaragua: withdrew, effective 31 December 2025
     "OM": None,  # Oman
     "PS": None,  # State of Palestine
     "SG": None,  # Singapore
+    "SY": None,  # Syrian Arab Republic
     # The Holy See IS an IOM Member State (since 2011), as is every State not listed here.
 }
 
@@ -297,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         f"wrote {len(states)} States to {arguments.output}: "
         f"{sum(state['un'] == 'member' for state in states)} UN Members; "
         f"IOM {count['member']} Members (+ the Cook Islands, not listed), "
-        f"{count['observer']} observers, {count[None]} neither (iom.int: 175 Members, 8 observers)",
+        f"{count['observer']} observers, {count[None]} neither",
         file=sys.stderr,
     )
     return 0

@@ -17,23 +17,23 @@ async def test_api_meeting_translations_round_trip_and_merge(client, organizer):
     body = MEETING | {
         "description": "Two days of dialogue.",
         "venue_address": "405 East 42nd Street",
-        "translations": {"fr": {"title": "Atelier du DIM", "venue_name": "Siège de l'ONU"}},
+        "translations": {"fr": {"title": "Atelier de l’IDM", "venue_name": "Siège de l'ONU"}},
     }
     created = await client.post("/api/v1/meetings", json=body, headers=organizer)
     assert created.status_code == 201, created.text
     assert created.json()["original_language"] == "en"
     assert created.json()["translations"] == {
-        "fr": {"title": "Atelier du DIM", "venue_name": "Siège de l'ONU"}
+        "fr": {"title": "Atelier de l’IDM", "venue_name": "Siège de l'ONU"}
     }
     patched = await client.patch(
         "/api/v1/meetings/idm-test",
-        json={"translations": {"es": {"title": "Taller del DIM"}, "fr": {"venue_name": ""}}},
+        json={"translations": {"es": {"title": "Taller del IDM"}, "fr": {"venue_name": ""}}},
         headers=organizer,
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["translations"] == {
-        "fr": {"title": "Atelier du DIM"},
-        "es": {"title": "Taller del DIM"},
+        "fr": {"title": "Atelier de l’IDM"},
+        "es": {"title": "Taller del IDM"},
     }
     assert patched.json()["description"] == "Two days of dialogue."
 

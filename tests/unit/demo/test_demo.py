@@ -161,6 +161,11 @@ async def test_demo_carries_french_and_spanish_for_both_workshops():
     assert ny["es"]["theme"].endswith("para la migración segura, ordenada y regular en 2018")
     geneva = content.load(meetings["idm-geneva"]["translations"])
     assert (geneva["fr"]["city"], geneva["es"]["city"]) == ("Genève", "Ginebra")
+    # IOM keeps the acronym IDM in every language, as the logo does (not "DIM").
+    for lang in ("fr", "es"):
+        assert "(IDM)" in ny[lang]["description"], lang
+        for texts in (ny, geneva):
+            assert "DIM" not in " ".join(texts[lang].values()), lang
     # Every session, room and panelist position has both languages.
     for row in await MeetingSession.select():
         assert set(content.load(row["translations"])) == {"fr", "es"}, row["title"]

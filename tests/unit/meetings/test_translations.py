@@ -16,17 +16,17 @@ LATER = NOW + timedelta(hours=1)
 
 
 async def test_meeting_translations_are_stored_and_merged():
-    await make_meeting(translations={"fr": {"title": "Atelier du DIM"}})
+    await make_meeting(translations={"fr": {"title": "Atelier de l’IDM"}})
     await builder.update_meeting(
         "idm-test",
-        {"translations": {"es": {"title": "Taller del DIM"}, "fr": {"theme": "Thème"}}},
+        {"translations": {"es": {"title": "Taller del IDM"}, "fr": {"theme": "Thème"}}},
         by=SYSTEM,
         now=LATER,
     )
     row = await Meeting.select().first()
     assert content.load(row["translations"]) == {
-        "fr": {"title": "Atelier du DIM", "theme": "Thème"},
-        "es": {"title": "Taller del DIM"},
+        "fr": {"title": "Atelier de l’IDM", "theme": "Thème"},
+        "es": {"title": "Taller del IDM"},
     }
     assert row["original_language"] == "en"
 

@@ -70,7 +70,7 @@ async def test_agenda_notice_names_sessions_in_the_participants_language():
         "idm-test", name="Room 4", translations={"es": {"name": "Sala 4"}}, by=SYSTEM, now=NOW
     )
     await builder.update_meeting(
-        "idm-test", {"translations": {"es": {"title": "Taller del DIM"}}}, by=SYSTEM, now=NOW
+        "idm-test", {"translations": {"es": {"title": "Taller del IDM"}}}, by=SYSTEM, now=NOW
     )
     await builder.update_session(
         first["id"],
@@ -87,7 +87,7 @@ async def test_agenda_notice_names_sessions_in_the_participants_language():
     )
     await notify("idm-test", now=LATER)
     [message] = await outbox_messages("agenda-changed")
-    assert "Taller del DIM" in str(message["Subject"])
+    assert "Taller del IDM" in str(message["Subject"])
     text = body_text(message)
     assert "Mesa 1" in text and "Panel 1" not in text
     calendar = Calendar.from_ical(calendar_part(message).get_content())

@@ -1,7 +1,7 @@
 """A meeting a hundred times larger: import, search, the desk's page, CSV export, badge batches.
 
 `python -m bench.large [--n 50000] [--badges 5000] [--sqlite-badges N] [--engines sqlite,postgres]
-[--postgres postgresql://…/postgres]`
+[--postgres postgresql://…/postgres] [--desk-only]`
 
 For each engine, in a child process of its own (an engine is chosen before the first query):
 a fresh database, a meeting with 20 rooms and 600 sessions, and a generated file of `--n`
@@ -121,7 +121,7 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-async def child(n: int, badges: int, workdir: Path) -> dict:
+async def child(n: int, badges: int, workdir: Path, desk_only: bool = False) -> dict:
     from idmevents import db, wiring
     from idmevents.audit import Actor
     from idmevents.badges import batch
@@ -197,6 +197,10 @@ async def child(n: int, badges: int, workdir: Path) -> dict:
             await desk.find_page(meeting, filters, 1, 50)
             times.append(time.perf_counter() - started)
         result[f"page_{sort.strip('-')}_ms"] = 1000 * statistics.median(times)
+    if desk_only:
+        result["load_at_end"] = os.getloadavg()[0]
+        await db.close_pool()
+        return result
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     filters = await desk.check_filters(meeting)
@@ -349,6 +353,7 @@ def run_engine(engine: str, args: argparse.Namespace) -> dict:
                 ),
                 "--workdir",
                 str(workdir),
+                *(["--desk-only"] if args.desk_only else []),
             ],
             cwd=ROOT,
             env=env,
@@ -359,7 +364,7 @@ def run_engine(engine: str, args: argparse.Namespace) -> dict:
         if done.returncode != 0:
             raise SystemExit(f"{engine} run failed:\n{done.stderr[-4000:]}")
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        if database and args.serve_seconds > 0:
+        if database and args.serve_seconds > 0 and not args.desk_only:
             result["serving"] = serve_large(env["IDMEVENTS_DATABASE_URL"], workdir, args)
         return result
     finally:
@@ -414,11 +419,16 @@ def main(argv: list[str] | None = None) -> None:
         default=5,
         help="seconds of wrk per endpoint on the PostgreSQL database (0: no serving run)",
     )
+    parser.add_argument(
+        "--desk-only",
+        action="store_true",
+        help="stop after the desk's search and pages (no CSV, notify, badges or serving)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        result = asyncio.run(child(args.n, args.badges, Path(args.workdir)))
+        result = asyncio.run(child(args.n, args.badges, Path(args.workdir), args.desk_only))
         print(json.dumps(result))
         return
     print(

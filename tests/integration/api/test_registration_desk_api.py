@@ -6,7 +6,7 @@ from __future__ import annotations
 from idmevents.audit.tables import AuditEntry
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations.tables import Registration
-from tests.factories.registrations import desk_meeting
+from tests.factories.registrations import add_people, desk_meeting
 from tests.support.outbox import body_text, outbox_messages
 
 LIST = "/api/v1/meetings/desk-meeting/registrations"
@@ -437,3 +437,37 @@ async def test_api_reinstate_and_reconsider(client, api_token):
     )
     assert (active.status_code, active.json()["reason"]) == (409, "active")
     assert len(await outbox_messages("registration-reconsidered")) == 1
+
+
+async def test_api_list_by_name_is_the_desks_order_with_an_exact_total(client, api_token):
+    desk = await desk_meeting()
+    await add_people(
+        desk.meeting,
+        [("Ana", "Østergaard"), ("", "muller"), ("Jürg", "Straße"), ("Jurg", "STRASSE")],
+    )
+    _, token = await api_token("organizer")
+    everyone = await client.get(LIST, params={"sort": "name", "limit": 50}, headers=bearer(token))
+    names = [(i["family_name"], i["given_name"]) for i in everyone.json()["items"]]
+    assert names == [
+        ("Álvarez", "José"),
+        ("muller", ""),
+        ("Müller", "Zoë"),
+        ("Pending", "Bob"),
+        ("Person", "Ana"),
+        ("Straße", "Jürg"),  # "strasse", "jurg" both: the first registered first
+        ("STRASSE", "Jurg"),
+        ("Waiting", "Dan"),
+        ("Zúñiga", "Carla"),
+        ("Østergaard", "Ana"),  # ø is no o: after z, as Python compares
+    ]
+    backwards = await client.get(
+        LIST, params={"sort": "-name", "limit": 3, "offset": 1}, headers=bearer(token)
+    )
+    body = backwards.json()
+    assert [i["family_name"] for i in body["items"]] == ["Zúñiga", "Waiting", "STRASSE"]
+    assert body["total"] == 10
+    # A search's total is every match, not capped as the desk's page is.
+    found = await client.get(
+        LIST, params={"q": "muller", "sort": "-name", "limit": 1}, headers=bearer(token)
+    )
+    assert (found.json()["total"], found.json()["items"][0]["given_name"]) == (2, "Zoë")

@@ -15,9 +15,10 @@ from idmevents.mail import recipes
 from idmevents.mail.tables import OutboxMessage
 from idmevents.meetings.tables import Meeting
 from idmevents.registrations import services
+from idmevents.registrations.desk import listing
 from idmevents.registrations.tables import CheckIn, Registration
 from tests.factories.meetings import make_meeting
-from tests.factories.registrations import desk_meeting
+from tests.factories.registrations import add_people, desk_meeting
 from tests.support.outbox import body_text, outbox_messages
 
 DESK = "/admin/meetings/desk-meeting/registrations"
@@ -220,6 +221,34 @@ async def test_desk_pages_through_the_list(client, make_user, login):
     # Past the end: the last page.
     late = await client.get(f"{DESK}?page=40")
     assert len(listed_names(late.text)) == 6
+
+
+async def test_a_common_name_is_counted_up_to_the_cap_in_three_languages(
+    client, make_user, login, monkeypatch
+):
+    monkeypatch.setattr(listing, "COUNT_CAP", 50)
+    desk = await desk_meeting()
+    await add_people(desk.meeting, [("Ana", f"Müller {i:02d}") for i in range(60)])
+    await signed_in(client, make_user, login)
+    wordings = {
+        "en": ("Showing 1–25 of more than 50", "Page 1 of more than 2", "Next"),
+        "fr": ("1–25 sur plus de 50", "Page 1 sur plus de 2", "Suivante"),
+        "es": ("1–25 de más de 50", "Página 1 de más de 2", "Siguiente"),
+    }
+    for language, (showing, pages, following) in wordings.items():
+        page = await client.get(f"{DESK}?q=muller&sort=name&per_page=25&lang={language}")
+        text = text_of(page.text)
+        assert showing in text and pages in text, (language, text)
+        assert f'rel="next">{following}</a>' in page.text
+        assert listed_names(page.text)[:2] == ["Müller, Zoë", "Müller 00, Ana"]
+    # Further on, the count goes as far as the page; at the end it is exact.
+    third = text_of(
+        (await client.get(f"{DESK}?q=muller&sort=name&per_page=25&page=3&lang=en")).text
+    )
+    assert "Showing 51–61 of 61" in third and "Page 3 of 3" in third
+    # Without a search every registration is counted.
+    everyone = text_of((await client.get(f"{DESK}?per_page=25&lang=en")).text)
+    assert "Showing 1–25 of 66" in everyone and "Page 1 of 3" in everyone
 
 
 # Actions -------------------------------------------------------------------------------------

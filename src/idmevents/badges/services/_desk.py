@@ -38,7 +38,7 @@ from idmevents.settings import get_settings
 from idmevents.validation import is_row_id
 
 SEARCH_LIMIT = 20
-SEARCH_READ_LIMIT = 500  # matches read to choose the first SEARCH_LIMIT from
+SEARCH_READ_LIMIT = 500  # SQLite: matches read to choose the first SEARCH_LIMIT from
 SEARCH_MAX_LENGTH = 200  # longer input is no name: it is cut rather than searched word by word
 _CARD_COLUMNS = (
     Registration.id,
@@ -386,15 +386,23 @@ async def search(meeting: dict, query: str, *, limit: int = SEARCH_LIMIT) -> Sea
     condition = search_where(query)
     if condition is None:
         return SearchResult(query=query)
-    # Read a bounded number of matches: a one-letter query at a 50,000-person meeting must not
-    # load them all. Confirmed people come first, so they are read first.
-    matches = await (
-        Registration.select(*_CARD_COLUMNS)
-        .where((Registration.meeting == meeting["id"]) & condition)
-        .order_by(OrderByRaw("status <> 'confirmed'"))
-        .limit(SEARCH_READ_LIMIT)
+    found = Registration.select(*_CARD_COLUMNS).where(
+        (Registration.meeting == meeting["id"]) & condition
     )
-    matches.sort(key=lambda row: (row["status"] != "confirmed", *sort_key(row)))
+    if not is_sqlite():
+        # PostgreSQL sorts by the stored folded names (as `sort_key` folds them; migration
+        # 2026-12-05T01:10): the first `limit` of every match, and one more to know of others.
+        matches = await found.order_by(
+            OrderByRaw("status <> 'confirmed'"),
+            OrderByRaw('"registration"."sort_family"'),
+            OrderByRaw('"registration"."sort_given"'),
+            Registration.id,
+        ).limit(limit + 1)
+    else:
+        # Read a bounded number of matches: a one-letter query at a 50,000-person meeting must
+        # not load them all. Confirmed people come first, so they are read first.
+        matches = await found.order_by(OrderByRaw("status <> 'confirmed'")).limit(SEARCH_READ_LIMIT)
+        matches.sort(key=lambda row: (row["status"] != "confirmed", *sort_key(row), row["id"]))
     return SearchResult(query=query, cards=await _cards(matches[:limit]), more=len(matches) > limit)
 
 

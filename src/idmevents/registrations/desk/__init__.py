@@ -5,12 +5,10 @@ pages), counts.py (seats by category and session), pools.py (a hybrid meeting's 
 room and online, moving someone between them), detail.py (one registration), bulk.py
 (approving several); everything is re-exported here, so `desk.find_page` and the like still work.
 
-Search and sorting run in Python over one meeting's registrations, after the database has applied
-the exact filters (status, category, country, session). A meeting's registrations are bounded by
-its venue (hundreds, a few thousand at most: with 5,000 the whole desk page answers in about half
-a second on SQLite or PostgreSQL), and doing it here gives both engines the same answers: a search for "jose" finds "José" and "JOSÉ", and "Élodie"
-sorts among the E's, which neither SQLite's LIKE and binary ordering nor PostgreSQL's collations
-would do alike.
+The database filters, searches and pages the list; both engines give the same answers: a search
+for "jose" finds "José" and "JOSÉ" (each engine's index of folded text, `registrations.search`),
+and "Élodie" sorts among the E's (names folded as `common.fold` folds them: stored and indexed on
+PostgreSQL, sorted in Python on SQLite; see listing.py).
 
 Changes of state go through `registrations.services` (approve, reject, promote, cancel, reinstate,
 edit_registration), which write the participant's email and the audit entry in the same transaction.
@@ -57,6 +55,7 @@ from idmevents.registrations.desk.detail import (
     registration_detail,
 )
 from idmevents.registrations.desk.listing import (
+    COUNT_CAP,
     LIST_COLUMNS,
     DeskFilters,
     Page,
@@ -65,7 +64,9 @@ from idmevents.registrations.desk.listing import (
     check_ins_of,
     find_page,
     find_registrations,
+    find_window,
     name_delegations,
+    name_key,
     ordered_ids,
     paginate,
     rows_of,
@@ -80,6 +81,7 @@ from idmevents.registrations.desk.pools import (
 
 __all__ = [
     "ACTIONS",
+    "COUNT_CAP",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_SORT",
     "LIST_COLUMNS",
@@ -106,6 +108,7 @@ __all__ = [
     "desk_meetings",
     "find_page",
     "find_registrations",
+    "find_window",
     "fold",
     "get_meeting",
     "get_meeting_by_id",
@@ -115,6 +118,7 @@ __all__ = [
     "meeting_counts",
     "meeting_sessions",
     "name_delegations",
+    "name_key",
     "ordered_ids",
     "owners_of_registration",
     "paginate",

@@ -117,7 +117,13 @@ class AttendanceIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class RegistrationList(msgspec.Struct):
     items: list[RegistrationOut]
-    total: int
+    total: Annotated[
+        int,
+        msgspec.Meta(
+            description="Every registration matching the filters, counted exactly (not only "
+            "this page's)"
+        ),
+    ]
     limit: int
     offset: int
     counts: CountsOut
@@ -379,8 +385,7 @@ class RegistrationDeskApi(OrganizerApi):
             attendance=attendance,
             **await delegation_filter(meeting, delegation),
         )
-        rows = await desk.find_registrations(meeting, filters)
-        window = rows[offset : offset + limit]
+        window, total = await desk.find_window(meeting, filters, offset, limit)
         places = await desk.session_places(meeting["id"], [row["id"] for row in window])
         return RegistrationList(
             items=[
@@ -393,7 +398,7 @@ class RegistrationDeskApi(OrganizerApi):
                 )
                 for row in window
             ],
-            total=len(rows),
+            total=total,
             limit=limit,
             offset=offset,
             counts=counts_out(await desk.meeting_counts(meeting), await desk.pool_counts(meeting)),

@@ -40,7 +40,7 @@ class PublicMeetingController(Controller):
         upcoming, past = await services.list_public_meetings(datetime.now(UTC))
         return Template("meetings/index.html.jinja2", context={"upcoming": upcoming, "past": past})
 
-    @get("/meetings/{slug:str}", name="meeting", opt=SKIP_COMPRESSION)
+    @get("/meetings/{slug:str}", name="meeting", media_type="text/html", opt=SKIP_COMPRESSION)
     async def meeting(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """A meeting: theme, venue, agenda by day in local time, panelists.
 

@@ -19,9 +19,9 @@ then:
 - **badge batch**: `--badges` badges rendered by the batch job's process pool: badges per second,
   and per core;
 - **serving** (PostgreSQL): `bench.serving` on that database, granian with 2 workers: the
-  hello-world ceiling, the 600-session meeting's page and agenda feed (200 and 304), and a burst
-  of registrations through the API into the meeting (its 40,000 confirmed kept, 250 seats opened):
-  requests per second against the ceiling, and none overbooked.
+  hello-world ceiling, the 600-session meeting's page and agenda feed (plain, gzip, 304), and a
+  burst of registrations through the API into the meeting (its 40,000 confirmed kept, 250 seats
+  opened): requests per second against the ceiling, and none overbooked.
 The load average is recorded at the start and end of each engine's run.
 """
 

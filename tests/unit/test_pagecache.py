@@ -47,3 +47,16 @@ async def test_a_failed_build_fails_its_waiters_and_the_next_request_builds_agai
             await task
     assert len(cache) == 0
     assert await cache.get_or_build("agenda", build) == "page"
+
+
+def test_a_stored_page_is_the_same_bytes_and_tags_in_every_process():
+    import gzip
+
+    from idmevents.pagecache import StoredPage
+
+    page = StoredPage.of("<p>Été · 600 sessions</p>", "fr")
+    again = StoredPage.of("<p>Été · 600 sessions</p>", "fr")
+    assert gzip.decompress(page.gzipped) == page.body == "<p>Été · 600 sessions</p>".encode()
+    assert (again.gzipped, again.etag, again.gzip_etag) == (page.gzipped, page.etag, page.gzip_etag)
+    assert page.etag != page.gzip_etag and page.etag.startswith('"') and page.language == "fr"
+    assert StoredPage.of("<p>Summer</p>", "en").etag != page.etag

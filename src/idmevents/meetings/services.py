@@ -300,24 +300,33 @@ async def rooms_of(meeting_id: int) -> list[dict]:
 # public page and feed within that time, and a busy process reads the row once a second instead
 # of thousands of times. Organizer pages and every write use `get_meeting`, which always reads.
 
-_recent_meetings: dict[str, tuple[float, dict]] = {}
+_recent_meetings: dict[str, tuple[float, dict, tuple]] = {}
 _RECENT_LIMIT = 1000
 
 
 async def get_public_meeting(slug: str) -> dict:
     """`get_meeting(slug)` (published or cancelled), as read at most `public_cache_seconds` ago."""
+    return (await public_meeting_and_state(slug))[0]
+
+
+async def public_meeting_and_state(slug: str) -> tuple[dict, tuple]:
+    """`get_public_meeting(slug)` and its `meeting_state`, worked out once per read of the row:
+    the meeting page's cache key, whose repr of every column costs more than the rest of an
+    answer from the page cache."""
     max_age = get_settings().public_cache_seconds
     if max_age <= 0:
-        return await get_meeting(slug)
+        meeting = await get_meeting(slug)
+        return meeting, meeting_state(meeting)
     now = time.monotonic()
     held = _recent_meetings.get(slug)
     if held is not None and held[0] > now:
-        return dict(held[1])  # a copy: no request can change what the next one sees
+        return dict(held[1]), held[2]  # a copy: no request can change what the next one sees
     meeting = await get_meeting(slug)
+    state = meeting_state(meeting)
     if len(_recent_meetings) >= _RECENT_LIMIT:
         _recent_meetings.clear()  # a flood of distinct slugs: start again rather than grow
-    _recent_meetings[slug] = (now + max_age, dict(meeting))
-    return meeting
+    _recent_meetings[slug] = (now + max_age, dict(meeting), state)
+    return meeting, state
 
 
 def forget_public_meetings() -> None:

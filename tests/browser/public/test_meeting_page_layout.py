@@ -41,3 +41,19 @@ async def test_printing_the_agenda_prints_no_subscribe_box_nav_or_buttons(page, 
         assert (selector, shown) == (selector, 0)
     await page.emulate_media(media="screen")
     assert await page.locator(".subscribe").is_visible()
+
+
+async def test_a_long_agendas_folded_description_opens_and_the_page_stays_accessible(page, demo):
+    from tests.integration.public.test_public_pages import long_agenda
+    from tests.support.axe import axe_violations, describe
+
+    await long_agenda()
+    await page.goto("/meetings/long-meeting")
+    description = page.get_by_text("Who should come.")
+    assert not await description.is_visible()
+    await page.get_by_text("Description", exact=False).first.click()
+    assert await description.is_visible()
+    await page.get_by_role("link", name="Thursday, April 22, 2027").click()
+    await page.wait_for_url("**/meetings/long-meeting#day-3")
+    violations = await axe_violations(page)
+    assert violations == [], describe(violations)

@@ -4,6 +4,7 @@ the meeting page's rendering until the meeting changes."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 from datetime import UTC, datetime
 
@@ -149,3 +150,119 @@ async def test_feeds_neither_read_nor_renew_the_organizers_session(demo, client,
     assert "idm_session" in page.headers.get("set-cookie", "")
     assert "set-cookie" not in feed.headers
     assert "set-cookie" not in schedule.headers
+
+
+# -- the page kept as sent: bytes, gzip, ETag ----------------------------------------------------
+
+PAGE = "/meetings/idm-geneva"
+PLAIN = {"Accept-Encoding": "identity"}
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+async def raw_get(client, path: str, headers: dict[str, str]):
+    """The answer and its body as sent, before the client undoes any Content-Encoding."""
+    response = await client.send(client.build_request("GET", path, headers=headers), stream=True)
+    raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    await response.aclose()
+    return response, raw
+
+
+async def first_session_id() -> int:
+    meeting = await Meeting.select(Meeting.id).where(Meeting.slug == "idm-geneva").first()
+    first = (
+        await MeetingSession.select(MeetingSession.id)
+        .where(MeetingSession.meeting == meeting["id"])
+        .order_by(MeetingSession.starts_at)
+        .first()
+    )
+    return first["id"]
+
+
+async def test_meeting_page_gzip_and_plain_forms_are_the_same_page_compressed_once(
+    demo, cached_client
+):
+    plain, plain_body = await raw_get(cached_client, PAGE, PLAIN)
+    zipped, zipped_body = await raw_get(cached_client, PAGE, GZIP)
+    again, again_body = await raw_get(cached_client, PAGE, GZIP)
+    assert (plain.status_code, zipped.status_code) == (200, 200)
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    # Compressed once (not again by the compression middleware), to the very page sent plain.
+    assert gzip.decompress(zipped_body) == plain_body
+    assert plain_body.startswith(b"<!doctype html>")
+    assert len(zipped_body) < len(plain_body) / 3
+    assert int(zipped.headers["content-length"]) == len(zipped_body)
+    assert int(plain.headers["content-length"]) == len(plain_body)
+    # Two representations, two strong validators; the same bytes (and tag) on every request.
+    assert plain.headers["etag"] != zipped.headers["etag"]
+    assert (again.headers["etag"], again_body) == (zipped.headers["etag"], zipped_body)
+    for response in (plain, zipped):
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert response.headers["content-language"] == "en"
+        assert response.headers["vary"] == "Accept-Encoding, Accept-Language, Cookie"
+        # The answer may carry the visitor's own cookies: browsers keep it, shared caches not.
+        assert response.headers["cache-control"] == "private, no-cache"
+    assert len(MEETING_PAGES) == 1
+
+
+@pytest.mark.parametrize("encoding", [PLAIN, GZIP], ids=["plain", "gzip"])
+async def test_meeting_page_is_answered_304_while_it_has_not_changed(demo, cached_client, encoding):
+    first = await cached_client.get(PAGE, headers=encoding)
+    etag = first.headers["etag"]
+    again, body = await raw_get(cached_client, PAGE, encoding | {"If-None-Match": etag})
+    assert (again.status_code, body, again.headers["etag"]) == (304, b"", etag)
+    assert again.headers["vary"] == "Accept-Encoding, Accept-Language, Cookie"
+    assert again.headers["cache-control"] == "private, no-cache"
+    # A browser holding the other form of the same page holds the current page too.
+    other = PLAIN if encoding is GZIP else GZIP
+    other_tag = (await cached_client.get(PAGE, headers=other)).headers["etag"]
+    assert (
+        await cached_client.get(PAGE, headers=encoding | {"If-None-Match": other_tag})
+    ).status_code == 304
+    # An old copy is sent the current page.
+    stale = await cached_client.get(PAGE, headers=encoding | {"If-None-Match": '"old"'})
+    assert (stale.status_code, stale.headers["etag"]) == (200, etag)
+
+
+async def test_a_french_copy_never_answers_an_english_request(demo, cached_client):
+    french = await cached_client.get(f"{PAGE}?lang=fr", headers=GZIP)
+    cached_client.cookies.clear()
+    english = await cached_client.get(
+        PAGE, headers=GZIP | {"If-None-Match": french.headers["etag"]}
+    )
+    assert english.status_code == 200
+    assert (french.headers["content-language"], english.headers["content-language"]) == ("fr", "en")
+    assert '<html lang="en"' in english.text and '<html lang="fr"' in french.text
+    assert english.headers["etag"] != french.headers["etag"]
+    # ...and the other way round, from the page kept for each language.
+    again = await cached_client.get(
+        f"{PAGE}?lang=fr", headers=GZIP | {"If-None-Match": english.headers["etag"]}
+    )
+    assert (again.status_code, again.headers["etag"]) == (200, french.headers["etag"])
+    assert len(MEETING_PAGES) == 2
+
+
+async def test_an_agenda_change_shows_on_the_next_request_despite_the_browsers_copy(demo, client):
+    """Without the process's meeting cache (the tests' default), the next request sees the change;
+    with it, the next one after `public_cache_seconds` (test above). An old ETag gets the new page."""
+    from idmevents.audit import SYSTEM
+    from idmevents.meetings import builder
+
+    before = await client.get(PAGE, headers=GZIP)
+    assert "Cancelled" not in before.text
+    await builder.set_session_status(
+        await first_session_id(), "cancelled", by=SYSTEM, now=datetime.now(UTC)
+    )
+    after = await client.get(PAGE, headers=GZIP | {"If-None-Match": before.headers["etag"]})
+    assert (after.status_code, "Cancelled" in after.text) == (200, True)
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+async def test_a_cached_meeting_page_is_304_until_its_session_changes(demo, cached_client):
+    first = await cached_client.get(PAGE, headers=GZIP)
+    held = {"If-None-Match": first.headers["etag"]}
+    assert (await cached_client.get(PAGE, headers=GZIP | held)).status_code == 304
+    await rename_first_session("idm-geneva", "Renamed for the ETag", bump=True)
+    await asyncio.sleep(0.35)  # the process's copy of the meeting row, as above
+    changed = await cached_client.get(PAGE, headers=GZIP | held)
+    assert (changed.status_code, "Renamed for the ETag" in changed.text) == (200, True)

@@ -108,3 +108,42 @@ async def test_pages_follow_accept_language_for_dates(client, demo):
     response = await client.get("/meetings/idm-geneva", headers={"Accept-Language": "fr"})
     assert '<html lang="fr" dir="ltr">' in response.text
     assert "mardi 20 juillet 2027" in text_of(response.text)
+
+
+async def long_agenda() -> tuple[dict, str]:
+    """A published meeting over three days, one of its sessions with a long description."""
+    from datetime import timedelta
+
+    from idmevents.meetings.tables import MeetingSession
+    from tests.factories.meetings import make_meeting, make_session
+
+    meeting = await make_meeting(slug="long-meeting")
+    await Meeting.update({Meeting.ends_on: date(2027, 4, 22)}).where(Meeting.id == meeting["id"])
+    first_day = datetime(2027, 4, 20, 14, 0, tzinfo=UTC)
+    sessions = [
+        await make_session(meeting, str(day), starts_at=first_day + timedelta(days=day))
+        for day in range(3)
+    ]
+    long = "Why this session matters. " * 20 + "\n\nWho should come."
+    await MeetingSession.update(
+        {MeetingSession.description: long, MeetingSession.updated_at: datetime.now(UTC)}
+    ).where(MeetingSession.id == sessions[0]["id"])
+    await MeetingSession.update({MeetingSession.description: "A short one."}).where(
+        MeetingSession.id == sessions[1]["id"]
+    )
+    return meeting, long
+
+
+async def test_a_long_agenda_links_its_days_and_folds_long_descriptions(client, demo):
+    await long_agenda()
+    html = (await client.get("/meetings/long-meeting")).text
+    days = re.search(r'<ul class="agenda-days">(.*?)</ul>', html).group(1)
+    assert re.findall(r'href="#(day-\d)"', days) == ["day-1", "day-2", "day-3"]
+    assert all(f'id="{day}"' in html for day in ("day-1", "day-2", "day-3"))
+    # The long description is in the page (search engines, no scripts), folded; the short one not.
+    folded = re.search(r'<details class="session-description">(.*?)</details>', html, re.S)
+    assert "Why this session matters." in folded.group(1) and "Who should come." in folded.group(1)
+    assert "Description: Session 0" in text_of(folded.group(1))
+    assert html.count("<details") == 1 and "A short one." in html
+    # Two days (the demo's meetings) need no links.
+    assert "agenda-days" not in (await client.get("/meetings/idm-geneva")).text

@@ -328,6 +328,7 @@ async def test_500_registrations_for_100_seats_through_nginx_with_a_web_process_
     [
         ("/meetings/idm-geneva/agenda.ics", "text/calendar"),
         ("/meetings/idm-geneva/agenda.json", "application/json"),
+        ("/meetings/idm-geneva", "text/html"),
     ],
 )
 async def test_feeds_reach_clients_gzipped_through_the_proxy(site, demo, path, media_type):

@@ -17,7 +17,7 @@ If-None-Match (or, without one, If-Modified-Since where the date is exact: see
 FeedDocument.exact_last_modified), and gzip when the client accepts it. The app's
 compression middleware is switched off for these routes (opt `skip_compression`): the gzip form is
 compressed once per agenda change with the document, and carries its own ETag, as a different
-representation must.
+representation must (web/stored.py, shared with the meeting page).
 """
 
 from __future__ import annotations
@@ -37,48 +37,15 @@ from idmevents import urls
 from idmevents.feeds import services
 from idmevents.feeds.services import FeedDocument
 from idmevents.settings import get_settings
+from idmevents.web.stored import SKIP_COMPRESSION, accepts_gzip, held_tag
 
 # Public feeds may sit in shared caches for a few minutes; an agenda change reaches everyone
 # within that time, and clients revalidate cheaply after it (304).
 PUBLIC_MAX_AGE = 300
 # Feeds compress themselves (see above), and are read-only GET/HEAD for calendar services: no
 # CSRF cookie, whose Set-Cookie would keep shared caches from storing a public feed.
-FEED_ROUTE_OPT = {"skip_compression": True, "exclude_from_csrf": True}
+FEED_ROUTE_OPT = SKIP_COMPRESSION | {"exclude_from_csrf": True}
 FEED_METHODS = [HttpMethod.GET, HttpMethod.HEAD]
-
-
-def accepts_gzip(accept_encoding: str) -> bool:
-    """RFC 9110 12.5.3: gzip if named with q > 0, or if not named and `*` has q > 0."""
-    qualities: dict[str, float] = {}
-    for part in accept_encoding.split(","):
-        coding, *params = (piece.strip() for piece in part.split(";"))
-        if not coding:
-            continue
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        qualities[coding.lower()] = quality
-    for name in ("gzip", "x-gzip"):
-        if name in qualities:
-            return qualities[name] > 0
-    return qualities.get("*", 0.0) > 0
-
-
-def _entity_tags(header: str) -> set[str]:
-    """The tags of an If-None-Match header, compared weakly as RFC 9110 13.1.2 says (W/ dropped)."""
-    tags = set()
-    for part in header.split(","):
-        tag = part.strip()
-        if tag.startswith("W/"):
-            tag = tag[2:]
-        if tag:
-            tags.add(tag)
-    return tags
 
 
 def _not_modified_since(header: str, last_modified: datetime) -> bool:
@@ -116,11 +83,8 @@ def feed_response(request: Request, document: FeedDocument) -> ASGIResponse:
 
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        tags = _entity_tags(if_none_match)
         # A client holding either form of the current document has it: answer with its own tag.
-        held = next((t for t in (etag, document.etag, document.gzip_etag) if t in tags), None)
-        if held is None and "*" in tags:
-            held = etag
+        held = held_tag(if_none_match, etag, document.etag, document.gzip_etag)
         if held is not None:
             return ASGIResponse(status_code=304, headers=headers | {"etag": held})
     elif document.exact_last_modified:

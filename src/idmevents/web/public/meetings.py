@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import anyio
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
+from litestar.response.base import ASGIResponse
 
 from idmevents import i18n
 from idmevents.delegations import participants_pdf
@@ -16,12 +18,13 @@ from idmevents.feeds.grid import day_grid
 from idmevents.feeds.programme import cached_programme_pdf
 from idmevents.i18n import current_language
 from idmevents.meetings import builder, services
-from idmevents.pagecache import PageCache, render_without_forms
+from idmevents.pagecache import PageCache, StoredPage, render_without_forms
 from idmevents.settings import get_settings
 from idmevents.web.common import pdf_response
+from idmevents.web.stored import SKIP_COMPRESSION, page_response
 
 # Rendered meeting pages of this process (see idmevents.pagecache).
-MEETING_PAGES = PageCache()
+MEETING_PAGES: PageCache[StoredPage] = PageCache()
 
 # How many agenda changes the public meeting page lists under "What changed".
 RECENT_CHANGES = 10
@@ -37,39 +40,45 @@ class PublicMeetingController(Controller):
         upcoming, past = await services.list_public_meetings(datetime.now(UTC))
         return Template("meetings/index.html.jinja2", context={"upcoming": upcoming, "past": past})
 
-    @get("/meetings/{slug:str}", name="meeting")
-    async def meeting(self, request: Request, slug: FromPath[str]) -> Response[str]:
+    @get("/meetings/{slug:str}", name="meeting", media_type="text/html", opt=SKIP_COMPRESSION)
+    async def meeting(self, request: Request, slug: FromPath[str]) -> ASGIResponse:
         """A meeting: theme, venue, agenda by day in local time, panelists.
 
-        The same for every visitor, so rendered once per state of the meeting and language
-        (`pagecache`); it has no form, which is what makes that safe.
+        The same for every visitor, so rendered once per state of the meeting and language and
+        kept as sent, plain and gzipped (`pagecache.StoredPage`); it has no form, which is what
+        makes that safe. Answered 304 to a browser that holds the current page (web/stored.py).
         """
         now = datetime.now(UTC)
-        meeting = await services.get_public_meeting(slug)
+        meeting, state = await services.public_meeting_and_state(slug)
         registration_open = services.registration_is_open(meeting, now)
         is_past = services.is_past(meeting, now)
         caching = get_settings().public_cache_seconds > 0
-        key = (services.meeting_state(meeting), current_language(), registration_open, is_past)
+        language = current_language()
+        key = (state, language, registration_open, is_past)
 
-        async def build() -> str:
+        async def build() -> StoredPage:
             agenda = await services.load_agenda(meeting)
             # Recorded with every agenda change, which moves agenda_changed_at: in the key.
             changes = await builder.recent_changes(meeting, limit=RECENT_CHANGES)
-            return render_without_forms(
-                request,
-                "meetings/detail.html.jinja2",
-                {
-                    "meeting": meeting,
-                    "agenda": agenda,
-                    "grids": {day.day: day_grid(day.items) for day in agenda.by_day()},
-                    "changes": changes,
-                    "registration_open": registration_open,
-                    "is_past": is_past,
-                },
-            )
+            context = {
+                "meeting": meeting,
+                "agenda": agenda,
+                "grids": {day.day: day_grid(day.items) for day in agenda.by_day()},
+                "changes": changes,
+                "registration_open": registration_open,
+                "is_past": is_past,
+            }
+
+            def render() -> StoredPage:
+                html = render_without_forms(request, "meetings/detail.html.jinja2", context)
+                return StoredPage.of(html, language)
+
+            # A worker thread (the language goes with the context): at 600 sessions rendering
+            # and compressing take about a second, which the other requests need not wait out.
+            return await asyncio.to_thread(render)
 
         page = await MEETING_PAGES.get_or_build(key, build) if caching else await build()
-        return Response(page, media_type=MediaType.HTML)
+        return page_response(request, page)
 
     @get("/meetings/{slug:str}/programme.pdf", name="meeting_programme_pdf")
     async def programme(self, slug: FromPath[str]) -> Response[bytes]:

@@ -362,8 +362,12 @@ def email_writing_cost(env: dict[str, str], count: int = 300) -> dict[str, float
 
 
 async def clear_registrations(url: str) -> int:
-    """Before the registration burst: no registration left; returns the last id before it (0)."""
-    await _admin(url, "TRUNCATE registration, session_attendance, outbox_message CASCADE")
+    """Before the registration burst: no registration left, and no seats held for delegations
+    (the demo's illustrative delegations hold some: the burst measures open registration, whose
+    check wants every seat taken when people wait); returns the last id before it (0)."""
+    await _admin(
+        url, "TRUNCATE registration, session_attendance, outbox_message, seat_hold CASCADE"
+    )
     return 0
 
 

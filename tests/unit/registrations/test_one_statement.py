@@ -162,3 +162,15 @@ async def test_the_function_leaves_the_other_cases_to_the_python_path(monkeypatc
     with pytest.raises(Conflict, match="closed"):
         await services.register(meeting, form(4), now=NOW)
     assert len(taken_by_python) == 3
+
+
+async def test_a_meeting_changed_since_it_was_read_is_decided_by_the_python_path():
+    """`register` chooses the function from the meeting as it read it, before the lock; the
+    function checks again under the lock, so a meeting made to confirm addresses first in the
+    meantime gets its mark (written by the Python path only)."""
+    meeting = await make_meeting(capacity=5)
+    await Meeting.update({Meeting.confirm_email_first: True}).where(Meeting.id == meeting["id"])
+    result = await services.register(meeting, form(1), now=NOW)  # the meeting as read before
+    row = await Registration.select().where(Registration.id == result.registration["id"]).first()
+    assert row["status"] == "confirmed"
+    assert row["unconfirmed_until"] is not None

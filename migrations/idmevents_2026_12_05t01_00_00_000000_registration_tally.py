@@ -27,7 +27,9 @@ meetings in one statement touch their tally rows in meeting order.
 
 The function also declines, under the lock, a meeting that is no longer the plain case it knows
 (hybrid or online, or confirming addresses first): `services.register` checked the meeting it
-had read before the lock, and an organizer may have changed it since.
+had read before the lock, and an organizer may have changed it since. And it writes the client's
+network (desk/bursts.py) with the row: `services.register` wrote it by a second UPDATE just
+after, one more round trip and row version per registration.
 
 SQLite is unchanged: its Python path counts (a write transaction there serialises everything).
 """
@@ -211,10 +213,23 @@ PLAIN_CHECK = """\
         RETURN;
     END IF;
 """
+# The client's network (desk/bursts.py) written with the row, not by a second UPDATE after it.
+NETWORK = (
+    (
+        "accessibility_needs, list_consent, honorific, status,",
+        "accessibility_needs, list_consent, honorific, client_network, status,",
+    ),
+    (
+        "coalesce(p_values->>'honorific', ''), v_status,",
+        "coalesce(p_values->>'honorific', ''),\n"
+        "        coalesce(p_values->>'client_network', ''), v_status,",
+    ),
+)
 CHANGES = (
     (COUNT_BEFORE, COUNT_AFTER),
     (SEQ_BEFORE, SEQ_AFTER),
     (PLAIN_ANCHOR, PLAIN_CHECK + PLAIN_ANCHOR),
+    *NETWORK,
 )
 
 

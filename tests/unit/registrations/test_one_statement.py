@@ -38,13 +38,14 @@ PEOPLE = [
     form(6, language="fr"),  # waiting, second
 ]
 VARYING = {"id", "meeting", "token", "feed_token", "email", "email_key"}
+NETWORK = "192.0.2.0/24"  # where the requests came from (desk/bursts.py)
 
 
 async def python_path(meeting: dict, data: dict) -> services.RegistrationResult:
     checked = services.check_registration(services._as_form(data, services.RegistrationForm), {})
     async with db.write_transaction():
         result = await services._register_locked(
-            meeting["id"], checked, {}, checked.email.lower(), now=NOW
+            meeting["id"], checked, {}, checked.email.lower(), now=NOW, client_network=NETWORK
         )
     assert result is not None
     return result
@@ -100,7 +101,7 @@ async def test_both_paths_write_the_same_rows_and_answer_the_same(monkeypatch):
         return await original(*args, **kwargs)
 
     monkeypatch.setattr(register_module, "_register_locked", spy)
-    fast = [await services.register(one, data, now=NOW) for data in PEOPLE]
+    fast = [await services.register(one, data, now=NOW, client_network=NETWORK) for data in PEOPLE]
     assert taken_by_python == []  # every one of them went through the function
     monkeypatch.setattr(register_module, "_register_locked", original)
     slow = [await python_path(other, data) for data in PEOPLE]
@@ -119,6 +120,7 @@ async def test_both_paths_write_the_same_rows_and_answer_the_same(monkeypatch):
         ("waitlisted", 2),
     ]
     assert await rows_of(one) == await rows_of(other)
+    assert {row["client_network"] for row in await Registration.select()} == {NETWORK}
     # And the emails they render read the same, but for the meeting's and the person's links.
     messages = await outbox_messages()
     subjects = [str(m["Subject"]) for m in messages]

@@ -135,11 +135,6 @@ async def register(
             meeting["id"], form, email_key, now=now, client_network=client_network
         )
         if result is not None:
-            if client_network:
-                # Not one of the function's columns: a signal for the desk, written just after.
-                await Registration.update({Registration.client_network: client_network}).where(
-                    Registration.id == result.registration["id"]
-                )
             return result
     async with db.write_transaction():
         result = await _register_locked(

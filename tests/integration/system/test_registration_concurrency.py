@@ -11,6 +11,7 @@ import re
 import httpx
 import pytest
 
+from idmevents import db
 from idmevents.mail.tables import OutboxMessage
 from idmevents.registrations import services
 from idmevents.registrations.tables import Registration
@@ -21,6 +22,9 @@ from tests.support.live_server import LiveServer
 SEATS = 50
 PEOPLE = 200
 IN_FLIGHT = 20  # requests open at once: enough to contend, not enough to exhaust connections
+# A meeting that already holds thousands: PostgreSQL's function reads its counts from the tally
+# (migration 2026-12-05T01:00:00) instead of counting them.
+SEEDED_CONFIRMED, SEEDED_CANCELLED, SEEDED_PENDING = 3000, 100, 50
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +131,84 @@ async def test_the_same_email_at_once_registers_once(server):
     ]
     # The link went out again once, not nineteen times.
     assert await OutboxMessage.count().where(OutboxMessage.kind == "registration-link") == 1
+
+
+async def seed(meeting: dict) -> int:
+    """Thousands of registrations written straight in the database, as an import would: confirmed
+    people, cancelled ones that had waited (numbers 1..SEEDED_CANCELLED, still taken: the next
+    number is above every one given) and some awaiting approval. Returns the last id."""
+    kinds = (
+        [("confirmed", None)] * SEEDED_CONFIRMED
+        + [("cancelled", seq) for seq in range(1, SEEDED_CANCELLED + 1)]
+        + [("pending", None)] * SEEDED_PENDING
+    )
+    rows = [
+        {
+            "meeting": meeting["id"],
+            "token": f"seeded-{i}",
+            "feed_token": f"seeded-feed-{i}",
+            "given_name": "Seeded",
+            "family_name": f"Person {i}",
+            "email": f"seeded{i}@example.org",
+            "email_key": f"seeded{i}@example.org",
+            "category": "member-state",
+            "status": status,
+            "waitlist_seq": seq,
+        }
+        for i, (status, seq) in enumerate(kinds)
+    ]
+    for start in range(0, len(rows), 500):  # SQLite binds at most 32,766 values a statement
+        await db.insert_many(Registration, rows[start : start + 500])
+    top = await Registration.select(Registration.id).order_by(Registration.id, ascending=False)
+    return top[0]["id"]
+
+
+async def test_racing_registrations_into_a_meeting_of_thousands_never_overbook(server):
+    meeting = await make_meeting(
+        slug="thousands", capacity=SEEDED_CONFIRMED + SEATS, opens_at=None, closes_at=None
+    )
+    last_seeded = await seed(meeting)
+    url = "/api/v1/meetings/thousands/registrations"
+    responses = await post_all(server, url, [form(n) for n in range(1, PEOPLE + 1)])
+    assert [r.status_code for r in responses] == [202] * PEOPLE
+
+    rows = (
+        await Registration.select()
+        .where((Registration.meeting == meeting["id"]) & (Registration.id > last_seeded))
+        .order_by(Registration.id)
+    )
+    # In commit order: the last SEATS seats, then the waiting list, numbered after the seeded.
+    assert [row["status"] for row in rows] == ["confirmed"] * SEATS + ["waitlisted"] * (
+        PEOPLE - SEATS
+    )
+    assert (
+        await Registration.count().where(
+            (Registration.meeting == meeting["id"]) & (Registration.status == "confirmed")
+        )
+        == SEEDED_CONFIRMED + SEATS
+    )
+    waiting = rows[SEATS:]
+    assert [row["waitlist_seq"] for row in waiting] == list(
+        range(SEEDED_CANCELLED + 1, SEEDED_CANCELLED + 1 + PEOPLE - SEATS)
+    )
+    told = {
+        row["registration"]: json.loads(row["recipe"])["position"]
+        for row in await OutboxMessage.select(
+            OutboxMessage.registration, OutboxMessage.recipe
+        ).where(OutboxMessage.kind == "registration-waitlisted")
+    }
+    assert [told[row["id"]] for row in waiting] == list(range(1, PEOPLE - SEATS + 1))
+    assert await services.waitlist_position(waiting[-1]) == PEOPLE - SEATS
+    if not db.is_sqlite():
+        tally = await Registration.raw(
+            "SELECT confirmed, waitlisted, waitlisted_ranked FROM registration_tally "
+            "WHERE meeting = {}",
+            meeting["id"],
+        )
+        assert tally == [
+            {
+                "confirmed": SEEDED_CONFIRMED + SEATS,
+                "waitlisted": PEOPLE - SEATS,
+                "waitlisted_ranked": PEOPLE - SEATS,
+            }
+        ]

@@ -1,4 +1,11 @@
-"""The meeting lock every decision about seats takes, and what is read under it."""
+"""The meeting lock every decision about seats takes, and what is read under it.
+
+On PostgreSQL, triggers on `registration` keep each meeting's counts of confirmed and waiting
+people in `registration_tally` (migration 2026-12-05T01:00:00), which `idmevents_register` reads
+instead of counting. A status change locks that meeting's tally row: every path that changes a
+status takes the meeting lock first, so the tally row is always locked second and never waited
+for (the meeting lock already serialises its writers). Keep it so: a status changed before the
+meeting is locked, in the same transaction, could deadlock with a registration."""
 
 from __future__ import annotations
 

@@ -135,11 +135,6 @@ async def register(
             meeting["id"], form, email_key, now=now, client_network=client_network
         )
         if result is not None:
-            if client_network:
-                # Not one of the function's columns: a signal for the desk, written just after.
-                await Registration.update({Registration.client_network: client_network}).where(
-                    Registration.id == result.registration["id"]
-                )
             return result
     async with db.write_transaction():
         result = await _register_locked(
@@ -193,7 +188,8 @@ async def _register_in_one_statement(
     meeting_id: int, form: RegistrationForm, email_key: str, *, now: datetime, client_network: str
 ) -> RegistrationResult | None:
     """PostgreSQL, no session chosen: decided and written by `idmevents_register` (see its
-    migration) in one round trip. None: a case it leaves to `_register_locked`."""
+    migrations; it reads the meeting's counts from `registration_tally`, kept by triggers) in one
+    round trip. None: a case it leaves to `_register_locked`."""
     values = _new_registration(meeting_id, form, email_key, now=now, client_network=client_network)
     text_values = {name: value for name, value in values.items() if isinstance(value, str)}
     text_values["list_consent"] = "true" if form.list_consent else "false"

@@ -1,7 +1,7 @@
 """Sorting by name in the database (PostgreSQL): the folded names stored, indexed with the meeting.
 
 The desk sorts names as people read them: accents and case aside, family name first, then given
-name, then the registration's id (`desk.common.fold`: NFKD, combining marks dropped, Python's
+name, then the registration's id (`i18n.fold`: NFKD, combining marks dropped, Python's
 `str.casefold`). Until now every matching row's names were read and sorted in Python: 434 ms for
 the first page of a 50,000-registration meeting. Here PostgreSQL keeps the same folded names in
 two stored generated columns, `registration.sort_family` and `registration.sort_given` (computed

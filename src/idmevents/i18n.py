@@ -325,9 +325,26 @@ REGION_NAMES = {
 }
 
 
-def sort_key(text: str) -> str:
-    """Accents and case ignored, as a reader of any of our languages sorts a list of names."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+class _CombiningMarks(dict):
+    """A `str.translate` table that drops combining marks: each character's answer is looked up
+    once, then kept (sorting 50,000 names by name folds 100,000 texts; a Python test per character
+    was most of it)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_MARKS = _CombiningMarks()
+
+
+def fold(text: str) -> str:
+    """Text as people compare it when they search or sort, accents and case aside: "Élodie" is
+    "elodie", "Müller" and "MULLER" are "muller". The one fold of the code base: the desk's name
+    order, its search words, the badge and country lists all use it, and PostgreSQL's
+    `idmevents_sort_fold` (migration 2026-12-05T01:10) is this function in SQL."""
+    return unicodedata.normalize("NFKD", text).translate(_WITHOUT_MARKS).casefold()
 
 
 def timezone_choices(
@@ -358,6 +375,6 @@ def _timezone_choices(
         label = gettext(REGION_NAMES[region])
         groups.setdefault(label, []).append((zone, f"{city} ({offset}) · {zone}"))
     return [
-        (region, sorted(choices, key=lambda choice: sort_key(choice[1])))
-        for region, choices in sorted(groups.items(), key=lambda group: sort_key(group[0]))
+        (region, sorted(choices, key=lambda choice: fold(choice[1])))
+        for region, choices in sorted(groups.items(), key=lambda group: fold(group[0]))
     ]

@@ -9,11 +9,11 @@ the States only; other participants among every code.
 from __future__ import annotations
 
 import functools
-import unicodedata
 
 from babel import Locale
 
 from idmevents import states
+from idmevents.i18n import fold
 
 # CLDR also names regions that are not ISO 3166-1 countries: exceptionally reserved codes
 # (AC, CP, DG, EA, EU, EZ, IC, TA, UN), CLDR's own (CQ, QO, ZZ), pseudo-locales (XA, XB) and the
@@ -29,12 +29,6 @@ COUNTRY_CODES: frozenset[str] = frozenset(
 )
 
 
-def _sort_key(name: str) -> str:
-    """Alphabetical as a reader expects: "Égypte" among the E's, not after "Zimbabwe"."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 # Every code a registration may hold: the ISO countries and territories, and the States.
 ALL_CODES: frozenset[str] = COUNTRY_CODES | states.STATE_CODES
 
@@ -43,7 +37,7 @@ ALL_CODES: frozenset[str] = COUNTRY_CODES | states.STATE_CODES
 def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     """(code, name) for every country and territory, names in `language`, sorted by name."""
     pairs = [(code, country_name(code, language)) for code in ALL_CODES]
-    return tuple(sorted(pairs, key=lambda pair: (_sort_key(pair[1]), pair[0])))
+    return tuple(sorted(pairs, key=lambda pair: (fold(pair[1]), pair[0])))
 
 
 def state_choices(language: str) -> tuple[tuple[str, str], ...]:

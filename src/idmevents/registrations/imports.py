@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -96,11 +95,8 @@ _HEADER_NAMES = {
 
 
 def fold(text: str) -> str:
-    """Lower case, accents and punctuation gone, spaces single: how names and headers compare."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = "".join(ch if ch.isalnum() else " " for ch in text)
-    return " ".join(text.split())
+    """`i18n.fold`, with punctuation gone and spaces single: how headers and codes compare."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in i18n.fold(text)).split())
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -12,19 +12,14 @@ So "muller", "Mül" and "MULLER" all find Müller on both; "uller" finds him on 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from piccolo.columns.combination import WhereRaw
 
 from idmevents.db import is_sqlite
+from idmevents.i18n import fold
 
 MAX_WORDS = 8  # a longer query is cut: a name is a few words, not a paragraph
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def words(query: str) -> list[str]:

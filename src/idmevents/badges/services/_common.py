@@ -3,7 +3,6 @@ names, and who the audit log names."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from piccolo.query.functions.aggregate import Count
@@ -11,6 +10,7 @@ from piccolo.query.functions.aggregate import Count
 from idmevents.audit import SYSTEM, Actor
 from idmevents.auth.services import CurrentUser
 from idmevents.badges import codes, render
+from idmevents.i18n import fold
 from idmevents.registrations.tables import Registration, SeatHold
 
 
@@ -118,12 +118,6 @@ async def expected_by_category(meeting_id: int) -> dict[str, int]:
         .where(confirmed_in(meeting_id))
         .group_by(Registration.category)
     )
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Jürg" and "jurg" are the same at the desk."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def sort_key(row: dict) -> tuple[str, str]:

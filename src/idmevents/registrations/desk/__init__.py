@@ -1,13 +1,13 @@
 """The organizers' registrations desk: finding registrations, counting seats, one person's history.
 
-A package: common.py (limits, actions, folding, the meetings), listing.py (filters, the list,
+A package: common.py (limits, actions, the meetings), listing.py (filters, the list,
 pages), counts.py (seats by category and session), pools.py (a hybrid meeting's places in the
 room and online, moving someone between them), detail.py (one registration), bulk.py
 (approving several); everything is re-exported here, so `desk.find_page` and the like still work.
 
 The database filters, searches and pages the list; both engines give the same answers: a search
 for "jose" finds "José" and "JOSÉ" (each engine's index of folded text, `registrations.search`),
-and "Élodie" sorts among the E's (names folded as `common.fold` folds them: stored and indexed on
+and "Élodie" sorts among the E's (names folded as `i18n.fold` folds them: stored and indexed on
 PostgreSQL, sorted in Python on SQLite; see listing.py).
 
 Changes of state go through `registrations.services` (approve, reject, promote, cancel, reinstate,
@@ -16,6 +16,7 @@ edit_registration), which write the participant's email and the audit entry in t
 
 from __future__ import annotations
 
+from idmevents.i18n import fold
 from idmevents.registrations.desk.bulk import (
     BulkResult,
     approve_many,
@@ -33,7 +34,6 @@ from idmevents.registrations.desk.common import (
     SORTS,
     default_meeting,
     desk_meetings,
-    fold,
     get_meeting,
     get_meeting_by_id,
     is_id,

@@ -3,7 +3,6 @@ search, and the meetings an organizer can open."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -40,25 +39,6 @@ status_name = Vocabulary(
         "cancelled": N_("Cancelled"),
     }
 )
-
-
-class _CombiningMarks(dict):
-    """A `str.translate` table that drops combining marks: each character's answer is looked up
-    once, then kept (sorting 50,000 names by name folds 100,000 texts; a Python test per character
-    was most of it)."""
-
-    def __missing__(self, code: int) -> int | None:
-        kept = None if unicodedata.combining(chr(code)) else code
-        self[code] = kept
-        return kept
-
-
-_WITHOUT_MARKS = _CombiningMarks()
-
-
-def fold(text: str) -> str:
-    """Text as search and sorting compare it: without accents, case folded."""
-    return unicodedata.normalize("NFKD", text).translate(_WITHOUT_MARKS).casefold()
 
 
 def is_id(value: int | None) -> bool:

@@ -1,7 +1,7 @@
 """The desk's list: checking the filters, finding and sorting one meeting's registrations, paging.
 
 The database filters, searches (`registrations.search`) and sorts, and a page reads a page's rows.
-Sorting by name compares names as people read them, accents and case aside (`common.fold`):
+Sorting by name compares names as people read them, accents and case aside (`i18n.fold`):
 PostgreSQL keeps each registration's folded names in stored columns, `sort_family` and
 `sort_given`, indexed with the meeting (migration `2026-12-05T01:10`), and orders by them; SQLite
 has no such columns, so there the matches' names are read and sorted in Python, which gives the
@@ -22,7 +22,7 @@ from piccolo.query.functions.aggregate import Count
 
 from idmevents.db import is_sqlite
 from idmevents.errors import InvalidInput
-from idmevents.i18n import current_language, gettext
+from idmevents.i18n import current_language, fold, gettext
 from idmevents.meetings.tables import Meeting, MeetingSession
 from idmevents.registrations import search, services
 from idmevents.registrations.countries import COUNTRY_CODES
@@ -33,7 +33,6 @@ from idmevents.registrations.desk.common import (
     MAX_QUERY,
     PAGE_SIZES,
     SORTS,
-    fold,
     is_id,
 )
 from idmevents.registrations.labels import ACTIVE_STATUSES, CATEGORIES

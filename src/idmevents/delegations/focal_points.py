@@ -343,7 +343,7 @@ async def compose(delegation: dict, kind: str, *, code: str = "") -> Email:
     context: dict[str, Any] = {
         "delegation": delegation,
         "name": delegation_name(delegation, language),
-        "meeting": meeting,
+        "meeting": content.localized(meeting, content.MEETING_TEXT, language),
         "meeting_title": content.text(meeting, "title", language),
         "kind": kind,
         "code": code,

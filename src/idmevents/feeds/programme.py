@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 from jinja2 import Environment
 
-from idmevents import i18n, templating, urls
+from idmevents import content, i18n, templating, urls
 from idmevents.feeds.labels import kind_label, role_label
 from idmevents.meetings.services import Agenda
 from idmevents.settings import STATIC_DIR
@@ -22,11 +22,14 @@ from idmevents.settings import STATIC_DIR
 @functools.cache
 def pdf_environment() -> Environment:
     """The Jinja environment of every printed document (programme, list of participants, visa
-    letters): templates/, translated, with the dates, times and labels filters."""
+    letters): templates/, translated, with the dates, times and labels filters and the meeting's
+    content in the reader's language."""
     env = templating.environment()
     env.filters.update(
         kind_label=kind_label, role_label=role_label, language_list=i18n.language_names
     )
+    # The meeting's content in the reader's language, as the pages show it (t, tx, tlang).
+    env.globals.update(content.TEMPLATE_GLOBALS)
     return env
 
 

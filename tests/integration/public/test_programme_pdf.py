@@ -6,6 +6,7 @@ import io
 import unicodedata
 from datetime import UTC, datetime
 
+import pytest
 from pypdf import PdfReader
 
 from idmevents.meetings.tables import Meeting, MeetingSession, Panelist, SessionPanelist
@@ -36,13 +37,37 @@ async def test_the_programme_lists_the_sessions_with_their_times(client, demo):
     assert page_size(response.content) == (612, 792)
 
 
-async def test_the_programme_is_in_the_readers_language(client, demo):
+@pytest.mark.parametrize(
+    ("language", "title", "session", "room"),
+    [
+        (
+            "fr",
+            "Dialogue international sur la migration 2017 — Deuxième",
+            "Séance d’ouverture",
+            "Salle XVII",
+        ),
+        (
+            "es",
+            "Diálogo Internacional sobre la Migración 2017 — Segundo",
+            "Sesión de apertura",
+            "Sala XVII",
+        ),
+    ],
+)
+async def test_the_programme_is_in_the_readers_language(
+    client, demo, language, title, session, room
+):
+    """The chrome and the meeting's own content (its title, the sessions, the rooms) in the
+    reader's language, and the zone's offset on the meeting's days (July in Geneva: UTC+2)."""
     response = await client.get(
-        "/meetings/idm-geneva/programme.pdf", headers={"Accept-Language": "fr"}
+        "/meetings/idm-geneva/programme.pdf", headers={"Accept-Language": language}
     )
     assert response.status_code == 200
     text = " ".join(pdf_text(response.content).split())
-    assert "Dialogue international sur la migration" in text
+    assert title in text
+    assert session in text and "Opening session" not in text
+    assert room in text and "Room XVII" not in text
+    assert "(UTC+2)" in text
     # Geneva prints on A4 (595 × 842 points).
     assert page_size(response.content) == (595, 842)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from io import BytesIO
 
+import pytest
 from pypdf import PdfReader
 
 from idmevents import i18n
@@ -48,10 +49,16 @@ async def delegate(meeting_row: dict, honorific: str) -> dict:
     return result.registration
 
 
-async def test_a_french_badge_prints_the_honorific_and_the_states_french_name(demo):
+@pytest.mark.parametrize(
+    ("language", "honorific", "state"),
+    [("fr", "S.E. Mme", "Suisse"), ("es", "Excma. Sra.", "Suiza")],
+)
+async def test_a_badge_prints_the_honorific_and_the_states_name_in_its_language(
+    demo, language, honorific, state
+):
     new_york = await meeting()
-    person = await delegate(new_york, "S.E. Mme")
-    token = i18n.set_language("fr")
+    person = await delegate(new_york, honorific)
+    token = i18n.set_language(language)
     try:
         run = await services.print_badges(
             new_york, now=NOW, size="4x3", registration_id=person["id"]
@@ -59,9 +66,9 @@ async def test_a_french_badge_prints_the_honorific_and_the_states_french_name(de
     finally:
         i18n.reset_language(token)
     texts = [text for text, _ in lines(run.pdf)]
-    # The honorific above the name, then the delegation: the State as the UN names it in French.
-    assert texts.index("S.E. Mme") < texts.index("Livia") < texts.index("Leu")
-    assert texts.index("Leu") < texts.index("Suisse")
+    # The honorific above the name, then the delegation: the State as the UN names it.
+    assert texts.index(honorific) < texts.index("Livia") < texts.index("Leu")
+    assert texts.index("Leu") < texts.index(state)
     assert "Switzerland" not in texts  # the delegate's own organization gives way to the State
 
 

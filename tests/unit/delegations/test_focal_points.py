@@ -5,6 +5,7 @@ runs of the chore race (on PostgreSQL as on SQLite)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import pytest
@@ -75,8 +76,14 @@ async def test_invitation_is_in_the_delegations_language_with_link_quota_and_dea
     meeting = await make_meeting()
     deadline = NOW + timedelta(days=10)
     await Meeting.update(
-        {Meeting.nomination_deadline: deadline, Meeting.held_seats_release_at: deadline}
+        {
+            Meeting.nomination_deadline: deadline,
+            Meeting.held_seats_release_at: deadline,
+            Meeting.city: "Geneva",
+            Meeting.translations: json.dumps({"fr": {"city": "Genève", "title": "Atelier test"}}),
+        }
     ).where(Meeting.id == meeting["id"])
+    meeting = await Meeting.select().where(Meeting.id == meeting["id"]).first()
     delegation = await make_delegation(meeting, "CH", quota=3, language="fr")
     assert delegation["language"] == "fr"
     await focal_points.send_invitations(meeting, action="x", by=SYSTEM, now=NOW)
@@ -86,6 +93,8 @@ async def test_invitation_is_in_the_delegations_language_with_link_quota_and_dea
     assert services.nomination_url(delegation) in text
     assert "3 place(s)" in text
     assert "Suisse" in text
+    # The meeting's own words in French too: its title and its city.
+    assert "Atelier test" in text and "Genève" in text and "Geneva" not in text
     # Without a language, the meeting's.
     other = await make_delegation(meeting, "FR")
     assert other["language"] == "en"

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from idmevents.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, gettext
+from idmevents.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, gettext, zone_name
 from idmevents.validation import check_text
 
 # The translatable fields of each kind of row: (longest text, "single_line" | "multi_line").
@@ -224,9 +224,18 @@ def to_form(row: Any, fields: Any) -> dict[str, str]:
     }
 
 
+def meeting_zone(meeting: Any) -> str:
+    """`meeting_zone(meeting)`: the clock the meeting's times are in, named after the meeting's
+    own city in the reader's language ("heure de Genève (UTC+2)") when it meets in a room, with
+    the offset on its first day; an online meeting's zone keeps its usual name."""
+    city = plain(meeting, "city") if _get(meeting, "mode") != "online" else ""
+    return zone_name(_get(meeting, "timezone"), _get(meeting, "starts_on"), city=city)
+
+
 # Meeting content in the reader's language, for the pages' Jinja environment: t() marks a fallback
 # with lang="…", tx() is the bare text, tlang() the attribute for an element.
 TEMPLATE_GLOBALS = {
+    "meeting_zone": meeting_zone,
     "t": marked,
     "tx": plain,
     "tlang": lang_attribute,

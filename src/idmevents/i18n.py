@@ -214,9 +214,13 @@ def date_range(first: date, last: date) -> str:
     return format_interval(first, last, "yMMMd", locale=_locale())
 
 
-def zone_name(timezone: str, when: date | datetime | None = None) -> str:
+def zone_name(timezone: str, when: date | datetime | None = None, city: str = "") -> str:
     """The zone as people say it, with its offset from UTC on that day (now if none):
-    "New York time (UTC−4)", "heure de New York (UTC−4)", "hora de Nueva York (UTC−4)"."""
+    "New York time (UTC−4)", "heure de New York (UTC−4)", "hora de Nueva York (UTC−4)".
+
+    `city` names the clock where the zone's own name would mislead: a meeting in Geneva keeps
+    Europe/Zurich's time, and its participants read "heure de Genève", not "heure de Zurich".
+    Without it, the zone's city as CLDR names it in the reader's language."""
     zone = ZoneInfo(timezone)
     if when is None:
         moment = datetime.now(zone)
@@ -226,7 +230,7 @@ def zone_name(timezone: str, when: date | datetime | None = None) -> str:
         moment = datetime(when.year, when.month, when.day, 12, tzinfo=zone)
     if timezone in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
         return "UTC"
-    city = get_timezone_location(zone, locale=_locale(), return_city=True)
+    city = city or get_timezone_location(zone, locale=_locale(), return_city=True)
     name = gettext("%(city)s time") % {"city": city}
     if current_language() == "fr":
         name = _elide_french(name, city)

@@ -7,12 +7,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from idmevents import i18n
+from idmevents import content, i18n
 from idmevents.settings import TEMPLATES_DIR
 
 
 def environment(**options: Any) -> Environment:
-    """An environment over templates/ with gettext, the date filters and `colon`; `options`
+    """An environment over templates/ with gettext, the date filters, `colon` and `meeting_zone`; `options`
     override the defaults (HTML escaped in .html.jinja2 files only; emails' plain text never)."""
     settings: dict[str, Any] = {
         "loader": FileSystemLoader(TEMPLATES_DIR),
@@ -25,5 +25,5 @@ def environment(**options: Any) -> Environment:
     env = Environment(**(settings | options))
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(i18n.TEMPLATE_FILTERS)
-    env.globals.update(colon=i18n.colon)
+    env.globals.update(colon=i18n.colon, meeting_zone=content.meeting_zone)
     return env

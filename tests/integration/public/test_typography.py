@@ -30,6 +30,22 @@ async def test_private_page_and_meeting_page_in_each_language(
 
 
 @pytest.mark.parametrize(
+    ("language", "clock"),
+    [
+        ("en", "Geneva time (UTC+2)"),
+        ("fr", "heure de Genève (UTC+2)"),
+        ("es", "hora de Ginebra (UTC+2)"),
+    ],
+)
+async def test_a_meeting_in_geneva_keeps_genevas_clock_by_its_name(client, demo, language, clock):
+    """Geneva keeps Europe/Zurich's time; its participants read the meeting's city, in their
+    language, with the offset on the meeting's days (July: summer time)."""
+    page = text_of((await client.get(f"/meetings/idm-geneva?lang={language}")).text)
+    assert clock in page
+    assert "Zurich" not in page and "Zúrich" not in page
+
+
+@pytest.mark.parametrize(
     ("language", "line"),
     [("en", "Country: Chile"), ("fr", "Pays\u00a0: Chili"), ("es", "País: Chile")],
 )

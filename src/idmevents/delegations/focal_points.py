@@ -344,7 +344,6 @@ async def compose(delegation: dict, kind: str, *, code: str = "") -> Email:
         "delegation": delegation,
         "name": delegation_name(delegation, language),
         "meeting": content.localized(meeting, content.MEETING_TEXT, language),
-        "meeting_title": content.text(meeting, "title", language),
         "kind": kind,
         "code": code,
         "link": urls.nomination_page(delegation["token"]) if delegation["token"] else "",

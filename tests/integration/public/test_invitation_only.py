@@ -27,6 +27,23 @@ async def closed_meeting() -> dict:
     return await Meeting.select().where(Meeting.id == meeting["id"]).first()
 
 
+async def test_the_invitation_names_the_meeting_and_its_city_in_its_language(client):
+    meeting = await closed_meeting()
+    await Meeting.update(
+        {
+            Meeting.city: "Geneva",
+            Meeting.translations: json.dumps(
+                {"es": {"title": "Taller de prueba", "city": "Ginebra"}}
+            ),
+        }
+    ).where(Meeting.id == meeting["id"])
+    await invited(await Meeting.select().where(Meeting.id == meeting["id"]).first())
+    [email] = await outbox_messages("registration-invitation")
+    text = body_text(email)
+    assert "Taller de prueba" in email["Subject"]
+    assert "Taller de prueba" in text and "Ginebra" in text and "Geneva" not in text
+
+
 async def invited(meeting: dict, email: str = "press@news.example.org") -> dict:
     [row] = await registrations.invite(
         meeting,

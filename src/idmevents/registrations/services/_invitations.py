@@ -16,7 +16,7 @@ from typing import Any
 
 from idmevents import audit, db, urls
 from idmevents.audit import Actor
-from idmevents.content import text as content_text
+from idmevents.content import MEETING_TEXT, localized
 from idmevents.errors import Conflict, Forbidden, InvalidInput
 from idmevents.i18n import LANGUAGES, gettext
 from idmevents.mail import recipes
@@ -240,8 +240,7 @@ async def render_invitation(recipe: dict[str, Any], queued_at: datetime) -> Emai
     language = invitation["language"] or "en"
     context = {
         "invitation": invitation,
-        "meeting": meeting,
-        "meeting_title": content_text(meeting, "title", language),
+        "meeting": localized(meeting, MEETING_TEXT, language),
         "link": urls.invited_registration(meeting["slug"], invitation["token"]),
         "category": invitation["category"],
         "category_label": category_label,  # called while the email's language is set

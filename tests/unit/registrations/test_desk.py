@@ -1,4 +1,4 @@
-"""The desk's services: folding for search and sorting, the default meeting, paging, filters,
+"""The desk's services: folding for search and sorting, the default meeting, filters,
 counts, and approving several at once."""
 
 from __future__ import annotations
@@ -53,23 +53,6 @@ def test_default_meeting_is_the_next_published_one():
     ]
     assert desk.default_meeting(past, now)["slug"] == "b"
     assert desk.default_meeting([], now) is None
-
-
-def test_paginate_clamps_the_page_and_the_size():
-    rows = [{"id": i} for i in range(60)]
-    page = desk.paginate(rows, 2, 25)
-    assert ([r["id"] for r in page.rows][:2], page.total, page.pages, page.first, page.last) == (
-        [25, 26],
-        60,
-        3,
-        26,
-        50,
-    )
-    assert desk.paginate(rows, 99, 25).page == 3
-    assert desk.paginate(rows, -1, 25).page == 1
-    assert desk.paginate(rows, 1, 7).per_page == desk.DEFAULT_PAGE_SIZE
-    empty = desk.paginate([], 1, 25)
-    assert (empty.pages, empty.first, empty.last) == (1, 0, 0)
 
 
 async def test_check_filters_names_every_bad_one():

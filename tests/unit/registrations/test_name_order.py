@@ -154,6 +154,14 @@ async def test_pages_first_middle_last_and_past_the_end(sort):
     past = await desk.find_page(meeting, filters, 99, 25)
     assert past.page == 3 and [row["id"] for row in past.rows] == expected[50:]
     assert not past.has_next
+    # Before the first page, the first; a size the desk does not offer, its default.
+    before = await desk.find_page(meeting, filters, -1, 25)
+    assert (before.page, before.first, before.last) == (1, 1, 25)
+    assert (await desk.find_page(meeting, filters, 1, 7)).per_page == desk.DEFAULT_PAGE_SIZE
+    none = await desk.find_page(
+        meeting, await desk.check_filters(meeting, sort=sort, q="nobody"), 1, 25
+    )
+    assert (none.pages, none.first, none.last, none.rows) == (1, 0, 0, [])
 
 
 @pytest.mark.parametrize("sort", ["name", "-name", "date", "-date"])

@@ -68,7 +68,6 @@ from idmevents.registrations.desk.listing import (
     name_delegations,
     name_key,
     ordered_ids,
-    paginate,
     rows_of,
     waitlist_positions,
 )
@@ -121,7 +120,6 @@ __all__ = [
     "name_key",
     "ordered_ids",
     "owners_of_registration",
-    "paginate",
     "pool_capacity",
     "pool_counts",
     "registration_detail",

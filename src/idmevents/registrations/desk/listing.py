@@ -309,15 +309,6 @@ class Page:
         return min(self.total, self.page * self.per_page)
 
 
-def paginate(rows: list[dict], page: int, per_page: int) -> Page:
-    """One page of the rows; a page past the end shows the last one."""
-    per_page = per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
-    pages = max(1, -(-len(rows) // per_page))
-    page = min(max(1, page), pages)
-    start = (page - 1) * per_page
-    return Page(rows[start : start + per_page], len(rows), page, pages, per_page)
-
-
 def _filtered(columns, meeting: dict, filters: DeskFilters):
     """A select of the meeting's registrations that match the filters, all of them in SQL."""
     query = Registration.select(*columns).where(Registration.meeting == meeting["id"])
